@@ -1,0 +1,112 @@
+// Define-by-run autograd, micrograd style: every op output remembers its parents and a closure
+// that turns ∂L/∂out into ∂L/∂parents. backward() sorts the graph and runs the closures in reverse.
+
+import { GradNode, Shape, Tensor, shapeStr } from '../tensor/tensor.js';
+
+let gradEnabled = true;
+
+/** Runs fn without recording: no graph is built, outputs do not require grad. */
+export function noGrad<T>(fn: () => T): T {
+  const previous = gradEnabled;
+  gradEnabled = false;
+  try {
+    return fn();
+  } finally {
+    gradEnabled = previous;
+  }
+}
+
+export function isGradEnabled(): boolean {
+  return gradEnabled;
+}
+
+/** The names of every differentiable op; the gradient-check test enumerates it. */
+export const OP_REGISTRY = new Set<string>();
+
+export function registerOp(name: string): void {
+  OP_REGISTRY.add(name);
+}
+
+/**
+ * Wraps an op's output data in a tensor and, when any input needs a gradient, records how to
+ * push the output gradient back. `backward` receives ∂L/∂out and must call accumulate() on the
+ * parents that need it.
+ */
+export function record(
+  op: string,
+  data: Float32Array,
+  shape: Shape,
+  parents: readonly Tensor[],
+  backward: (gradOut: Float32Array) => void,
+): Tensor {
+  const out = new Tensor(data, shape);
+  if (gradEnabled && parents.some((p) => p.requiresGrad)) {
+    out.requiresGrad = true;
+    const node: GradNode = { op, parents, backward };
+    out.node = node;
+  }
+  return out;
+}
+
+/**
+ * Adds g into t.grad (allocating it on first use); skips tensors that need no gradient.
+ * Pass owned = true when g is a fresh array nobody else holds, to adopt it without a copy.
+ */
+export function accumulate(t: Tensor, g: Float32Array, owned = false): void {
+  if (!t.requiresGrad) return;
+  if (g.length !== t.size) throw new Error(`autograd: gradient of ${t} has ${g.length} elements`);
+  if (t.grad === null) {
+    t.grad = owned ? g : g.slice();
+    return;
+  }
+  const dst = t.grad;
+  for (let i = 0; i < dst.length; i++) dst[i] += g[i];
+}
+
+/**
+ * Backpropagates from a scalar (or from `gradOut` for a non-scalar root). The order is a reverse
+ * topological sort computed with an explicit stack, so graphs of any depth work. Intermediate
+ * gradients are dropped as soon as they have been propagated, and the graph is freed afterwards.
+ */
+export function backward(root: Tensor, gradOut?: Float32Array): void {
+  if (!root.requiresGrad) throw new Error(`backward: ${root} does not require grad (no parameter reaches it)`);
+  if (gradOut === undefined && root.size !== 1) {
+    throw new Error(`backward: root has shape ${shapeStr(root.shape)}; pass gradOut or reduce to a scalar first`);
+  }
+  const order = topologicalOrder(root);
+  const seed = gradOut ?? new Float32Array([1]);
+  accumulate(root, seed);
+  for (let i = order.length - 1; i >= 0; i--) {
+    const t = order[i];
+    const node = t.node!;
+    if (t.grad !== null) node.backward(t.grad);
+    // Non-leaf tensors neither keep their gradient nor their place in the graph.
+    t.grad = null;
+    t.node = null;
+  }
+}
+
+/** Op outputs reachable from root, parents before children. */
+function topologicalOrder(root: Tensor): Tensor[] {
+  const order: Tensor[] = [];
+  const visited = new Set<Tensor>();
+  const stack: Array<[Tensor, number]> = [[root, 0]];
+  visited.add(root);
+  while (stack.length > 0) {
+    const top = stack[stack.length - 1];
+    const [t, next] = top;
+    const parents = t.node?.parents ?? [];
+    if (next < parents.length) {
+      top[1]++;
+      const p = parents[next];
+      if (p.node !== null && !visited.has(p)) {
+        visited.add(p);
+        stack.push([p, 0]);
+      }
+    } else {
+      stack.pop();
+      if (t.node !== null) order.push(t);
+    }
+  }
+  return order;
+}

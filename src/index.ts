@@ -1,0 +1,7 @@
+// mamba-ts public API.
+
+export * from './tensor/tensor.js';
+export { Rng, manualSeed, globalRng } from './tensor/random.js';
+export { backward, noGrad, isGradEnabled, OP_REGISTRY } from './autograd/tape.js';
+export { setBackend, backendName, kernels } from './kernels/backend.js';
+export * from './ops/index.js';

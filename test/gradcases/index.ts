@@ -1,0 +1,6 @@
+// All gradient cases, by op name. Add the file of a new op family here.
+
+import { GradCases } from './types.js';
+import { coreCases } from './core.js';
+
+export const allCases: GradCases = { ...coreCases };
