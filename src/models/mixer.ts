@@ -1,0 +1,22 @@
+// The sequence-mixer interface shared by the Mamba (S6), LRU and attention blocks, so that one
+// LanguageModel, trainer and sampler serve them all (see ../shared/DESIGN.md).
+
+import { Tensor } from '../tensor/tensor.js';
+import { Module } from '../nn/module.js';
+
+/** A mixer's recurrent state for generation; each mixer defines its own fields. */
+export type MixerState = Record<string, Float32Array>;
+
+export abstract class Mixer extends Module {
+  /**
+   * Whole-sequence path (training, prefill). x: [B, L, D] → [B, L, D].
+   * With `state`, starts from it and leaves the final state in it (chunked prefill).
+   */
+  abstract forward(x: Tensor, state?: MixerState): Tensor;
+
+  /** A fresh (zero) state for `batch` sequences. */
+  abstract initState(batch: number): MixerState;
+
+  /** One token per sequence. x: [B, D] → [B, D]; updates `state` in place. */
+  abstract step(x: Tensor, state: MixerState): Tensor;
+}
