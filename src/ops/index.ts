@@ -3,3 +3,9 @@
 export { matmul } from './matmul.js';
 export { linear } from './linear.js';
 export { add, sub, mul, div } from './binary.js';
+export { embedding } from './embedding.js';
+export { rmsNorm, layerNorm } from './norm.js';
+export { conv1d } from './conv1d.js';
+export { softmax, logSoftmax } from './softmax.js';
+export { crossEntropy, type CrossEntropyOptions } from './cross_entropy.js';
+export { dropout } from './dropout.js';

@@ -2,9 +2,21 @@
 
 import { matmul } from './matmul.js';
 import { binary, reduceBroadcast } from './binary.js';
+import { embeddingForward, embeddingBackward } from './embedding.js';
+import { rmsNormForward, rmsNormBackward, layerNormForward, layerNormBackward } from './norm.js';
+import { conv1dForward, conv1dBackward, conv1dStep } from './conv1d.js';
+import { softmaxForward, softmaxBackward } from './softmax.js';
+import { crossEntropyForward, crossEntropyBackward } from './cross_entropy.js';
+import { dropoutApply } from './dropout.js';
 
 export const referenceKernels = {
   matmul,
   binary,
   reduceBroadcast,
+  embeddingForward, embeddingBackward,
+  rmsNormForward, rmsNormBackward, layerNormForward, layerNormBackward,
+  conv1dForward, conv1dBackward, conv1dStep,
+  softmaxForward, softmaxBackward,
+  crossEntropyForward, crossEntropyBackward,
+  dropoutApply,
 };

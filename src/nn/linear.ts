@@ -1,0 +1,30 @@
+// Linear: y = x · Wᵀ + b with W: [out, in], b: [out]. PyTorch's default initialisation:
+// W and b uniform in ±1/sqrt(in) (kaiming_uniform with a = sqrt(5) reduces to this bound).
+
+import { Tensor, uniform } from '../tensor/tensor.js';
+import { Rng, globalRng } from '../tensor/random.js';
+import { linear } from '../ops/linear.js';
+import { Module } from './module.js';
+
+export interface LinearOptions {
+  bias?: boolean;
+  rng?: Rng;
+}
+
+export class Linear extends Module {
+  readonly weight: Tensor; // [out, in]
+  readonly bias: Tensor | null; // [out]
+
+  constructor(readonly inFeatures: number, readonly outFeatures: number, opts: LinearOptions = {}) {
+    super();
+    const rng = opts.rng ?? globalRng();
+    const bound = 1 / Math.sqrt(inFeatures);
+    this.weight = this.param('weight', uniform([outFeatures, inFeatures], -bound, bound, { rng }));
+    this.bias = (opts.bias ?? true) ? this.param('bias', uniform([outFeatures], -bound, bound, { rng })) : null;
+  }
+
+  /** x: [..., in] → [..., out] */
+  forward(x: Tensor): Tensor {
+    return linear(x, this.weight, this.bias);
+  }
+}

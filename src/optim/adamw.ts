@@ -1,0 +1,127 @@
+// AdamW (Loshchilov & Hutter) as PyTorch's torch.optim.AdamW computes it, per parameter p:
+//   p ← p − lr·wd·p                                   (decoupled weight decay, before the update)
+//   m ← β₁m + (1−β₁)g,  v ← β₂v + (1−β₂)g²
+//   p ← p − lr · (m / (1−β₁ᵗ)) / (sqrt(v / (1−β₂ᵗ)) + eps)
+// Parameters without a gradient are skipped (their moments stay as they are).
+
+import { Tensor, shapeStr } from '../tensor/tensor.js';
+import { Module } from '../nn/module.js';
+
+export interface ParamGroup {
+  params: Tensor[];
+  /** Overrides the optimiser's weightDecay for this group. */
+  weightDecay?: number;
+  /** Fixes this group's learning rate; otherwise the global one (setLr) applies. */
+  lr?: number;
+}
+
+export interface AdamWOptions {
+  lr?: number;
+  betas?: [number, number];
+  eps?: number;
+  weightDecay?: number;
+}
+
+/** Moments by parameter index (groups concatenated in order) and the step count. */
+export interface AdamWState {
+  step: number;
+  m: Float32Array[];
+  v: Float32Array[];
+}
+
+export class AdamW {
+  readonly groups: ParamGroup[];
+  lr: number;
+  readonly betas: [number, number];
+  readonly eps: number;
+  readonly weightDecay: number;
+  stepCount = 0;
+  private readonly params: Tensor[];
+  private readonly m: Float32Array[];
+  private readonly v: Float32Array[];
+
+  constructor(groups: ParamGroup[] | Tensor[], opts: AdamWOptions = {}) {
+    this.groups = groups.length > 0 && groups[0] instanceof Tensor ? [{ params: groups as Tensor[] }] : (groups as ParamGroup[]);
+    this.lr = opts.lr ?? 1e-3;
+    this.betas = opts.betas ?? [0.9, 0.999];
+    this.eps = opts.eps ?? 1e-8;
+    this.weightDecay = opts.weightDecay ?? 0.01;
+    this.params = this.groups.flatMap((g) => g.params);
+    this.m = this.params.map((p) => new Float32Array(p.size));
+    this.v = this.params.map((p) => new Float32Array(p.size));
+  }
+
+  /** The learning rate used by every group that does not fix its own (schedules call this). */
+  setLr(lr: number): void {
+    this.lr = lr;
+  }
+
+  step(): void {
+    this.stepCount++;
+    const [b1, b2] = this.betas;
+    const c1 = 1 - Math.pow(b1, this.stepCount);
+    const c2 = 1 - Math.pow(b2, this.stepCount);
+    let i = 0;
+    for (const group of this.groups) {
+      const lr = group.lr ?? this.lr;
+      const decay = 1 - lr * (group.weightDecay ?? this.weightDecay);
+      for (const p of group.params) {
+        const m = this.m[i];
+        const v = this.v[i];
+        i++;
+        const g = p.grad;
+        if (g === null) continue;
+        const w = p.data;
+        for (let j = 0; j < w.length; j++) {
+          m[j] = b1 * m[j] + (1 - b1) * g[j];
+          v[j] = b2 * v[j] + (1 - b2) * g[j] * g[j];
+          w[j] = w[j] * decay - (lr * (m[j] / c1)) / (Math.sqrt(v[j] / c2) + this.eps);
+        }
+      }
+    }
+  }
+
+  zeroGrad(): void {
+    for (const p of this.params) p.grad = null;
+  }
+
+  /** Copies of the moments and the step, for exact resume. */
+  stateDict(): AdamWState {
+    return { step: this.stepCount, m: this.m.map((a) => a.slice()), v: this.v.map((a) => a.slice()) };
+  }
+
+  loadStateDict(state: AdamWState): void {
+    if (state.m.length !== this.params.length || state.v.length !== this.params.length) {
+      throw new Error(`AdamW.loadStateDict: state has ${state.m.length} first and ${state.v.length} second moments, the optimiser has ${this.params.length} parameters`);
+    }
+    this.params.forEach((p, i) => {
+      for (const [kind, src] of [['m', state.m[i]], ['v', state.v[i]]] as const) {
+        if (src.length !== p.size) {
+          throw new Error(`AdamW.loadStateDict: moment ${kind} of parameter ${i}${p.name ? ` (${p.name})` : ''} has ${src.length} elements, the tensor ${shapeStr(p.shape)} has ${p.size}`);
+        }
+      }
+    });
+    this.params.forEach((_, i) => {
+      this.m[i].set(state.m[i]);
+      this.v[i].set(state.v[i]);
+    });
+    this.stepCount = state.step;
+  }
+}
+
+/**
+ * Two groups: weight-decayed matrices, and a no-decay group for what decay would only harm:
+ * biases, norm weights, Mamba's A_log and D, and every 1-D tensor in general. Unnamed parameters
+ * get their dotted name, so that optimiser errors can name them.
+ */
+export function paramGroupsForDecay(model: Module, weightDecay: number): ParamGroup[] {
+  const decay: Tensor[] = [];
+  const noDecay: Tensor[] = [];
+  for (const [name, t] of model.namedParameters()) {
+    if (!t.name) t.name = name;
+    const exempt = t.ndim <= 1 || name.endsWith('.bias') || name === 'bias' || name.endsWith('norm.weight')
+      || name.endsWith('norm_f.weight') || name.endsWith('A_log') || name.endsWith('.D') || name === 'D';
+    (exempt ? noDecay : decay).push(t);
+  }
+  return [{ params: decay, weightDecay }, { params: noDecay, weightDecay: 0 }];
+}
