@@ -2,5 +2,6 @@
 
 import { GradCases } from './types.js';
 import { coreCases } from './core.js';
+import { nnCases } from './nn.js';
 
-export const allCases: GradCases = { ...coreCases };
+export const allCases: GradCases = { ...coreCases, ...nnCases };
