@@ -8,3 +8,5 @@ export * from './ops/index.js';
 export * from './nn/index.js';
 export * from './optim/index.js';
 export { Mixer, type MixerState } from './models/mixer.js';
+export * from './io/index.js';
+export * from './data/index.js';

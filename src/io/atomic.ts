@@ -1,0 +1,68 @@
+// Atomic file replacement: write a temp file in the same folder, fsync it, rename it over the
+// target. rename() within one filesystem is atomic, so a reader (or a crash) sees either the
+// whole old file or the whole new one, never a torn write.
+//
+// `fs` is used through its default object (not named imports) so that tests can simulate a
+// failure at any step by replacing one of its functions.
+
+import fs from 'node:fs';
+import path from 'node:path';
+
+/** The temp path used while writing `target`: `${target}.tmp-<pid>-<random>`. */
+export function tempPathFor(target: string): string {
+  const rand = Math.floor(Math.random() * 0x100000000).toString(16).padStart(8, '0');
+  return `${target}.tmp-${process.pid}-${rand}`;
+}
+
+/** True for a path that writeFileAtomic could have left behind when killed mid-write. */
+export function isTempPath(file: string): boolean {
+  return /\.tmp-\d+-[0-9a-f]{8}$/.test(file);
+}
+
+export function writeFileAtomic(target: string, data: Uint8Array | string): void {
+  const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
+  const tmp = tempPathFor(target);
+  let fd: number | null = null;
+  try {
+    fd = fs.openSync(tmp, 'wx');
+    let written = 0;
+    while (written < bytes.length) written += fs.writeSync(fd, bytes, written, bytes.length - written);
+    fs.fsyncSync(fd);
+    fs.closeSync(fd);
+    fd = null;
+    fs.renameSync(tmp, target);
+  } catch (err) {
+    if (fd !== null) {
+      try {
+        fs.closeSync(fd);
+      } catch {
+        // already failing: the original error is the one to report
+      }
+    }
+    fs.rmSync(tmp, { force: true });
+    throw err;
+  }
+  syncDir(path.dirname(target));
+}
+
+/** JSON with two-space indentation and a final newline, written atomically. */
+export function writeJsonAtomic(target: string, value: unknown): void {
+  writeFileAtomic(target, JSON.stringify(value, null, 2) + '\n');
+}
+
+/**
+ * Makes a rename durable across power loss (the directory entry lives in the folder). Best
+ * effort: some platforms (Windows) cannot open a folder for fsync, and the rename has already
+ * happened for every reader of this machine.
+ */
+export function syncDir(dir: string): void {
+  let fd: number | null = null;
+  try {
+    fd = fs.openSync(dir, 'r');
+    fs.fsyncSync(fd);
+  } catch {
+    // see above: durability only, not correctness for readers
+  } finally {
+    if (fd !== null) fs.closeSync(fd);
+  }
+}

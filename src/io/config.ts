@@ -1,0 +1,118 @@
+// config.json in the Hugging Face MambaConfig layout, so that folders move between mamba-ts and
+// transformers' MambaForCausalLM unchanged. `mixer` is our one extra key: it selects the sequence
+// mixer of every block for this project's other block kinds. transformers keeps unknown keys as
+// plain attributes and ignores them, so a file with `"mixer": "mamba"` still loads there; other
+// mixers have no Hugging Face counterpart. Keys we do not know (HF's pad_token_id, hidden_act,
+// time_step_min, ...) are accepted on read and not kept: HF's defaults for them are what we implement.
+
+import fs from 'node:fs';
+import { writeJsonAtomic } from './atomic.js';
+
+export const MIXER_KINDS = ['mamba', 'lru', 's4d', 'attention'] as const;
+
+export interface MambaConfig {
+  model_type: 'mamba';
+  architectures: string[];
+  vocab_size: number;
+  hidden_size: number; // D
+  state_size: number; // N
+  num_hidden_layers: number;
+  intermediate_size: number; // E = expand · D
+  conv_kernel: number; // K
+  time_step_rank: number; // R
+  expand: number;
+  layer_norm_epsilon: number;
+  use_bias: boolean;
+  use_conv_bias: boolean;
+  tie_word_embeddings: boolean;
+  mixer: (typeof MIXER_KINDS)[number];
+}
+
+/** The three sizes are required; everything else defaults as in the paper and HF's MambaConfig. */
+export type MambaConfigInput = Pick<MambaConfig, 'vocab_size' | 'hidden_size' | 'num_hidden_layers'> &
+  Partial<Omit<MambaConfig, 'model_type' | 'architectures' | 'time_step_rank'>> & { time_step_rank?: number | 'auto' };
+
+/**
+ * Fills the defaults: N = 16, K = 4, expand 2, E = expand·D, R = ceil(D/16) (also for "auto"),
+ * eps 1e-5, no bias in the linear layers, bias in the conv, tied embeddings, mixer "mamba".
+ * Validates the result; errors start with `where`.
+ */
+export function mambaConfig(c: MambaConfigInput, where = 'mambaConfig'): MambaConfig {
+  const raw = c as unknown as Record<string, unknown>;
+  const posInt = (key: string): void => {
+    const v = raw[key];
+    if (typeof v !== 'number' || !Number.isInteger(v) || v <= 0) {
+      throw new Error(`${where}: ${key} must be a positive integer, got ${JSON.stringify(v)}`);
+    }
+  };
+  const bool = (key: string): void => {
+    if (raw[key] !== undefined && typeof raw[key] !== 'boolean') {
+      throw new Error(`${where}: ${key} must be true or false, got ${JSON.stringify(raw[key])}`);
+    }
+  };
+  const optPosInt = (key: string): void => {
+    if (raw[key] !== undefined) posInt(key);
+  };
+  for (const key of ['vocab_size', 'hidden_size', 'num_hidden_layers']) posInt(key);
+  for (const key of ['state_size', 'conv_kernel', 'expand', 'intermediate_size']) optPosInt(key);
+  for (const key of ['use_bias', 'use_conv_bias', 'tie_word_embeddings']) bool(key);
+  if (c.time_step_rank !== 'auto') optPosInt('time_step_rank');
+  const eps = c.layer_norm_epsilon;
+  if (eps !== undefined && (typeof eps !== 'number' || !Number.isFinite(eps) || eps <= 0)) {
+    throw new Error(`${where}: layer_norm_epsilon must be a positive number, got ${JSON.stringify(eps)}`);
+  }
+  if (c.mixer !== undefined && !(MIXER_KINDS as readonly unknown[]).includes(c.mixer)) {
+    throw new Error(`${where}: mixer must be one of ${MIXER_KINDS.map((m) => `"${m}"`).join(', ')}, got ${JSON.stringify(c.mixer)}`);
+  }
+
+  const expand = c.expand ?? 2;
+  return {
+    model_type: 'mamba',
+    architectures: ['MambaForCausalLM'],
+    vocab_size: c.vocab_size,
+    hidden_size: c.hidden_size,
+    state_size: c.state_size ?? 16,
+    num_hidden_layers: c.num_hidden_layers,
+    intermediate_size: c.intermediate_size ?? expand * c.hidden_size,
+    conv_kernel: c.conv_kernel ?? 4,
+    time_step_rank: c.time_step_rank === undefined || c.time_step_rank === 'auto' ? Math.ceil(c.hidden_size / 16) : c.time_step_rank,
+    expand,
+    layer_norm_epsilon: eps ?? 1e-5,
+    use_bias: c.use_bias ?? false,
+    use_conv_bias: c.use_conv_bias ?? true,
+    tie_word_embeddings: c.tie_word_embeddings ?? true,
+    mixer: c.mixer ?? 'mamba',
+  };
+}
+
+/** Parses and validates a config.json object; `label` names the file in errors. */
+export function parseConfig(json: unknown, label = 'config.json'): MambaConfig {
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) throw new Error(`${label}: expected a JSON object`);
+  const o = json as Record<string, unknown>;
+  if (o.model_type !== undefined && o.model_type !== 'mamba') {
+    throw new Error(`${label}: model_type is ${JSON.stringify(o.model_type)}, only "mamba" (MambaForCausalLM) is supported`);
+  }
+  if (o.hidden_size === undefined && o.d_model !== undefined) {
+    // The original state-spaces/mamba checkpoints use mamba_ssm's own keys, not transformers'.
+    throw new Error(`${label}: uses the original mamba_ssm keys (d_model, n_layer); use the Hugging Face "-hf" version of the checkpoint`);
+  }
+  for (const key of ['vocab_size', 'hidden_size', 'num_hidden_layers']) {
+    if (o[key] === undefined) throw new Error(`${label}: ${key} is missing`);
+  }
+  return mambaConfig(o as unknown as MambaConfigInput, label);
+}
+
+export function readConfig(path: string): MambaConfig {
+  if (!fs.existsSync(path)) throw new Error(`${path}: file not found`);
+  let json: unknown;
+  try {
+    json = JSON.parse(fs.readFileSync(path, 'utf8'));
+  } catch (err) {
+    throw new Error(`${path}: invalid JSON (${(err as Error).message})`);
+  }
+  return parseConfig(json, path);
+}
+
+export function writeConfig(path: string, cfg: MambaConfig): void {
+  writeJsonAtomic(path, mambaConfig(cfg, 'writeConfig'));
+}

@@ -1,0 +1,115 @@
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { saveCheckpoint, loadCheckpoint, type Checkpoint } from '../../src/io/checkpoint.js';
+import { mambaConfig } from '../../src/io/config.js';
+import { encodeSafetensors, loadSafetensors, type NamedTensor } from '../../src/io/safetensors.js';
+
+const root = fs.mkdtempSync(path.join(os.tmpdir(), 'mamba-ts-ckpt-'));
+after(() => fs.rmSync(root, { recursive: true, force: true }));
+
+const config = mambaConfig({ vocab_size: 4, hidden_size: 3, num_hidden_layers: 1 });
+
+/** A checkpoint whose every tensor and its step carry `version`, so a mix of two saves shows. */
+function version(v: number, withOptimizer = true): Checkpoint {
+  const t = (shape: number[]): NamedTensor => ({ shape, data: new Float32Array(shape.reduce((a, b) => a * b, 1)).fill(v) });
+  return {
+    config,
+    weights: new Map([['backbone.embeddings.weight', t([4, 3])], ['backbone.norm_f.weight', t([3])]]),
+    tokenizer: { type: 'char', vocab: ['a', 'b', 'c', 'd'] },
+    trainerState: { step: v, rng: { s: [1, 2, 3, v], spare: null }, metrics: [{ loss: 1.5 }] },
+    optimizer: withOptimizer ? new Map([['m.backbone.norm_f.weight', t([3])], ['v.backbone.norm_f.weight', t([3])]]) : undefined,
+  };
+}
+
+/** Which save the folder holds, asserting that every file agrees. */
+function loadedVersion(dir: string): number {
+  const c = loadCheckpoint(dir);
+  const v = (c.trainerState as { step: number }).step;
+  for (const t of c.weights.values()) assert.ok(t.data.every((x) => x === v), 'weights from another save than trainer_state.json');
+  for (const t of c.optimizer!.values()) assert.ok(t.data.every((x) => x === v), 'optimizer from another save than trainer_state.json');
+  return v;
+}
+
+test('a saved checkpoint loads back with every piece equal', () => {
+  const dir = path.join(root, 'roundtrip');
+  const saved = version(7);
+  saveCheckpoint(dir, saved);
+  const loaded = loadCheckpoint(dir, { requireTokenizer: true });
+  assert.deepEqual(loaded, saved);
+  assert.deepEqual(fs.readdirSync(dir).sort(), ['config.json', 'model.safetensors', 'optimizer.safetensors', 'tokenizer.json', 'trainer_state.json']);
+  assert.deepEqual(loadSafetensors(path.join(dir, 'model.safetensors')).metadata, { format: 'pt' });
+});
+
+test('saving without training state removes the previous save\'s optimizer and trainer state', () => {
+  const dir = path.join(root, 'shrink');
+  saveCheckpoint(dir, version(1));
+  const { trainerState: _s, optimizer: _o, ...modelOnly } = version(2);
+  saveCheckpoint(dir, modelOnly);
+  const loaded = loadCheckpoint(dir);
+  assert.equal(loaded.optimizer, undefined);
+  assert.equal(loaded.trainerState, undefined);
+  assert.equal(loaded.weights.get('backbone.norm_f.weight')!.data[0], 2);
+});
+
+test('a save killed before its commit (new weights staged, never renamed) leaves the old checkpoint loadable', () => {
+  const dir = path.join(root, 'killed');
+  saveCheckpoint(dir, version(1));
+  fs.writeFileSync(path.join(dir, 'model.safetensors.next'), encodeSafetensors(version(2).weights));
+  fs.writeFileSync(path.join(dir, 'model.safetensors.tmp-123-0badf00d'), 'half a file');
+  assert.equal(loadedVersion(dir), 1);
+  saveCheckpoint(dir, version(3));
+  assert.equal(loadedVersion(dir), 3);
+});
+
+test('a save killed at any rename leaves a folder that loads as one whole save, and the next save completes', () => {
+  let renames = 0;
+  for (let killAt = 0; ; killAt++) {
+    const dir = path.join(root, `kill-${killAt}`);
+    saveCheckpoint(dir, version(1));
+    const original = fs.renameSync;
+    let count = 0;
+    fs.renameSync = (from: fs.PathLike, to: fs.PathLike) => {
+      if (count++ === killAt) throw new Error('killed');
+      original(from, to);
+    };
+    let finished = false;
+    try {
+      saveCheckpoint(dir, version(2));
+      finished = true;
+    } catch (err) {
+      assert.match(String(err), /killed/);
+    } finally {
+      fs.renameSync = original;
+    }
+    const v = loadedVersion(dir);
+    // Once checkpoint.pending.json is written (the commit) the new save is what loads.
+    const committed = fs.existsSync(path.join(dir, 'checkpoint.pending.json')) || finished;
+    assert.equal(v, committed ? 2 : 1, `kill at rename ${killAt}`);
+    saveCheckpoint(dir, version(3));
+    assert.equal(loadedVersion(dir), 3);
+    assert.deepEqual(fs.readdirSync(dir).filter((f) => f.endsWith('.next') || f.includes('pending')), []);
+    if (finished) {
+      renames = killAt;
+      break;
+    }
+  }
+  assert.ok(renames >= 11, `expected 6 staging and 5 applying renames, saw ${renames}`);
+});
+
+test('loading names what is missing and lists what the folder holds', () => {
+  assert.throws(() => loadCheckpoint(path.join(root, 'absent')), /absent: folder not found/);
+  const dir = path.join(root, 'partial');
+  fs.mkdirSync(dir);
+  assert.throws(() => loadCheckpoint(dir), /partial is not a model folder: config\.json is missing \(the folder is empty\)/);
+  fs.writeFileSync(path.join(dir, 'config.json'), JSON.stringify(config));
+  fs.writeFileSync(path.join(dir, 'notes.txt'), '');
+  assert.throws(() => loadCheckpoint(dir), /partial is not a model folder: model\.safetensors is missing \(it holds: config\.json, notes\.txt\)/);
+  fs.writeFileSync(path.join(dir, 'model.safetensors'), encodeSafetensors(version(1).weights));
+  assert.equal(loadCheckpoint(dir).tokenizer, undefined);
+  assert.throws(() => loadCheckpoint(dir, { requireTokenizer: true }), /partial: tokenizer\.json is missing/);
+  fs.writeFileSync(path.join(dir, 'tokenizer.json'), JSON.stringify({ type: 'byte' }));
+  assert.throws(() => loadCheckpoint(dir), /tokenizer\.json: 256 tokens, but config\.json vocab_size is 4/);
+});

@@ -1,0 +1,108 @@
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { mambaConfig, parseConfig, readConfig, writeConfig } from '../../src/io/config.js';
+
+const root = fs.mkdtempSync(path.join(os.tmpdir(), 'mamba-ts-config-'));
+after(() => fs.rmSync(root, { recursive: true, force: true }));
+
+/** The keys of state-spaces/mamba-130m-hf's config.json, extra HF keys included. */
+const hf130m = {
+  architectures: ['MambaForCausalLM'],
+  bos_token_id: 0,
+  conv_kernel: 4,
+  eos_token_id: 0,
+  expand: 2,
+  hidden_act: 'silu',
+  hidden_size: 768,
+  initializer_range: 0.1,
+  intermediate_size: 1536,
+  layer_norm_epsilon: 1e-5,
+  model_type: 'mamba',
+  num_hidden_layers: 24,
+  pad_token_id: 0,
+  rescale_prenorm_residual: false,
+  residual_in_fp32: true,
+  state_size: 16,
+  time_step_rank: 48,
+  use_bias: false,
+  use_conv_bias: true,
+  vocab_size: 50280,
+};
+
+test('mambaConfig fills the paper and Hugging Face defaults', () => {
+  const c = mambaConfig({ vocab_size: 96, hidden_size: 72, num_hidden_layers: 4 });
+  assert.deepEqual(c, {
+    model_type: 'mamba',
+    architectures: ['MambaForCausalLM'],
+    vocab_size: 96,
+    hidden_size: 72,
+    state_size: 16,
+    num_hidden_layers: 4,
+    intermediate_size: 144,
+    conv_kernel: 4,
+    time_step_rank: 5, // ceil(72 / 16)
+    expand: 2,
+    layer_norm_epsilon: 1e-5,
+    use_bias: false,
+    use_conv_bias: true,
+    tie_word_embeddings: true,
+    mixer: 'mamba',
+  });
+});
+
+test('expand sets the inner size, "auto" time_step_rank is ceil(D/16), explicit values win', () => {
+  const c = mambaConfig({ vocab_size: 10, hidden_size: 32, num_hidden_layers: 1, expand: 3, time_step_rank: 'auto', state_size: 8, mixer: 'lru' });
+  assert.equal(c.intermediate_size, 96);
+  assert.equal(c.time_step_rank, 2);
+  assert.equal(c.state_size, 8);
+  assert.equal(c.mixer, 'lru');
+});
+
+test("an official Hugging Face config.json parses, keeping its sizes and ignoring keys we do not use", () => {
+  const c = parseConfig(hf130m);
+  assert.equal(c.hidden_size, 768);
+  assert.equal(c.intermediate_size, 1536);
+  assert.equal(c.time_step_rank, 48);
+  assert.equal(c.tie_word_embeddings, true);
+  assert.equal((c as unknown as Record<string, unknown>).hidden_act, undefined);
+  assert.equal(parseConfig({ ...hf130m, time_step_rank: 'auto' }).time_step_rank, 48);
+});
+
+const invalid: Array<[string, Record<string, unknown>, RegExp]> = [
+  ['a string where an integer belongs', { state_size: '16' }, /^Error: config\.json: state_size must be a positive integer, got "16"$/],
+  ['a zero layer count', { num_hidden_layers: 0 }, /config\.json: num_hidden_layers must be a positive integer, got 0/],
+  ['a fractional width', { hidden_size: 7.5 }, /config\.json: hidden_size must be a positive integer, got 7\.5/],
+  ['a missing vocab size', { vocab_size: undefined }, /config\.json: vocab_size is missing/],
+  ['a string boolean', { use_bias: 'false' }, /config\.json: use_bias must be true or false, got "false"/],
+  ['a negative epsilon', { layer_norm_epsilon: -1 }, /config\.json: layer_norm_epsilon must be a positive number, got -1/],
+  ['another model type', { model_type: 'llama' }, /config\.json: model_type is "llama", only "mamba"/],
+  ['an unknown mixer', { mixer: 'rnn' }, /config\.json: mixer must be one of "mamba", "lru", "s4d", "attention", got "rnn"/],
+  ['a bad time_step_rank', { time_step_rank: 'big' }, /config\.json: time_step_rank must be a positive integer, got "big"/],
+];
+
+for (const [what, change, expected] of invalid) {
+  test(`parseConfig rejects ${what}`, () => {
+    assert.throws(() => parseConfig({ ...hf130m, ...change }), (err: Error) => {
+      assert.match(String(err), expected);
+      return true;
+    });
+  });
+}
+
+test('the original mamba_ssm keys are recognised and refused with advice', () => {
+  assert.throws(() => parseConfig({ d_model: 768, n_layer: 24, vocab_size: 50277 }), /original mamba_ssm keys .* "-hf"/);
+});
+
+test('writeConfig then readConfig round-trips, and errors name the file', () => {
+  const file = path.join(root, 'config.json');
+  const c = mambaConfig({ vocab_size: 65, hidden_size: 48, num_hidden_layers: 2, mixer: 'attention' });
+  writeConfig(file, c);
+  assert.deepEqual(readConfig(file), c);
+  assert.equal(JSON.parse(fs.readFileSync(file, 'utf8')).model_type, 'mamba');
+  fs.writeFileSync(file, '{ "vocab_size": ');
+  assert.throws(() => readConfig(file), /config\.json: invalid JSON/);
+  assert.throws(() => readConfig(path.join(root, 'nope.json')), /nope\.json: file not found/);
+});
