@@ -51,3 +51,9 @@ export function checkSplitLength(split: string, tokens: ArrayLike<number>, conte
     throw new Error(`corpus too short: ${split} split has ${tokens.length} tokens, need at least ${contextLength + 1} for context ${contextLength}`);
   }
 }
+
+/** Both splits of splitTrainVal must hold at least one window of `contextLength`. */
+export function assertSplitLongEnough(splits: { train: ArrayLike<number>; val: ArrayLike<number> }, contextLength: number): void {
+  checkSplitLength('training', splits.train, contextLength);
+  checkSplitLength('validation', splits.val, contextLength);
+}

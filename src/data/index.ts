@@ -1,5 +1,5 @@
 // Data for language models: tokenizers, corpora, batches.
 
 export { CharTokenizer, ByteTokenizer, tokenizerFromJSON, type Tokenizer, type TokenizerJson } from './tokenizer.js';
-export { loadMobyDick, loadTextFile, splitTrainVal, checkSplitLength } from './corpus.js';
+export { loadMobyDick, loadTextFile, splitTrainVal, checkSplitLength, assertSplitLongEnough } from './corpus.js';
 export { BatchSampler, evalBatches, type TokenBatch, type BatchSamplerState, type BatchOptions } from './batches.js';

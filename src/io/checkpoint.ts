@@ -24,7 +24,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { writeFileAtomic, writeJsonAtomic, syncDir } from './atomic.js';
 import { encodeSafetensors, loadSafetensors, type NamedTensor } from './safetensors.js';
-import { mambaConfig, parseConfig, type MambaConfig } from './config.js';
+import { mambaConfig, parseConfig, type MambaConfig, type MambaConfigInput } from './config.js';
 import { tokenizerFromJSON, type TokenizerJson } from '../data/tokenizer.js';
 
 export interface Checkpoint {
@@ -35,6 +35,9 @@ export interface Checkpoint {
   optimizer?: Map<string, NamedTensor>;
 }
 
+/** What saveCheckpoint takes: the config may be partial, it is completed and validated on save. */
+export type CheckpointInput = Omit<Checkpoint, 'config'> & { config: MambaConfigInput };
+
 export const CHECKPOINT_FILES = ['config.json', 'model.safetensors', 'tokenizer.json', 'trainer_state.json', 'optimizer.safetensors'] as const;
 type FileName = (typeof CHECKPOINT_FILES)[number];
 const PENDING = 'checkpoint.pending.json';
@@ -42,7 +45,7 @@ const PENDING = 'checkpoint.pending.json';
 /** For each file of the new checkpoint: true = staged as `<name>.next`, false = absent. */
 type PendingRecord = { files: Record<FileName, boolean> };
 
-export function saveCheckpoint(dir: string, ckpt: Checkpoint): void {
+export function saveCheckpoint(dir: string, ckpt: CheckpointInput): void {
   const config = mambaConfig(ckpt.config, `saveCheckpoint ${dir}: config`);
   if (ckpt.tokenizer) checkTokenizer(ckpt.tokenizer, config, `saveCheckpoint ${dir}: tokenizer`);
   fs.mkdirSync(dir, { recursive: true });

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { loadMobyDick, loadTextFile, splitTrainVal, checkSplitLength } from '../../src/data/corpus.js';
+import { loadMobyDick, loadTextFile, splitTrainVal, checkSplitLength, assertSplitLongEnough } from '../../src/data/corpus.js';
 
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'mamba-ts-corpus-'));
 after(() => fs.rmSync(root, { recursive: true, force: true }));
@@ -50,4 +50,7 @@ test('a split shorter than context + 1 tokens is refused with the numbers', () =
     /^Error: corpus too short: validation split has 100 tokens, need at least 257 for context 256$/,
   );
   checkSplitLength('training', new Int32Array(257), 256);
+  const { train, val } = splitTrainVal(new Int32Array(2000));
+  assert.throws(() => assertSplitLongEnough({ train, val }, 256), /validation split has 200 tokens, need at least 257/);
+  assertSplitLongEnough({ train, val }, 128);
 });

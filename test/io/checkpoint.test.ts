@@ -43,6 +43,12 @@ test('a saved checkpoint loads back with every piece equal', () => {
   assert.deepEqual(loadSafetensors(path.join(dir, 'model.safetensors')).metadata, { format: 'pt' });
 });
 
+test('a partial config is completed with the defaults on save', () => {
+  const dir = path.join(root, 'partial-config');
+  saveCheckpoint(dir, { ...version(1), config: { vocab_size: 4, hidden_size: 3, num_hidden_layers: 1 } });
+  assert.deepEqual(loadCheckpoint(dir).config, config);
+});
+
 test('saving without training state removes the previous save\'s optimizer and trainer state', () => {
   const dir = path.join(root, 'shrink');
   saveCheckpoint(dir, version(1));
