@@ -9,3 +9,4 @@ export { conv1d } from './conv1d.js';
 export { softmax, logSoftmax } from './softmax.js';
 export { crossEntropy, type CrossEntropyOptions } from './cross_entropy.js';
 export { dropout } from './dropout.js';
+export { selectiveScan, selectiveScanReference, type SelectiveScanOptions } from './selective_scan.js';

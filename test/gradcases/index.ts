@@ -3,5 +3,6 @@
 import { GradCases } from './types.js';
 import { coreCases } from './core.js';
 import { nnCases } from './nn.js';
+import { scanCases } from './scan.js';
 
-export const allCases: GradCases = { ...coreCases, ...nnCases };
+export const allCases: GradCases = { ...coreCases, ...nnCases, ...scanCases };

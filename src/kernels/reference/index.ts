@@ -8,6 +8,9 @@ import { conv1dForward, conv1dBackward, conv1dStep } from './conv1d.js';
 import { softmaxForward, softmaxBackward } from './softmax.js';
 import { crossEntropyForward, crossEntropyBackward } from './cross_entropy.js';
 import { dropoutApply } from './dropout.js';
+import {
+  selectiveScanForward, selectiveScanBackward, selectiveScanNaiveForward, selectiveScanNaiveBackward, selectiveScanStep,
+} from './selective_scan.js';
 
 export const referenceKernels = {
   matmul,
@@ -19,4 +22,5 @@ export const referenceKernels = {
   softmaxForward, softmaxBackward,
   crossEntropyForward, crossEntropyBackward,
   dropoutApply,
+  selectiveScanForward, selectiveScanBackward, selectiveScanNaiveForward, selectiveScanNaiveBackward, selectiveScanStep,
 };
