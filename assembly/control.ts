@@ -1,0 +1,30 @@
+// The control block shared by the main thread and the workers: a few i32 slots at a fixed
+// address in the shared memory. The slot numbers are mirrored in src/kernels/wasm/control.ts.
+
+export const GEN = 0; // bumped once per job; idle workers sleep on it (Atomics.wait)
+export const CLAIM = 1; // (job sequence << 16) | next task index, claimed by compare-exchange
+export const NTASKS = 2;
+export const DONE = 3; // tasks finished in the current job
+export const ERROR = 4; // set when a task threw
+export const KIND = 5; // which task function runs (JOB_* below)
+export const SCRATCH = 6; // per-thread scratch base (bytes)
+export const SCRATCH_STRIDE = 7; // bytes of scratch per thread
+export const THREADS = 8; // threads taking part in the current job
+export const PARAMS = 9; // first job parameter slot
+export const SLOTS = 40;
+
+export const JOB_MATMUL = 1;
+export const JOB_SCAN_FORWARD = 2;
+export const JOB_SCAN_BACKWARD = 3;
+
+@inline export function param(ctl: usize, i: i32): i32 {
+  return load<i32>(ctl + (<usize>(PARAMS + i) << 2));
+}
+
+@inline export function paramF(ctl: usize, i: i32): f32 {
+  return load<f32>(ctl + (<usize>(PARAMS + i) << 2));
+}
+
+@inline export function scratchOf(ctl: usize, tid: i32): usize {
+  return <usize>load<i32>(ctl + (SCRATCH << 2)) + <usize>tid * <usize>load<i32>(ctl + (SCRATCH_STRIDE << 2));
+}

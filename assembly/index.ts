@@ -1,0 +1,39 @@
+// Entry point of kernels.wasm: the kernels the JavaScript side calls directly, and runTask, the
+// one function every thread of the pool calls with a task index of the current job.
+
+import { JOB_MATMUL, KIND, param, scratchOf } from './control';
+import { gemmBlock } from './matmul';
+
+export { packB, packedBSize, MR, NR, KC, MC } from './matmul';
+
+/** First byte after the module's static data: the JavaScript side places its regions above. */
+export function heapBase(): usize {
+  return __heap_base;
+}
+
+/**
+ * Matmul job parameters: 0 a, 1 packed b, 2 c, 3 m, 4 k, 5 n, 6 transA, 7 accumulate,
+ * 8 strideA, 9 packed-B stride (strides in floats), 10 rows per block (≤ MC, a multiple of MR),
+ * 11 row blocks, 12 columns per chunk (a multiple of NR), 13 column chunks.
+ * Task t = (batch, row block, column chunk) in row-major order.
+ */
+function matmulTask(ctl: usize, t: i32, tid: i32): void {
+  const m = param(ctl, 3), k = param(ctl, 4), n = param(ctl, 5);
+  const mc = param(ctl, 10), rowBlocks = param(ctl, 11), colChunk = param(ctl, 12), colChunks = param(ctl, 13);
+  const perBatch = rowBlocks * colChunks;
+  const bi = t / perBatch;
+  const rb = (t % perBatch) / colChunks;
+  const cc = t % colChunks;
+  const i0 = rb * mc;
+  const j0 = cc * colChunk;
+  const a = <usize>param(ctl, 0) + ((<usize>bi * param(ctl, 8)) << 2);
+  const pb = <usize>param(ctl, 1) + ((<usize>bi * param(ctl, 9)) << 2);
+  const c = <usize>param(ctl, 2) + ((<usize>bi * m * n) << 2);
+  gemmBlock(a, pb, c, m, k, n, param(ctl, 6) != 0, param(ctl, 7) != 0, i0, min(m, i0 + mc), j0, min(n, j0 + colChunk), scratchOf(ctl, tid));
+}
+
+export function runTask(ctl: usize, t: i32, tid: i32): void {
+  const kind = load<i32>(ctl + (KIND << 2));
+  if (kind == JOB_MATMUL) matmulTask(ctl, t, tid);
+  else unreachable();
+}

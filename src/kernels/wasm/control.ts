@@ -1,0 +1,49 @@
+// The control block that the main thread and the pool's workers share inside the WebAssembly
+// memory (mirrors assembly/control.ts), and the task-claiming loop both sides run.
+//
+// A job is published by writing its parameters, then CLAIM = (seq << 16) | 0, then bumping GEN.
+// Every thread claims task indices with compare-exchange on CLAIM: a claim only succeeds while
+// the job it read is still current, and the main thread does not publish the next job before
+// DONE reaches NTASKS, so a claimed task always sees its own job's parameters.
+
+export const GEN = 0;
+export const CLAIM = 1;
+export const NTASKS = 2;
+export const DONE = 3;
+export const ERROR = 4;
+export const KIND = 5;
+export const SCRATCH = 6;
+export const SCRATCH_STRIDE = 7;
+export const THREADS = 8; // threads taking part in the current job (tids 0..THREADS-1)
+export const PARAMS = 9;
+export const SLOTS = 40;
+/** Task indices live in the low 16 bits of CLAIM. */
+export const MAX_TASKS = 0xffff;
+
+export const JOB_MATMUL = 1;
+export const JOB_SCAN_FORWARD = 2;
+export const JOB_SCAN_BACKWARD = 3;
+
+export type RunTask = (ctlPtr: number, task: number, tid: number) => void;
+
+/**
+ * Claims and runs tasks of the current job until none is left. A failing task still counts as
+ * done (so that nobody waits forever) and sets ERROR; the first error is returned.
+ */
+export function claimTasks(ctl: Int32Array, ctlPtr: number, runTask: RunTask, tid: number): unknown {
+  let error: unknown = undefined;
+  for (;;) {
+    const v = Atomics.load(ctl, CLAIM);
+    const n = Atomics.load(ctl, NTASKS);
+    const t = v & MAX_TASKS;
+    if (t >= n || tid >= Atomics.load(ctl, THREADS)) return error;
+    if (Atomics.compareExchange(ctl, CLAIM, v, v + 1) !== v) continue;
+    try {
+      runTask(ctlPtr, t, tid);
+    } catch (e) {
+      error ??= e;
+      Atomics.store(ctl, ERROR, 1);
+    }
+    if (Atomics.add(ctl, DONE, 1) + 1 === n) Atomics.notify(ctl, DONE);
+  }
+}

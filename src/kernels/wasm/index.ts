@@ -1,0 +1,20 @@
+// The 'wasm' backend: the reference kernels with the fast WebAssembly ones swapped in.
+
+import type { Backend } from '../backend.js';
+import { referenceKernels } from '../reference/index.js';
+import { makeWasmMatmul } from './matmul.js';
+import { WasmRuntime } from './runtime.js';
+
+export function createWasmBackend(rt: WasmRuntime): Backend {
+  return {
+    name: 'wasm',
+    kernels: {
+      ...referenceKernels,
+      matmul: makeWasmMatmul(rt),
+    },
+  };
+}
+
+export { WasmRuntime } from './runtime.js';
+export { createWasmRuntime, simdSupported, findKernelsWasm, defaultThreads } from './load.js';
+export type { WasmSource } from './load.js';

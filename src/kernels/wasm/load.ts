@@ -1,0 +1,100 @@
+// Finding, checking and instantiating kernels.wasm. In Node the binary is read from
+// <project root>/build/kernels.wasm (see findKernelsWasm); browsers pass the bytes or a URL.
+
+import { WasmRuntime } from './runtime.js';
+
+export type WasmSource = Uint8Array | ArrayBuffer | URL | string;
+
+/** Pages of the memory's maximum: 2 GiB, the module's own declared maximum. */
+const MAX_PAGES = 32768;
+
+const isNode = typeof process !== 'undefined' && !!process.versions?.node;
+
+/** A 1-function module using v128 ops (i8x16.splat, i8x16.popcnt): validates iff SIMD is supported. */
+const SIMD_PROBE = new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 10, 1, 8, 0, 65, 0, 253, 15, 253, 98, 11]);
+
+export function simdSupported(): boolean {
+  return typeof WebAssembly === 'object' && WebAssembly.validate(SIMD_PROBE);
+}
+
+/**
+ * Locates build/kernels.wasm (Node only): MAMBA_TS_WASM when set, else in the mamba-ts project
+ * found above this module, above the TypeScript source its source map names (when compiled into
+ * an outDir outside the project, e.g. /tmp/x-dist), or above the working directory.
+ */
+export async function findKernelsWasm(from: string | URL = import.meta.url): Promise<string> {
+  const { existsSync, readFileSync } = await import('node:fs');
+  const { dirname, join, resolve } = await import('node:path');
+  const { fileURLToPath } = await import('node:url');
+  if (process.env.MAMBA_TS_WASM) return resolve(process.env.MAMBA_TS_WASM);
+  const projectAbove = (start: string): string | null => {
+    for (let dir = start; ; dir = dirname(dir)) {
+      const pkg = join(dir, 'package.json');
+      try {
+        if (existsSync(pkg) && JSON.parse(readFileSync(pkg, 'utf8')).name === 'mamba-ts') return dir;
+      } catch {
+        // an unreadable package.json is not ours; keep walking up
+      }
+      if (dirname(dir) === dir) return null;
+    }
+  };
+  const file = fileURLToPath(from);
+  const starts = [dirname(file)];
+  try {
+    const map = JSON.parse(readFileSync(`${file}.map`, 'utf8')) as { sources?: string[]; sourceRoot?: string };
+    if (map.sources?.[0]) starts.push(dirname(resolve(dirname(file), map.sourceRoot ?? '', map.sources[0])));
+  } catch {
+    // no source map next to the module
+  }
+  starts.push(process.cwd());
+  for (const start of starts) {
+    const root = projectAbove(start);
+    if (root) return join(root, 'build', 'kernels.wasm');
+  }
+  throw new Error(`no mamba-ts project above ${starts.join(' or ')} (looking for build/kernels.wasm; set MAMBA_TS_WASM to its path)`);
+}
+
+async function readSource(source: WasmSource | undefined): Promise<Uint8Array | ArrayBuffer> {
+  if (source instanceof Uint8Array || source instanceof ArrayBuffer) return source;
+  if (source === undefined) {
+    if (!isNode) throw new Error('kernels.wasm: pass its bytes or URL to initBackend outside Node');
+    const { readFileSync, existsSync } = await import('node:fs');
+    const path = await findKernelsWasm();
+    if (!existsSync(path)) throw new Error(`${path} is missing: run \`npm run build\` (or \`node scripts/build-wasm.mjs\`)`);
+    return readFileSync(path);
+  }
+  const url = source instanceof URL ? source : new URL(source, isNode ? `file://${process.cwd()}/` : globalThis.location?.href);
+  if (isNode && url.protocol === 'file:') {
+    const { readFileSync } = await import('node:fs');
+    return readFileSync(url);
+  }
+  const res = await fetch(url);
+  if (!res.ok) throw new Error(`kernels.wasm: fetching ${url} failed with HTTP ${res.status}`);
+  return res.arrayBuffer();
+}
+
+/** Threads for parallel kernels: MAMBA_TS_THREADS, else every available core. */
+export async function defaultThreads(): Promise<number> {
+  if (!isNode) return 1;
+  const fromEnv = process.env.MAMBA_TS_THREADS;
+  if (fromEnv !== undefined && fromEnv !== '') {
+    const t = Number(fromEnv);
+    if (!Number.isInteger(t) || t < 1) throw new Error(`MAMBA_TS_THREADS must be a positive integer, got '${fromEnv}'`);
+    return t;
+  }
+  const os = await import('node:os');
+  return os.availableParallelism?.() ?? os.cpus().length;
+}
+
+/**
+ * Compiles the kernels and instantiates them on a fresh shared memory. Throws (with the reason)
+ * when SIMD or shared memory is unavailable or the bytes are not a valid kernels module.
+ */
+export async function createWasmRuntime(source?: WasmSource, threads?: number): Promise<WasmRuntime> {
+  if (!simdSupported()) throw new Error('this WebAssembly engine has no SIMD support');
+  const bytes = await readSource(source);
+  const module = new WebAssembly.Module(bytes as BufferSource);
+  const memory = new WebAssembly.Memory({ initial: 64, maximum: MAX_PAGES, shared: true });
+  const Worker = isNode ? (await import('node:worker_threads')).Worker : null;
+  return new WasmRuntime(module, memory, threads ?? (await defaultThreads()), Worker);
+}

@@ -1,0 +1,57 @@
+// The WebAssembly matmul: same signature and semantics as the reference kernel
+// (src/kernels/reference/matmul.ts). Copies A and B into the shared memory, packs op(B) once per
+// batch entry, then runs (batch × row block × column chunk) tasks of gemmBlock on the pool.
+
+import type { MatmulDims } from '../reference/matmul.js';
+import { JOB_MATMUL } from './control.js';
+import { WasmRuntime } from './runtime.js';
+
+/**
+ * Below this many multiply-adds a matmul runs on the calling thread only: waking a worker costs
+ * tens of microseconds, about what one core computes in 1M multiply-adds (measured, bench/pool.ts).
+ */
+export const PARALLEL_MIN_MACS = 1 << 20;
+
+export function makeWasmMatmul(rt: WasmRuntime) {
+  const ex = rt.exports;
+  const MR = ex.MR.value as number;
+  const NR = ex.NR.value as number;
+  const KC = ex.KC.value as number;
+  const MC = ex.MC.value as number;
+
+  return function matmul(a: Float32Array, b: Float32Array, c: Float32Array, d: MatmulDims): void {
+    const { batch, m, k, n, transA, transB, strideA, strideB, accumulate } = d;
+    const sizeC = batch * m * n;
+    if (sizeC === 0) return;
+    if (k === 0) {
+      if (!accumulate) c.fill(0, 0, sizeC);
+      return;
+    }
+    rt.reset();
+    const pa = rt.copyIn(a, strideA * (batch - 1) + m * k);
+    const bBatches = strideB === 0 ? 1 : batch;
+    const praw = rt.copyIn(b, strideB * (bBatches - 1) + k * n);
+    const pc = accumulate ? rt.copyIn(c, sizeC) : rt.alloc(sizeC);
+    const packed = ex.packedBSize(k, n);
+    const pb = rt.alloc(packed * bBatches);
+    for (let bi = 0; bi < bBatches; bi++) ex.packB(praw + bi * strideB * 4, k, n, transB ? 1 : 0, pb + bi * packed * 4);
+
+    const threads = batch * m * n * k >= PARALLEL_MIN_MACS ? rt.threads : 1;
+    // Row blocks of at most MC rows (a multiple of MR); with too few of them for the threads,
+    // smaller blocks, then column chunks (multiples of NR). The split never changes results.
+    const want = threads > 1 ? 2 * threads : 1;
+    let rowBlocks = Math.ceil(m / MC);
+    if (batch * rowBlocks < want) rowBlocks = Math.min(Math.ceil(m / MR), Math.ceil(want / batch));
+    const mc = Math.ceil(Math.ceil(m / rowBlocks) / MR) * MR;
+    rowBlocks = Math.ceil(m / mc);
+    let colChunks = 1;
+    if (batch * rowBlocks < want) colChunks = Math.min(Math.ceil(n / NR), Math.ceil(want / (batch * rowBlocks)));
+    const colChunk = Math.ceil(Math.ceil(n / colChunks) / NR) * NR;
+    colChunks = Math.ceil(n / colChunk);
+
+    rt.scratch(threads, (MC * KC + MR * NR) * 4);
+    rt.setParams([pa, pb, pc, m, k, n, transA ? 1 : 0, accumulate ? 1 : 0, strideA, strideB === 0 ? 0 : packed, mc, rowBlocks, colChunk, colChunks]);
+    rt.run(JOB_MATMUL, batch * rowBlocks * colChunks, threads);
+    rt.copyOut(pc, c, sizeC);
+  };
+}
