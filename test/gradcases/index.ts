@@ -4,5 +4,8 @@ import { GradCases } from './types.js';
 import { coreCases } from './core.js';
 import { nnCases } from './nn.js';
 import { scanCases } from './scan.js';
+import { elementwiseCases } from './elementwise.js';
+import { reduceCases } from './reduce.js';
+import { shapeCases } from './shape.js';
 
-export const allCases: GradCases = { ...coreCases, ...nnCases, ...scanCases };
+export const allCases: GradCases = { ...coreCases, ...nnCases, ...scanCases, ...elementwiseCases, ...reduceCases, ...shapeCases };

@@ -8,6 +8,9 @@ import { conv1dForward, conv1dBackward, conv1dStep } from './conv1d.js';
 import { softmaxForward, softmaxBackward } from './softmax.js';
 import { crossEntropyForward, crossEntropyBackward } from './cross_entropy.js';
 import { dropoutApply } from './dropout.js';
+import { unaryForward, unaryBackward, powForward, powBackward, affine } from './unary.js';
+import { reduceSum, reduceSumBackward, reduceMax, reduceMaxBackward } from './reduce.js';
+import { permute, copyAlongAxis } from './layout.js';
 import {
   selectiveScanForward, selectiveScanBackward, selectiveScanNaiveForward, selectiveScanNaiveBackward, selectiveScanStep,
 } from './selective_scan.js';
@@ -22,5 +25,8 @@ export const referenceKernels = {
   softmaxForward, softmaxBackward,
   crossEntropyForward, crossEntropyBackward,
   dropoutApply,
+  unaryForward, unaryBackward, powForward, powBackward, affine,
+  reduceSum, reduceSumBackward, reduceMax, reduceMaxBackward,
+  permute, copyAlongAxis,
   selectiveScanForward, selectiveScanBackward, selectiveScanNaiveForward, selectiveScanNaiveBackward, selectiveScanStep,
 };
