@@ -1,0 +1,17 @@
+// A model folder in the Hugging Face layout (config.json + model.safetensors [+ tokenizer.json])
+// loaded into a LanguageModel: what `generate`, `eval`, `info` and `logits` open.
+
+import { loadCheckpoint } from './checkpoint.js';
+import { LanguageModel } from '../models/language_model.js';
+import { Tokenizer, tokenizerFromJSON } from '../data/tokenizer.js';
+
+export function loadModelFolder(dir: string, opts: { requireTokenizer: boolean }): { model: LanguageModel; tokenizer: Tokenizer | null } {
+  const ckpt = loadCheckpoint(dir, { requireTokenizer: opts.requireTokenizer });
+  const model = new LanguageModel(ckpt.config);
+  try {
+    model.loadWeights(ckpt.weights);
+  } catch (err) {
+    throw new Error(`${dir}/model.safetensors does not fit config.json: ${(err as Error).message}`);
+  }
+  return { model, tokenizer: ckpt.tokenizer ? tokenizerFromJSON(ckpt.tokenizer) : null };
+}

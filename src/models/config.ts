@@ -1,0 +1,41 @@
+// The model configuration, with the Hugging Face MambaConfig keys so that config.json files
+// move between mamba-ts and the Python ecosystem unchanged. `mixer` is ours (HF ignores it):
+// it selects the sequence mixer of every block.
+
+export type MixerKind = 'mamba' | 's4d' | 'lru' | 'attention';
+
+export interface ModelConfig {
+  vocab_size: number;
+  hidden_size: number; // D
+  state_size: number; // N
+  num_hidden_layers: number;
+  intermediate_size: number; // E = expand · D
+  conv_kernel: number; // K
+  time_step_rank: number; // R
+  expand: number;
+  layer_norm_epsilon: number;
+  use_bias: boolean;
+  use_conv_bias: boolean;
+  tie_word_embeddings: boolean;
+  mixer?: MixerKind;
+}
+
+export type ModelConfigInput = Pick<ModelConfig, 'vocab_size' | 'hidden_size' | 'num_hidden_layers'> & Partial<ModelConfig>;
+
+/** Fills the paper's defaults: N = 16, K = 4, E = 2·D, R = ceil(D/16), tied embeddings. */
+export function modelConfig(c: ModelConfigInput): ModelConfig {
+  const expand = c.expand ?? 2;
+  return {
+    state_size: 16,
+    conv_kernel: 4,
+    expand,
+    intermediate_size: expand * c.hidden_size,
+    time_step_rank: Math.ceil(c.hidden_size / 16),
+    layer_norm_epsilon: 1e-5,
+    use_bias: false,
+    use_conv_bias: true,
+    tie_word_embeddings: true,
+    mixer: 'mamba',
+    ...c,
+  };
+}

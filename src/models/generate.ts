@@ -1,0 +1,83 @@
+// Generation: prefill the prompt with one whole-sequence forward (which leaves every layer's
+// recurrent state behind), then one constant-time step per new token.
+
+import { Rng } from '../tensor/random.js';
+import { noGrad } from '../autograd/tape.js';
+import { LanguageModel, ModelState } from './language_model.js';
+
+export interface SamplingOptions {
+  /** 0 means greedy (argmax). */
+  temperature?: number;
+  /** Keep only the k most likely tokens (0 = off). */
+  topK?: number;
+  /** Keep the smallest set of tokens whose probability reaches p (1 = off). */
+  topP?: number;
+  seed?: number;
+}
+
+export interface GenerateOptions extends SamplingOptions {
+  maxTokens: number;
+  /** Called with each new token as soon as it is sampled; return true to stop. */
+  onToken?: (token: number) => boolean | void;
+}
+
+/** Draws one token id from logits [V] by the sampling options. */
+export function sampleToken(logits: Float32Array, opts: SamplingOptions, rng: Rng): number {
+  const temperature = opts.temperature ?? 1;
+  if (temperature <= 0) return argmax(logits);
+  const V = logits.length;
+  // Candidate ids sorted by logit, most likely first; top-k then top-p cut the tail.
+  let ids = Array.from({ length: V }, (_, i) => i).sort((a, b) => logits[b] - logits[a]);
+  const topK = opts.topK ?? 0;
+  if (topK > 0 && topK < V) ids = ids.slice(0, topK);
+  const maxLogit = logits[ids[0]];
+  let probs = ids.map((i) => Math.exp((logits[i] - maxLogit) / temperature));
+  let total = probs.reduce((s, p) => s + p, 0);
+  const topP = opts.topP ?? 1;
+  if (topP < 1) {
+    let cumulative = 0;
+    let keep = 0;
+    while (keep < ids.length && cumulative < topP * total) cumulative += probs[keep++];
+    ids = ids.slice(0, Math.max(1, keep));
+    probs = probs.slice(0, ids.length);
+    total = probs.reduce((s, p) => s + p, 0);
+  }
+  let u = rng.next() * total;
+  for (let j = 0; j < ids.length; j++) {
+    u -= probs[j];
+    if (u <= 0) return ids[j];
+  }
+  return ids[ids.length - 1];
+}
+
+export function argmax(x: ArrayLike<number>): number {
+  let best = 0;
+  for (let i = 1; i < x.length; i++) if (x[i] > x[best]) best = i;
+  return best;
+}
+
+/** Runs the prompt through the model and returns the state and the logits of its last token. */
+export function prefill(model: LanguageModel, prompt: Int32Array): { state: ModelState; logits: Float32Array } {
+  if (prompt.length === 0) throw new Error('generate: the prompt is empty (give at least one token)');
+  return noGrad(() => {
+    const state = model.initState(1);
+    const logits = model.forward(prompt, 1, prompt.length, state); // [1, L, V]
+    const V = model.config.vocab_size;
+    return { state, logits: logits.data.slice((prompt.length - 1) * V, prompt.length * V) };
+  });
+}
+
+/** Generates up to maxTokens after the prompt (batch 1); returns the new token ids. */
+export function generate(model: LanguageModel, prompt: Int32Array, opts: GenerateOptions): number[] {
+  const rng = new Rng(opts.seed ?? 0);
+  const out: number[] = [];
+  const { state, logits: first } = prefill(model, prompt);
+  let logits = first;
+  for (let i = 0; i < opts.maxTokens; i++) {
+    const token = sampleToken(logits, opts, rng);
+    out.push(token);
+    if (opts.onToken?.(token) === true || i === opts.maxTokens - 1) break;
+    logits = model.step(Int32Array.of(token), state).data;
+  }
+  return out;
+}
