@@ -1,0 +1,60 @@
+// The backend switch: initBackend picks the wasm kernels, honours MAMBA_TS_BACKEND, and falls
+// back to the reference kernels with a one-line notice when the wasm cannot be used.
+
+import { test, mock } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { initBackend, setThreads, wasmRuntime } from '../../src/kernels/index.js';
+import { backendName, kernels } from '../../src/kernels/backend.js';
+import { referenceKernels } from '../../src/kernels/reference/index.js';
+import { findKernelsWasm, simdSupported } from '../../src/kernels/wasm/index.js';
+
+async function withEnv<T>(value: string | undefined, fn: () => Promise<T>): Promise<T> {
+  const saved = process.env.MAMBA_TS_BACKEND;
+  if (value === undefined) delete process.env.MAMBA_TS_BACKEND;
+  else process.env.MAMBA_TS_BACKEND = value;
+  try {
+    return await fn();
+  } finally {
+    if (saved === undefined) delete process.env.MAMBA_TS_BACKEND;
+    else process.env.MAMBA_TS_BACKEND = saved;
+  }
+}
+
+test('this Node has WebAssembly SIMD, so the default backend is wasm', async () => {
+  assert.equal(simdSupported(), true);
+  assert.equal(await withEnv(undefined, () => initBackend()), 'wasm');
+  assert.equal(backendName(), 'wasm');
+  assert.notEqual(kernels().matmul, referenceKernels.matmul);
+  assert.equal(kernels().binary, referenceKernels.binary, 'kernels without a wasm version stay the reference ones');
+});
+
+test('MAMBA_TS_BACKEND=ref selects the reference kernels; an explicit name wins over it', async () => {
+  assert.equal(await withEnv('ref', () => initBackend()), 'ref');
+  assert.equal(kernels().matmul, referenceKernels.matmul);
+  assert.equal(await withEnv('ref', () => initBackend('wasm')), 'wasm');
+  await assert.rejects(withEnv('gpu', () => initBackend()), /unknown backend 'gpu'/);
+});
+
+test('invalid wasm bytes fall back to the reference kernels with a notice on stderr', async () => {
+  const notices: string[] = [];
+  const spy = mock.method(console, 'error', (msg: string) => notices.push(msg));
+  try {
+    assert.equal(await initBackend('wasm', { wasm: new Uint8Array([0, 97, 115, 109, 9, 9]) }), 'ref');
+  } finally {
+    spy.mock.restore();
+  }
+  assert.equal(backendName(), 'ref');
+  assert.equal(notices.length, 1);
+  assert.match(notices[0], /^mamba-ts: WebAssembly kernels unavailable \(.+\); using the reference kernels$/);
+});
+
+test('the kernels can be given as bytes, and setThreads changes the pool size', async () => {
+  const bytes = readFileSync(await findKernelsWasm());
+  assert.equal(await initBackend('wasm', { wasm: bytes, threads: 1 }), 'wasm');
+  assert.equal(wasmRuntime()!.threads, 1);
+  setThreads(2);
+  assert.equal(wasmRuntime()!.threads, 2);
+  assert.throws(() => setThreads(0), /positive integer/);
+  await initBackend('ref');
+});
