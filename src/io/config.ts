@@ -7,26 +7,10 @@
 
 import fs from 'node:fs';
 import { writeJsonAtomic } from './atomic.js';
+import { MIXER_KINDS, MixerKind, ModelConfig, modelConfig } from '../models/config.js';
 
-export const MIXER_KINDS = ['mamba', 'lru', 's4d', 'attention'] as const;
-
-export interface MambaConfig {
-  model_type: 'mamba';
-  architectures: string[];
-  vocab_size: number;
-  hidden_size: number; // D
-  state_size: number; // N
-  num_hidden_layers: number;
-  intermediate_size: number; // E = expand · D
-  conv_kernel: number; // K
-  time_step_rank: number; // R
-  expand: number;
-  layer_norm_epsilon: number;
-  use_bias: boolean;
-  use_conv_bias: boolean;
-  tie_word_embeddings: boolean;
-  mixer: (typeof MIXER_KINDS)[number];
-}
+/** config.json as written: the model's config plus the two keys transformers needs to pick the class. */
+export type MambaConfig = ModelConfig & { model_type: 'mamba'; architectures: string[]; mixer: MixerKind };
 
 /** The three sizes are required; everything else defaults as in the paper and HF's MambaConfig. */
 export type MambaConfigInput = Pick<MambaConfig, 'vocab_size' | 'hidden_size' | 'num_hidden_layers'> &
@@ -65,24 +49,9 @@ export function mambaConfig(c: MambaConfigInput, where = 'mambaConfig'): MambaCo
     throw new Error(`${where}: mixer must be one of ${MIXER_KINDS.map((m) => `"${m}"`).join(', ')}, got ${JSON.stringify(c.mixer)}`);
   }
 
-  const expand = c.expand ?? 2;
-  return {
-    model_type: 'mamba',
-    architectures: ['MambaForCausalLM'],
-    vocab_size: c.vocab_size,
-    hidden_size: c.hidden_size,
-    state_size: c.state_size ?? 16,
-    num_hidden_layers: c.num_hidden_layers,
-    intermediate_size: c.intermediate_size ?? expand * c.hidden_size,
-    conv_kernel: c.conv_kernel ?? 4,
-    time_step_rank: c.time_step_rank === undefined || c.time_step_rank === 'auto' ? Math.ceil(c.hidden_size / 16) : c.time_step_rank,
-    expand,
-    layer_norm_epsilon: eps ?? 1e-5,
-    use_bias: c.use_bias ?? false,
-    use_conv_bias: c.use_conv_bias ?? true,
-    tie_word_embeddings: c.tie_word_embeddings ?? true,
-    mixer: c.mixer ?? 'mamba',
-  };
+  const { time_step_rank, ...rest } = c;
+  const filled = modelConfig({ ...rest, ...(time_step_rank === 'auto' || time_step_rank === undefined ? {} : { time_step_rank }) });
+  return { model_type: 'mamba', architectures: ['MambaForCausalLM'], ...filled, mixer: filled.mixer ?? 'mamba' };
 }
 
 /** Parses and validates a config.json object; `label` names the file in errors. */

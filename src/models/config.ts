@@ -2,7 +2,8 @@
 // move between mamba-ts and the Python ecosystem unchanged. `mixer` is ours (HF ignores it):
 // it selects the sequence mixer of every block.
 
-export type MixerKind = 'mamba' | 's4d' | 'lru' | 'attention';
+export const MIXER_KINDS = ['mamba', 's4d', 'lru', 'attention'] as const;
+export type MixerKind = (typeof MIXER_KINDS)[number];
 
 export interface ModelConfig {
   vocab_size: number;
@@ -25,6 +26,8 @@ export type ModelConfigInput = Pick<ModelConfig, 'vocab_size' | 'hidden_size' | 
 /** Fills the paper's defaults: N = 16, K = 4, E = 2·D, R = ceil(D/16), tied embeddings. */
 export function modelConfig(c: ModelConfigInput): ModelConfig {
   const expand = c.expand ?? 2;
+  // Only the keys of ModelConfig, so that extra keys of a parsed config.json are not carried along.
+  const defined = Object.fromEntries(Object.entries(c).filter(([k, v]) => v !== undefined && CONFIG_KEYS.has(k)));
   return {
     state_size: 16,
     conv_kernel: 4,
@@ -36,6 +39,11 @@ export function modelConfig(c: ModelConfigInput): ModelConfig {
     use_conv_bias: true,
     tie_word_embeddings: true,
     mixer: 'mamba',
-    ...c,
-  };
+    ...defined,
+  } as ModelConfig;
 }
+
+const CONFIG_KEYS = new Set([
+  'vocab_size', 'hidden_size', 'state_size', 'num_hidden_layers', 'intermediate_size', 'conv_kernel',
+  'time_step_rank', 'expand', 'layer_norm_epsilon', 'use_bias', 'use_conv_bias', 'tie_word_embeddings', 'mixer',
+]);
