@@ -2,7 +2,7 @@
 // move between mamba-ts and the Python ecosystem unchanged. `mixer` is ours (HF ignores it):
 // it selects the sequence mixer of every block.
 
-export const MIXER_KINDS = ['mamba', 's4d', 'lru', 'attention'] as const;
+export const MIXER_KINDS = ['mamba', 'lru', 's4d', 'attention'] as const;
 export type MixerKind = (typeof MIXER_KINDS)[number];
 
 export interface ModelConfig {
