@@ -127,8 +127,13 @@ export class MambaMixer extends Mixer {
     };
   }
 
+  /**
+   * Zero conv state [B, E, K−1] and SSM state [B, E, N], plus A = −exp(A_log) [E, N] computed
+   * once here rather than at every generated token (the weights do not change while generating).
+   */
   initState(batch: number): MixerState {
-    return { conv: new Float32Array(batch * this.E * (this.K - 1)), ssm: new Float32Array(batch * this.E * this.N) };
+    const A = noGrad(() => neg(exp(this.A_log))).data;
+    return { conv: new Float32Array(batch * this.E * (this.K - 1)), ssm: new Float32Array(batch * this.E * this.N), A };
   }
 
   /** One token per sequence: x [B, D] → [B, D], in constant time and memory. */
@@ -149,12 +154,11 @@ export class MambaMixer extends Mixer {
         const sel = this.selectionParams(new Tensor(xs.data, [batch, 1, E]), batch, 1);
         [dt, Bm, C] = [sel.dt, sel.Bm, sel.C];
       }
-      const A = neg(exp(this.A_log));
       const y = new Float32Array(batch * E);
       k.selectiveScanStep({
         B: batch, E, N,
         x: xs.data, dt: dt.data, deltaBias: this.dt_proj.bias!.data, deltaSoftplus: true,
-        A: A.data, Bm: Bm.data, C: C.data, D: this.Dskip.data, state: state.ssm, y,
+        A: state.A, Bm: Bm.data, C: C.data, D: this.Dskip.data, state: state.ssm, y,
       });
       return this.out_proj.forward(mul(new Tensor(y, [batch, E]), silu(z)));
     });
