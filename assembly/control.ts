@@ -13,6 +13,7 @@ export const THREADS = 8; // threads taking part in the current job
 export const PARAMS = 9; // first job parameter slot
 export const SLOTS = 40;
 
+export const JOB_NOP = 0; // an empty task: measures the pool's own cost
 export const JOB_MATMUL = 1;
 export const JOB_SCAN_FORWARD = 2;
 export const JOB_SCAN_BACKWARD = 3;

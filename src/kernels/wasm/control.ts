@@ -20,6 +20,7 @@ export const SLOTS = 40;
 /** Task indices live in the low 16 bits of CLAIM. */
 export const MAX_TASKS = 0xffff;
 
+export const JOB_NOP = 0; // an empty task: measures the pool's own cost
 export const JOB_MATMUL = 1;
 export const JOB_SCAN_FORWARD = 2;
 export const JOB_SCAN_BACKWARD = 3;

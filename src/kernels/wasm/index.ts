@@ -16,5 +16,5 @@ export function createWasmBackend(rt: WasmRuntime): Backend {
 }
 
 export { WasmRuntime } from './runtime.js';
-export { createWasmRuntime, simdSupported, findKernelsWasm, defaultThreads } from './load.js';
+export { createWasmRuntime, simdSupported, findKernelsWasm, findProjectRoot, defaultThreads } from './load.js';
 export type { WasmSource } from './load.js';

@@ -18,15 +18,14 @@ export function simdSupported(): boolean {
 }
 
 /**
- * Locates build/kernels.wasm (Node only): MAMBA_TS_WASM when set, else in the mamba-ts project
- * found above this module, above the TypeScript source its source map names (when compiled into
- * an outDir outside the project, e.g. /tmp/x-dist), or above the working directory.
+ * The mamba-ts project folder (Node only): the nearest folder with a package.json named
+ * mamba-ts above this module, above the TypeScript source its source map names (when compiled
+ * into an outDir outside the project, e.g. /tmp/x-dist), or above the working directory.
  */
-export async function findKernelsWasm(from: string | URL = import.meta.url): Promise<string> {
+export async function findProjectRoot(from: string | URL = import.meta.url): Promise<string> {
   const { existsSync, readFileSync } = await import('node:fs');
   const { dirname, join, resolve } = await import('node:path');
   const { fileURLToPath } = await import('node:url');
-  if (process.env.MAMBA_TS_WASM) return resolve(process.env.MAMBA_TS_WASM);
   const projectAbove = (start: string): string | null => {
     for (let dir = start; ; dir = dirname(dir)) {
       const pkg = join(dir, 'package.json');
@@ -49,9 +48,20 @@ export async function findKernelsWasm(from: string | URL = import.meta.url): Pro
   starts.push(process.cwd());
   for (const start of starts) {
     const root = projectAbove(start);
-    if (root) return join(root, 'build', 'kernels.wasm');
+    if (root) return root;
   }
-  throw new Error(`no mamba-ts project above ${starts.join(' or ')} (looking for build/kernels.wasm; set MAMBA_TS_WASM to its path)`);
+  throw new Error(`no mamba-ts project above ${starts.join(' or ')}`);
+}
+
+/** build/kernels.wasm of the project (Node only), or the file MAMBA_TS_WASM names. */
+export async function findKernelsWasm(from: string | URL = import.meta.url): Promise<string> {
+  const { join, resolve } = await import('node:path');
+  if (process.env.MAMBA_TS_WASM) return resolve(process.env.MAMBA_TS_WASM);
+  try {
+    return join(await findProjectRoot(from), 'build', 'kernels.wasm');
+  } catch (e) {
+    throw new Error(`${(e as Error).message} (looking for build/kernels.wasm; set MAMBA_TS_WASM to its path)`);
+  }
 }
 
 async function readSource(source: WasmSource | undefined): Promise<Uint8Array | ArrayBuffer> {

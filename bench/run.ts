@@ -1,0 +1,63 @@
+// npm run bench [-- --only matmul|scan|pool|… --quick --threads N]
+// Runs the registered sections, prints a table per section and writes
+// bench/results/<name>-<date>.json (machine info, every figure, every repeat).
+
+import { mkdirSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import { join } from 'node:path';
+import { BenchContext, formatTable, sections } from './sections.js';
+import { defaultThreads, findProjectRoot } from '../src/kernels/wasm/index.js';
+import './matmul.js';
+import './pool.js';
+import './e2e.js';
+
+function parseArgs(argv: string[]): { only: string[] | null; quick: boolean; threads: number | null } {
+  const out = { only: null as string[] | null, quick: false, threads: null as number | null };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '--quick') out.quick = true;
+    else if (a === '--only') out.only = (argv[++i] ?? '').split(',').filter(Boolean);
+    else if (a === '--threads') out.threads = Number(argv[++i]);
+    else if (a === '--help' || a === '-h') {
+      console.log(`usage: node dist/bench/run.js [--only ${sections().map((s) => s.name).join('|')}] [--quick] [--threads N]`);
+      for (const s of sections()) console.log(`  ${s.name.padEnd(8)} ${s.description}`);
+      process.exit(0);
+    } else throw new Error(`bench: unknown argument '${a}' (try --help)`);
+  }
+  return out;
+}
+
+const args = parseArgs(process.argv.slice(2));
+const known = sections().map((s) => s.name);
+for (const name of args.only ?? []) if (!known.includes(name)) throw new Error(`bench: no section '${name}' (have: ${known.join(', ')})`);
+const chosen = sections().filter((s) => !args.only || args.only.includes(s.name));
+const ctx: BenchContext = {
+  quick: args.quick,
+  threads: args.threads ?? (await defaultThreads()),
+  log: (line) => process.stderr.write(`${line}\n`),
+};
+
+const machine = {
+  cpu: os.cpus()[0]?.model ?? 'unknown',
+  cpus: os.availableParallelism?.() ?? os.cpus().length,
+  memoryGiB: Math.round(os.totalmem() / 2 ** 30),
+  platform: `${os.platform()} ${os.release()} ${os.arch()}`,
+  node: process.version,
+  v8: process.versions.v8,
+};
+console.log(`mamba-ts bench: ${machine.cpu}, ${machine.cpus} CPUs, Node ${machine.node}${ctx.quick ? ' (quick)' : ''}\n`);
+
+const results: Record<string, unknown> = {};
+for (const s of chosen) {
+  const r = await s.run(ctx);
+  results[s.name] = r;
+  console.log(`## ${r.title}\n\n${formatTable(r.table)}\n${r.notes.map((n) => `- ${n}`).join('\n')}\n`);
+}
+
+const date = new Date().toISOString().replace(/[:]/g, '-').replace(/\..*$/, '');
+const name = `${args.only ? args.only.join('+') : 'all'}${ctx.quick ? '-quick' : ''}`;
+const dir = join(await findProjectRoot(import.meta.url), 'bench', 'results');
+mkdirSync(dir, { recursive: true });
+const file = join(dir, `${name}-${date}.json`);
+writeFileSync(file, JSON.stringify({ name, date: new Date().toISOString(), machine, threads: ctx.threads, quick: ctx.quick, sections: results }, null, 2) + '\n');
+console.log(`wrote ${file}`);
