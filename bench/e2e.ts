@@ -1,0 +1,111 @@
+// End to end: training tokens/s (forward + backward + AdamW) and generation tokens/s (batch 1,
+// one step per token after a prefill) of the Mamba language model, on the wasm backend with all
+// threads and with one thread, and on the reference backend for the smallest configuration.
+// Shapes from the kernels issue: 4 layers, vocab 96, batch 8, N 16; d_model 128 and 256 at
+// L 256, and d_model 128 at L 1024 and 4096.
+
+import { Rng } from '../src/tensor/random.js';
+import { backward } from '../src/autograd/tape.js';
+import { LanguageModel } from '../src/models/language_model.js';
+import { modelConfig } from '../src/models/config.js';
+import { generate } from '../src/models/generate.js';
+import { AdamW, paramGroupsForDecay } from '../src/optim/index.js';
+import { initBackend, setThreads } from '../src/kernels/index.js';
+import { BenchContext, registerSection, median } from './sections.js';
+
+interface Case {
+  dModel: number;
+  length: number;
+  batch: number;
+}
+
+interface Variant {
+  label: string;
+  backend: 'wasm' | 'ref';
+  threads: number;
+}
+
+function trainTokensPerSec(model: LanguageModel, c: Case, steps: number): number {
+  const rng = new Rng(1);
+  const V = model.config.vocab_size;
+  const n = c.batch * c.length;
+  const inputs = Int32Array.from({ length: n }, () => rng.int(V));
+  const targets = Int32Array.from({ length: n }, () => rng.int(V));
+  const opt = new AdamW(paramGroupsForDecay(model, 0.1), { lr: 1e-3 });
+  const step = () => {
+    model.zeroGrad();
+    const loss = model.loss(inputs, targets, c.batch, c.length);
+    backward(loss);
+    opt.step();
+  };
+  step(); // warm-up: compilation, first allocations
+  const samples: number[] = [];
+  for (let i = 0; i < steps; i++) {
+    const t0 = performance.now();
+    step();
+    samples.push(n / ((performance.now() - t0) / 1000));
+  }
+  return median(samples);
+}
+
+function generateTokensPerSec(model: LanguageModel, tokens: number): number {
+  const prompt = Int32Array.of(1, 2, 3, 4);
+  generate(model, prompt, { maxTokens: 20, temperature: 1, seed: 0 }); // warm-up
+  const samples: number[] = [];
+  for (let r = 0; r < 3; r++) {
+    const t0 = performance.now();
+    generate(model, prompt, { maxTokens: tokens, temperature: 1, seed: r });
+    samples.push(tokens / ((performance.now() - t0) / 1000));
+  }
+  return median(samples);
+}
+
+registerSection({
+  name: 'e2e',
+  description: 'Mamba LM training and generation tokens/s (wasm N threads, 1 thread, reference)',
+  async run(ctx: BenchContext) {
+    const cases: Case[] = ctx.quick
+      ? [{ dModel: 128, length: 256, batch: 8 }]
+      : [
+          { dModel: 128, length: 256, batch: 8 },
+          { dModel: 256, length: 256, batch: 8 },
+          { dModel: 128, length: 1024, batch: 8 },
+          { dModel: 128, length: 4096, batch: 8 },
+        ];
+    const variants: Variant[] = [
+      { label: `wasm ${ctx.threads} threads`, backend: 'wasm', threads: ctx.threads },
+      { label: 'wasm 1 thread', backend: 'wasm', threads: 1 },
+      { label: 'reference', backend: 'ref', threads: 1 },
+    ];
+    const rows: (string | number | null)[][] = [];
+    const data: unknown[] = [];
+    for (const c of cases) {
+      const model = new LanguageModel(modelConfig({ vocab_size: 96, hidden_size: c.dModel, num_hidden_layers: 4 }), { seed: 0 });
+      const params = model.parameterCount();
+      for (const v of variants) {
+        // The reference backend is measured on the smallest case only: it is the baseline, not a target.
+        if (v.backend === 'ref' && (c.dModel !== 128 || c.length !== 256)) continue;
+        await initBackend(v.backend, { threads: v.threads });
+        if (v.backend === 'wasm') setThreads(v.threads);
+        const longest = c.length >= 4096;
+        const steps = ctx.quick || v.backend === 'ref' || longest ? 2 : 4;
+        ctx.log(`e2e: d ${c.dModel} L ${c.length} ${v.label} ...`);
+        const train = trainTokensPerSec(model, c, steps);
+        const gen = c.length === 256 ? generateTokensPerSec(model, ctx.quick || v.backend === 'ref' ? 100 : 400) : null;
+        rows.push([`d ${c.dModel} · L ${c.length} · B ${c.batch}`, v.label, (params / 1e6).toFixed(2) + 'M', Math.round(train), gen === null ? null : Math.round(gen)]);
+        data.push({ ...c, layers: 4, vocab: 96, params, variant: v, trainTokensPerSec: train, generateTokensPerSec: gen });
+      }
+    }
+    await initBackend();
+    return {
+      title: 'End to end: Mamba LM tokens/s (4 layers, vocab 96, N 16)',
+      table: { columns: ['case', 'backend', 'params', 'train tok/s', 'generate tok/s (B 1)'], rows },
+      notes: [
+        'train: median over steps of batch·length / seconds for forward + backward + AdamW step (random tokens).',
+        'generate: batch 1, prompt of 4 tokens, median of 3 runs of the sampler (prefill + one step per token).',
+        'generation is the same per-token work at every L (constant-time steps), so it is measured at L 256 only.',
+      ],
+      data,
+    };
+  },
+});
