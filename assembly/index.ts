@@ -1,10 +1,13 @@
 // Entry point of kernels.wasm: the kernels the JavaScript side calls directly, and runTask, the
 // one function every thread of the pool calls with a task index of the current job.
 
-import { JOB_MATMUL, JOB_NOP, KIND, param, scratchOf } from './control';
+import { JOB_MATMUL, JOB_NOP, JOB_SCAN_BACKWARD, JOB_SCAN_FORWARD, KIND, param, scratchOf } from './control';
 import { gemmBlock } from './matmul';
+import { scanBackwardTask, scanForwardTask } from './scan';
 
 export { packB, packedBSize, MR, NR, KC, MC } from './matmul';
+export { scanStep, sumRows } from './scan';
+export { mapExp, mapSoftplus, mapSigmoid } from './simd_math';
 
 /** First byte after the module's static data: the JavaScript side places its regions above. */
 export function heapBase(): usize {
@@ -35,5 +38,7 @@ function matmulTask(ctl: usize, t: i32, tid: i32): void {
 export function runTask(ctl: usize, t: i32, tid: i32): void {
   const kind = load<i32>(ctl + (KIND << 2));
   if (kind == JOB_MATMUL) matmulTask(ctl, t, tid);
+  else if (kind == JOB_SCAN_FORWARD) scanForwardTask(ctl, t, tid);
+  else if (kind == JOB_SCAN_BACKWARD) scanBackwardTask(ctl, t, tid);
   else if (kind != JOB_NOP) unreachable();
 }

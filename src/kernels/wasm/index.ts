@@ -3,6 +3,7 @@
 import type { Backend } from '../backend.js';
 import { referenceKernels } from '../reference/index.js';
 import { makeWasmMatmul } from './matmul.js';
+import { makeWasmScan } from './selective_scan.js';
 import { WasmRuntime } from './runtime.js';
 
 export function createWasmBackend(rt: WasmRuntime): Backend {
@@ -11,6 +12,7 @@ export function createWasmBackend(rt: WasmRuntime): Backend {
     kernels: {
       ...referenceKernels,
       matmul: makeWasmMatmul(rt),
+      ...makeWasmScan(rt),
     },
   };
 }

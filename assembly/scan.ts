@@ -1,0 +1,289 @@
+// Selective scan (S6) forward and backward, the fused chunked algorithm of
+// src/kernels/reference/selective_scan.ts, vectorised over channels: one f32x4 holds 4 adjacent
+// channels e (contiguous in x, dt, delta, y [B, L, E]), and the loop over the state index n runs
+// inside, with Bm[b,t,n] and C[b,t,n] broadcast. Vectorising over channels needs no horizontal
+// sums in the forward (y of 4 channels comes out as one vector) and reads [B, L, E] arrays in
+// whole vectors; the state h[n] of 4 channels lives in an [N] × f32x4 scratch.
+// A task is one batch row b and one block of EB channels (a multiple of 4). Each lane's
+// arithmetic does not depend on its neighbours, so results do not depend on the thread count.
+
+import { param, scratchOf } from './control';
+import { expf4, sigmoidf4, softplusf4 } from './simd_math';
+
+/** Loads `lanes` (1–4) consecutive floats, zero in the missing lanes. */
+@inline function ld(p: usize, lanes: i32): v128 {
+  if (lanes == 4) return v128.load(p);
+  let v = f32x4.splat(0);
+  v = f32x4.replace_lane(v, 0, load<f32>(p));
+  if (lanes > 1) v = f32x4.replace_lane(v, 1, load<f32>(p, 4));
+  if (lanes > 2) v = f32x4.replace_lane(v, 2, load<f32>(p, 8));
+  return v;
+}
+
+/** Stores the first `lanes` lanes only: the rest belong to another row or another task. */
+@inline function st(p: usize, v: v128, lanes: i32): void {
+  if (lanes == 4) {
+    v128.store(p, v);
+    return;
+  }
+  store<f32>(p, f32x4.extract_lane(v, 0));
+  if (lanes > 1) store<f32>(p, f32x4.extract_lane(v, 1), 4);
+  if (lanes > 2) store<f32>(p, f32x4.extract_lane(v, 2), 8);
+}
+
+/** Lanes from p, p + stride, p + 2·stride, … (a column of an [E, N] array). */
+@inline function gather(p: usize, stride: usize, lanes: i32): v128 {
+  let v = f32x4.splat(0);
+  v = f32x4.replace_lane(v, 0, load<f32>(p));
+  if (lanes > 1) v = f32x4.replace_lane(v, 1, load<f32>(p + stride));
+  if (lanes > 2) v = f32x4.replace_lane(v, 2, load<f32>(p + 2 * stride));
+  if (lanes > 3) v = f32x4.replace_lane(v, 3, load<f32>(p + 3 * stride));
+  return v;
+}
+
+@inline function scatter(p: usize, stride: usize, v: v128, lanes: i32): void {
+  store<f32>(p, f32x4.extract_lane(v, 0));
+  if (lanes > 1) store<f32>(p + stride, f32x4.extract_lane(v, 1));
+  if (lanes > 2) store<f32>(p + 2 * stride, f32x4.extract_lane(v, 2));
+  if (lanes > 3) store<f32>(p + 3 * stride, f32x4.extract_lane(v, 3));
+}
+
+@inline function f4(p: usize, i: i32): usize {
+  return p + (<usize>i << 2);
+}
+
+@inline function v4(p: usize, i: i32): usize {
+  return p + (<usize>i << 4);
+}
+
+/**
+ * Forward parameters: 0 x, 1 dt, 2 A, 3 Bm, 4 C, 5 D, 6 deltaBias, 7 initialState, 8 y, 9 delta,
+ * 10 chunkStates, 11 finalState (0 = null), 12 B, 13 L, 14 E, 15 N, 16 T, 17 softplus, 18 EB.
+ * Scratch per thread: 2·N f32x4 (A of the 4 channels as [N] × f32x4, the state h).
+ */
+export function scanForwardTask(ctl: usize, task: i32, tid: i32): void {
+  const x = <usize>param(ctl, 0), dt = <usize>param(ctl, 1), A = <usize>param(ctl, 2);
+  const Bm = <usize>param(ctl, 3), C = <usize>param(ctl, 4), D = <usize>param(ctl, 5);
+  const bias = <usize>param(ctl, 6), init = <usize>param(ctl, 7), y = <usize>param(ctl, 8);
+  const delta = <usize>param(ctl, 9), chunkStates = <usize>param(ctl, 10), fin = <usize>param(ctl, 11);
+  const L = param(ctl, 13), E = param(ctl, 14), N = param(ctl, 15), T = param(ctl, 16);
+  const useSoftplus = param(ctl, 17) != 0, EB = param(ctl, 18);
+  const nBlocks = (E + EB - 1) / EB;
+  const b = task / nBlocks;
+  const e1 = min(E, (task % nBlocks) * EB + EB);
+  const nChunks = (L + T - 1) / T;
+  const at = scratchOf(ctl, tid); // A[e..e+4, n]: [N] × f32x4
+  const h = at + (<usize>N << 4); // state: [N] × f32x4
+  const rowN = <usize>N << 2; // bytes between channels in [E, N]
+  for (let e = (task % nBlocks) * EB; e < e1; e += 4) {
+    const lanes = min(4, e1 - e);
+    for (let n = 0; n < N; n++) {
+      v128.store(v4(at, n), gather(f4(A, e * N + n), rowN, lanes));
+      v128.store(v4(h, n), init ? gather(f4(init, (b * E + e) * N + n), rowN, lanes) : f32x4.splat(0));
+    }
+    const bv = bias ? ld(f4(bias, e), lanes) : f32x4.splat(0);
+    const dv = D ? ld(f4(D, e), lanes) : f32x4.splat(0);
+    for (let c = 0; c < nChunks; c++) {
+      const cs = f4(chunkStates, ((b * nChunks + c) * E + e) * N);
+      for (let n = 0; n < N; n++) scatter(f4(cs, n), rowN, v128.load(v4(h, n)), lanes);
+      const t1 = min(L, (c + 1) * T);
+      for (let t = c * T; t < t1; t++) {
+        const i = (b * L + t) * E + e;
+        const z = f32x4.add(ld(f4(dt, i), lanes), bv);
+        const d = useSoftplus ? softplusf4(z) : z;
+        st(f4(delta, i), d, lanes);
+        const xv = ld(f4(x, i), lanes);
+        const dx = f32x4.mul(d, xv);
+        const bt = f4(Bm, (b * L + t) * N);
+        const ct = f4(C, (b * L + t) * N);
+        let acc = f32x4.splat(0);
+        for (let n = 0; n < N; n++) {
+          const dA = expf4(f32x4.mul(d, v128.load(v4(at, n))));
+          const hn = f32x4.add(f32x4.mul(dA, v128.load(v4(h, n))), f32x4.mul(dx, v128.load32_splat(f4(bt, n))));
+          v128.store(v4(h, n), hn);
+          acc = f32x4.add(acc, f32x4.mul(v128.load32_splat(f4(ct, n)), hn));
+        }
+        st(f4(y, i), f32x4.add(acc, f32x4.mul(dv, xv)), lanes);
+      }
+    }
+    if (fin) for (let n = 0; n < N; n++) scatter(f4(fin, (b * E + e) * N + n), rowN, v128.load(v4(h, n)), lanes);
+  }
+}
+
+@inline function hsum(v: v128): f32 {
+  return (f32x4.extract_lane(v, 0) + f32x4.extract_lane(v, 1)) + (f32x4.extract_lane(v, 2) + f32x4.extract_lane(v, 3));
+}
+
+/**
+ * Backward parameters: 0 x, 1 dt, 2 A, 3 Bm, 4 C, 5 D, 6 deltaBias, 7 delta, 8 chunkStates,
+ * 9 gradY, 10 gradX, 11 gradDt, 12 partA [B, E, N], 13 partBm, 14 partC [B, blocks, L, N],
+ * 15 partD, 16 partBias [B, E] (0 = not wanted), 17 B, 18 L, 19 E, 20 N, 21 T, 22 softplus, 23 EB.
+ * Sums over channels (gradBm, gradC) and over batch rows (gradA, gradD, gradDeltaBias) are left
+ * as per-task partials, added up in a fixed order by scanReduce: deterministic for any thread count.
+ * Scratch per thread, in f32x4: hs, dAs, accC, accB [T, N]; h0 [N]; per 4-channel group of the
+ * block: A, dh, gA [N] and gD, gBias.
+ */
+export function scanBackwardTask(ctl: usize, task: i32, tid: i32): void {
+  const x = <usize>param(ctl, 0), dt = <usize>param(ctl, 1), A = <usize>param(ctl, 2);
+  const Bm = <usize>param(ctl, 3), C = <usize>param(ctl, 4), D = <usize>param(ctl, 5);
+  const bias = <usize>param(ctl, 6), delta = <usize>param(ctl, 7), chunkStates = <usize>param(ctl, 8);
+  const gradY = <usize>param(ctl, 9), gradX = <usize>param(ctl, 10), gradDt = <usize>param(ctl, 11);
+  const partA = <usize>param(ctl, 12), partBm = <usize>param(ctl, 13), partC = <usize>param(ctl, 14);
+  const partD = <usize>param(ctl, 15), partBias = <usize>param(ctl, 16);
+  const L = param(ctl, 18), E = param(ctl, 19), N = param(ctl, 20), T = param(ctl, 21);
+  const useSoftplus = param(ctl, 22) != 0, EB = param(ctl, 23);
+  const nBlocks = (E + EB - 1) / EB;
+  const b = task / nBlocks;
+  const blk = task % nBlocks;
+  const e0 = blk * EB, e1 = min(E, e0 + EB);
+  const groups = (e1 - e0 + 3) / 4;
+  const nChunks = (L + T - 1) / T;
+  const TN = T * N;
+  const hs = scratchOf(ctl, tid);
+  const dAs = v4(hs, TN);
+  const accC = v4(dAs, TN);
+  const accB = v4(accC, TN);
+  const h0 = v4(accB, TN);
+  const gAt = v4(h0, N); // per group: A [N]
+  const gDh = v4(gAt, groups * N); // per group: dh [N], the adjoint carried to the previous step
+  const gA = v4(gDh, groups * N); // per group: Σ gradA [N]
+  const gD = v4(gA, groups * N); // per group: Σ g·x
+  const gBias = v4(gD, groups); // per group: Σ gradDt
+  const rowN = <usize>N << 2;
+  for (let g = 0; g < groups; g++) {
+    const e = e0 + 4 * g;
+    const lanes = min(4, e1 - e);
+    for (let n = 0; n < N; n++) {
+      v128.store(v4(gAt, g * N + n), gather(f4(A, e * N + n), rowN, lanes));
+      v128.store(v4(gDh, g * N + n), f32x4.splat(0));
+      v128.store(v4(gA, g * N + n), f32x4.splat(0));
+    }
+    v128.store(v4(gD, g), f32x4.splat(0));
+    v128.store(v4(gBias, g), f32x4.splat(0));
+  }
+  for (let c = nChunks - 1; c >= 0; c--) {
+    const t0 = c * T, t1 = min(L, t0 + T);
+    const steps = t1 - t0;
+    for (let j = 0; j < steps * N; j++) {
+      v128.store(v4(accC, j), f32x4.splat(0));
+      v128.store(v4(accB, j), f32x4.splat(0));
+    }
+    for (let g = 0; g < groups; g++) {
+      const e = e0 + 4 * g;
+      const lanes = min(4, e1 - e);
+      const at = v4(gAt, g * N);
+      const dh = v4(gDh, g * N);
+      const ga = v4(gA, g * N);
+      const bv = bias ? ld(f4(bias, e), lanes) : f32x4.splat(0);
+      const dv = D ? ld(f4(D, e), lanes) : f32x4.splat(0);
+      const cs = f4(chunkStates, ((b * nChunks + c) * E + e) * N);
+      for (let n = 0; n < N; n++) v128.store(v4(h0, n), gather(f4(cs, n), rowN, lanes));
+      // Recompute the chunk's states h_t and factors dA_t of these 4 channels.
+      for (let t = t0; t < t1; t++) {
+        const j = (t - t0) * N;
+        const i = (b * L + t) * E + e;
+        const d = ld(f4(delta, i), lanes);
+        const dx = f32x4.mul(d, ld(f4(x, i), lanes));
+        const bt = f4(Bm, (b * L + t) * N);
+        const prev = t == t0 ? h0 : v4(hs, j - N);
+        for (let n = 0; n < N; n++) {
+          const dA = expf4(f32x4.mul(d, v128.load(v4(at, n))));
+          v128.store(v4(dAs, j + n), dA);
+          v128.store(v4(hs, j + n), f32x4.add(f32x4.mul(dA, v128.load(v4(prev, n))), f32x4.mul(dx, v128.load32_splat(f4(bt, n)))));
+        }
+      }
+      // The reverse recurrence: δ_t = g_t·C_t + dA_{t+1} ⊙ δ_{t+1}.
+      let sumD = v128.load(v4(gD, g));
+      let sumBias = v128.load(v4(gBias, g));
+      for (let t = t1 - 1; t >= t0; t--) {
+        const j = (t - t0) * N;
+        const i = (b * L + t) * E + e;
+        const gy = ld(f4(gradY, i), lanes);
+        const d = ld(f4(delta, i), lanes);
+        const xv = ld(f4(x, i), lanes);
+        const dxv = f32x4.mul(d, xv);
+        const bt = f4(Bm, (b * L + t) * N);
+        const ct = f4(C, (b * L + t) * N);
+        const prev = t == t0 ? h0 : v4(hs, j - N);
+        let sumDeltaB = f32x4.splat(0); // Σ_n δ·Bm
+        let sumDeltaAdAh = f32x4.splat(0); // Σ_n δ·A·dA·h_{t−1}
+        for (let n = 0; n < N; n++) {
+          const adj = f32x4.add(v128.load(v4(dh, n)), f32x4.mul(gy, v128.load32_splat(f4(ct, n))));
+          const jc = v4(accC, j + n);
+          v128.store(jc, f32x4.add(v128.load(jc), f32x4.mul(gy, v128.load(v4(hs, j + n)))));
+          const jb = v4(accB, j + n);
+          v128.store(jb, f32x4.add(v128.load(jb), f32x4.mul(adj, dxv)));
+          sumDeltaB = f32x4.add(sumDeltaB, f32x4.mul(adj, v128.load32_splat(f4(bt, n))));
+          const dA = v128.load(v4(dAs, j + n));
+          const u = f32x4.mul(f32x4.mul(adj, dA), v128.load(v4(prev, n)));
+          const an = v128.load(v4(at, n));
+          sumDeltaAdAh = f32x4.add(sumDeltaAdAh, f32x4.mul(u, an));
+          v128.store(v4(ga, n), f32x4.add(v128.load(v4(ga, n)), f32x4.mul(d, u)));
+          v128.store(v4(dh, n), f32x4.mul(adj, dA));
+        }
+        st(f4(gradX, i), f32x4.add(f32x4.mul(d, sumDeltaB), f32x4.mul(gy, dv)), lanes);
+        sumD = f32x4.add(sumD, f32x4.mul(gy, xv));
+        let gdt = f32x4.add(sumDeltaAdAh, f32x4.mul(xv, sumDeltaB));
+        if (useSoftplus) gdt = f32x4.mul(gdt, sigmoidf4(f32x4.add(ld(f4(dt, i), lanes), bv)));
+        st(f4(gradDt, i), gdt, lanes);
+        sumBias = f32x4.add(sumBias, gdt);
+      }
+      v128.store(v4(gD, g), sumD);
+      v128.store(v4(gBias, g), sumBias);
+    }
+    // This block's share of gradC and gradBm for the chunk (missing lanes hold zeros).
+    const pc = f4(partC, ((b * nBlocks + blk) * L + t0) * N);
+    const pb = f4(partBm, ((b * nBlocks + blk) * L + t0) * N);
+    for (let j = 0; j < steps * N; j++) {
+      store<f32>(f4(pc, j), hsum(v128.load(v4(accC, j))));
+      store<f32>(f4(pb, j), hsum(v128.load(v4(accB, j))));
+    }
+  }
+  for (let g = 0; g < groups; g++) {
+    const e = e0 + 4 * g;
+    const lanes = min(4, e1 - e);
+    for (let n = 0; n < N; n++) scatter(f4(partA, (b * E + e) * N + n), rowN, v128.load(v4(gA, g * N + n)), lanes);
+    if (partD) st(f4(partD, b * E + e), v128.load(v4(gD, g)), lanes);
+    if (partBias) st(f4(partBias, b * E + e), v128.load(v4(gBias, g)), lanes);
+  }
+}
+
+/** out[j] = Σ_r parts[r·size + j] for r = 0..rows−1, in that order. */
+export function sumRows(parts: usize, out: usize, rows: i32, size: i32): void {
+  for (let j = 0; j < size; j += 4) {
+    const lanes = min(4, size - j);
+    let acc = ld(f4(parts, j), lanes);
+    for (let r = 1; r < rows; r++) acc = f32x4.add(acc, ld(f4(parts, r * size + j), lanes));
+    st(f4(out, j), acc, lanes);
+  }
+}
+
+/**
+ * One generation step for rows b of [B, E]: h = exp(delta·A) ⊙ h + delta·x·Bm, y = C·h + D·x.
+ * state [B, E, N] is updated in place; the other arrays as in scanForwardTask.
+ */
+export function scanStep(
+  x: usize, dt: usize, A: usize, Bm: usize, C: usize, D: usize, bias: usize, state: usize, y: usize,
+  B: i32, E: i32, N: i32, useSoftplus: bool,
+): void {
+  const rowN = <usize>N << 2;
+  for (let b = 0; b < B; b++) {
+    for (let e = 0; e < E; e += 4) {
+      const lanes = min(4, E - e);
+      const i = b * E + e;
+      const z = f32x4.add(ld(f4(dt, i), lanes), bias ? ld(f4(bias, e), lanes) : f32x4.splat(0));
+      const d = useSoftplus ? softplusf4(z) : z;
+      const xv = ld(f4(x, i), lanes);
+      const dx = f32x4.mul(d, xv);
+      let acc = f32x4.splat(0);
+      for (let n = 0; n < N; n++) {
+        const hp = f4(state, i * N + n);
+        const dA = expf4(f32x4.mul(d, gather(f4(A, e * N + n), rowN, lanes)));
+        const hn = f32x4.add(f32x4.mul(dA, gather(hp, rowN, lanes)), f32x4.mul(dx, v128.load32_splat(f4(Bm, b * N + n))));
+        scatter(hp, rowN, hn, lanes);
+        acc = f32x4.add(acc, f32x4.mul(v128.load32_splat(f4(C, b * N + n)), hn));
+      }
+      st(f4(y, i), f32x4.add(acc, D ? f32x4.mul(ld(f4(D, e), lanes), xv) : f32x4.splat(0)), lanes);
+    }
+  }
+}

@@ -1,0 +1,119 @@
+// The WebAssembly selective scan: same signatures and semantics as the fused reference kernels
+// (src/kernels/reference/selective_scan.ts). Tasks are (batch row × block of SCAN_BLOCK channels);
+// the backward's sums over channels and batch rows come back as per-task partials that sumRows
+// adds up in a fixed order, so results do not depend on the thread count.
+
+import type {
+  SelectiveScanBackwardArgs, SelectiveScanForwardArgs, SelectiveScanStepArgs,
+} from '../reference/selective_scan.js';
+import { JOB_SCAN_BACKWARD, JOB_SCAN_FORWARD } from './control.js';
+import { WasmRuntime } from './runtime.js';
+
+/** Channels per task: a multiple of 4 (one f32x4 holds 4 channels). Fixed, so that the partial sums never depend on the threads. */
+export const SCAN_BLOCK = 32;
+
+/** Below this many (b, t, e, n) elements a scan runs on the calling thread only. */
+export const SCAN_PARALLEL_MIN = 1 << 16;
+
+export interface ScanExports {
+  sumRows(parts: number, out: number, rows: number, size: number): void;
+  scanStep(x: number, dt: number, A: number, Bm: number, C: number, D: number, bias: number, state: number, y: number, B: number, E: number, N: number, softplus: number): void;
+}
+
+export function makeWasmScan(rt: WasmRuntime) {
+  const ex = rt.exports as unknown as ScanExports;
+  const inOrNull = (a: Float32Array | null, count: number) => (a ? rt.copyIn(a, count) : 0);
+
+  function selectiveScanForward(a: SelectiveScanForwardArgs): void {
+    const { B, L, E, N, T } = a;
+    const nChunks = Math.ceil(L / T);
+    rt.reset();
+    const x = rt.copyIn(a.x, B * L * E);
+    const dt = rt.copyIn(a.dt, B * L * E);
+    const A = rt.copyIn(a.A, E * N);
+    const Bm = rt.copyIn(a.Bm, B * L * N);
+    const C = rt.copyIn(a.C, B * L * N);
+    const D = inOrNull(a.D, E);
+    const bias = inOrNull(a.deltaBias, E);
+    const init = inOrNull(a.initialState, B * E * N);
+    const y = rt.alloc(B * L * E);
+    const delta = rt.alloc(B * L * E);
+    const states = rt.alloc(B * nChunks * E * N);
+    const fin = a.finalState ? rt.alloc(B * E * N) : 0;
+    const blocks = Math.ceil(E / SCAN_BLOCK);
+    const threads = B * L * E * N >= SCAN_PARALLEL_MIN ? rt.threads : 1;
+    rt.scratch(threads, 2 * N * 16);
+    rt.setParams([x, dt, A, Bm, C, D, bias, init, y, delta, states, fin, B, L, E, N, T, a.deltaSoftplus ? 1 : 0, SCAN_BLOCK]);
+    rt.run(JOB_SCAN_FORWARD, B * blocks, threads);
+    rt.copyOut(y, a.y, B * L * E);
+    rt.copyOut(delta, a.delta, B * L * E);
+    rt.copyOut(states, a.chunkStates, B * nChunks * E * N);
+    if (a.finalState) rt.copyOut(fin, a.finalState, B * E * N);
+  }
+
+  function selectiveScanBackward(a: SelectiveScanBackwardArgs): void {
+    const { B, L, E, N, T } = a;
+    const nChunks = Math.ceil(L / T);
+    const blocks = Math.ceil(E / SCAN_BLOCK);
+    rt.reset();
+    const x = rt.copyIn(a.x, B * L * E);
+    const dt = rt.copyIn(a.dt, B * L * E);
+    const A = rt.copyIn(a.A, E * N);
+    const Bm = rt.copyIn(a.Bm, B * L * N);
+    const C = rt.copyIn(a.C, B * L * N);
+    const D = inOrNull(a.D, E);
+    const bias = inOrNull(a.deltaBias, E);
+    const delta = rt.copyIn(a.delta, B * L * E);
+    const states = rt.copyIn(a.chunkStates, B * nChunks * E * N);
+    const gradY = rt.copyIn(a.gradY, B * L * E);
+    const gradX = rt.alloc(B * L * E);
+    const gradDt = rt.alloc(B * L * E);
+    const partA = rt.alloc(B * E * N);
+    const partBm = rt.alloc(B * blocks * L * N);
+    const partC = rt.alloc(B * blocks * L * N);
+    const partD = a.gradD ? rt.alloc(B * E) : 0;
+    const partBias = a.gradDeltaBias ? rt.alloc(B * E) : 0;
+    const threads = B * L * E * N >= SCAN_PARALLEL_MIN ? rt.threads : 1;
+    const groups = SCAN_BLOCK / 4;
+    rt.scratch(threads, (4 * T * N + N + 3 * groups * N + 2 * groups) * 16);
+    rt.setParams([
+      x, dt, A, Bm, C, D, bias, delta, states, gradY, gradX, gradDt, partA, partBm, partC, partD, partBias,
+      B, L, E, N, T, a.deltaSoftplus ? 1 : 0, SCAN_BLOCK,
+    ]);
+    rt.run(JOB_SCAN_BACKWARD, B * blocks, threads);
+    rt.copyOut(gradX, a.gradX, B * L * E);
+    rt.copyOut(gradDt, a.gradDt, B * L * E);
+    // gradA [E, N] = Σ_b partA[b]; gradBm, gradC [b, L, N] = Σ_blocks part[b, block]; gradD, gradDeltaBias [E] = Σ_b.
+    const sum = (parts: number, rows: number, size: number, dst: Float32Array, dstOffset: number) => {
+      const out = rt.alloc(size);
+      ex.sumRows(parts, out, rows, size);
+      rt.copyOut(out, dst, size, dstOffset);
+    };
+    sum(partA, B, E * N, a.gradA, 0);
+    for (let b = 0; b < B; b++) {
+      sum(partBm + b * blocks * L * N * 4, blocks, L * N, a.gradBm, b * L * N);
+      sum(partC + b * blocks * L * N * 4, blocks, L * N, a.gradC, b * L * N);
+    }
+    if (a.gradD) sum(partD, B, E, a.gradD, 0);
+    if (a.gradDeltaBias) sum(partBias, B, E, a.gradDeltaBias, 0);
+  }
+
+  function selectiveScanStep(a: SelectiveScanStepArgs): void {
+    const { B, E, N } = a;
+    rt.reset();
+    const x = rt.copyIn(a.x, B * E);
+    const dt = rt.copyIn(a.dt, B * E);
+    const A = rt.copyIn(a.A, E * N);
+    const Bm = rt.copyIn(a.Bm, B * N);
+    const C = rt.copyIn(a.C, B * N);
+    const D = inOrNull(a.D, E);
+    const bias = inOrNull(a.deltaBias, E);
+    const state = rt.copyIn(a.state, B * E * N);
+    const y = rt.alloc(B * E);
+    ex.scanStep(x, dt, A, Bm, C, D, bias, state, y, B, E, N, a.deltaSoftplus ? 1 : 0);
+    rt.copyOut(state, a.state, B * E * N);
+    rt.copyOut(y, a.y, B * E);
+  }
+
+  return { selectiveScanForward, selectiveScanBackward, selectiveScanStep };
+}
