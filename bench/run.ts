@@ -9,6 +9,7 @@ import { BenchContext, formatTable, sections } from './sections.js';
 import { defaultThreads, findProjectRoot } from '../src/kernels/wasm/index.js';
 import './matmul.js';
 import './pool.js';
+import './scan.js';
 import './e2e.js';
 
 function parseArgs(argv: string[]): { only: string[] | null; quick: boolean; threads: number | null } {
