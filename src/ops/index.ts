@@ -14,3 +14,5 @@ export { addScalar, mulScalar } from './scalar.js';
 export { sum, mean, max, type Axes } from './reduce.js';
 export { reshape, transpose, permute, slice, split, concat } from './shape.js';
 export { selectiveScan, selectiveScanReference, type SelectiveScanOptions } from './selective_scan.js';
+export { cos, sin } from './trig.js';
+export { linearScan, linearScanComplex, type LinearScanOptions, type LinearScanComplexOptions } from './linear_scan.js';

@@ -7,5 +7,6 @@ import { scanCases } from './scan.js';
 import { elementwiseCases } from './elementwise.js';
 import { reduceCases } from './reduce.js';
 import { shapeCases } from './shape.js';
+import { lruCases } from './lru.js';
 
-export const allCases: GradCases = { ...coreCases, ...nnCases, ...scanCases, ...elementwiseCases, ...reduceCases, ...shapeCases };
+export const allCases: GradCases = { ...coreCases, ...nnCases, ...scanCases, ...elementwiseCases, ...reduceCases, ...shapeCases, ...lruCases };

@@ -14,6 +14,7 @@ import { permute, copyAlongAxis } from './layout.js';
 import {
   selectiveScanForward, selectiveScanBackward, selectiveScanNaiveForward, selectiveScanNaiveBackward, selectiveScanStep,
 } from './selective_scan.js';
+import { trigForward, trigBackward } from './trig.js';
 
 export const referenceKernels = {
   matmul,
@@ -29,4 +30,5 @@ export const referenceKernels = {
   reduceSum, reduceSumBackward, reduceMax, reduceMaxBackward,
   permute, copyAlongAxis,
   selectiveScanForward, selectiveScanBackward, selectiveScanNaiveForward, selectiveScanNaiveBackward, selectiveScanStep,
+  trigForward, trigBackward,
 };
