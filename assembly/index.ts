@@ -5,7 +5,7 @@ import { JOB_MATMUL, JOB_NOP, JOB_SCAN_BACKWARD, JOB_SCAN_FORWARD, KIND, param, 
 import { gemmBlock } from './matmul';
 import { scanBackwardTask, scanForwardTask } from './scan';
 
-export { packB, packedBSize, MR, NR, KC, MC } from './matmul';
+export { packB, packedBSize, gemmFewRows, MR, NR, KC, MC } from './matmul';
 export { scanStep, sumRows } from './scan';
 export { mapExp, mapSoftplus, mapSigmoid } from './simd_math';
 

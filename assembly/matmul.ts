@@ -233,3 +233,83 @@ export function gemmBlock(
     }
   }
 }
+
+// ---- few rows (m < MR): generation steps, one token at a time ----
+
+@inline function hsum(v: v128): f32 {
+  return (f32x4.extract_lane(v, 0) + f32x4.extract_lane(v, 1)) + (f32x4.extract_lane(v, 2) + f32x4.extract_lane(v, 3));
+}
+
+@inline function vec4(x0: f32, x1: f32, x2: f32, x3: f32): v128 {
+  return f32x4.replace_lane(f32x4.replace_lane(f32x4.replace_lane(f32x4.splat(x0), 1, x1), 2, x2), 3, x3);
+}
+
+/**
+ * C [m, n] = op(A) · op(B) (+ C) without packing, for m < MR where a 4-row microkernel would
+ * waste most of its work and packing B would cost as much as the product. Non-transposed B:
+ * each row of C accumulates a[i, p] · B[p, :] over p in order; transposed B: dot products of
+ * A's rows with B's rows, four output columns at a time. scratch: k floats.
+ */
+export function gemmFewRows(a: usize, b: usize, c: usize, m: i32, k: i32, n: i32, transA: bool, transB: bool, accumulate: bool, scratch: usize): void {
+  for (let i = 0; i < m; i++) {
+    // Row i of op(A), contiguous: in place, or gathered into scratch when A is transposed.
+    let ai = a + ((<usize>i * k) << 2);
+    if (transA) {
+      for (let p = 0; p < k; p++) store<f32>(scratch + (<usize>p << 2), load<f32>(a + ((<usize>p * m + i) << 2)));
+      ai = scratch;
+    }
+    const ci = c + ((<usize>i * n) << 2);
+    if (!transB) {
+      if (!accumulate) memory.fill(ci, 0, <usize>n << 2);
+      for (let p = 0; p < k; p++) {
+        const s = load<f32>(ai + (<usize>p << 2));
+        const sv = f32x4.splat(s);
+        const bp = b + ((<usize>p * n) << 2);
+        let j = 0;
+        for (; j + 4 <= n; j += 4) {
+          const o = <usize>j << 2;
+          v128.store(ci + o, f32x4.add(v128.load(ci + o), f32x4.mul(sv, v128.load(bp + o))));
+        }
+        for (; j < n; j++) {
+          const o = <usize>j << 2;
+          store<f32>(ci + o, load<f32>(ci + o) + s * load<f32>(bp + o));
+        }
+      }
+      continue;
+    }
+    // Four columns at a time: four independent accumulator chains instead of one.
+    let j = 0;
+    for (; j + 4 <= n; j += 4) {
+      const b0 = b + ((<usize>j * k) << 2);
+      const ld = <usize>k << 2;
+      let s0 = f32x4.splat(0), s1 = f32x4.splat(0), s2 = f32x4.splat(0), s3 = f32x4.splat(0);
+      let p = 0;
+      for (; p + 4 <= k; p += 4) {
+        const o = <usize>p << 2;
+        const av = v128.load(ai + o);
+        s0 = f32x4.add(s0, f32x4.mul(av, v128.load(b0 + o)));
+        s1 = f32x4.add(s1, f32x4.mul(av, v128.load(b0 + ld + o)));
+        s2 = f32x4.add(s2, f32x4.mul(av, v128.load(b0 + 2 * ld + o)));
+        s3 = f32x4.add(s3, f32x4.mul(av, v128.load(b0 + 3 * ld + o)));
+      }
+      let r = vec4(hsum(s0), hsum(s1), hsum(s2), hsum(s3));
+      for (; p < k; p++) {
+        const o = <usize>p << 2;
+        const av = v128.load32_splat(ai + o);
+        r = f32x4.add(r, f32x4.mul(av, vec4(load<f32>(b0 + o), load<f32>(b0 + ld + o), load<f32>(b0 + 2 * ld + o), load<f32>(b0 + 3 * ld + o))));
+      }
+      const o = ci + (<usize>j << 2);
+      v128.store(o, accumulate ? f32x4.add(v128.load(o), r) : r);
+    }
+    for (; j < n; j++) {
+      const bj = b + ((<usize>j * k) << 2);
+      let acc = f32x4.splat(0);
+      let p = 0;
+      for (; p + 4 <= k; p += 4) acc = f32x4.add(acc, f32x4.mul(v128.load(ai + (<usize>p << 2)), v128.load(bj + (<usize>p << 2))));
+      let s = hsum(acc);
+      for (; p < k; p++) s += load<f32>(ai + (<usize>p << 2)) * load<f32>(bj + (<usize>p << 2));
+      const o = ci + (<usize>j << 2);
+      store<f32>(o, accumulate ? load<f32>(o) + s : s);
+    }
+  }
+}

@@ -32,6 +32,14 @@ export function makeWasmMatmul(rt: WasmRuntime) {
     const bBatches = strideB === 0 ? 1 : batch;
     const praw = rt.copyIn(b, strideB * (bBatches - 1) + k * n);
     const pc = accumulate ? rt.copyIn(c, sizeC) : rt.alloc(sizeC);
+    if (m < MR) {
+      const row = rt.alloc(k);
+      for (let bi = 0; bi < batch; bi++) {
+        ex.gemmFewRows(pa + bi * strideA * 4, praw + bi * strideB * 4, pc + bi * m * n * 4, m, k, n, transA ? 1 : 0, transB ? 1 : 0, accumulate ? 1 : 0, row);
+      }
+      rt.copyOut(pc, c, sizeC);
+      return;
+    }
     const packed = ex.packedBSize(k, n);
     const pb = rt.alloc(packed * bBatches);
     for (let bi = 0; bi < bBatches; bi++) ex.packB(praw + bi * strideB * 4, k, n, transB ? 1 : 0, pb + bi * packed * 4);
@@ -39,7 +47,9 @@ export function makeWasmMatmul(rt: WasmRuntime) {
     const threads = batch * m * n * k >= PARALLEL_MIN_MACS ? rt.threads : 1;
     // Row blocks of at most MC rows (a multiple of MR); with too few of them for the threads,
     // smaller blocks, then column chunks (multiples of NR). The split never changes results.
-    const want = threads > 1 ? 2 * threads : 1;
+    // Four tasks per thread: claimed dynamically, they even out a thread that starts late or
+    // shares its core with another process.
+    const want = threads > 1 ? 4 * threads : 1;
     let rowBlocks = Math.ceil(m / MC);
     if (batch * rowBlocks < want) rowBlocks = Math.min(Math.ceil(m / MR), Math.ceil(want / batch));
     const mc = Math.ceil(Math.ceil(m / rowBlocks) / MR) * MR;

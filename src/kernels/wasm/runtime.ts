@@ -14,6 +14,7 @@ export interface KernelExports {
   runTask: RunTask;
   packB(b: number, k: number, n: number, transB: number, dst: number): void;
   packedBSize(k: number, n: number): number;
+  gemmFewRows(a: number, b: number, c: number, m: number, k: number, n: number, transA: number, transB: number, accumulate: number, scratch: number): void;
   MR: WebAssembly.Global;
   NR: WebAssembly.Global;
   KC: WebAssembly.Global;
