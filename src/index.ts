@@ -12,6 +12,8 @@ export { modelConfig, MIXER_KINDS, type ModelConfig, type ModelConfigInput, type
 export { LanguageModel, Block, type ModelState } from './models/language_model.js';
 export { generate, prefill, sampleToken, argmax, type GenerateOptions, type SamplingOptions } from './models/generate.js';
 export { MambaMixer, type MambaOptions } from './ssm/mamba.js';
+export { LRUMixer, GLU, type LRUOptions } from './ssm/lru.js';
+export * from './ssm/scan/index.js';
 export { train, TrainingDivergedError, type TrainOptions, type TrainCallbacks, type StepInfo, type EvalInfo } from './train/trainer.js';
 export { evaluate } from './train/evaluate.js';
 export { loadModelFolder } from './io/model_folder.js';

@@ -4,6 +4,7 @@ import { Rng } from '../tensor/random.js';
 import { Mixer } from './mixer.js';
 import { ModelConfig } from './config.js';
 import { MambaMixer } from '../ssm/mamba.js';
+import { LRUMixer } from '../ssm/lru.js';
 
 export function createMixer(cfg: ModelConfig, layer: number, rng: Rng): Mixer {
   void layer;
@@ -13,7 +14,9 @@ export function createMixer(cfg: ModelConfig, layer: number, rng: Rng): Mixer {
       return new MambaMixer(cfg, { numLayers: cfg.num_hidden_layers, rng });
     case 's4d':
       return new MambaMixer(cfg, { numLayers: cfg.num_hidden_layers, rng, selective: false });
+    case 'lru':
+      return new LRUMixer(cfg, { rng });
     default:
-      throw new Error(`config.mixer: unknown or unavailable mixer '${kind}' (available: mamba, s4d)`);
+      throw new Error(`config.mixer: unknown or unavailable mixer '${kind}' (available: mamba, s4d, lru)`);
   }
 }
