@@ -3,3 +3,4 @@
 export { CharTokenizer, ByteTokenizer, tokenizerFromJSON, type Tokenizer, type TokenizerJson } from './tokenizer.js';
 export { loadMobyDick, loadTextFile, splitTrainVal, checkSplitLength, assertSplitLongEnough } from './corpus.js';
 export { BatchSampler, evalBatches, type TokenBatch, type BatchSamplerState, type BatchOptions } from './batches.js';
+export { delayedRecall, runningParity, selectiveCopying, inductionHeads, IGNORE_INDEX, type TaskBatch, type TaskOptions } from './tasks.js';
