@@ -1,13 +1,19 @@
 // Entry point of kernels.wasm: the kernels the JavaScript side calls directly, and runTask, the
 // one function every thread of the pool calls with a task index of the current job.
 
-import { JOB_MATMUL, JOB_NOP, JOB_SCAN_BACKWARD, JOB_SCAN_FORWARD, KIND, param, scratchOf } from './control';
+import {
+  JOB_CONV1D_BACKWARD, JOB_CONV1D_FORWARD, JOB_MATMUL, JOB_NOP, JOB_SCAN_BACKWARD, JOB_SCAN_FORWARD,
+  JOB_UNARY_BACKWARD, JOB_UNARY_FORWARD, KIND, param, scratchOf,
+} from './control';
 import { gemmBlock } from './matmul';
 import { scanBackwardTask, scanForwardTask } from './scan';
+import { unaryBackwardTask, unaryForwardTask } from './elementwise';
+import { conv1dBackwardTask, conv1dForwardTask } from './conv1d';
 
 export { packB, packedBSize, gemmFewRows, MR, NR, KC, MC } from './matmul';
 export { scanStep, sumRows } from './scan';
-export { mapExp, mapSoftplus, mapSigmoid } from './simd_math';
+export { mapExp, mapExpFull, mapSoftplus, mapSigmoid } from './simd_math';
+export { UNARY_SIGMOID, UNARY_SILU, UNARY_SOFTPLUS, UNARY_CHUNK } from './elementwise';
 
 /** First byte after the module's static data: the JavaScript side places its regions above. */
 export function heapBase(): usize {
@@ -40,5 +46,9 @@ export function runTask(ctl: usize, t: i32, tid: i32): void {
   if (kind == JOB_MATMUL) matmulTask(ctl, t, tid);
   else if (kind == JOB_SCAN_FORWARD) scanForwardTask(ctl, t, tid);
   else if (kind == JOB_SCAN_BACKWARD) scanBackwardTask(ctl, t, tid);
+  else if (kind == JOB_UNARY_FORWARD) unaryForwardTask(ctl, t, tid);
+  else if (kind == JOB_UNARY_BACKWARD) unaryBackwardTask(ctl, t, tid);
+  else if (kind == JOB_CONV1D_FORWARD) conv1dForwardTask(ctl, t, tid);
+  else if (kind == JOB_CONV1D_BACKWARD) conv1dBackwardTask(ctl, t, tid);
   else if (kind != JOB_NOP) unreachable();
 }

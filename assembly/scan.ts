@@ -8,53 +8,8 @@
 // arithmetic does not depend on its neighbours, so results do not depend on the thread count.
 
 import { param, scratchOf } from './control';
+import { f4, gather, hsum, ld, scatter, st, v4 } from './lanes';
 import { expf4, sigmoidf4, softplusf4 } from './simd_math';
-
-/** Loads `lanes` (1–4) consecutive floats, zero in the missing lanes. */
-@inline function ld(p: usize, lanes: i32): v128 {
-  if (lanes == 4) return v128.load(p);
-  let v = f32x4.splat(0);
-  v = f32x4.replace_lane(v, 0, load<f32>(p));
-  if (lanes > 1) v = f32x4.replace_lane(v, 1, load<f32>(p, 4));
-  if (lanes > 2) v = f32x4.replace_lane(v, 2, load<f32>(p, 8));
-  return v;
-}
-
-/** Stores the first `lanes` lanes only: the rest belong to another row or another task. */
-@inline function st(p: usize, v: v128, lanes: i32): void {
-  if (lanes == 4) {
-    v128.store(p, v);
-    return;
-  }
-  store<f32>(p, f32x4.extract_lane(v, 0));
-  if (lanes > 1) store<f32>(p, f32x4.extract_lane(v, 1), 4);
-  if (lanes > 2) store<f32>(p, f32x4.extract_lane(v, 2), 8);
-}
-
-/** Lanes from p, p + stride, p + 2·stride, … (a column of an [E, N] array). */
-@inline function gather(p: usize, stride: usize, lanes: i32): v128 {
-  let v = f32x4.splat(0);
-  v = f32x4.replace_lane(v, 0, load<f32>(p));
-  if (lanes > 1) v = f32x4.replace_lane(v, 1, load<f32>(p + stride));
-  if (lanes > 2) v = f32x4.replace_lane(v, 2, load<f32>(p + 2 * stride));
-  if (lanes > 3) v = f32x4.replace_lane(v, 3, load<f32>(p + 3 * stride));
-  return v;
-}
-
-@inline function scatter(p: usize, stride: usize, v: v128, lanes: i32): void {
-  store<f32>(p, f32x4.extract_lane(v, 0));
-  if (lanes > 1) store<f32>(p + stride, f32x4.extract_lane(v, 1));
-  if (lanes > 2) store<f32>(p + 2 * stride, f32x4.extract_lane(v, 2));
-  if (lanes > 3) store<f32>(p + 3 * stride, f32x4.extract_lane(v, 3));
-}
-
-@inline function f4(p: usize, i: i32): usize {
-  return p + (<usize>i << 2);
-}
-
-@inline function v4(p: usize, i: i32): usize {
-  return p + (<usize>i << 4);
-}
 
 /**
  * Forward parameters: 0 x, 1 dt, 2 A, 3 Bm, 4 C, 5 D, 6 deltaBias, 7 initialState, 8 y, 9 delta,
@@ -110,9 +65,6 @@ export function scanForwardTask(ctl: usize, task: i32, tid: i32): void {
   }
 }
 
-@inline function hsum(v: v128): f32 {
-  return (f32x4.extract_lane(v, 0) + f32x4.extract_lane(v, 1)) + (f32x4.extract_lane(v, 2) + f32x4.extract_lane(v, 3));
-}
 
 /**
  * Backward parameters: 0 x, 1 dt, 2 A, 3 Bm, 4 C, 5 D, 6 deltaBias, 7 delta, 8 chunkStates,

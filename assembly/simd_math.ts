@@ -35,6 +35,33 @@ const EXP_MIN: f32 = -87.3365447504;
   return f32x4.mul(e, pow2k);
 }
 
+// The same exp with IEEE tails, for element-wise ops whose callers test them: +Inf beyond
+// 88.72, gradual underflow to subnormals and 0 below −87.34. 2^k is applied as two normal
+// factors 2^(k>>1) · 2^(k − k>>1), so that k down to −150 stays exact until the final product.
+const EXP_OVERFLOW: f32 = 88.72283935546875;
+const EXP_UNDERFLOW: f32 = -104;
+
+@inline export function expf4Full(x: v128): v128 {
+  const over = f32x4.gt(x, f32x4.splat(EXP_OVERFLOW));
+  const xc = f32x4.pmin(f32x4.pmax(x, f32x4.splat(EXP_UNDERFLOW)), f32x4.splat(EXP_OVERFLOW));
+  const kr = f32x4.add(f32x4.mul(xc, f32x4.splat(LOG2E)), f32x4.splat(ROUND));
+  const kf = f32x4.sub(kr, f32x4.splat(ROUND));
+  let r = f32x4.sub(xc, f32x4.mul(kf, f32x4.splat(LN2_HI)));
+  r = f32x4.sub(r, f32x4.mul(kf, f32x4.splat(LN2_LO)));
+  let p = f32x4.splat(1.9875691500e-4);
+  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(1.3981999507e-3));
+  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(8.3334519073e-3));
+  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(4.1665795894e-2));
+  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(1.6666665459e-1));
+  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(5.0000001201e-1));
+  const e = f32x4.add(f32x4.add(f32x4.mul(f32x4.mul(p, r), r), r), f32x4.splat(1));
+  const k = i32x4.sub(kr, i32x4.splat(0x4b400000));
+  const k1 = i32x4.shr_s(k, 1);
+  const s1 = i32x4.shl(i32x4.add(k1, i32x4.splat(127)), 23);
+  const s2 = i32x4.shl(i32x4.add(i32x4.sub(k, k1), i32x4.splat(127)), 23);
+  return v128.bitselect(f32x4.splat(Infinity), f32x4.mul(f32x4.mul(e, s1), s2), over);
+}
+
 // log(x) for x ∈ [1, 2]: x = 2^e · (1 + f) with e ∈ {0, 1} and f ∈ [√½ − 1, √2 − 1], then the
 // Cephes logf polynomial in f.
 @inline function log1to2(x: v128): v128 {
@@ -74,6 +101,11 @@ const EXP_MIN: f32 = -87.3365447504;
   return f32x4.add(f32x4.pmax(z, f32x4.splat(0)), log1pf4(expf4(f32x4.neg(f32x4.abs(z)))));
 }
 
+/** softplus with subnormal tails: softplus(−100) = e^−100 ≈ 3.7e−44, not the clamped 1.2e−38. */
+@inline export function softplusf4Full(z: v128): v128 {
+  return f32x4.add(f32x4.pmax(z, f32x4.splat(0)), log1pf4(expf4Full(f32x4.neg(f32x4.abs(z)))));
+}
+
 /** sigmoid(z) = 1 / (1 + e^−z), the slope of softplus. */
 @inline export function sigmoidf4(z: v128): v128 {
   return f32x4.div(f32x4.splat(1), f32x4.add(f32x4.splat(1), expf4(f32x4.neg(z))));
@@ -82,6 +114,10 @@ const EXP_MIN: f32 = -87.3365447504;
 /** Element-wise over n floats (n a multiple of 4 or not): for the accuracy tests. */
 export function mapExp(src: usize, dst: usize, n: i32): void {
   for (let i = 0; i < n; i += 4) v128.store(dst + (<usize>i << 2), expf4(v128.load(src + (<usize>i << 2))));
+}
+
+export function mapExpFull(src: usize, dst: usize, n: i32): void {
+  for (let i = 0; i < n; i += 4) v128.store(dst + (<usize>i << 2), expf4Full(v128.load(src + (<usize>i << 2))));
 }
 
 export function mapSoftplus(src: usize, dst: usize, n: i32): void {

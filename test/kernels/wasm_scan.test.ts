@@ -40,6 +40,21 @@ test('vectorised exp has a relative error below 1.5e-7 from −87 to 88 (measure
   assert.ok(err < 1.5e-7, `max relative error ${err}`);
 });
 
+test('the exp with IEEE tails overflows to Infinity, underflows through subnormals to 0 and keeps NaN', () => {
+  const xs = new Float32Array(100_004);
+  for (let i = 0; i < 100_000; i++) xs[i] = -110 + (200 * i) / 100_000;
+  xs.set([NaN, 88.8, -Infinity, Infinity], 100_000);
+  const got = mapInWasm('mapExpFull', xs);
+  for (let i = 0; i < 100_000; i++) {
+    const want = Math.fround(Math.exp(xs[i]));
+    // 1.5e-7 relative, plus one subnormal ulp (2⁻¹⁴⁹): the second scaling factor rounds into the subnormals.
+    if (!(Math.abs(got[i] - want) <= 1.5e-7 * want + 2 ** -149) && !(want === Infinity && got[i] === Infinity)) {
+      assert.fail(`exp(${xs[i]}) = ${got[i]}, want ${want}`);
+    }
+  }
+  assert.deepEqual([...got.subarray(100_000)], [NaN, Infinity, 0, Infinity]);
+});
+
 test('vectorised softplus and sigmoid have a relative error below 5e-7 (measured 2.1e-7 and 1.4e-7)', () => {
   const xs = new Float32Array(100_000);
   for (let i = 0; i < xs.length; i++) xs[i] = -30 + (60 * i) / xs.length;

@@ -24,6 +24,10 @@ export const JOB_NOP = 0; // an empty task: measures the pool's own cost
 export const JOB_MATMUL = 1;
 export const JOB_SCAN_FORWARD = 2;
 export const JOB_SCAN_BACKWARD = 3;
+export const JOB_UNARY_FORWARD = 4;
+export const JOB_UNARY_BACKWARD = 5;
+export const JOB_CONV1D_FORWARD = 6;
+export const JOB_CONV1D_BACKWARD = 7;
 
 export type RunTask = (ctlPtr: number, task: number, tid: number) => void;
 

@@ -4,6 +4,8 @@ import type { Backend } from '../backend.js';
 import { referenceKernels } from '../reference/index.js';
 import { makeWasmMatmul } from './matmul.js';
 import { makeWasmScan } from './selective_scan.js';
+import { binary, makeWasmUnary, reduceBroadcast } from './elementwise.js';
+import { makeWasmConv1d } from './conv1d.js';
 import { WasmRuntime } from './runtime.js';
 
 export function createWasmBackend(rt: WasmRuntime): Backend {
@@ -13,6 +15,10 @@ export function createWasmBackend(rt: WasmRuntime): Backend {
       ...referenceKernels,
       matmul: makeWasmMatmul(rt),
       ...makeWasmScan(rt),
+      ...makeWasmUnary(rt),
+      ...makeWasmConv1d(rt),
+      binary,
+      reduceBroadcast,
     },
   };
 }

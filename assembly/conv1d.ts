@@ -1,0 +1,70 @@
+// Causal depthwise conv1d, channels last (src/kernels/reference/conv1d.ts), 4 channels per
+// f32x4. The weight comes in transposed, wT: [K, C], so that one tap of 4 channels is one load.
+// A task is one batch row b and a range of LC time steps; the weight and bias gradients, sums
+// over (b, t), come back as one partial per task, added up in task order by sumRows.
+
+import { param } from './control';
+import { f4, ld, st } from './lanes';
+
+/** Parameters: 0 x, 1 wT, 2 bias (0 = none), 3 out, 4 B, 5 L, 6 C, 7 K, 8 LC. */
+export function conv1dForwardTask(ctl: usize, task: i32, tid: i32): void {
+  const x = <usize>param(ctl, 0), wT = <usize>param(ctl, 1), bias = <usize>param(ctl, 2), out = <usize>param(ctl, 3);
+  const L = param(ctl, 5), C = param(ctl, 6), K = param(ctl, 7), LC = param(ctl, 8);
+  const chunks = (L + LC - 1) / LC;
+  const b = task / chunks;
+  const t0 = (task % chunks) * LC, t1 = min(L, t0 + LC);
+  for (let t = t0; t < t1; t++) {
+    const o = (b * L + t) * C;
+    for (let c = 0; c < C; c += 4) {
+      const lanes = min(4, C - c);
+      let acc = bias ? ld(f4(bias, c), lanes) : f32x4.splat(0);
+      // y[t] = bias + Σ_j w[j]·x[t − (K−1) + j], taps before t = 0 skipped, j ascending as the reference.
+      for (let j = max(0, K - 1 - t); j < K; j++) {
+        const s = t - (K - 1) + j;
+        acc = f32x4.add(acc, f32x4.mul(ld(f4(wT, j * C + c), lanes), ld(f4(x, (b * L + s) * C + c), lanes)));
+      }
+      st(f4(out, o + c), acc, lanes);
+    }
+  }
+}
+
+/**
+ * Parameters: 0 gradOut, 1 x, 2 wT, 3 gradX, 4 partW [tasks, K, C], 5 partBias [tasks, C]
+ * (each 0 = not wanted), 6 B, 7 L, 8 C, 9 K, 10 LC.
+ * dx[s] = Σ_j w[j]·g[s + (K−1) − j];  dW[j] += Σ g[t]·x[t − (K−1) + j];  dbias += Σ g[t].
+ */
+export function conv1dBackwardTask(ctl: usize, task: i32, tid: i32): void {
+  const g = <usize>param(ctl, 0), x = <usize>param(ctl, 1), wT = <usize>param(ctl, 2);
+  const gx = <usize>param(ctl, 3), pw = <usize>param(ctl, 4), pb = <usize>param(ctl, 5);
+  const L = param(ctl, 7), C = param(ctl, 8), K = param(ctl, 9), LC = param(ctl, 10);
+  const chunks = (L + LC - 1) / LC;
+  const b = task / chunks;
+  const t0 = (task % chunks) * LC, t1 = min(L, t0 + LC);
+  const myW = f4(pw, task * K * C);
+  const myB = f4(pb, task * C);
+  if (pw) memory.fill(myW, 0, (<usize>K * C) << 2);
+  if (pb) memory.fill(myB, 0, <usize>C << 2);
+  for (let t = t0; t < t1; t++) {
+    const o = (b * L + t) * C;
+    for (let c = 0; c < C; c += 4) {
+      const lanes = min(4, C - c);
+      if (gx) {
+        let acc = f32x4.splat(0);
+        for (let j = K - 1; j >= max(0, K - L + t); j--) {
+          const u = t + (K - 1) - j; // the output step this input feeds through tap j
+          acc = f32x4.add(acc, f32x4.mul(ld(f4(wT, j * C + c), lanes), ld(f4(g, (b * L + u) * C + c), lanes)));
+        }
+        st(f4(gx, o + c), acc, lanes);
+      }
+      const gv = ld(f4(g, o + c), lanes);
+      if (pb) st(f4(myB, c), f32x4.add(ld(f4(myB, c), lanes), gv), lanes);
+      if (pw) {
+        for (let j = max(0, K - 1 - t); j < K; j++) {
+          const s = t - (K - 1) + j;
+          const w = f4(myW, j * C + c);
+          st(w, f32x4.add(ld(w, lanes), f32x4.mul(gv, ld(f4(x, (b * L + s) * C + c), lanes))), lanes);
+        }
+      }
+    }
+  }
+}

@@ -1,0 +1,60 @@
+// Element-wise sigmoid, silu and softplus, forward and backward, f32x4 at a time. A task is a
+// chunk of UNARY_CHUNK elements; arrays are padded to whole vectors by the allocator, so the
+// last vector of the last chunk may read and write up to 3 floats of padding.
+// Both σ(x) and σ(−x) come from e = e^−|x| ∈ (0, 1]: 1 / (1 + e) and e / (1 + e), the larger
+// and the smaller by the sign of x, so neither overflows and tails go subnormal as the reference.
+
+import { param } from './control';
+import { expf4Full, softplusf4Full } from './simd_math';
+
+export const UNARY_SIGMOID = 0;
+export const UNARY_SILU = 1;
+export const UNARY_SOFTPLUS = 2;
+export const UNARY_CHUNK = 16384;
+
+/** σ(x) from e = e^−|x|. */
+@inline function sigmoidFrom(x: v128, e: v128, inv: v128): v128 {
+  return v128.bitselect(inv, f32x4.mul(e, inv), f32x4.ge(x, f32x4.splat(0)));
+}
+
+/** Parameters: 0 op, 1 x, 2 out, 3 n. */
+export function unaryForwardTask(ctl: usize, task: i32, tid: i32): void {
+  const op = param(ctl, 0);
+  const x = <usize>param(ctl, 1), out = <usize>param(ctl, 2), n = param(ctl, 3);
+  const i1 = min(n, (task + 1) * UNARY_CHUNK);
+  for (let i = task * UNARY_CHUNK; i < i1; i += 4) {
+    const o = <usize>i << 2;
+    const v = v128.load(x + o);
+    let y: v128;
+    if (op == UNARY_SOFTPLUS) y = softplusf4Full(v);
+    else {
+      const e = expf4Full(f32x4.neg(f32x4.abs(v)));
+      const s = sigmoidFrom(v, e, f32x4.div(f32x4.splat(1), f32x4.add(f32x4.splat(1), e)));
+      y = op == UNARY_SIGMOID ? s : f32x4.mul(v, s);
+    }
+    v128.store(out + o, y);
+  }
+}
+
+/**
+ * Parameters: 0 op, 1 x, 2 y (unused: every derivative here is computed from x), 3 gradOut,
+ * 4 gradX, 5 n. sigmoid' = σ(x)·σ(−x); silu' = σ(x)·(1 + x·σ(−x)); softplus' = σ(x).
+ */
+export function unaryBackwardTask(ctl: usize, task: i32, tid: i32): void {
+  const op = param(ctl, 0);
+  const x = <usize>param(ctl, 1), g = <usize>param(ctl, 3), gx = <usize>param(ctl, 4), n = param(ctl, 5);
+  const i1 = min(n, (task + 1) * UNARY_CHUNK);
+  for (let i = task * UNARY_CHUNK; i < i1; i += 4) {
+    const o = <usize>i << 2;
+    const v = v128.load(x + o);
+    const e = expf4Full(f32x4.neg(f32x4.abs(v)));
+    const inv = f32x4.div(f32x4.splat(1), f32x4.add(f32x4.splat(1), e));
+    const s = sigmoidFrom(v, e, inv); // σ(x)
+    const sn = sigmoidFrom(f32x4.neg(v), e, inv); // σ(−x)
+    let d: v128;
+    if (op == UNARY_SOFTPLUS) d = s;
+    else if (op == UNARY_SIGMOID) d = f32x4.mul(s, sn);
+    else d = f32x4.mul(s, f32x4.add(f32x4.splat(1), f32x4.mul(v, sn)));
+    v128.store(gx + o, f32x4.mul(v128.load(g + o), d));
+  }
+}

@@ -1,0 +1,125 @@
+// The wasm backend's element-wise and conv1d kernels against the reference ones.
+
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Rng } from '../../src/tensor/random.js';
+import { referenceKernels } from '../../src/kernels/reference/index.js';
+import type { UnaryOp } from '../../src/kernels/reference/unary.js';
+import { broadcastPlan } from '../../src/ops/broadcast.js';
+import { assertBitIdentical, assertWithin, randArray, wasmKernels } from './wasm_helpers.js';
+
+const { rt, k: wasm } = await wasmKernels(2);
+
+/** Relative error of the vector exp (≤ 1.5e-7) and one division: 1e-6 relative, plus 1e-30 for values flushed near 0. */
+function unaryBound(want: Float32Array): Float32Array {
+  return want.map((v) => 1e-6 * Math.abs(v) + 1e-30);
+}
+
+test('wasm sigmoid, silu and softplus equal the reference, forward and backward', () => {
+  const rng = new Rng(21);
+  // 16385 crosses a 16384-element task chunk; 1, 3 and 5 leave partial vectors.
+  for (const n of [1, 3, 5, 64, 16385]) {
+    const x = randArray(n, rng, -30, 30);
+    const g = randArray(n, rng);
+    for (const op of ['sigmoid', 'silu', 'softplus'] as UnaryOp[]) {
+      const want = new Float32Array(n);
+      const got = new Float32Array(n);
+      referenceKernels.unaryForward(op, x, want);
+      wasm.unaryForward(op, x, got);
+      assertWithin(got, want, unaryBound(want), 0, `${op} forward n ${n}`);
+      const gWant = new Float32Array(n);
+      const gGot = new Float32Array(n);
+      referenceKernels.unaryBackward(op, x, want, g, gWant);
+      wasm.unaryBackward(op, x, got, g, gGot);
+      // silu' = σ(x)·(1 + x·σ(−x)) cancels near x ≈ −1.28: bound the error by the terms' size, |g|·(1 + |x|).
+      const gBound = unaryBound(gWant).map((v, i) => v + 1e-6 * Math.abs(g[i]) * (1 + Math.abs(x[i])));
+      assertWithin(gGot, gWant, gBound, 0, `${op} backward n ${n}`);
+    }
+  }
+});
+
+test('other unary ops run the reference kernel unchanged', () => {
+  const x = randArray(9, new Rng(22), 0.1, 3);
+  for (const op of ['exp', 'log', 'tanh', 'gelu', 'relu'] as UnaryOp[]) {
+    const want = new Float32Array(9);
+    const got = new Float32Array(9);
+    referenceKernels.unaryForward(op, x, want);
+    wasm.unaryForward(op, x, got);
+    assertBitIdentical(got, want, op);
+  }
+});
+
+test('binary ops and reduceBroadcast give the reference bits for every broadcast pattern', () => {
+  const rng = new Rng(23);
+  const pairs: [number[], number[]][] = [
+    [[2, 3, 4], [2, 3, 4]], [[2, 3, 4], [4]], [[2, 3, 4], [3, 1]], [[2, 1, 4], [1, 3, 1]], [[5], [1]], [[1], [1]], [[3, 1], [1, 5]], [[2, 0, 3], [3]],
+  ];
+  for (const [sa, sb] of pairs) {
+    for (const op of ['add', 'sub', 'mul', 'div'] as const) {
+      const plan = broadcastPlan(op, sa, sb);
+      const a = randArray(sa.reduce((p, d) => p * d, 1), rng, 0.5, 2);
+      const b = randArray(sb.reduce((p, d) => p * d, 1), rng, 0.5, 2);
+      const size = plan.outShape.reduce((p, d) => p * d, 1);
+      const want = new Float32Array(size);
+      const got = new Float32Array(size);
+      referenceKernels.binary(op, a, b, want, plan);
+      wasm.binary(op, a, b, got, plan);
+      assertBitIdentical(got, want, `${op} [${sa}] [${sb}]`);
+      for (const [strides, n] of [[plan.stridesA, a.length], [plan.stridesB, b.length]] as const) {
+        const rWant = new Float32Array(n);
+        const rGot = new Float32Array(n);
+        referenceKernels.reduceBroadcast(want, rWant, plan.outShape, strides);
+        wasm.reduceBroadcast(want, rGot, plan.outShape, strides);
+        assertBitIdentical(rGot, rWant, `reduceBroadcast to [${strides}] from [${plan.outShape}]`);
+      }
+    }
+  }
+});
+
+test('wasm conv1d equals the reference, forward and backward, and accumulates weight and bias gradients', () => {
+  const rng = new Rng(24);
+  for (const [B, L, C, K] of [[1, 1, 1, 1], [2, 5, 3, 4], [1, 70, 9, 4], [3, 130, 16, 3], [1, 3, 5, 6]]) {
+    const x = randArray(B * L * C, rng);
+    const w = randArray(C * K, rng);
+    const bias = randArray(C, rng);
+    const g = randArray(B * L * C, rng);
+    // Sums of at most K (forward, dx) or B·L (dW, dbias) products of magnitude ≤ 1, in another order: (terms + 1)·2⁻²⁴·terms.
+    const bound = (terms: number, n: number) => new Float32Array(n).fill((terms + 1) * terms * 2 ** -24);
+    const yWant = new Float32Array(B * L * C);
+    const yGot = new Float32Array(B * L * C);
+    referenceKernels.conv1dForward(x, w, bias, yWant, B, L, C, K);
+    wasm.conv1dForward(x, w, bias, yGot, B, L, C, K);
+    assertWithin(yGot, yWant, bound(K + 1, yWant.length), 0, `conv1d forward B${B} L${L} C${C} K${K}`);
+    const grads = () => ({ gx: new Float32Array(B * L * C), gw: new Float32Array(C * K).fill(0.5), gb: new Float32Array(C).fill(-0.5) });
+    const want = grads();
+    const got = grads();
+    referenceKernels.conv1dBackward(g, x, w, want.gx, want.gw, want.gb, B, L, C, K);
+    wasm.conv1dBackward(g, x, w, got.gx, got.gw, got.gb, B, L, C, K);
+    assertWithin(got.gx, want.gx, bound(K, want.gx.length), 0, 'conv1d gradX');
+    assertWithin(got.gw, want.gw, bound(B * L + 1, want.gw.length), 0, 'conv1d gradWeight');
+    assertWithin(got.gb, want.gb, bound(B * L + 1, want.gb.length), 0, 'conv1d gradBias');
+  }
+});
+
+test('wasm unary and conv1d give bit-identical results on 1 and 2 threads', () => {
+  const rng = new Rng(25);
+  const [B, L, C, K] = [4, 200, 96, 4]; // 76800 elements: above both parallel thresholds
+  const x = randArray(B * L * C, rng);
+  const w = randArray(C * K, rng);
+  const g = randArray(B * L * C, rng);
+  const run = (threads: number) => {
+    rt.threads = threads;
+    const silu = new Float32Array(B * L * C);
+    wasm.unaryForward('silu', x, silu);
+    const gx = new Float32Array(B * L * C);
+    const gw = new Float32Array(C * K);
+    const gb = new Float32Array(C);
+    wasm.conv1dBackward(g, x, w, gx, gw, gb, B, L, C, K);
+    return [silu, gx, gw, gb];
+  };
+  const one = run(1);
+  const two = run(2);
+  one.forEach((a, i) => assertBitIdentical(two[i], a, `output ${i}`));
+  assert.ok(rt.pool.started >= 1);
+  rt.threads = 2;
+});
