@@ -26,14 +26,15 @@ export function sampleToken(logits: Float32Array, opts: SamplingOptions, rng: Rn
   const temperature = opts.temperature ?? 1;
   if (temperature <= 0) return argmax(logits);
   const V = logits.length;
-  // Candidate ids sorted by logit, most likely first; top-k then top-p cut the tail.
-  let ids = Array.from({ length: V }, (_, i) => i).sort((a, b) => logits[b] - logits[a]);
   const topK = opts.topK ?? 0;
+  const topP = opts.topP ?? 1;
+  // Candidate ids, sorted by logit (most likely first) only when top-k or top-p cut the tail.
+  let ids = Array.from({ length: V }, (_, i) => i);
+  if ((topK > 0 && topK < V) || topP < 1) ids.sort((a, b) => logits[b] - logits[a]);
   if (topK > 0 && topK < V) ids = ids.slice(0, topK);
-  const maxLogit = logits[ids[0]];
+  const maxLogit = logits[argmax(logits)];
   let probs = ids.map((i) => Math.exp((logits[i] - maxLogit) / temperature));
   let total = probs.reduce((s, p) => s + p, 0);
-  const topP = opts.topP ?? 1;
   if (topP < 1) {
     let cumulative = 0;
     let keep = 0;
