@@ -3,7 +3,8 @@
 
 import { test, mock } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { initBackend, setThreads, wasmRuntime } from '../../src/kernels/index.js';
 import { backendName, kernels } from '../../src/kernels/backend.js';
 import { referenceKernels } from '../../src/kernels/reference/index.js';
@@ -49,6 +50,18 @@ test('invalid wasm bytes fall back to the reference kernels with a notice on std
   assert.match(notices[0], /^mamba-ts: WebAssembly kernels unavailable \(.+\); using the reference kernels$/);
 });
 
+test('build/kernels.wasm is found from the compiled module wherever it was compiled to, or from MAMBA_TS_WASM', async () => {
+  const found = await findKernelsWasm();
+  assert.match(found, /build[\\/]kernels\.wasm$/);
+  assert.ok(existsSync(found), `${found} exists`);
+  process.env.MAMBA_TS_WASM = '/elsewhere/k.wasm';
+  try {
+    assert.equal(await findKernelsWasm(), '/elsewhere/k.wasm');
+  } finally {
+    delete process.env.MAMBA_TS_WASM;
+  }
+});
+
 test('the kernels can be given as bytes, and setThreads changes the pool size', async () => {
   const bytes = readFileSync(await findKernelsWasm());
   assert.equal(await initBackend('wasm', { wasm: bytes, threads: 1 }), 'wasm');
@@ -57,4 +70,21 @@ test('the kernels can be given as bytes, and setThreads changes the pool size', 
   assert.equal(wasmRuntime()!.threads, 2);
   assert.throws(() => setThreads(0), /positive integer/);
   await initBackend('ref');
+});
+
+test('a process that ran parallel kernels exits by itself: the workers are unref\'ed', () => {
+  const index = new URL('../../src/kernels/wasm/index.js', import.meta.url).href;
+  const script = `
+    const { createWasmRuntime, createWasmBackend } = await import(${JSON.stringify(index)});
+    const rt = await createWasmRuntime(undefined, 2);
+    const k = createWasmBackend(rt).kernels;
+    const n = 128;
+    k.matmul(new Float32Array(n * n), new Float32Array(n * n), new Float32Array(n * n),
+      { batch: 1, m: n, k: n, n, transA: false, transB: false, strideA: 0, strideB: 0, accumulate: false });
+    if (rt.pool.started < 1) throw new Error('no worker started');
+    console.log('done');`;
+  const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', timeout: 20_000 });
+  assert.equal(r.error, undefined, 'the process did not exit within 20 s');
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(r.stdout.trim(), 'done');
 });
