@@ -1,4 +1,4 @@
-// How fast is each scan algorithm of src/ssm/scan on one core, and how deep is it? The linear
+// How fast is each scan algorithm of src/kernels/scan on one core, and how deep is it? The linear
 // recurrence h_t = a_t ⊙ h_{t−1} + b_t over C = 64 channels, L = 2^8 … 2^16, real and complex,
 // forward only. Elements/s counts L·C recurrence elements per second (best of the repeats);
 // depth is the number of dependent rounds the algorithm reports (what unbounded parallelism
@@ -9,7 +9,7 @@
 //
 //   npx tsc -p . --outDir /tmp/dist && node /tmp/dist/experiments/scan-bench.js [--max-log2 16]
 
-import { LinearRecurrence, ScanAlgorithm, runScan } from '../src/ssm/scan/index.js';
+import { LinearRecurrence, ScanAlgorithm, runScan } from '../src/kernels/scan/index.js';
 import { Rng } from '../src/tensor/random.js';
 
 const C = 64;

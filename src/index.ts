@@ -13,7 +13,7 @@ export { LanguageModel, Block, type ModelState } from './models/language_model.j
 export { generate, prefill, sampleToken, argmax, type GenerateOptions, type SamplingOptions } from './models/generate.js';
 export { MambaMixer, type MambaOptions } from './ssm/mamba.js';
 export { LRUMixer, GLU, type LRUOptions } from './ssm/lru.js';
-export * from './ssm/scan/index.js';
+export * from './kernels/scan/index.js';
 export { train, TrainingDivergedError, type TrainOptions, type TrainCallbacks, type StepInfo, type EvalInfo } from './train/trainer.js';
 export { evaluate } from './train/evaluate.js';
 export { loadModelFolder } from './io/model_folder.js';

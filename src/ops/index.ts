@@ -15,4 +15,4 @@ export { sum, mean, max, type Axes } from './reduce.js';
 export { reshape, transpose, permute, slice, split, concat } from './shape.js';
 export { selectiveScan, selectiveScanReference, type SelectiveScanOptions } from './selective_scan.js';
 export { cos, sin } from './trig.js';
-export { linearScan, linearScanComplex, type LinearScanOptions, type LinearScanComplexOptions } from './linear_scan.js';
+export { linearScan, linearScanComplex, type LinearScanOptions, type LinearScanComplexOptions, type ScanAlgorithm } from './linear_scan.js';

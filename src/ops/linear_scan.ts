@@ -1,15 +1,18 @@
 // linearScan: the linear recurrence h_t = a_t ⊙ h_{t−1} + b_t over the time axis, as a
 // differentiable op, real or complex (the LRU's recurrence).
 // a, b: [B, L, C] → h: [B, L, C]; h0: [B, C] a constant initial state (no gradient).
-// Forward and backward run the scan library (src/ssm/scan/) on each sequence of the batch, with
-// the chosen algorithm; the backward is the reverse recurrence δ_t = g_t + a_{t+1} ⊙ δ_{t+1}
-// (complex: conj(a_{t+1}); see src/ssm/scan/backward.ts) on the same algorithm, then
-// ∂b = δ and ∂a_t = δ_t ⊙ h_{t−1} (complex: ⊙ conj(h_{t−1})).
+// Kernels linearScanForward / linearScanBackward (src/kernels/reference/linear_scan.ts, on the scan
+// library src/kernels/scan/) with the chosen algorithm; the backward is the reverse recurrence
+// δ_t = g_t + a_{t+1} ⊙ δ_{t+1} (complex: conj(a_{t+1}); see src/kernels/scan/backward.ts) on the
+// same algorithm, then ∂b = δ and ∂a_t = δ_t ⊙ h_{t−1} (complex: ⊙ conj(h_{t−1})).
 
 import { Tensor, shapeStr } from '../tensor/tensor.js';
 import { accumulate, record, registerOp } from '../autograd/tape.js';
-import { LinearRecurrence, ScanAlgorithm, runScan, scanBackward } from '../ssm/scan/index.js';
+import { kernels } from '../kernels/backend.js';
+import type { ScanAlgorithm } from '../kernels/scan/index.js';
 import { reshape, split } from './shape.js';
+
+export type { ScanAlgorithm };
 
 registerOp('linearScan');
 registerOp('linearScanComplex');
@@ -32,20 +35,15 @@ export interface LinearScanComplexOptions extends LinearScanOptions {
 export function linearScan(a: Tensor, b: Tensor, opts: LinearScanOptions = {}): Tensor {
   const [B, L, C] = checkShapes('linearScan', [['a', a], ['b', b]], opts);
   const h0 = opts.h0 ? opts.h0.slice() : null; // the backward reads it; the caller may reuse the array
+  const inputs = { B, L, C, a: a.data, aIm: null, b: b.data, bIm: null, h0, h0Im: null, algorithm: opts.algorithm ?? 'sequential', chunks: opts.chunks };
   const h = new Float32Array(a.size);
-  const seq = (i: number) => sequence(i, L, C, a.data, null, b.data, null, h0, null);
-  for (let i = 0; i < B; i++) h.set(runScan(seq(i), opts.algorithm, opts).h, i * L * C);
+  kernels().linearScanForward({ ...inputs, h, hIm: null });
   return record('linearScan', h, a.shape, [a, b], (g) => {
-    const ga = new Float32Array(a.size);
-    const gb = new Float32Array(b.size);
-    for (let i = 0; i < B; i++) {
-      const o = i * L * C;
-      const grads = scanBackward(seq(i), h.subarray(o, o + L * C), null, g.subarray(o, o + L * C), null, opts.algorithm, opts);
-      ga.set(grads.a, o);
-      gb.set(grads.b, o);
-    }
-    accumulate(a, ga, true);
-    accumulate(b, gb, true);
+    const gradA = new Float32Array(a.size);
+    const gradB = new Float32Array(b.size);
+    kernels().linearScanBackward({ ...inputs, h, hIm: null, g, gIm: null, gradA, gradAIm: null, gradB, gradBIm: null });
+    accumulate(a, gradA, true);
+    accumulate(b, gradB, true);
   });
 }
 
@@ -59,40 +57,22 @@ export function linearScanComplex(
 ): [Tensor, Tensor] {
   const [B, L, C] = checkShapes('linearScanComplex', [['aRe', aRe], ['aIm', aIm], ['bRe', bRe], ['bIm', bIm]], opts);
   const n = B * L * C;
-  const h0 = opts.h0 ? opts.h0.slice() : null;
-  const h0Im = opts.h0Im ? opts.h0Im.slice() : null;
+  const inputs = {
+    B, L, C, a: aRe.data, aIm: aIm.data, b: bRe.data, bIm: bIm.data,
+    h0: opts.h0 ? opts.h0.slice() : null, h0Im: opts.h0Im ? opts.h0Im.slice() : null,
+    algorithm: opts.algorithm ?? 'sequential', chunks: opts.chunks,
+  };
   const both = new Float32Array(2 * n); // [2, B, L, C]: real parts, then imaginary parts
-  const seq = (i: number) => sequence(i, L, C, aRe.data, aIm.data, bRe.data, bIm.data, h0, h0Im);
-  for (let i = 0; i < B; i++) {
-    const res = runScan(seq(i), opts.algorithm, opts);
-    both.set(res.h, i * L * C);
-    both.set(res.hIm!, n + i * L * C);
-  }
+  const half = (arr: Float32Array, k: number) => arr.subarray(k * n, (k + 1) * n);
+  kernels().linearScanForward({ ...inputs, h: half(both, 0), hIm: half(both, 1) });
   const parents = [aRe, aIm, bRe, bIm];
   const h = record('linearScanComplex', both, [2, B, L, C], parents, (g) => {
-    const grads = parents.map(() => new Float32Array(n));
-    for (let i = 0; i < B; i++) {
-      const o = i * L * C;
-      const part = (arr: Float32Array, half: number) => arr.subarray(half * n + o, half * n + o + L * C);
-      const gr = scanBackward(seq(i), part(both, 0), part(both, 1), part(g, 0), part(g, 1), opts.algorithm, opts);
-      [gr.a, gr.aIm!, gr.b, gr.bIm!].forEach((src, k) => grads[k].set(src, o));
-    }
-    parents.forEach((p, k) => accumulate(p, grads[k], true));
+    const [gradA, gradAIm, gradB, gradBIm] = parents.map(() => new Float32Array(n));
+    kernels().linearScanBackward({ ...inputs, h: half(both, 0), hIm: half(both, 1), g: half(g, 0), gIm: half(g, 1), gradA, gradAIm, gradB, gradBIm });
+    [gradA, gradAIm, gradB, gradBIm].forEach((grad, k) => accumulate(parents[k], grad, true));
   });
   const [re, im] = split(h, [1, 1], 0);
   return [reshape(re, [B, L, C]), reshape(im, [B, L, C])];
-}
-
-/** Sequence i of the batch as a recurrence over [L, C] views (no copies). */
-function sequence(
-  i: number, L: number, C: number,
-  a: Float32Array, aIm: Float32Array | null, b: Float32Array, bIm: Float32Array | null,
-  h0: Float32Array | null, h0Im: Float32Array | null,
-): LinearRecurrence {
-  const o = i * L * C;
-  const view = (x: Float32Array | null) => (x ? x.subarray(o, o + L * C) : null);
-  const state = (x: Float32Array | null) => (x ? x.subarray(i * C, (i + 1) * C) : null);
-  return { L, C, a: view(a)!, aIm: view(aIm), b: view(b)!, bIm: view(bIm), h0: state(h0), h0Im: state(h0Im) };
 }
 
 function checkShapes(op: string, inputs: Array<[string, Tensor]>, opts: LinearScanComplexOptions): [number, number, number] {

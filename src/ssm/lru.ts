@@ -21,11 +21,10 @@
 import { Tensor, zeros } from '../tensor/tensor.js';
 import { Rng } from '../tensor/random.js';
 import { noGrad } from '../autograd/tape.js';
-import { linear, add, sub, mul, exp, neg, cos, sin, gelu, sigmoid, linearScan, linearScanComplex } from '../ops/index.js';
+import { linear, add, sub, mul, exp, neg, cos, sin, gelu, sigmoid, linearScan, linearScanComplex, type ScanAlgorithm } from '../ops/index.js';
 import { Linear, Module } from '../nn/index.js';
 import { Mixer, MixerState } from '../models/mixer.js';
 import { ModelConfig } from '../models/config.js';
-import { ScanAlgorithm } from './scan/index.js';
 
 export interface LRUOptions {
   /** N, the number of complex state channels; default hidden_size (then the layer has as many parameters as a Mamba block, about 6·D²). */

@@ -4,7 +4,7 @@
 import { linearScan, linearScanComplex, concat, cos, sin } from '../../src/ops/index.js';
 import { Tensor } from '../../src/tensor/tensor.js';
 import { Rng } from '../../src/tensor/random.js';
-import { ScanAlgorithm } from '../../src/ssm/scan/index.js';
+import { ScanAlgorithm } from '../../src/kernels/scan/index.js';
 import { rand } from '../helpers.js';
 import { GradCase, GradCases } from './types.js';
 

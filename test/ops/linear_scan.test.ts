@@ -7,7 +7,7 @@ import { Tensor, fromArray } from '../../src/tensor/tensor.js';
 import { Rng } from '../../src/tensor/random.js';
 import { backward } from '../../src/autograd/tape.js';
 import { linearScan, linearScanComplex, cos, sin, add } from '../../src/ops/index.js';
-import { SCAN_ALGORITHMS } from '../../src/ssm/scan/index.js';
+import { SCAN_ALGORITHMS } from '../../src/kernels/scan/index.js';
 import { assertClose, rand } from '../helpers.js';
 
 test('linearScan runs each sequence of the batch from its own h0: [B, L, C] = [2, 3, 1]', () => {

@@ -10,7 +10,7 @@ import { noGrad } from '../../src/autograd/tape.js';
 import { modelConfig, ModelConfig } from '../../src/models/config.js';
 import { LanguageModel } from '../../src/models/language_model.js';
 import { LRUMixer, LRUOptions } from '../../src/ssm/lru.js';
-import { SCAN_ALGORITHMS } from '../../src/ssm/scan/index.js';
+import { SCAN_ALGORITHMS } from '../../src/kernels/scan/index.js';
 import { assertClose, gradCheck, rand } from '../helpers.js';
 
 const tiny = (over: Partial<ModelConfig> = {}): ModelConfig =>

@@ -15,6 +15,7 @@ import {
   selectiveScanForward, selectiveScanBackward, selectiveScanNaiveForward, selectiveScanNaiveBackward, selectiveScanStep,
 } from './selective_scan.js';
 import { trigForward, trigBackward } from './trig.js';
+import { linearScanForward, linearScanBackward } from './linear_scan.js';
 
 export const referenceKernels = {
   matmul,
@@ -31,4 +32,5 @@ export const referenceKernels = {
   permute, copyAlongAxis,
   selectiveScanForward, selectiveScanBackward, selectiveScanNaiveForward, selectiveScanNaiveBackward, selectiveScanStep,
   trigForward, trigBackward,
+  linearScanForward, linearScanBackward,
 };

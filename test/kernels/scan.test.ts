@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { Rng } from '../../src/tensor/random.js';
 import {
   LinearRecurrence, SCAN_ALGORITHMS, runScan, scanBackward, sequentialScan, blellochScan, hillisSteeleScan, chunkedScan,
-} from '../../src/ssm/scan/index.js';
+} from '../../src/kernels/scan/index.js';
 import { assertClose } from '../helpers.js';
 
 const LENGTHS = [1, 2, 3, 7, 64, 100, 1000, 4096];
