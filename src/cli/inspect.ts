@@ -4,7 +4,7 @@ import { loadModelFolder } from '../io/model_folder.js';
 import { generate } from '../models/generate.js';
 import { evaluate } from '../train/evaluate.js';
 import { loadMobyDick, loadTextFile, splitTrainVal } from '../data/corpus.js';
-import { Tokenizer } from '../data/tokenizer.js';
+import { streamDecoder } from '../data/tokenizer.js';
 import { noGrad } from '../autograd/tape.js';
 
 interface GenerateCliOptions {
@@ -18,18 +18,13 @@ interface GenerateCliOptions {
   seed: number;
 }
 
-/** Decodes a token stream incrementally (a byte tokenizer may split a character across tokens). */
-function streamDecoder(tokenizer: Tokenizer): (id: number) => string {
-  if (tokenizer.toJSON().type !== 'byte') return (id) => tokenizer.decode([id]);
-  const decoder = new TextDecoder('utf-8', { fatal: false });
-  return (id) => decoder.decode(Uint8Array.of(id), { stream: true });
-}
-
 export function generateCommand(o: GenerateCliOptions): void {
   const { model, tokenizer } = loadModelFolder(o.model, { requireTokenizer: true });
   const prompt = tokenizer!.encode(o.prompt);
-  const decode = streamDecoder(tokenizer!);
+  // A byte or BPE token can hold part of a character: the stream prints whole characters only.
+  const stream = streamDecoder(tokenizer!);
   let text = '';
+  let stopped = false;
   process.stdout.write(o.prompt);
   const t0 = performance.now();
   const tokens = generate(model, prompt, {
@@ -39,12 +34,13 @@ export function generateCommand(o: GenerateCliOptions): void {
     topP: o.topP,
     seed: o.seed,
     onToken: (id) => {
-      const piece = decode(id);
+      const piece = stream.push(id);
       text += piece;
       if (o.stop && text.includes(o.stop)) {
         // Print up to and including the stop string, then stop.
         const cut = text.indexOf(o.stop) + o.stop.length;
         process.stdout.write(piece.slice(0, Math.max(0, piece.length - (text.length - cut))));
+        stopped = true;
         return true;
       }
       process.stdout.write(piece);
@@ -52,6 +48,7 @@ export function generateCommand(o: GenerateCliOptions): void {
     },
   });
   const seconds = (performance.now() - t0) / 1000;
+  if (!stopped) process.stdout.write(stream.flush());
   process.stdout.write('\n');
   console.error(`[${tokens.length} tokens in ${seconds.toFixed(2)} s · ${(tokens.length / seconds).toFixed(0)} tokens/s]`);
 }
@@ -66,7 +63,7 @@ export function evalCommand(o: { model: string; data?: string; context: number; 
 
 export function infoCommand(o: { model: string }): void {
   const { model, tokenizer } = loadModelFolder(o.model, { requireTokenizer: false });
-  console.log(JSON.stringify({ ...model.config, parameters: model.parameterCount(), tokenizer: tokenizer?.toJSON().type ?? null }, null, 2));
+  console.log(JSON.stringify({ ...model.config, parameters: model.parameterCount(), tokenizer: tokenizer?.kind ?? null }, null, 2));
 }
 
 export function logitsCommand(o: { model: string; tokens: string }): void {

@@ -8,7 +8,7 @@ import { modelConfig, MixerKind } from '../models/config.js';
 import { generate } from '../models/generate.js';
 import { train, TrainOptions } from '../train/trainer.js';
 import { loadMobyDick, loadTextFile, splitTrainVal, assertSplitLongEnough } from '../data/corpus.js';
-import { CharTokenizer, ByteTokenizer, Tokenizer, tokenizerFromJSON } from '../data/tokenizer.js';
+import { CharTokenizer, ByteTokenizer, Tokenizer, tokenizerFromJSON, streamDecoder } from '../data/tokenizer.js';
 import { loadCheckpoint } from '../io/checkpoint.js';
 import { backendName } from '../kernels/backend.js';
 import { TrainProgress } from './progress.js';
@@ -21,17 +21,17 @@ export const TRAIN_DEFAULTS = {
   layers: 4,
   dModel: 128,
   dState: 16,
-  steps: 1200,
+  steps: 720,
   batch: 8,
   context: 256,
   lr: 4e-3,
   minLr: 4e-4,
-  warmup: 100,
+  warmup: 40,
   weightDecay: 0.1,
   gradClip: 1,
-  evalEvery: 200,
+  evalEvery: 120,
   evalBatches: 8,
-  saveEvery: 200,
+  saveEvery: 120,
   seed: 0,
 };
 
@@ -65,7 +65,7 @@ export function runTraining(o: TrainCliOptions): { model: LanguageModel; tokeniz
   if (o.resume) {
     if (!existsSync(join(o.out, 'config.json'))) throw new Error(`--resume: ${o.out} holds no run to resume (config.json is missing)`);
     const ckpt = loadCheckpoint(o.out, { requireTokenizer: true });
-    tokenizer = tokenizerFromJSON(ckpt.tokenizer!);
+    tokenizer = tokenizerFromJSON(ckpt.tokenizer!, join(o.out, 'tokenizer.json'));
   } else if (o.tokenizer === 'char') tokenizer = CharTokenizer.fromText(text);
   else if (o.tokenizer === 'byte') tokenizer = new ByteTokenizer();
   else throw new Error(`--tokenizer must be 'char' or 'byte', got '${o.tokenizer}'`);
@@ -118,13 +118,15 @@ export function startCommand(o: { out: string }): void {
   console.log(`\nval bpc ${valBpc.toFixed(2)} (${seconds.toFixed(0)} s of training; model saved to ${o.out})`);
   const prompt = 'Call me Ishmael.';
   process.stdout.write(`\nSample (temperature 0.8):\n${prompt}`);
+  const stream = streamDecoder(tokenizer);
   generate(model, tokenizer.encode(prompt), {
     maxTokens: 400,
     temperature: 0.8,
     seed: 1,
     onToken: (t) => {
-      process.stdout.write(tokenizer.decode([t]));
+      process.stdout.write(stream.push(t));
     },
   });
+  process.stdout.write(stream.flush());
   process.stdout.write(`\n\nNext: npx mamba-ts generate --model ${o.out} --prompt "The whale"\n`);
 }

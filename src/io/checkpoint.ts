@@ -2,12 +2,13 @@
 //
 //   config.json            MambaConfig (HF keys)                       required
 //   model.safetensors      weights, HF tensor names, metadata format=pt required
-//   tokenizer.json         {"type": "char" | "byte", ...}             optional
+//   tokenizer.json         Hugging Face `tokenizers` file (ours or any) optional
+//   tokenizer_config.json  {"tokenizer_class": "PreTrainedTokenizerFast"} written with tokenizer.json
 //   trainer_state.json     step, RNG and sampler state, metrics (any JSON) optional
 //   optimizer.safetensors  AdamW moments `m.<param name>`, `v.<param name>` optional
 //
 // Saving must never leave a folder that loads as a mix of two saves (new weights with the old
-// optimizer step, say). Each file alone is replaced atomically, but five renames are not one, so a
+// optimizer step, say). Each file alone is replaced atomically, but six renames are not one, so a
 // save is a small redo log:
 //   1. stage: write every new file as `<name>.next` (each atomically, fsynced);
 //   2. commit: write `checkpoint.pending.json` listing which files the new checkpoint has;
@@ -26,6 +27,7 @@ import { writeFileAtomic, writeJsonAtomic, syncDir } from './atomic.js';
 import { encodeSafetensors, loadSafetensors, type NamedTensor } from './safetensors.js';
 import { mambaConfig, parseConfig, type MambaConfig, type MambaConfigInput } from './config.js';
 import { tokenizerFromJSON, type TokenizerJson } from '../data/tokenizer.js';
+import { TOKENIZER_CONFIG } from '../data/hf_format.js';
 
 export interface Checkpoint {
   config: MambaConfig;
@@ -38,7 +40,7 @@ export interface Checkpoint {
 /** What saveCheckpoint takes: the config may be partial, it is completed and validated on save. */
 export type CheckpointInput = Omit<Checkpoint, 'config'> & { config: MambaConfigInput };
 
-export const CHECKPOINT_FILES = ['config.json', 'model.safetensors', 'tokenizer.json', 'trainer_state.json', 'optimizer.safetensors'] as const;
+export const CHECKPOINT_FILES = ['config.json', 'model.safetensors', 'tokenizer.json', 'tokenizer_config.json', 'trainer_state.json', 'optimizer.safetensors'] as const;
 type FileName = (typeof CHECKPOINT_FILES)[number];
 const PENDING = 'checkpoint.pending.json';
 
@@ -57,6 +59,8 @@ export function saveCheckpoint(dir: string, ckpt: CheckpointInput): void {
     // transformers refuses safetensors weights without metadata format "pt".
     'model.safetensors': encodeSafetensors(ckpt.weights, { format: 'pt' }),
     'tokenizer.json': ckpt.tokenizer ? JSON.stringify(ckpt.tokenizer) + '\n' : null,
+    // So that transformers' AutoTokenizer reads tokenizer.json as it is (see data/hf_format.ts).
+    'tokenizer_config.json': ckpt.tokenizer ? JSON.stringify(TOKENIZER_CONFIG, null, 2) + '\n' : null,
     'trainer_state.json': ckpt.trainerState !== undefined ? JSON.stringify(ckpt.trainerState, null, 2) + '\n' : null,
     'optimizer.safetensors': ckpt.optimizer ? encodeSafetensors(ckpt.optimizer, { format: 'pt' }) : null,
   };

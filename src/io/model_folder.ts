@@ -1,6 +1,8 @@
 // A model folder in the Hugging Face layout (config.json + model.safetensors [+ tokenizer.json])
-// loaded into a LanguageModel: what `generate`, `eval`, `info` and `logits` open.
+// loaded into a LanguageModel: what `generate`, `eval`, `info` and `logits` open. The tokenizer is
+// ours (char, byte) or any Hugging Face tokenizer.json, e.g. GPT-NeoX's BPE of a Hub checkpoint.
 
+import path from 'node:path';
 import { loadCheckpoint } from './checkpoint.js';
 import { LanguageModel } from '../models/language_model.js';
 import { Tokenizer, tokenizerFromJSON } from '../data/tokenizer.js';
@@ -13,5 +15,5 @@ export function loadModelFolder(dir: string, opts: { requireTokenizer: boolean }
   } catch (err) {
     throw new Error(`${dir}/model.safetensors does not fit config.json: ${(err as Error).message}`);
   }
-  return { model, tokenizer: ckpt.tokenizer ? tokenizerFromJSON(ckpt.tokenizer) : null };
+  return { model, tokenizer: ckpt.tokenizer ? tokenizerFromJSON(ckpt.tokenizer, path.join(dir, 'tokenizer.json')) : null };
 }

@@ -6,6 +6,8 @@ import path from 'node:path';
 import { saveCheckpoint, loadCheckpoint, type Checkpoint } from '../../src/io/checkpoint.js';
 import { mambaConfig } from '../../src/io/config.js';
 import { encodeSafetensors, loadSafetensors, type NamedTensor } from '../../src/io/safetensors.js';
+import { CharTokenizer, tokenizerFromJSON } from '../../src/data/tokenizer.js';
+import { tinyBpeJson } from '../data/fixtures/tiny_bpe.js';
 
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'mamba-ts-ckpt-'));
 after(() => fs.rmSync(root, { recursive: true, force: true }));
@@ -18,7 +20,7 @@ function version(v: number, withOptimizer = true): Checkpoint {
   return {
     config,
     weights: new Map([['backbone.embeddings.weight', t([4, 3])], ['backbone.norm_f.weight', t([3])]]),
-    tokenizer: { type: 'char', vocab: ['a', 'b', 'c', 'd'] },
+    tokenizer: CharTokenizer.fromText('abcd').toJSON(),
     trainerState: { step: v, rng: { s: [1, 2, 3, v], spare: null }, metrics: [{ loss: 1.5 }] },
     optimizer: withOptimizer ? new Map([['m.backbone.norm_f.weight', t([3])], ['v.backbone.norm_f.weight', t([3])]]) : undefined,
   };
@@ -39,7 +41,7 @@ test('a saved checkpoint loads back with every piece equal', () => {
   saveCheckpoint(dir, saved);
   const loaded = loadCheckpoint(dir, { requireTokenizer: true });
   assert.deepEqual(loaded, saved);
-  assert.deepEqual(fs.readdirSync(dir).sort(), ['config.json', 'model.safetensors', 'optimizer.safetensors', 'tokenizer.json', 'trainer_state.json']);
+  assert.deepEqual(fs.readdirSync(dir).sort(), ['config.json', 'model.safetensors', 'optimizer.safetensors', 'tokenizer.json', 'tokenizer_config.json', 'trainer_state.json']);
   assert.deepEqual(loadSafetensors(path.join(dir, 'model.safetensors')).metadata, { format: 'pt' });
 });
 
@@ -102,7 +104,7 @@ test('a save killed at any rename leaves a folder that loads as one whole save, 
       break;
     }
   }
-  assert.ok(renames >= 11, `expected 6 staging and 5 applying renames, saw ${renames}`);
+  assert.ok(renames >= 13, `expected 7 staging and 6 applying renames, saw ${renames}`);
 });
 
 test('loading names what is missing and lists what the folder holds', () => {
@@ -118,4 +120,31 @@ test('loading names what is missing and lists what the folder holds', () => {
   assert.throws(() => loadCheckpoint(dir, { requireTokenizer: true }), /partial: tokenizer\.json is missing/);
   fs.writeFileSync(path.join(dir, 'tokenizer.json'), JSON.stringify({ type: 'byte' }));
   assert.throws(() => loadCheckpoint(dir), /tokenizer\.json: 256 tokens, but config\.json vocab_size is 4/);
+});
+
+test('a saved tokenizer is a Hugging Face tokenizer.json with a tokenizer_config.json naming the generic class', () => {
+  const dir = path.join(root, 'hf-tokenizer');
+  const tok = CharTokenizer.fromText('abcd');
+  saveCheckpoint(dir, { config, weights: version(1).weights, tokenizer: tok.toJSON() });
+  const file = JSON.parse(fs.readFileSync(path.join(dir, 'tokenizer.json'), 'utf8'));
+  assert.equal(file.version, '1.0');
+  assert.equal(file.model.type, 'BPE');
+  assert.deepEqual(JSON.parse(fs.readFileSync(path.join(dir, 'tokenizer_config.json'), 'utf8')), {
+    tokenizer_class: 'PreTrainedTokenizerFast',
+    clean_up_tokenization_spaces: false,
+  });
+  const loaded = tokenizerFromJSON(loadCheckpoint(dir, { requireTokenizer: true }).tokenizer);
+  assert.equal(loaded.kind, 'char');
+  assert.deepEqual([...loaded.encode('dcba')], [3, 2, 1, 0]);
+  saveCheckpoint(dir, { config, weights: version(2).weights });
+  assert.ok(!fs.existsSync(path.join(dir, 'tokenizer_config.json')), 'removed with tokenizer.json');
+});
+
+test('a Hugging Face tokenizer with more ids than config.json vocab_size is refused, naming the file', () => {
+  const dir = path.join(root, 'hf-too-many-ids');
+  saveCheckpoint(dir, { config, weights: version(1).weights });
+  fs.writeFileSync(path.join(dir, 'tokenizer.json'), JSON.stringify(tinyBpeJson()));
+  assert.throws(() => loadCheckpoint(dir), /hf-too-many-ids\/tokenizer\.json: 270 tokens, but config\.json vocab_size is 4/);
+  fs.writeFileSync(path.join(dir, 'tokenizer.json'), '{"version": "1.0", "model": ');
+  assert.throws(() => loadCheckpoint(dir), /hf-too-many-ids\/tokenizer\.json: invalid JSON/);
 });
