@@ -1,13 +1,14 @@
 // config.json in the Hugging Face MambaConfig layout, so that folders move between mamba-ts and
-// transformers' MambaForCausalLM unchanged. `mixer` is our one extra key: it selects the sequence
-// mixer of every block for this project's other block kinds. transformers keeps unknown keys as
-// plain attributes and ignores them, so a file with `"mixer": "mamba"` still loads there; other
-// mixers have no Hugging Face counterpart. Keys we do not know (HF's pad_token_id, hidden_act,
-// time_step_min, ...) are accepted on read and not kept: HF's defaults for them are what we implement.
+// transformers' MambaForCausalLM unchanged. `mixer` is our extra key: it selects the sequence
+// mixer of every block for this project's other block kinds (and `lru`, for mixer "lru", holds the
+// LRU's options). transformers keeps unknown keys as plain attributes and ignores them, so a file
+// with `"mixer": "mamba"` still loads there; other mixers have no Hugging Face counterpart. Keys we
+// do not know (HF's pad_token_id, hidden_act, time_step_min, ...) are accepted on read and not
+// kept: HF's defaults for them are what we implement.
 
 import fs from 'node:fs';
 import { writeJsonAtomic } from './atomic.js';
-import { MIXER_KINDS, MixerKind, ModelConfig, modelConfig } from '../models/config.js';
+import { LRU_CONFIG_KEYS, LRU_DEFAULTS, LRUConfig, MIXER_KINDS, MixerKind, ModelConfig, modelConfig } from '../models/config.js';
 
 /** config.json as written: the model's config plus the two keys transformers needs to pick the class. */
 export type MambaConfig = ModelConfig & { model_type: 'mamba'; architectures: string[]; mixer: MixerKind };
@@ -49,9 +50,43 @@ export function mambaConfig(c: MambaConfigInput, where = 'mambaConfig'): MambaCo
     throw new Error(`${where}: mixer must be one of ${MIXER_KINDS.map((m) => `"${m}"`).join(', ')}, got ${JSON.stringify(c.mixer)}`);
   }
 
+  const lru = c.lru === undefined ? {} : { lru: checkLru(c.lru, c.mixer, where) };
+
   const { time_step_rank, ...rest } = c;
-  const filled = modelConfig({ ...rest, ...(time_step_rank === 'auto' || time_step_rank === undefined ? {} : { time_step_rank }) });
+  const filled = modelConfig({ ...rest, ...lru, ...(time_step_rank === 'auto' || time_step_rank === undefined ? {} : { time_step_rank }) });
   return { model_type: 'mamba', architectures: ['MambaForCausalLM'], ...filled, mixer: filled.mixer ?? 'mamba' };
+}
+
+/**
+ * The `lru` object: only LRU options, each of its type and range, r_min ≤ r_max once the defaults
+ * fill the absent one, and only with mixer "lru". Returns a copy without undefined entries.
+ */
+function checkLru(value: unknown, mixer: unknown, where: string): LRUConfig {
+  const known = `known: ${LRU_CONFIG_KEYS.join(', ')}`;
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new Error(`${where}: lru must be an object of LRU options (${known}), got ${JSON.stringify(value)}`);
+  }
+  if (mixer !== 'lru') {
+    throw new Error(`${where}: lru options are given but mixer is ${JSON.stringify(mixer ?? 'mamba')}; set "mixer": "lru" or remove "lru"`);
+  }
+  const o = Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined));
+  for (const key of Object.keys(o)) {
+    if (!(LRU_CONFIG_KEYS as readonly string[]).includes(key)) throw new Error(`${where}: lru.${key} is not an LRU option (${known})`);
+  }
+  const fail = (key: string, what: string) => new Error(`${where}: lru.${key} must be ${what}, got ${JSON.stringify(o[key])}`);
+  const isNum = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
+  if (o.state_size !== undefined && !(Number.isInteger(o.state_size) && (o.state_size as number) > 0)) throw fail('state_size', 'a positive integer');
+  for (const key of ['r_min', 'r_max']) {
+    if (o[key] !== undefined && !(isNum(o[key]) && o[key] >= 0 && o[key] < 1)) throw fail(key, 'a number in [0, 1)');
+  }
+  if (o.max_phase !== undefined && !(isNum(o.max_phase) && o.max_phase > 0)) throw fail('max_phase', 'a positive number');
+  for (const key of ['stable_exp_param', 'ring_init', 'gamma_norm', 'complex']) {
+    if (o[key] !== undefined && typeof o[key] !== 'boolean') throw fail(key, 'true or false');
+  }
+  const rMin = (o.r_min as number | undefined) ?? LRU_DEFAULTS.r_min;
+  const rMax = (o.r_max as number | undefined) ?? LRU_DEFAULTS.r_max;
+  if (rMin > rMax) throw new Error(`${where}: lru.r_min ${rMin} is above lru.r_max ${rMax} (absent ones default to ${LRU_DEFAULTS.r_min} and ${LRU_DEFAULTS.r_max})`);
+  return o as LRUConfig;
 }
 
 /** Parses and validates a config.json object; `label` names the file in errors. */

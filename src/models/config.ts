@@ -1,6 +1,6 @@
 // The model configuration, with the Hugging Face MambaConfig keys so that config.json files
 // move between mamba-ts and the Python ecosystem unchanged. `mixer` is ours (HF ignores it):
-// it selects the sequence mixer of every block.
+// it selects the sequence mixer of every block; so is `lru`, the LRU mixer's options.
 
 export const MIXER_KINDS = ['mamba', 'lru', 's4d', 'attention'] as const;
 export type MixerKind = (typeof MIXER_KINDS)[number];
@@ -19,7 +19,28 @@ export interface ModelConfig {
   use_conv_bias: boolean;
   tie_word_embeddings: boolean;
   mixer?: MixerKind;
+  lru?: LRUConfig;
 }
+
+/**
+ * Options of the LRU mixer, config key `lru` (ours, like `mixer`; HF ignores it). Absent keys take
+ * LRU_DEFAULTS; the switches are the ablations of src/ssm/lru.ts (all on by default).
+ */
+export interface LRUConfig {
+  state_size?: number; // N complex channels (default hidden_size)
+  r_min?: number; // ring initialisation: |λ| in [r_min, r_max]
+  r_max?: number;
+  max_phase?: number; // phases in [0, max_phase]
+  stable_exp_param?: boolean;
+  ring_init?: boolean;
+  gamma_norm?: boolean;
+  complex?: boolean;
+}
+
+export const LRU_CONFIG_KEYS = ['state_size', 'r_min', 'r_max', 'max_phase', 'stable_exp_param', 'ring_init', 'gamma_norm', 'complex'] as const;
+
+/** The paper's long-task setting: |λ| in [0.9, 0.999], phases in [0, 2π]. */
+export const LRU_DEFAULTS = { r_min: 0.9, r_max: 0.999, max_phase: 2 * Math.PI };
 
 export type ModelConfigInput = Pick<ModelConfig, 'vocab_size' | 'hidden_size' | 'num_hidden_layers'> & Partial<ModelConfig>;
 
@@ -45,5 +66,5 @@ export function modelConfig(c: ModelConfigInput): ModelConfig {
 
 const CONFIG_KEYS = new Set([
   'vocab_size', 'hidden_size', 'state_size', 'num_hidden_layers', 'intermediate_size', 'conv_kernel',
-  'time_step_rank', 'expand', 'layer_norm_epsilon', 'use_bias', 'use_conv_bias', 'tie_word_embeddings', 'mixer',
+  'time_step_rank', 'expand', 'layer_norm_epsilon', 'use_bias', 'use_conv_bias', 'tie_word_embeddings', 'mixer', 'lru',
 ]);

@@ -24,7 +24,7 @@ import { noGrad } from '../autograd/tape.js';
 import { linear, add, sub, mul, exp, neg, cos, sin, gelu, sigmoid, linearScan, linearScanComplex, type ScanAlgorithm } from '../ops/index.js';
 import { Linear, Module } from '../nn/index.js';
 import { Mixer, MixerState } from '../models/mixer.js';
-import { ModelConfig } from '../models/config.js';
+import { LRU_DEFAULTS, ModelConfig } from '../models/config.js';
 
 export interface LRUOptions {
   /** N, the number of complex state channels; default hidden_size (then the layer has as many parameters as a Mamba block, about 6·D²). */
@@ -89,9 +89,9 @@ export class LRUMixer extends Mixer {
     this.gammaNorm = opts.gammaNorm ?? true;
     this.complex = opts.complex ?? true;
     this.algorithm = opts.algorithm ?? 'sequential';
-    const rMin = opts.rMin ?? 0.9;
-    const rMax = opts.rMax ?? 0.999;
-    const maxPhase = opts.maxPhase ?? 2 * Math.PI;
+    const rMin = opts.rMin ?? LRU_DEFAULTS.r_min;
+    const rMax = opts.rMax ?? LRU_DEFAULTS.r_max;
+    const maxPhase = opts.maxPhase ?? LRU_DEFAULTS.max_phase;
     if (!(rMin >= 0 && rMin <= rMax && rMax < 1)) throw new Error(`LRUMixer: need 0 ≤ rMin ≤ rMax < 1, got rMin ${rMin}, rMax ${rMax}`);
     if (!(maxPhase > 0)) throw new Error(`LRUMixer: maxPhase must be > 0, got ${maxPhase}`);
 
