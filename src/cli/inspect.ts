@@ -33,6 +33,7 @@ export function generateCommand(o: GenerateCliOptions): void {
     topK: o.topK,
     topP: o.topP,
     seed: o.seed,
+    vocabLimit: tokenizer!.vocabSize,
     onToken: (id) => {
       const piece = stream.push(id);
       text += piece;
@@ -58,7 +59,9 @@ export function evalCommand(o: { model: string; data?: string; context: number; 
   const text = o.data ? loadTextFile(o.data) : loadMobyDick();
   const { val } = splitTrainVal(tokenizer!.encode(text));
   const loss = evaluate(model, val, { batchSize: 8, contextLength: o.context, maxBatches: o.batches > 0 ? o.batches : undefined });
-  console.log(`val loss ${loss.toFixed(4)} nats · val bpc ${(loss / Math.LN2).toFixed(3)}`);
+  // Bits per character for a character tokenizer; per token otherwise.
+  const unit = tokenizer!.kind === 'char' ? 'bpc' : 'bits per token';
+  console.log(`val loss ${loss.toFixed(4)} nats · val ${unit} ${(loss / Math.LN2).toFixed(3)}`);
 }
 
 export function infoCommand(o: { model: string }): void {

@@ -13,6 +13,8 @@ export interface SamplingOptions {
   /** Keep the smallest set of tokens whose probability reaches p (1 = off). */
   topP?: number;
   seed?: number;
+  /** Only ids below this are drawn: models padded past their tokenizer's vocabulary (HF checkpoints). */
+  vocabLimit?: number;
 }
 
 export interface GenerateOptions extends SamplingOptions {
@@ -24,8 +26,9 @@ export interface GenerateOptions extends SamplingOptions {
 /** Draws one token id from logits [V] by the sampling options. */
 export function sampleToken(logits: Float32Array, opts: SamplingOptions, rng: Rng): number {
   const temperature = opts.temperature ?? 1;
+  const V = Math.min(logits.length, opts.vocabLimit ?? logits.length);
+  if (V < logits.length) logits = logits.subarray(0, V);
   if (temperature <= 0) return argmax(logits);
-  const V = logits.length;
   const topK = opts.topK ?? 0;
   const topP = opts.topP ?? 1;
   // Candidate ids, sorted by logit (most likely first) only when top-k or top-p cut the tail.

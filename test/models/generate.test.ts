@@ -66,3 +66,10 @@ test('generate is reproducible by seed, honours maxTokens and stops when onToken
   assert.deepEqual(c, a.slice(0, 4));
   assert.throws(() => generate(model, new Int32Array(0), { maxTokens: 3 }), /prompt is empty/);
 });
+
+test('vocabLimit keeps ids at or past the tokenizer vocabulary from being drawn', () => {
+  const rng = new Rng(6);
+  const padded = Float32Array.of(0, 0.5, 9, 9); // ids 2 and 3 are padding rows of a larger embedding
+  for (let i = 0; i < 200; i++) assert.ok(sampleToken(padded, { vocabLimit: 2 }, rng) < 2);
+  assert.equal(sampleToken(padded, { temperature: 0, vocabLimit: 2 }, rng), 1);
+});
