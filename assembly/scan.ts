@@ -14,7 +14,11 @@ import { expf4, sigmoidf4, softplusf4 } from './simd_math';
 /**
  * Forward parameters: 0 x, 1 dt, 2 A, 3 Bm, 4 C, 5 D, 6 deltaBias, 7 initialState, 8 y, 9 delta,
  * 10 chunkStates, 11 finalState (0 = null), 12 B, 13 L, 14 E, 15 N, 16 T, 17 softplus, 18 EB.
- * Scratch per thread: 2·N f32x4 (A of the 4 channels as [N] × f32x4, the state h).
+ * Scratch per thread, in f32x4: A of the 4 channels [N], the state h [N], and for one chunk
+ * delta and delta·x [T] and the factors dA [T, N].
+ * Each chunk runs in two passes: all the exps first (no dependency between them, so the CPU
+ * overlaps their long polynomial chains), then the light recurrence. Measured against one fused
+ * loop: see docs/results/kernels.md.
  */
 export function scanForwardTask(ctl: usize, task: i32, tid: i32): void {
   const x = <usize>param(ctl, 0), dt = <usize>param(ctl, 1), A = <usize>param(ctl, 2);
@@ -28,7 +32,10 @@ export function scanForwardTask(ctl: usize, task: i32, tid: i32): void {
   const e1 = min(E, (task % nBlocks) * EB + EB);
   const nChunks = (L + T - 1) / T;
   const at = scratchOf(ctl, tid); // A[e..e+4, n]: [N] × f32x4
-  const h = at + (<usize>N << 4); // state: [N] × f32x4
+  const h = v4(at, N); // state: [N] × f32x4
+  const ds = v4(h, N); // delta of the chunk's steps: [T] × f32x4
+  const dxs = v4(ds, T); // delta·x: [T] × f32x4
+  const dAs = v4(dxs, T); // exp(delta·A): [T, N] × f32x4
   const rowN = <usize>N << 2; // bytes between channels in [E, N]
   for (let e = (task % nBlocks) * EB; e < e1; e += 4) {
     const lanes = min(4, e1 - e);
@@ -41,30 +48,39 @@ export function scanForwardTask(ctl: usize, task: i32, tid: i32): void {
     for (let c = 0; c < nChunks; c++) {
       const cs = f4(chunkStates, ((b * nChunks + c) * E + e) * N);
       for (let n = 0; n < N; n++) scatter(f4(cs, n), rowN, v128.load(v4(h, n)), lanes);
-      const t1 = min(L, (c + 1) * T);
-      for (let t = c * T; t < t1; t++) {
+      const t0 = c * T, t1 = min(L, t0 + T);
+      for (let t = t0; t < t1; t++) {
         const i = (b * L + t) * E + e;
         const z = f32x4.add(ld(f4(dt, i), lanes), bv);
         const d = useSoftplus ? softplusf4(z) : z;
         st(f4(delta, i), d, lanes);
-        const xv = ld(f4(x, i), lanes);
-        const dx = f32x4.mul(d, xv);
+        v128.store(v4(ds, t - t0), d);
+        v128.store(v4(dxs, t - t0), f32x4.mul(d, ld(f4(x, i), lanes)));
+      }
+      for (let j = 0; j < t1 - t0; j++) {
+        const d = v128.load(v4(ds, j));
+        const row = v4(dAs, j * N);
+        for (let n = 0; n < N; n++) v128.store(v4(row, n), expf4(f32x4.mul(d, v128.load(v4(at, n)))));
+      }
+      for (let t = t0; t < t1; t++) {
+        const j = t - t0;
+        const i = (b * L + t) * E + e;
+        const dx = v128.load(v4(dxs, j));
+        const row = v4(dAs, j * N);
         const bt = f4(Bm, (b * L + t) * N);
         const ct = f4(C, (b * L + t) * N);
         let acc = f32x4.splat(0);
         for (let n = 0; n < N; n++) {
-          const dA = expf4(f32x4.mul(d, v128.load(v4(at, n))));
-          const hn = f32x4.add(f32x4.mul(dA, v128.load(v4(h, n))), f32x4.mul(dx, v128.load32_splat(f4(bt, n))));
+          const hn = f32x4.add(f32x4.mul(v128.load(v4(row, n)), v128.load(v4(h, n))), f32x4.mul(dx, v128.load32_splat(f4(bt, n))));
           v128.store(v4(h, n), hn);
           acc = f32x4.add(acc, f32x4.mul(v128.load32_splat(f4(ct, n)), hn));
         }
-        st(f4(y, i), f32x4.add(acc, f32x4.mul(dv, xv)), lanes);
+        st(f4(y, i), f32x4.add(acc, f32x4.mul(dv, ld(f4(x, i), lanes))), lanes);
       }
     }
     if (fin) for (let n = 0; n < N; n++) scatter(f4(fin, (b * E + e) * N + n), rowN, v128.load(v4(h, n)), lanes);
   }
 }
-
 
 /**
  * Backward parameters: 0 x, 1 dt, 2 A, 3 Bm, 4 C, 5 D, 6 deltaBias, 7 delta, 8 chunkStates,

@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { Rng } from '../../src/tensor/random.js';
 import { referenceKernels } from '../../src/kernels/reference/index.js';
 import type { MatmulDims } from '../../src/kernels/reference/matmul.js';
+import { PARALLEL_MIN_MACS } from '../../src/kernels/wasm/matmul.js';
 import { assertBitIdentical, assertWithin, randArray, wasmKernels } from './wasm_helpers.js';
 
 const { rt, k: wasm } = await wasmKernels(2);
@@ -70,8 +71,9 @@ test('wasm matmul with k = 0 writes zeros, or leaves C unchanged when accumulati
 
 test('wasm matmul gives bit-identical results on 1, 2 and 3 threads', () => {
   const rng = new Rng(3);
-  // Large enough (≥ 2²⁰ multiply-adds) to run in parallel; shapes that split by rows and by columns.
-  for (const [batch, m, k, n, transA, transB] of [[1, 200, 70, 90, false, true], [1, 6, 300, 700, true, false], [3, 40, 90, 100, false, false]] as const) {
+  // Large enough (≥ PARALLEL_MIN_MACS) to run in parallel; shapes that split by rows and by columns.
+  for (const [batch, m, k, n, transA, transB] of [[1, 200, 70, 160, false, true], [1, 6, 300, 1200, true, false], [3, 40, 90, 200, false, false]] as const) {
+    assert.ok(batch * m * k * n >= PARALLEL_MIN_MACS);
     const a = randArray(batch * m * k, rng);
     const b = randArray(batch * k * n, rng);
     const dims = { batch, m, k, n, transA, transB, strideA: m * k, strideB: k * n, accumulate: false };

@@ -7,10 +7,11 @@ import { JOB_MATMUL } from './control.js';
 import { WasmRuntime } from './runtime.js';
 
 /**
- * Below this many multiply-adds a matmul runs on the calling thread only: waking a worker costs
- * tens of microseconds, about what one core computes in 1M multiply-adds (measured, bench/pool.ts).
+ * Below this many multiply-adds a matmul runs on the calling thread only. Measured (bench pool
+ * section, 2 threads): 1M multiply-adds (16×256×256) ran 0.74× as fast in parallel, 2M (128³)
+ * 1.17×, 6.75M 1.5×: the wake-up, the serial copies and packing eat the gain below ~2M.
  */
-export const PARALLEL_MIN_MACS = 1 << 20;
+export const PARALLEL_MIN_MACS = 1 << 21;
 
 export function makeWasmMatmul(rt: WasmRuntime) {
   const ex = rt.exports;

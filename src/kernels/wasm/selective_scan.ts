@@ -42,7 +42,7 @@ export function makeWasmScan(rt: WasmRuntime) {
     const fin = a.finalState ? rt.alloc(B * E * N) : 0;
     const blocks = Math.ceil(E / SCAN_BLOCK);
     const threads = B * L * E * N >= SCAN_PARALLEL_MIN ? rt.threads : 1;
-    rt.scratch(threads, 2 * N * 16);
+    rt.scratch(threads, (2 * N + 2 * T + T * N) * 16);
     rt.setParams([x, dt, A, Bm, C, D, bias, init, y, delta, states, fin, B, L, E, N, T, a.deltaSoftplus ? 1 : 0, SCAN_BLOCK]);
     rt.run(JOB_SCAN_FORWARD, B * blocks, threads);
     rt.copyOut(y, a.y, B * L * E);
