@@ -16,6 +16,10 @@ export { LRUMixer, GLU, type LRUOptions } from './ssm/lru.js';
 export * from './kernels/scan/index.js';
 export { train, TrainingDivergedError, type TrainOptions, type TrainCallbacks, type StepInfo, type EvalInfo } from './train/trainer.js';
 export { evaluate } from './train/evaluate.js';
+export {
+  trainTask, evaluateTask, heldOutSet, taskSeeds, type TaskTrainOptions, type TaskTrainResult, type TaskStepInfo, type TaskEvalInfo, type TaskCallbacks,
+} from './train/task_trainer.js';
+export { createOptimizer, optimizerStep, type OptimizerOptions, type SizedBatch } from './train/step.js';
 export { loadModelFolder } from './io/model_folder.js';
 export * from './io/index.js';
 export * from './data/index.js';

@@ -1,10 +1,12 @@
 #!/usr/bin/env node
-// The `mamba-ts` command: train, generate, eval, info, logits (and `start`, the quick demo).
+// The `mamba-ts` command: train, generate, eval, info, logits, task (and `start`, the quick demo).
 // Every failure a user can cause ends with a one-line message and exit code 1, not a stack trace.
 
-import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { Argument, Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { trainCommand, startCommand, TRAIN_DEFAULTS } from './train.js';
 import { generateCommand, evalCommand, infoCommand, logitsCommand } from './inspect.js';
+import { taskCommand, TASK_DEFAULTS, TASK_MIXERS } from './task.js';
+import { TASK_NAMES } from '../data/tasks.js';
 import { initBackend } from '../kernels/index.js';
 
 // commander reports an InvalidArgumentError as `option '--steps <n>' argument 'x' is invalid. ...`
@@ -55,6 +57,38 @@ function samplingOptions(cmd: Command): Command {
     .option('--seed <n>', 'sampling seed', int, 0);
 }
 
+function taskOptions(cmd: Command): Command {
+  const d = TASK_DEFAULTS;
+  return cmd
+    .addArgument(new Argument('<task>', 'the task').choices(TASK_NAMES))
+    .addOption(new Option('--mixer <kind>', 'sequence mixer of every block').choices(TASK_MIXERS).default(d.mixer))
+    .option('--length <n>', 'tokens per sequence L', int, d.length)
+    .option('--steps <n>', 'optimizer steps (a fresh seeded batch each)', int, d.steps)
+    .option('--batch <n>', 'sequences per batch', int, d.batch)
+    .option('--d-model <n>', 'model width D', int, d.dModel)
+    .option('--layers <n>', 'number of blocks', int, d.layers)
+    .option('--d-state <n>', 'state size N (Mamba/S4D default 16, LRU default d-model)', int)
+    .option('--lr <x>', 'peak learning rate', num, d.lr)
+    .option('--min-lr <x>', 'final learning rate of the cosine decay', num, d.minLr)
+    .option('--warmup <n>', 'linear warmup steps (default: a tenth of the steps, at most 100)', int)
+    .option('--weight-decay <x>', 'AdamW decoupled weight decay', num, d.weightDecay)
+    .option('--grad-clip <x>', 'global gradient-norm clip', num, d.gradClip)
+    .option('--eval-every <n>', 'steps between held-out evaluations (0 = at the end only)', int, d.evalEvery)
+    .option('--eval-size <n>', 'held-out sequences', int, d.evalSize)
+    .option('--seed <n>', 'random seed of the model and the batches', int, d.seed)
+    .option('--vocab <n>', 'task vocabulary (delayed recall, selective copying, induction heads; default 16)', int)
+    .option('--num-data <n>', 'selective copying: data tokens to copy (default 16)', int)
+    .option('--r-min <x>', 'LRU: smallest |λ| of the ring initialisation (default 0.9)', num)
+    .option('--r-max <x>', 'LRU: largest |λ| (default 0.999)', num)
+    .option('--max-phase <x>', 'LRU: phases in [0, max-phase] (default 2π)', num)
+    .option('--no-stable-exp', 'LRU ablation: λ as free parameters instead of exp(−exp(ν) + i·exp(θ))')
+    .option('--no-ring-init', 'LRU ablation: λ uniform on the unit disk instead of the ring near |λ| = 1')
+    .option('--no-gamma', 'LRU ablation: no γ normalisation of the input')
+    .option('--real', 'LRU ablation: real λ, B and C instead of complex')
+    .option('--out <dir>', 'save the trained model (config.json, model.safetensors) and curves.json here')
+    .option('--no-progress', 'plain log lines instead of a progress bar');
+}
+
 export function buildProgram(): Command {
   const program = new Command('mamba-ts')
     .description('Mamba selective state-space models from scratch in TypeScript: train, generate, evaluate.')
@@ -78,6 +112,9 @@ export function buildProgram(): Command {
     .option('--context <n>', 'tokens per window', int, 256)
     .option('--batches <n>', 'number of validation batches (0 = the whole split)', int, 0)
     .action(evalCommand);
+  taskOptions(
+    program.command('task').description('train a small model on a synthetic long-range task and report its held-out accuracy'),
+  ).action(taskCommand);
   program.command('info').description('the configuration and parameter count of a model folder').requiredOption('--model <dir>', 'model folder').action(infoCommand);
   program
     .command('logits')

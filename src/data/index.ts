@@ -4,4 +4,6 @@ export { CharTokenizer, ByteTokenizer, tokenizerFromJSON, streamDecoder, type To
 export { HfTokenizer } from './hf_tokenizer.js';
 export { loadMobyDick, loadTextFile, splitTrainVal, checkSplitLength, assertSplitLongEnough } from './corpus.js';
 export { BatchSampler, evalBatches, type TokenBatch, type BatchSamplerState, type BatchOptions } from './batches.js';
-export { delayedRecall, runningParity, selectiveCopying, inductionHeads, IGNORE_INDEX, type TaskBatch, type TaskOptions } from './tasks.js';
+export {
+  delayedRecall, runningParity, selectiveCopying, inductionHeads, makeTask, IGNORE_INDEX, TASK_NAMES, type TaskBatch, type TaskOptions, type Task, type TaskName,
+} from './tasks.js';

@@ -127,3 +127,45 @@ export function inductionHeads(opts: TaskOptions & { vocab?: number }): TaskBatc
   }
   return out;
 }
+
+/** The tasks by their command-line names. */
+export const TASK_NAMES = ['delayed-recall', 'parity', 'selective-copying', 'induction-heads'] as const;
+export type TaskName = (typeof TASK_NAMES)[number];
+
+/** A task at one length: its vocabulary and a seeded batch generator. */
+export interface Task {
+  name: TaskName;
+  length: number;
+  vocabSize: number;
+  generate: (seed: number, batch: number) => TaskBatch;
+}
+
+/**
+ * The task `name` at length L. vocab: delayed recall (default 16), selective copying and induction
+ * heads (default 16); parity's is 2. numData: selective copying only (default 16).
+ */
+export function makeTask(name: string, opts: { length: number; vocab?: number; numData?: number }): Task {
+  const { length, vocab, numData } = opts;
+  let generate: (seed: number, batch: number) => TaskBatch;
+  switch (name) {
+    case 'delayed-recall':
+      generate = (seed, batch) => delayedRecall({ length, batch, seed, vocab: vocab ?? 16 });
+      break;
+    case 'parity':
+      if (vocab !== undefined && vocab !== 2) throw new Error(`parity: the vocabulary is the two bits, got vocab ${vocab}`);
+      generate = (seed, batch) => runningParity({ length, batch, seed });
+      break;
+    case 'selective-copying':
+      generate = (seed, batch) => selectiveCopying({ length, batch, seed, vocab, numData });
+      break;
+    case 'induction-heads':
+      generate = (seed, batch) => inductionHeads({ length, batch, seed, vocab });
+      break;
+    default:
+      throw new Error(`unknown task '${name}' (available: ${TASK_NAMES.join(', ')})`);
+  }
+  if (numData !== undefined && name !== 'selective-copying') throw new Error(`${name}: numData applies to selective-copying only`);
+  // One sequence checks the options (lengths, vocab) now, with the generator's own message.
+  const probe = generate(0, 1);
+  return { name: name as TaskName, length, vocabSize: probe.vocabSize, generate };
+}

@@ -4,14 +4,16 @@
 
 import { appendFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { backward } from '../autograd/tape.js';
 import { LanguageModel } from '../models/language_model.js';
-import { AdamW, paramGroupsForDecay, clipGradNorm, cosineWithWarmup } from '../optim/index.js';
+import { AdamW } from '../optim/index.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { BatchSampler } from '../data/batches.js';
 import { Tokenizer } from '../data/tokenizer.js';
 import { saveCheckpoint, loadCheckpoint } from '../io/checkpoint.js';
 import { evaluate } from './evaluate.js';
+import { createOptimizer, optimizerStep } from './step.js';
+
+export { TrainingDivergedError } from './step.js';
 
 export interface TrainOptions {
   runDir: string;
@@ -50,8 +52,6 @@ export interface TrainCallbacks {
   onEval?: (info: EvalInfo) => void;
   onSave?: (step: number) => void;
 }
-
-export class TrainingDivergedError extends Error {}
 
 interface TrainerState {
   step: number;
@@ -101,8 +101,8 @@ export function train(
 ): { finalEval: EvalInfo; step: number } {
   mkdirSync(opts.runDir, { recursive: true });
   const sampler = new BatchSampler(data.train, { batchSize: opts.batchSize, contextLength: opts.contextLength, seed: opts.seed });
-  const optimizer = new AdamW(paramGroupsForDecay(model, opts.weightDecay), { lr: opts.lr, weightDecay: opts.weightDecay });
-  const schedule = cosineWithWarmup({ lr: opts.lr, minLr: opts.minLr, warmupSteps: opts.warmupSteps, totalSteps: opts.steps });
+  const opt = createOptimizer(model, { steps: opts.steps, lr: opts.lr, minLr: opts.minLr, warmupSteps: opts.warmupSteps, weightDecay: opts.weightDecay });
+  const optimizer = opt.optimizer;
   const metricsPath = join(opts.runDir, 'metrics.jsonl');
   let step = 0;
 
@@ -138,27 +138,13 @@ export function train(
     return info;
   };
 
+  const advice = `The last good checkpoint in ${opts.runDir} is kept; try a lower --lr or a stronger --grad-clip.`;
   let windowStart = performance.now();
   let windowTokens = 0;
   while (step < opts.steps) {
-    const lr = schedule(step);
-    optimizer.setLr(lr);
     const { inputs, targets } = sampler.next();
-    model.zeroGrad();
-    const loss = model.loss(inputs, targets, opts.batchSize, opts.contextLength);
-    const lossValue = loss.item();
-    if (!Number.isFinite(lossValue)) {
-      throw new TrainingDivergedError(
-        `training stopped at step ${step + 1}: the loss is ${lossValue}. The last good checkpoint in ${opts.runDir} is kept; ` +
-          'try a lower --lr or a stronger --grad-clip.',
-      );
-    }
-    backward(loss);
-    const gradNorm = clipGradNorm(model.parameters(), opts.gradClip);
-    if (!Number.isFinite(gradNorm)) {
-      throw new TrainingDivergedError(`training stopped at step ${step + 1}: the gradient norm is ${gradNorm}. The last good checkpoint in ${opts.runDir} is kept.`);
-    }
-    optimizer.step();
+    const batch = { inputs, targets, batch: opts.batchSize, length: opts.contextLength };
+    const { loss: lossValue, gradNorm, lr } = optimizerStep(model, opt, step, batch, opts.gradClip, advice);
     step++;
 
     windowTokens += opts.batchSize * opts.contextLength;
