@@ -48,10 +48,25 @@ const machine = {
 };
 console.log(`mamba-ts bench: ${machine.cpu}, ${machine.cpus} CPUs, Node ${machine.node}${ctx.quick ? ' (quick)' : ''}\n`);
 
+/** CPU seconds all cores spent busy, from the kernel's counters. */
+function machineBusy(): number {
+  return os.cpus().reduce((s, c) => s + (c.times.user + c.times.nice + c.times.sys + c.times.irq) / 1000, 0);
+}
+
 const results: Record<string, unknown> = {};
 for (const s of chosen) {
+  // Other processes on the machine skew the multi-thread figures: measure how much CPU they
+  // took during the section (machine busy time minus this process's, workers included).
+  const wall0 = performance.now();
+  const busy0 = machineBusy();
+  const own0 = process.cpuUsage();
   const r = await s.run(ctx);
-  results[s.name] = r;
+  const wall = (performance.now() - wall0) / 1000;
+  const own = process.cpuUsage(own0);
+  const others = Math.max(0, machineBusy() - busy0 - (own.user + own.system) / 1e6) / wall;
+  const load = { seconds: wall, otherProcessesCores: others };
+  results[s.name] = { ...r, load };
+  r.notes.push(`Other processes used ${others.toFixed(2)} of the ${machine.cpus} cores on average during this section (${wall.toFixed(0)} s).`);
   console.log(`## ${r.title}\n\n${formatTable(r.table)}\n${r.notes.map((n) => `- ${n}`).join('\n')}\n`);
 }
 
