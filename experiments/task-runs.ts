@@ -1,0 +1,89 @@
+// What the task experiments share: train one model variant on a task with the task trainer
+// (recording its curves even when it diverges), the plots of a set of runs (SVG, and PNG when
+// ImageMagick is installed), and small formatting helpers for the result tables.
+
+import { spawnSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { LanguageModel } from '../src/models/language_model.js';
+import { mambaConfig, MambaConfigInput } from '../src/io/config.js';
+import { Task } from '../src/data/tasks.js';
+import { trainTask, TaskEvalInfo, TaskStepInfo, TaskTrainOptions } from '../src/train/task_trainer.js';
+import { TrainingDivergedError } from '../src/train/step.js';
+import { linePlotSvg, Series } from './plot.js';
+
+export interface Run {
+  name: string;
+  /** The model config's mixer keys (mixer, lru, state_size, ...). */
+  config: Omit<MambaConfigInput, 'vocab_size'>;
+  train: TaskStepInfo[];
+  eval: TaskEvalInfo[];
+  /** The last evaluation (step 0 when the run diverged before any other). */
+  final: TaskEvalInfo;
+  diverged: string | null;
+  seconds: number;
+  parameters: number;
+}
+
+/** Trains the variant on `task`; a TrainingDivergedError ends the run and is recorded, not thrown. */
+export function runVariant(name: string, config: Run['config'], task: Task, opts: TaskTrainOptions, log: (line: string) => void): Run {
+  const cfg = mambaConfig({ ...config, vocab_size: task.vocabSize } as MambaConfigInput, name);
+  const model = new LanguageModel(cfg, { seed: opts.seed });
+  const run: Run = { name, config, train: [], eval: [], final: { step: 0, loss: NaN, accuracy: NaN }, diverged: null, seconds: 0, parameters: model.parameterCount() };
+  const t0 = performance.now();
+  try {
+    trainTask(model, task, opts, {
+      onStep: (s) => run.train.push(s),
+      onEval: (e) => {
+        run.eval.push(e);
+        log(`${name}: step ${e.step} · held-out loss ${e.loss.toFixed(3)} · accuracy ${(100 * e.accuracy).toFixed(1)} % · ${((performance.now() - t0) / 1000).toFixed(0)} s`);
+      },
+    });
+  } catch (err) {
+    if (!(err instanceof TrainingDivergedError)) throw err;
+    run.diverged = err.message;
+    log(`${name}: ${err.message}`);
+  }
+  run.final = run.eval.at(-1)!;
+  run.seconds = (performance.now() - t0) / 1000;
+  return run;
+}
+
+/** Held-out loss and accuracy against steps, one line per run: <base>-loss.svg and <base>-accuracy.svg (+ .png). */
+export function plotRuns(runs: Run[], base: string, title: string): string[] {
+  const written: string[] = [];
+  const plots: Array<[string, string, (e: TaskEvalInfo) => number, [number, number] | undefined]> = [
+    ['loss', 'held-out loss (nats, answer tokens)', (e) => e.loss, undefined],
+    ['accuracy', 'held-out accuracy (%, answer tokens)', (e) => 100 * e.accuracy, [0, 100]],
+  ];
+  for (const [kind, yLabel, y, yRange] of plots) {
+    const series: Series[] = runs.map((r) => ({ label: r.name, points: r.eval.map((e) => [e.step, y(e)] as [number, number]), dashed: r.diverged !== null }));
+    const svg = `${base}-${kind}.svg`;
+    writeFileSync(svg, linePlotSvg(series, { title: `${title}: held-out ${kind}`, xLabel: 'optimizer step', yLabel, yRange }));
+    written.push(svg);
+    const png = toPng(svg);
+    if (png) written.push(png);
+  }
+  return written;
+}
+
+/** ImageMagick's convert (the real one, not a stand-in that only prints) renders the SVG; null without it. */
+function toPng(svg: string): string | null {
+  const png = svg.replace(/\.svg$/, '.png');
+  for (const cmd of ['magick', '/usr/bin/convert', 'convert']) {
+    const version = spawnSync(cmd, ['-version'], { encoding: 'utf8' });
+    if (version.status !== 0 || !/^Version: ImageMagick/m.test(version.stdout)) continue;
+    const r = spawnSync(cmd, ['-density', '144', svg, '-resize', '50%', png], { encoding: 'utf8' });
+    if (r.status === 0) return png;
+  }
+  return null;
+}
+
+export function pct(x: number): string {
+  return Number.isFinite(x) ? `${(100 * x).toFixed(1)} %` : '–';
+}
+
+/** The step of the first evaluation whose held-out accuracy reaches `level`, else '–'. */
+export function firstStepAt(run: Run, level: number): string {
+  const e = run.eval.find((x) => x.accuracy >= level);
+  return e ? String(e.step) : '–';
+}
