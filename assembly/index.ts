@@ -3,12 +3,15 @@
 
 import {
   JOB_CONV1D_BACKWARD, JOB_CONV1D_FORWARD, JOB_MATMUL, JOB_NOP, JOB_SCAN_BACKWARD, JOB_SCAN_FORWARD,
-  JOB_UNARY_BACKWARD, JOB_UNARY_FORWARD, KIND, param, scratchOf,
+  JOB_UNARY_BACKWARD, JOB_UNARY_FORWARD, JOB_RMSNORM_FORWARD, JOB_RMSNORM_BACKWARD,
+  JOB_CROSS_ENTROPY_FORWARD, JOB_CROSS_ENTROPY_BACKWARD, KIND, param, scratchOf,
 } from './control';
 import { gemmBlock } from './matmul';
 import { scanBackwardTask, scanForwardTask } from './scan';
 import { unaryBackwardTask, unaryForwardTask } from './elementwise';
 import { conv1dBackwardTask, conv1dForwardTask } from './conv1d';
+import { rmsNormBackwardTask, rmsNormForwardTask } from './norm';
+import { crossEntropyBackwardTask, crossEntropyForwardTask } from './cross_entropy';
 
 export { packB, packedBSize, gemmFewRows, MR, NR, KC, MC } from './matmul';
 export { scanStep, sumRows } from './scan';
@@ -50,5 +53,9 @@ export function runTask(ctl: usize, t: i32, tid: i32): void {
   else if (kind == JOB_UNARY_BACKWARD) unaryBackwardTask(ctl, t, tid);
   else if (kind == JOB_CONV1D_FORWARD) conv1dForwardTask(ctl, t, tid);
   else if (kind == JOB_CONV1D_BACKWARD) conv1dBackwardTask(ctl, t, tid);
+  else if (kind == JOB_RMSNORM_FORWARD) rmsNormForwardTask(ctl, t, tid);
+  else if (kind == JOB_RMSNORM_BACKWARD) rmsNormBackwardTask(ctl, t, tid);
+  else if (kind == JOB_CROSS_ENTROPY_FORWARD) crossEntropyForwardTask(ctl, t, tid);
+  else if (kind == JOB_CROSS_ENTROPY_BACKWARD) crossEntropyBackwardTask(ctl, t, tid);
   else if (kind != JOB_NOP) unreachable();
 }

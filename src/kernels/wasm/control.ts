@@ -28,6 +28,10 @@ export const JOB_UNARY_FORWARD = 4;
 export const JOB_UNARY_BACKWARD = 5;
 export const JOB_CONV1D_FORWARD = 6;
 export const JOB_CONV1D_BACKWARD = 7;
+export const JOB_RMSNORM_FORWARD = 8;
+export const JOB_RMSNORM_BACKWARD = 9;
+export const JOB_CROSS_ENTROPY_FORWARD = 10;
+export const JOB_CROSS_ENTROPY_BACKWARD = 11;
 
 export type RunTask = (ctlPtr: number, task: number, tid: number) => void;
 

@@ -6,6 +6,8 @@ import { makeWasmMatmul } from './matmul.js';
 import { makeWasmScan } from './selective_scan.js';
 import { binary, makeWasmUnary, reduceBroadcast } from './elementwise.js';
 import { makeWasmConv1d } from './conv1d.js';
+import { makeWasmNorm } from './norm.js';
+import { makeWasmCrossEntropy } from './cross_entropy.js';
 import { WasmRuntime } from './runtime.js';
 
 export function createWasmBackend(rt: WasmRuntime): Backend {
@@ -17,6 +19,8 @@ export function createWasmBackend(rt: WasmRuntime): Backend {
       ...makeWasmScan(rt),
       ...makeWasmUnary(rt),
       ...makeWasmConv1d(rt),
+      ...makeWasmNorm(rt),
+      ...makeWasmCrossEntropy(rt),
       binary,
       reduceBroadcast,
     },

@@ -79,6 +79,13 @@ export class WasmRuntime {
     return p;
   }
 
+  /** Copies 32-bit integers into a fresh region; returns its byte address. */
+  copyInInts(src: Int32Array): number {
+    const p = this.alloc(src.length);
+    new Int32Array(this.memory.buffer, p, src.length).set(src);
+    return p;
+  }
+
   /** Copies `count` floats at byte address p into dst (from dstOffset). */
   copyOut(p: number, dst: Float32Array, count = dst.length, dstOffset = 0): void {
     dst.set(this.f32.subarray(p >> 2, (p >> 2) + count), dstOffset);

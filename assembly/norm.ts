@@ -1,0 +1,72 @@
+// RMSNorm over rows of length D (src/kernels/reference/norm.ts), 4 features per f32x4; a task
+// is ROWS_PER_TASK rows. The weight gradient, a sum over rows, comes back as one partial per
+// task, added up in task order by sumRows.
+
+import { param } from './control';
+import { f4, hsum, ld, st } from './lanes';
+
+/** Σ_d a[d]·b[d] with four lane sums, then the lanes in a fixed order. */
+@inline function dot(a: usize, b: usize, D: i32): f32 {
+  let acc = f32x4.splat(0);
+  for (let d = 0; d < D; d += 4) {
+    const lanes = min(4, D - d);
+    acc = f32x4.add(acc, f32x4.mul(ld(f4(a, d), lanes), ld(f4(b, d), lanes)));
+  }
+  return hsum(acc);
+}
+
+/** Parameters: 0 x, 1 weight, 2 out, 3 rstd, 4 rows, 5 D, 6 eps (f32 bits), 7 rows per task. */
+export function rmsNormForwardTask(ctl: usize, task: i32, tid: i32): void {
+  const x = <usize>param(ctl, 0), w = <usize>param(ctl, 1), out = <usize>param(ctl, 2), rstd = <usize>param(ctl, 3);
+  const rows = param(ctl, 4), D = param(ctl, 5), eps = reinterpret<f32>(param(ctl, 6)), RT = param(ctl, 7);
+  const r1 = min(rows, (task + 1) * RT);
+  for (let r = task * RT; r < r1; r++) {
+    const xr = f4(x, r * D);
+    const rs = <f32>1 / Mathf.sqrt(dot(xr, xr, D) / <f32>D + eps);
+    store<f32>(f4(rstd, r), rs);
+    const rv = f32x4.splat(rs);
+    for (let d = 0; d < D; d += 4) {
+      const lanes = min(4, D - d);
+      st(f4(out, r * D + d), f32x4.mul(f32x4.mul(ld(f4(xr, d), lanes), rv), ld(f4(w, d), lanes)), lanes);
+    }
+  }
+}
+
+/**
+ * Parameters: 0 gradOut, 1 x, 2 weight, 3 rstd, 4 gradX (0 = not wanted), 5 partW [tasks, D]
+ * (0 = not wanted), 6 rows, 7 D, 8 rows per task.
+ * With u = g ⊙ w: dx = r·u − x·r³·(u·x)/D;  dw = Σ_rows g ⊙ x · r.
+ */
+export function rmsNormBackwardTask(ctl: usize, task: i32, tid: i32): void {
+  const g = <usize>param(ctl, 0), x = <usize>param(ctl, 1), w = <usize>param(ctl, 2), rstd = <usize>param(ctl, 3);
+  const gx = <usize>param(ctl, 4), pw = <usize>param(ctl, 5);
+  const rows = param(ctl, 6), D = param(ctl, 7), RT = param(ctl, 8);
+  const r1 = min(rows, (task + 1) * RT);
+  const myW = f4(pw, task * D);
+  if (pw) memory.fill(myW, 0, <usize>D << 2);
+  for (let r = task * RT; r < r1; r++) {
+    const gr = f4(g, r * D), xr = f4(x, r * D);
+    const rs = load<f32>(f4(rstd, r));
+    const rv = f32x4.splat(rs);
+    if (gx) {
+      let acc = f32x4.splat(0);
+      for (let d = 0; d < D; d += 4) {
+        const lanes = min(4, D - d);
+        acc = f32x4.add(acc, f32x4.mul(f32x4.mul(ld(f4(gr, d), lanes), ld(f4(w, d), lanes)), ld(f4(xr, d), lanes)));
+      }
+      const c = f32x4.splat((rs * rs * rs * hsum(acc)) / <f32>D);
+      for (let d = 0; d < D; d += 4) {
+        const lanes = min(4, D - d);
+        const u = f32x4.mul(ld(f4(gr, d), lanes), ld(f4(w, d), lanes));
+        st(f4(gx, r * D + d), f32x4.sub(f32x4.mul(rv, u), f32x4.mul(c, ld(f4(xr, d), lanes))), lanes);
+      }
+    }
+    if (pw) {
+      for (let d = 0; d < D; d += 4) {
+        const lanes = min(4, D - d);
+        const p = f4(myW, d);
+        st(p, f32x4.add(ld(p, lanes), f32x4.mul(f32x4.mul(ld(f4(gr, d), lanes), ld(f4(xr, d), lanes)), rv)), lanes);
+      }
+    }
+  }
+}

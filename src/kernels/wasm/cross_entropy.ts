@@ -1,0 +1,45 @@
+// The wasm fused cross-entropy: same signatures as src/kernels/reference/cross_entropy.ts.
+// Each row's loss comes back in its own slot and is summed here in row order (in f64, as the
+// reference), so the total does not depend on the thread count.
+
+import { JOB_CROSS_ENTROPY_BACKWARD, JOB_CROSS_ENTROPY_FORWARD } from './control.js';
+import { NORM_ROWS, ROWS_PARALLEL_MIN } from './norm.js';
+import { WasmRuntime } from './runtime.js';
+
+export function makeWasmCrossEntropy(rt: WasmRuntime) {
+  const threads = (n: number) => (n >= ROWS_PARALLEL_MIN ? rt.threads : 1);
+
+  function crossEntropyForward(logits: Float32Array, targets: Int32Array, lse: Float32Array, rows: number, V: number, ignoreIndex: number): number {
+    if (rows === 0) return 0;
+    rt.reset();
+    const pz = rt.copyIn(logits, rows * V);
+    const pt = rt.copyInInts(targets.subarray(0, rows));
+    const pl = rt.alloc(rows);
+    const ploss = rt.alloc(rows);
+    rt.setParams([pz, pt, pl, ploss, rows, V, ignoreIndex, NORM_ROWS]);
+    rt.run(JOB_CROSS_ENTROPY_FORWARD, Math.ceil(rows / NORM_ROWS), threads(rows * V));
+    rt.copyOut(pl, lse, rows);
+    const f = rt.f32;
+    let total = 0;
+    for (let r = 0; r < rows; r++) total += f[(ploss >> 2) + r];
+    return total;
+  }
+
+  function crossEntropyBackward(
+    logits: Float32Array, targets: Int32Array, lse: Float32Array, scale: number, gradLogits: Float32Array,
+    rows: number, V: number, ignoreIndex: number,
+  ): void {
+    if (rows === 0) return;
+    rt.reset();
+    const pz = rt.copyIn(logits, rows * V);
+    const pt = rt.copyInInts(targets.subarray(0, rows));
+    const pl = rt.copyIn(lse, rows);
+    const pg = rt.alloc(rows * V);
+    rt.setParams([pz, pt, pl, pg, rows, V, ignoreIndex, NORM_ROWS, 0]);
+    rt.setParamsF(8, [scale]);
+    rt.run(JOB_CROSS_ENTROPY_BACKWARD, Math.ceil(rows / NORM_ROWS), threads(rows * V));
+    rt.copyOut(pg, gradLogits, rows * V);
+  }
+
+  return { crossEntropyForward, crossEntropyBackward };
+}

@@ -1,0 +1,60 @@
+// The wasm RMSNorm: same signatures as src/kernels/reference/norm.ts (LayerNorm stays the
+// reference one). Tasks are blocks of NORM_ROWS rows, a number fixed so that the weight
+// gradient's partial sums do not depend on the thread count.
+
+import { layerNormBackward, layerNormForward } from '../reference/norm.js';
+import { JOB_RMSNORM_BACKWARD, JOB_RMSNORM_FORWARD } from './control.js';
+import { WasmRuntime } from './runtime.js';
+
+export const NORM_ROWS = 32;
+/** Below this many elements a row-wise kernel stays on the calling thread. */
+export const ROWS_PARALLEL_MIN = 1 << 16;
+
+interface SumRows {
+  sumRows(parts: number, out: number, rows: number, size: number): void;
+}
+
+export function makeWasmNorm(rt: WasmRuntime) {
+  const ex = rt.exports as unknown as SumRows;
+  const threads = (n: number) => (n >= ROWS_PARALLEL_MIN ? rt.threads : 1);
+
+  function rmsNormForward(x: Float32Array, weight: Float32Array, out: Float32Array, rstd: Float32Array, rows: number, D: number, eps: number): void {
+    if (rows === 0) return;
+    rt.reset();
+    const px = rt.copyIn(x, rows * D);
+    const pw = rt.copyIn(weight, D);
+    const po = rt.alloc(rows * D);
+    const pr = rt.alloc(rows);
+    rt.setParams([px, pw, po, pr, rows, D, 0, NORM_ROWS]);
+    rt.setParamsF(6, [eps]);
+    rt.run(JOB_RMSNORM_FORWARD, Math.ceil(rows / NORM_ROWS), threads(rows * D));
+    rt.copyOut(po, out, rows * D);
+    rt.copyOut(pr, rstd, rows);
+  }
+
+  function rmsNormBackward(
+    gradOut: Float32Array, x: Float32Array, weight: Float32Array, rstd: Float32Array,
+    gradX: Float32Array | null, gradWeight: Float32Array | null, rows: number, D: number,
+  ): void {
+    if (rows === 0 || (!gradX && !gradWeight)) return;
+    const tasks = Math.ceil(rows / NORM_ROWS);
+    rt.reset();
+    const pg = rt.copyIn(gradOut, rows * D);
+    const px = rt.copyIn(x, rows * D);
+    const pw = rt.copyIn(weight, D);
+    const pr = rt.copyIn(rstd, rows);
+    const pgx = gradX ? rt.alloc(rows * D) : 0;
+    const ppw = gradWeight ? rt.alloc(tasks * D) : 0;
+    rt.setParams([pg, px, pw, pr, pgx, ppw, rows, D, NORM_ROWS]);
+    rt.run(JOB_RMSNORM_BACKWARD, tasks, threads(rows * D));
+    if (gradX) rt.copyOut(pgx, gradX, rows * D);
+    if (gradWeight) {
+      const sum = rt.alloc(D);
+      ex.sumRows(ppw, sum, tasks, D);
+      const f = rt.f32;
+      for (let d = 0; d < D; d++) gradWeight[d] += f[(sum >> 2) + d];
+    }
+  }
+
+  return { rmsNormForward, rmsNormBackward, layerNormForward, layerNormBackward };
+}
