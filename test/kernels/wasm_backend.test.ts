@@ -88,3 +88,17 @@ test('a process that ran parallel kernels exits by itself: the workers are unref
   assert.equal(r.status, 0, r.stderr);
   assert.equal(r.stdout.trim(), 'done');
 });
+
+test('the wasm memory grows on demand and results stay right after growing', async () => {
+  const { createWasmRuntime, createWasmBackend } = await import('../../src/kernels/wasm/index.js');
+  const rt = await createWasmRuntime(undefined, 1);
+  const before = rt.memory.buffer.byteLength;
+  const n = 700; // A, B, C and the packed B: ~8 MB, more than the initial 4 MB
+  const eye = new Float32Array(n * n);
+  for (let i = 0; i < n; i++) eye[i * n + i] = 1;
+  const b = Float32Array.from({ length: n * n }, (_, i) => (i % 97) - 48);
+  const c = new Float32Array(n * n);
+  createWasmBackend(rt).kernels.matmul(eye, b, c, { batch: 1, m: n, k: n, n, transA: false, transB: false, strideA: 0, strideB: 0, accumulate: false });
+  assert.ok(rt.memory.buffer.byteLength > before, 'the memory grew');
+  assert.deepEqual(c, b, 'I · B = B exactly');
+});

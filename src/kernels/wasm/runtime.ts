@@ -22,6 +22,8 @@ export interface KernelExports {
 }
 
 const PAGE = 65536;
+/** The module's declared maximum (scripts/build-wasm.mjs): 32768 pages. */
+const MAX_BYTES = 32768 * PAGE;
 const ALIGN = 64;
 
 export class WasmRuntime {
@@ -32,6 +34,9 @@ export class WasmRuntime {
   private readonly base: number;
   private top: number;
   private view: Float32Array;
+  /** Bytes of memory now. Only this runtime grows the memory, so it can track the size itself
+   *  (reading memory.buffer of a shared memory allocates a new SharedArrayBuffer object). */
+  private capacity: number;
   /** Threads a parallel job may use (the caller included). */
   threads: number;
 
@@ -46,16 +51,16 @@ export class WasmRuntime {
     this.ctlPtr = alignUp(this.exports.heapBase(), ALIGN);
     this.base = alignUp(this.ctlPtr + SLOTS * 4, ALIGN);
     this.top = this.base;
+    this.capacity = memory.buffer.byteLength;
+    this.view = new Float32Array(memory.buffer);
     this.ensure(this.base);
     this.ctl = new Int32Array(memory.buffer, this.ctlPtr, SLOTS);
-    this.view = new Float32Array(memory.buffer);
     this.threads = Math.max(1, threads);
     this.pool = new Pool(WorkerClass, module, memory, this.ctl, this.ctlPtr, this.exports.runTask);
   }
 
-  /** The memory as floats; re-read after every alloc (growing replaces the buffer). */
+  /** The memory as floats; re-read after every alloc (growing replaces the view). */
   get f32(): Float32Array {
-    if (this.view.buffer !== this.memory.buffer) this.view = new Float32Array(this.memory.buffer);
     return this.view;
   }
 
@@ -82,7 +87,7 @@ export class WasmRuntime {
   /** Copies 32-bit integers into a fresh region; returns its byte address. */
   copyInInts(src: Int32Array): number {
     const p = this.alloc(src.length);
-    new Int32Array(this.memory.buffer, p, src.length).set(src);
+    new Int32Array(this.view.buffer, p, src.length).set(src);
     return p;
   }
 
@@ -105,7 +110,7 @@ export class WasmRuntime {
 
   /** Writes float parameters (bit patterns) from slot `from` on. */
   setParamsF(from: number, values: ArrayLike<number>): void {
-    new Float32Array(this.memory.buffer, this.ctlPtr + (PARAMS + from) * 4, values.length).set(values);
+    this.view.set(values, (this.ctlPtr >> 2) + PARAMS + from);
   }
 
   run(kind: number, ntasks: number, threads: number): void {
@@ -113,7 +118,7 @@ export class WasmRuntime {
   }
 
   private ensure(bytes: number): void {
-    const have = this.memory.buffer.byteLength;
+    const have = this.capacity;
     if (bytes <= have) return;
     // Grow by at least a quarter, so that a sequence of growing calls costs O(log) grows.
     const need = Math.ceil((bytes - have) / PAGE);
@@ -121,8 +126,14 @@ export class WasmRuntime {
     try {
       this.memory.grow(pages);
     } catch {
-      this.memory.grow(need);
+      try {
+        this.memory.grow(need);
+      } catch {
+        throw new Error(`wasm kernels: cannot grow the memory to ${Math.ceil(bytes / 2 ** 20)} MiB (the maximum is ${MAX_BYTES / 2 ** 20} MiB)`);
+      }
     }
+    this.view = new Float32Array(this.memory.buffer);
+    this.capacity = this.view.byteLength;
   }
 }
 
