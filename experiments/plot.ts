@@ -1,6 +1,8 @@
 // A tiny dependency-free line-plot writer: SVG with axes, ticks at round numbers, grid lines,
 // one polyline per series and a legend. Enough for training curves in docs/results/.
 
+import { spawnSync } from 'node:child_process';
+
 export interface Series {
   label: string;
   points: Array<[number, number]>; // (x, y), drawn in order
@@ -97,4 +99,16 @@ export function linePlotSvg(series: Series[], o: PlotOptions): string {
   });
   out.push('</svg>');
   return out.join('\n') + '\n';
+}
+
+/** Renders an SVG to PNG beside it with ImageMagick (the real one, not a stand-in); null without it. */
+export function svgToPng(svg: string): string | null {
+  const png = svg.replace(/\.svg$/, '.png');
+  for (const cmd of ['magick', '/usr/bin/convert', 'convert']) {
+    const version = spawnSync(cmd, ['-version'], { encoding: 'utf8' });
+    if (version.status !== 0 || !/^Version: ImageMagick/m.test(version.stdout)) continue;
+    const r = spawnSync(cmd, ['-density', '192', svg, '-resize', '50%', '-depth', '8', png], { encoding: 'utf8' });
+    if (r.status === 0) return png;
+  }
+  return null;
 }
