@@ -16,7 +16,10 @@ import { findProjectRoot } from '../src/kernels/wasm/index.js';
 import { makeTask } from '../src/data/tasks.js';
 import { LRUConfig } from '../src/models/config.js';
 import { TaskTrainOptions } from '../src/train/task_trainer.js';
-import { Run, runVariant, plotRuns, pct, firstStepAt } from './task-runs.js';
+import { LanguageModel } from '../src/models/language_model.js';
+import { LRUMixer } from '../src/ssm/lru.js';
+import { noGrad } from '../src/autograd/tape.js';
+import { Run, runVariant, plotRuns, pct, firstStepAt, compactRun } from './task-runs.js';
 
 const arg = (name: string, fallback: number) => {
   const i = process.argv.indexOf(name);
@@ -49,12 +52,22 @@ const VARIANTS: Array<[string, LRUConfig]> = [
   ['real Λ', { complex: false }],
 ];
 
+/** The eigenvalues at an evaluation: largest |λ|, how many channels have |λ| ≥ 1, median memory |λ|^(L−1). */
+function eigenvalues(model: LanguageModel): Record<string, number> {
+  const mods = model.backbone.layers.items.flatMap((block) => {
+    const lam = noGrad(() => (block.mixer as LRUMixer).lambda());
+    return Array.from(lam.re.data, (re, n) => Math.hypot(re, lam.im ? lam.im.data[n] : 0));
+  });
+  const memory = mods.map((m) => m ** (LENGTH - 1)).sort((a, b) => a - b);
+  return { maxAbsLambda: Math.max(...mods), unstable: mods.filter((m) => m >= 1).length, medianMemory: memory[memory.length >> 1] };
+}
+
 const threads = 1; // the machine's other core belongs to other work; accuracy does not depend on it
 console.error(`backend ${await initBackend(undefined, { threads })}, ${threads} thread · delayed recall L ${LENGTH} · ${OPTS.steps} steps × batch ${OPTS.batchSize}`);
 const task = makeTask('delayed-recall', { length: LENGTH });
 const t0 = performance.now();
 const runs: Run[] = VARIANTS.map(([name, switches]) =>
-  runVariant(name, { ...MODEL, mixer: 'lru', lru: { ...RING, ...switches } }, task, OPTS, (line) => console.error(line)),
+  runVariant(name, { ...MODEL, mixer: 'lru', lru: { ...RING, ...switches } }, task, OPTS, (line) => console.error(line), eigenvalues),
 );
 const minutes = (performance.now() - t0) / 60_000;
 
@@ -63,12 +76,14 @@ const lines = [
     `ring |λ| ∈ [${RING.r_min}, ${RING.r_max}]; ${OPTS.steps} steps × ${OPTS.batchSize} sequences, AdamW lr ${OPTS.lr} → ${OPTS.minLr} (warmup ${OPTS.warmupSteps}), ` +
     `clip ${OPTS.gradClip}, seed ${OPTS.seed}; held-out ${OPTS.evalSize} sequences. Total ${minutes.toFixed(1)} min.`,
   '',
-  '| variant | parameters | held-out accuracy | held-out loss | first step ≥ 90 % | time | note |',
-  '| --- | ---: | ---: | ---: | ---: | ---: | --- |',
-  ...runs.map((r) =>
-    `| ${r.name} | ${r.parameters.toLocaleString('en-US')} | ${pct(r.final.accuracy)} | ${r.final.loss.toFixed(3)} | ${firstStepAt(r, 0.9)} | ${r.seconds.toFixed(0)} s | ` +
-      `${r.diverged ? `diverged: ${r.diverged.replace(/\. Try.*$/, '')}` : ''} |`,
-  ),
+  '| variant | parameters | held-out accuracy | held-out loss | first step ≥ 90 % | max \\|λ\\| (end) | channels \\|λ\\| ≥ 1 | median \\|λ\\|^(L−1) | time | note |',
+  '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |',
+  ...runs.map((r) => {
+    const p = r.probes.at(-1)!;
+    return `| ${r.name} | ${r.parameters.toLocaleString('en-US')} | ${pct(r.final.accuracy)} | ${r.final.loss.toFixed(3)} | ${firstStepAt(r, 0.9)} | ` +
+      `${p.maxAbsLambda.toFixed(5)} | ${p.unstable} / ${MODEL.hidden_size} | ${p.medianMemory.toPrecision(2)} | ${r.seconds.toFixed(0)} s | ` +
+      `${r.diverged ? `diverged: ${r.diverged.replace(/\. Try.*$/, '')}` : ''} |`;
+  }),
 ];
 console.log(lines.join('\n'));
 
@@ -76,7 +91,7 @@ if (!quick) {
   const dir = join(await findProjectRoot(import.meta.url), 'docs', 'results');
   mkdirSync(dir, { recursive: true });
   const base = join(dir, 'lru-ablations');
-  writeFileSync(`${base}.json`, JSON.stringify({ task: task.name, length: LENGTH, model: MODEL, ring: RING, options: OPTS, runs }, null, 1) + '\n');
+  writeFileSync(`${base}.json`, JSON.stringify({ task: task.name, length: LENGTH, model: MODEL, ring: RING, options: OPTS, runs: runs.map(compactRun) }) + '\n');
   const files = plotRuns(runs, base, `LRU ablations, delayed recall L ${LENGTH}`);
   console.error(`wrote ${[`${base}.json`, ...files].join(', ')}`);
 }

@@ -17,7 +17,7 @@ import { initBackend } from '../src/kernels/index.js';
 import { findProjectRoot } from '../src/kernels/wasm/index.js';
 import { makeTask, Task } from '../src/data/tasks.js';
 import { TaskTrainOptions } from '../src/train/task_trainer.js';
-import { Run, runVariant, plotRuns, pct, firstStepAt } from './task-runs.js';
+import { Run, runVariant, plotRuns, pct, firstStepAt, compactRun } from './task-runs.js';
 
 const quick = process.argv.includes('--quick');
 const stepsArg = process.argv.indexOf('--steps');
@@ -72,7 +72,7 @@ if (!quick) {
   const written: string[] = [];
   for (const { task, length, runs } of results) {
     const base = join(dir, `selective-tasks-${task.replace(/ /g, '-')}`);
-    writeFileSync(`${base}.json`, JSON.stringify({ task, length, model: MODEL, options: OPTS, runs }, null, 1) + '\n');
+    writeFileSync(`${base}.json`, JSON.stringify({ task, length, model: MODEL, options: OPTS, runs: runs.map(compactRun) }) + '\n');
     written.push(`${base}.json`, ...plotRuns(runs, base, `${task}, L ${length}`));
   }
   console.error(`wrote ${written.join(', ')}`);

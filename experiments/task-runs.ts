@@ -20,21 +20,30 @@ export interface Run {
   /** The last evaluation (step 0 when the run diverged before any other). */
   final: TaskEvalInfo;
   diverged: string | null;
+  /** What `probe` measured on the model at each evaluation. */
+  probes: Array<{ step: number } & Record<string, number>>;
   seconds: number;
   parameters: number;
 }
 
-/** Trains the variant on `task`; a TrainingDivergedError ends the run and is recorded, not thrown. */
-export function runVariant(name: string, config: Run['config'], task: Task, opts: TaskTrainOptions, log: (line: string) => void): Run {
+/**
+ * Trains the variant on `task`; a TrainingDivergedError ends the run and is recorded, not thrown.
+ * `probe` (optional) measures the model at each evaluation (e.g. the LRU's eigenvalues).
+ */
+export function runVariant(
+  name: string, config: Run['config'], task: Task, opts: TaskTrainOptions, log: (line: string) => void,
+  probe?: (model: LanguageModel) => Record<string, number>,
+): Run {
   const cfg = mambaConfig({ ...config, vocab_size: task.vocabSize } as MambaConfigInput, name);
   const model = new LanguageModel(cfg, { seed: opts.seed });
-  const run: Run = { name, config, train: [], eval: [], final: { step: 0, loss: NaN, accuracy: NaN }, diverged: null, seconds: 0, parameters: model.parameterCount() };
+  const run: Run = { name, config, train: [], eval: [], final: { step: 0, loss: NaN, accuracy: NaN }, diverged: null, probes: [], seconds: 0, parameters: model.parameterCount() };
   const t0 = performance.now();
   try {
     trainTask(model, task, opts, {
       onStep: (s) => run.train.push(s),
       onEval: (e) => {
         run.eval.push(e);
+        if (probe) run.probes.push({ step: e.step, ...probe(model) });
         log(`${name}: step ${e.step} · held-out loss ${e.loss.toFixed(3)} · accuracy ${(100 * e.accuracy).toFixed(1)} % · ${((performance.now() - t0) / 1000).toFixed(0)} s`);
       },
     });
@@ -46,6 +55,12 @@ export function runVariant(name: string, config: Run['config'], task: Task, opts
   run.final = run.eval.at(-1)!;
   run.seconds = (performance.now() - t0) / 1000;
   return run;
+}
+
+/** A run for the JSON record: training steps as [step, loss, gradNorm] rows at 4 significant digits. */
+export function compactRun(run: Run): object {
+  const r4 = (x: number) => Number(x.toPrecision(4));
+  return { ...run, train: { columns: ['step', 'loss', 'gradNorm'], rows: run.train.map((s) => [s.step, r4(s.loss), r4(s.gradNorm)]) } };
 }
 
 /** Held-out loss and accuracy against steps, one line per run: <base>-loss.svg and <base>-accuracy.svg (+ .png). */
@@ -72,7 +87,7 @@ function toPng(svg: string): string | null {
   for (const cmd of ['magick', '/usr/bin/convert', 'convert']) {
     const version = spawnSync(cmd, ['-version'], { encoding: 'utf8' });
     if (version.status !== 0 || !/^Version: ImageMagick/m.test(version.stdout)) continue;
-    const r = spawnSync(cmd, ['-density', '144', svg, '-resize', '50%', png], { encoding: 'utf8' });
+    const r = spawnSync(cmd, ['-density', '192', svg, '-resize', '50%', '-depth', '8', png], { encoding: 'utf8' });
     if (r.status === 0) return png;
   }
   return null;
