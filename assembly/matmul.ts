@@ -6,6 +6,8 @@
 // Every C element is computed by the same sequence of operations whatever its tile position
 // and whichever task owns it: results do not depend on the thread count.
 
+import { hsum } from './lanes';
+
 export const MR = 4;
 export const NR = 8;
 export const KC = 256;
@@ -235,10 +237,6 @@ export function gemmBlock(
 }
 
 // ---- few rows (m < MR): generation steps, one token at a time ----
-
-@inline function hsum(v: v128): f32 {
-  return (f32x4.extract_lane(v, 0) + f32x4.extract_lane(v, 1)) + (f32x4.extract_lane(v, 2) + f32x4.extract_lane(v, 3));
-}
 
 @inline function vec4(x0: f32, x1: f32, x2: f32, x3: f32): v128 {
   return f32x4.replace_lane(f32x4.replace_lane(f32x4.replace_lane(f32x4.splat(x0), 1, x1), 2, x2), 3, x3);
