@@ -2,14 +2,13 @@
 // (recording its curves even when it diverges), the plots of a set of runs (SVG, and PNG when
 // ImageMagick is installed), and small formatting helpers for the result tables.
 
-import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { LanguageModel } from '../src/models/language_model.js';
 import { mambaConfig, MambaConfigInput } from '../src/io/config.js';
 import { Task } from '../src/data/tasks.js';
 import { trainTask, TaskEvalInfo, TaskStepInfo, TaskTrainOptions } from '../src/train/task_trainer.js';
 import { TrainingDivergedError } from '../src/train/step.js';
-import { linePlotSvg, Series } from './plot.js';
+import { linePlotSvg, svgToPng, Series } from './plot.js';
 
 export interface Run {
   name: string;
@@ -75,22 +74,10 @@ export function plotRuns(runs: Run[], base: string, title: string): string[] {
     const svg = `${base}-${kind}.svg`;
     writeFileSync(svg, linePlotSvg(series, { title: `${title}: held-out ${kind}`, xLabel: 'optimizer step', yLabel, yRange }));
     written.push(svg);
-    const png = toPng(svg);
+    const png = svgToPng(svg);
     if (png) written.push(png);
   }
   return written;
-}
-
-/** ImageMagick's convert (the real one, not a stand-in that only prints) renders the SVG; null without it. */
-function toPng(svg: string): string | null {
-  const png = svg.replace(/\.svg$/, '.png');
-  for (const cmd of ['magick', '/usr/bin/convert', 'convert']) {
-    const version = spawnSync(cmd, ['-version'], { encoding: 'utf8' });
-    if (version.status !== 0 || !/^Version: ImageMagick/m.test(version.stdout)) continue;
-    const r = spawnSync(cmd, ['-density', '192', svg, '-resize', '50%', '-depth', '8', png], { encoding: 'utf8' });
-    if (r.status === 0) return png;
-  }
-  return null;
 }
 
 export function pct(x: number): string {
