@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { initBackend, setThreads, wasmRuntime } from '../../src/kernels/index.js';
 import { backendName, kernels } from '../../src/kernels/backend.js';
 import { referenceKernels } from '../../src/kernels/reference/index.js';
-import { findKernelsWasm, simdSupported } from '../../src/kernels/wasm/index.js';
+import { createWasmRuntime, findKernelsWasm, simdSupported } from '../../src/kernels/wasm/index.js';
 
 async function withEnv<T>(value: string | undefined, fn: () => Promise<T>): Promise<T> {
   const saved = process.env.MAMBA_TS_BACKEND;
@@ -60,6 +60,24 @@ test('build/kernels.wasm is found from the compiled module wherever it was compi
   } finally {
     delete process.env.MAMBA_TS_WASM;
   }
+});
+
+test('a missing kernels.wasm is reported with its path, and initBackend then falls back with a notice', async () => {
+  process.env.MAMBA_TS_WASM = '/nonexistent/kernels.wasm';
+  try {
+    await assert.rejects(createWasmRuntime(), /\/nonexistent\/kernels\.wasm is missing: run `npm run build`/);
+  } finally {
+    delete process.env.MAMBA_TS_WASM;
+  }
+  const notices: string[] = [];
+  const spy = mock.method(console, 'error', (msg: string) => notices.push(msg));
+  try {
+    assert.equal(await initBackend('wasm', { wasm: new URL('file:///nonexistent/kernels.wasm') }), 'ref');
+  } finally {
+    spy.mock.restore();
+  }
+  assert.equal(notices.length, 1);
+  assert.match(notices[0], /nonexistent\/kernels\.wasm.*using the reference kernels/);
 });
 
 test('the kernels can be given as bytes, and setThreads changes the pool size', async () => {
