@@ -4,7 +4,7 @@
 import {
   JOB_CONV1D_BACKWARD, JOB_CONV1D_FORWARD, JOB_MATMUL, JOB_NOP, JOB_SCAN_BACKWARD, JOB_SCAN_FORWARD,
   JOB_UNARY_BACKWARD, JOB_UNARY_FORWARD, JOB_RMSNORM_FORWARD, JOB_RMSNORM_BACKWARD,
-  JOB_CROSS_ENTROPY_FORWARD, JOB_CROSS_ENTROPY_BACKWARD, KIND, param, scratchOf,
+  JOB_CROSS_ENTROPY_FORWARD, JOB_CROSS_ENTROPY_BACKWARD, JOB_BINARY, KIND, param, scratchOf,
 } from './control';
 import { gemmBlock } from './matmul';
 import { scanBackwardTask, scanForwardTask } from './scan';
@@ -12,6 +12,7 @@ import { unaryBackwardTask, unaryForwardTask } from './elementwise';
 import { conv1dBackwardTask, conv1dForwardTask } from './conv1d';
 import { rmsNormBackwardTask, rmsNormForwardTask } from './norm';
 import { crossEntropyBackwardTask, crossEntropyForwardTask } from './cross_entropy';
+import { binaryTask } from './binary';
 
 export { packB, packedBSize, gemmFewRows, MR, NR, KC, MC } from './matmul';
 export { scanStep, sumRows } from './scan';
@@ -57,5 +58,6 @@ export function runTask(ctl: usize, t: i32, tid: i32): void {
   else if (kind == JOB_RMSNORM_BACKWARD) rmsNormBackwardTask(ctl, t, tid);
   else if (kind == JOB_CROSS_ENTROPY_FORWARD) crossEntropyForwardTask(ctl, t, tid);
   else if (kind == JOB_CROSS_ENTROPY_BACKWARD) crossEntropyBackwardTask(ctl, t, tid);
+  else if (kind == JOB_BINARY) binaryTask(ctl, t, tid);
   else if (kind != JOB_NOP) unreachable();
 }

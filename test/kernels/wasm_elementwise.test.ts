@@ -53,6 +53,9 @@ test('binary ops and reduceBroadcast give the reference bits for every broadcast
   const rng = new Rng(23);
   const pairs: [number[], number[]][] = [
     [[2, 3, 4], [2, 3, 4]], [[2, 3, 4], [4]], [[2, 3, 4], [3, 1]], [[2, 1, 4], [1, 3, 1]], [[5], [1]], [[1], [1]], [[3, 1], [1, 5]], [[2, 0, 3], [3]],
+    // ≥ 4096 elements: the wasm path (same shapes, a row vector, a column, a scalar, odd lengths),
+    // and a pattern it does not take ([3, 50, 40] with [3, 1, 40] merges to three axes).
+    [[7, 703], [7, 703]], [[64, 97], [97]], [[8, 33, 41], [8, 33, 1]], [[1, 5001], [1]], [[2], [4099, 1]], [[3, 50, 40], [3, 1, 40]],
   ];
   for (const [sa, sb] of pairs) {
     for (const op of ['add', 'sub', 'mul', 'div'] as const) {

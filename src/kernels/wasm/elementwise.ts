@@ -1,15 +1,17 @@
 // Element-wise kernels of the wasm backend.
 // - sigmoid, silu, softplus (forward and backward) run in WebAssembly: one vector exp per 4
 //   elements instead of a Math.exp call per element; other unary ops keep the reference kernel.
-// - binary ops and reduceBroadcast stay in TypeScript: they are one add or multiply per element,
-//   so copying into the wasm memory would cost more than the work. They beat the reference by
-//   merging axes and walking whole rows with fixed strides instead of an odometer per element,
-//   and give the same bits: each element is the same f64 operation rounded to f32, and every
-//   reduced sum adds the same terms in the same order.
+// - binary ops over arrays of at least BINARY_WASM_MIN elements whose broadcast reduces to
+//   [rows, len] with each operand along the row or constant on it (same shapes, a bias over rows,
+//   a scale per row) run in WebAssembly: measured on [8, 256, 256] products, 1.4–1.6 ns per
+//   element with the copies, against 2.3–4.8 for the TypeScript row loops below (and more for
+//   the reference). Other patterns and small arrays stay in TypeScript, walking merged rows with
+//   fixed strides instead of the reference's odometer per element; so does reduceBroadcast. All of them give the reference's bits: each element is the same f64
+//   operation rounded to f32, and every reduced sum adds the same terms in the same order.
 
 import { binary as refBinary, BinaryOp, BroadcastPlan } from '../reference/binary.js';
 import { unaryBackward as refUnaryBackward, unaryForward as refUnaryForward, UnaryOp } from '../reference/unary.js';
-import { JOB_UNARY_BACKWARD, JOB_UNARY_FORWARD } from './control.js';
+import { JOB_BINARY, JOB_UNARY_BACKWARD, JOB_UNARY_FORWARD } from './control.js';
 import { WasmRuntime } from './runtime.js';
 
 /** Below this many elements an element-wise job stays on the calling thread. */
@@ -86,25 +88,83 @@ function forEachRow(shape: number[], strides: number[][], row: (offsets: number[
   }
 }
 
-export function binary(op: BinaryOp, a: Float32Array, b: Float32Array, out: Float32Array, plan: BroadcastPlan): void {
+/** Below this many output elements a binary op stays in TypeScript (the wasm call and copies cost more). */
+export const BINARY_WASM_MIN = 4096;
+const BINARY_CODES: Record<BinaryOp, number> = { add: 0, sub: 1, mul: 2, div: 3 };
+
+export function makeWasmBinary(rt: WasmRuntime) {
+  return function binary(op: BinaryOp, a: Float32Array, b: Float32Array, out: Float32Array, plan: BroadcastPlan): void {
+    const n = out.length;
+    const m = n >= BINARY_WASM_MIN ? merged(plan) : null;
+    const dims = m?.shape.length ?? 0;
+    const inner = (k: number) => m!.strides[k][dims - 1];
+    if (!m || dims === 0 || dims > 2 || inner(1) > 1 || inner(2) > 1) return binaryRows(op, a, b, out, plan);
+    const rows = dims === 2 ? m.shape[0] : 1;
+    const len = m.shape[dims - 1];
+    const rowStride = (k: number) => (dims === 2 ? m.strides[k][0] : 0);
+    // Rows per task: about 16 K elements.
+    const perTask = Math.max(1, Math.floor(16384 / len));
+    rt.reset();
+    const pa = rt.copyIn(a);
+    const pb = rt.copyIn(b);
+    const po = rt.alloc(n);
+    rt.setParams([BINARY_CODES[op], pa, pb, po, rows, len, rowStride(1), rowStride(2), inner(1), inner(2), perTask]);
+    rt.run(JOB_BINARY, Math.ceil(rows / perTask), n >= ELEMENTWISE_PARALLEL_MIN ? rt.threads : 1);
+    rt.copyOut(po, out, n);
+  };
+}
+
+/** The broadcast plan with output strides first, axes merged; null for a 0-d output. */
+function merged(plan: BroadcastPlan): { shape: number[]; strides: number[][] } | null {
   const nd = plan.outShape.length;
-  if (nd === 0) return refBinary(op, a, b, out, plan);
+  if (nd === 0) return null;
   const outStrides = new Array<number>(nd);
   for (let ax = nd - 1, s = 1; ax >= 0; ax--) {
     outStrides[ax] = s;
     s *= plan.outShape[ax];
   }
-  const m = mergeAxes(plan.outShape, [outStrides, plan.stridesA, plan.stridesB]);
-  if (m.shape.length === 0) return refBinary(op, a, b, out, plan);
+  return mergeAxes(plan.outShape, [outStrides, plan.stridesA, plan.stridesB]);
+}
+
+/** binary in TypeScript: one loop per merged row. */
+export function binaryRows(op: BinaryOp, a: Float32Array, b: Float32Array, out: Float32Array, plan: BroadcastPlan): void {
+  const m = merged(plan);
+  if (!m || m.shape.length === 0) return refBinary(op, a, b, out, plan);
   const len = m.shape[m.shape.length - 1];
   const [, sa, sb] = m.strides.map((s) => s[s.length - 1]);
-  forEachRow(m.shape, m.strides, ([o, ia, ib]) => {
-    // One loop per op and stride pattern, so that the loop body is a single operation.
-    if (op === 'add') for (let i = 0; i < len; i++) out[o + i] = a[ia + i * sa] + b[ib + i * sb];
-    else if (op === 'sub') for (let i = 0; i < len; i++) out[o + i] = a[ia + i * sa] - b[ib + i * sb];
-    else if (op === 'mul') for (let i = 0; i < len; i++) out[o + i] = a[ia + i * sa] * b[ib + i * sb];
-    else for (let i = 0; i < len; i++) out[o + i] = a[ia + i * sa] / b[ib + i * sb];
-  });
+  forEachRow(m.shape, m.strides, ([o, ia, ib]) => binaryRow(op, a, b, out, o, ia, ib, len, sa, sb));
+}
+
+/**
+ * One row: out[o + i] = a[ia + i·sa] op b[ib + i·sb]. For the two common stride patterns the
+ * switch sits outside the loops, so that each loop is one operation.
+ */
+function binaryRow(op: BinaryOp, a: Float32Array, b: Float32Array, out: Float32Array, o: number, ia: number, ib: number, len: number, sa: number, sb: number): void {
+  if (sa === 1 && sb === 1) {
+    switch (op) {
+      case 'add': for (let i = 0; i < len; i++) out[o + i] = a[ia + i] + b[ib + i]; return;
+      case 'sub': for (let i = 0; i < len; i++) out[o + i] = a[ia + i] - b[ib + i]; return;
+      case 'mul': for (let i = 0; i < len; i++) out[o + i] = a[ia + i] * b[ib + i]; return;
+      case 'div': for (let i = 0; i < len; i++) out[o + i] = a[ia + i] / b[ib + i]; return;
+    }
+  }
+  if (sa === 1 && sb === 0) {
+    const y = b[ib];
+    switch (op) {
+      case 'add': for (let i = 0; i < len; i++) out[o + i] = a[ia + i] + y; return;
+      case 'sub': for (let i = 0; i < len; i++) out[o + i] = a[ia + i] - y; return;
+      case 'mul': for (let i = 0; i < len; i++) out[o + i] = a[ia + i] * y; return;
+      case 'div': for (let i = 0; i < len; i++) out[o + i] = a[ia + i] / y; return;
+    }
+  }
+  for (let i = 0, pa = ia, pb = ib; i < len; i++, pa += sa, pb += sb) {
+    switch (op) {
+      case 'add': out[o + i] = a[pa] + b[pb]; break;
+      case 'sub': out[o + i] = a[pa] - b[pb]; break;
+      case 'mul': out[o + i] = a[pa] * b[pb]; break;
+      case 'div': out[o + i] = a[pa] / b[pb]; break;
+    }
+  }
 }
 
 export function reduceBroadcast(g: Float32Array, out: Float32Array, outShape: number[], strides: number[]): void {

@@ -4,7 +4,7 @@ import type { Backend } from '../backend.js';
 import { referenceKernels } from '../reference/index.js';
 import { makeWasmMatmul } from './matmul.js';
 import { makeWasmScan } from './selective_scan.js';
-import { binary, makeWasmUnary, reduceBroadcast } from './elementwise.js';
+import { makeWasmBinary, makeWasmUnary, reduceBroadcast } from './elementwise.js';
 import { makeWasmConv1d } from './conv1d.js';
 import { makeWasmNorm } from './norm.js';
 import { makeWasmCrossEntropy } from './cross_entropy.js';
@@ -21,7 +21,7 @@ export function createWasmBackend(rt: WasmRuntime): Backend {
       ...makeWasmConv1d(rt),
       ...makeWasmNorm(rt),
       ...makeWasmCrossEntropy(rt),
-      binary,
+      binary: makeWasmBinary(rt),
       reduceBroadcast,
     },
   };
