@@ -62,15 +62,20 @@ export function compactRun(run: Run): object {
   return { ...run, train: { columns: ['step', 'loss', 'gradNorm'], rows: run.train.map((s) => [s.step, r4(s.loss), r4(s.gradNorm)]) } };
 }
 
-/** Held-out loss and accuracy against steps, one line per run: <base>-loss.svg and <base>-accuracy.svg (+ .png). */
-export function plotRuns(runs: Run[], base: string, title: string): string[] {
+/**
+ * Held-out loss and accuracy against steps, one line per run: <base>-loss.svg and
+ * <base>-accuracy.svg (+ .png). Diverged runs are dashed unless `style` says otherwise.
+ */
+export function plotRuns(runs: Run[], base: string, title: string, style?: (run: Run, i: number) => Pick<Series, 'color' | 'dashed'>): string[] {
   const written: string[] = [];
   const plots: Array<[string, string, (e: TaskEvalInfo) => number, [number, number] | undefined]> = [
     ['loss', 'held-out loss (nats, answer tokens)', (e) => e.loss, undefined],
     ['accuracy', 'held-out accuracy (%, answer tokens)', (e) => 100 * e.accuracy, [0, 100]],
   ];
   for (const [kind, yLabel, y, yRange] of plots) {
-    const series: Series[] = runs.map((r) => ({ label: r.name, points: r.eval.map((e) => [e.step, y(e)] as [number, number]), dashed: r.diverged !== null }));
+    const series: Series[] = runs.map((r, i) => ({
+      label: r.name, points: r.eval.map((e) => [e.step, y(e)] as [number, number]), dashed: r.diverged !== null, ...style?.(r, i),
+    }));
     const svg = `${base}-${kind}.svg`;
     writeFileSync(svg, linePlotSvg(series, { title: `${title}: held-out ${kind}`, xLabel: 'optimizer step', yLabel, yRange }));
     written.push(svg);
