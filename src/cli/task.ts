@@ -14,7 +14,7 @@ import { trainTask, TaskTrainResult } from '../train/task_trainer.js';
 import { backendName } from '../kernels/backend.js';
 import { StepProgress } from './progress.js';
 
-/** Mixers the task command builds (the attention block has no task support yet). */
+/** The mixers createMixer builds today. */
 export const TASK_MIXERS = ['mamba', 's4d', 'lru'] as const;
 
 /**
