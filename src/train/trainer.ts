@@ -2,7 +2,7 @@
 // cosine learning rate, periodic validation (loss and bits per token), metrics.jsonl, atomic
 // checkpoints that resume exactly, and a hard stop on a non-finite loss.
 
-import { appendFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { LanguageModel } from '../models/language_model.js';
 import { AdamW } from '../optim/index.js';
@@ -114,6 +114,11 @@ export function train(
     optimizer.loadStateDict(momentsFromTensors(optimizer, ckpt.optimizer, state.optimizerStep));
     sampler.setState(state.sampler);
     step = state.step;
+    // Records written after the checkpoint (a run killed between saves) are replayed by this run.
+    if (existsSync(metricsPath)) {
+      const kept = readFileSync(metricsPath, 'utf8').split('\n').filter((l) => l.trim() !== '' && JSON.parse(l).step <= step);
+      writeFileSync(metricsPath, kept.map((l) => l + '\n').join(''));
+    }
   } else if (existsSync(metricsPath)) {
     writeFileSync(metricsPath, '');
   }

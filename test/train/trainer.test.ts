@@ -44,14 +44,16 @@ test('a run interrupted after a checkpoint and resumed gives exactly the uninter
     assert.throws(
       () =>
         train(newModel(), tokenizer, data, options(dirB), {
-          onSave: (step) => {
-            if (step === 3) throw new Interrupt('killed after step 3');
+          // Killed at step 4, after the step-3 checkpoint: step 4's record must not be kept twice.
+          onStep: (info) => {
+            if (info.step === 4) throw new Interrupt('killed at step 4');
           },
         }),
       Interrupt,
     );
     train(newModel(), tokenizer, data, options(dirB), {}, true);
     const resumed = trainLosses(dirB);
+    assert.equal(resumed.length, 6, 'one record per step');
     assert.deepEqual(resumed.slice(-3), straight.slice(-3), 'steps 4..6 after resume');
     assert.deepEqual(resumed.slice(0, 3), straight.slice(0, 3), 'steps 1..3 before the interruption');
   } finally {
