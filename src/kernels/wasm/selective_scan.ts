@@ -24,17 +24,25 @@ export function makeWasmScan(rt: WasmRuntime) {
   const ex = rt.exports as unknown as ScanExports;
   const inOrNull = (a: Float32Array | null, count: number) => (a ? rt.copyIn(a, count) : 0);
 
+  /** The inputs forward and backward both read, copied into wasm memory: their pointers. */
+  function copyInputs(a: SelectiveScanForwardArgs | SelectiveScanBackwardArgs) {
+    const { B, L, E, N } = a;
+    return {
+      x: rt.copyIn(a.x, B * L * E),
+      dt: rt.copyIn(a.dt, B * L * E),
+      A: rt.copyIn(a.A, E * N),
+      Bm: rt.copyIn(a.Bm, B * L * N),
+      C: rt.copyIn(a.C, B * L * N),
+      D: inOrNull(a.D, E),
+      bias: inOrNull(a.deltaBias, E),
+    };
+  }
+
   function selectiveScanForward(a: SelectiveScanForwardArgs): void {
     const { B, L, E, N, T } = a;
     const nChunks = Math.ceil(L / T);
     rt.reset();
-    const x = rt.copyIn(a.x, B * L * E);
-    const dt = rt.copyIn(a.dt, B * L * E);
-    const A = rt.copyIn(a.A, E * N);
-    const Bm = rt.copyIn(a.Bm, B * L * N);
-    const C = rt.copyIn(a.C, B * L * N);
-    const D = inOrNull(a.D, E);
-    const bias = inOrNull(a.deltaBias, E);
+    const { x, dt, A, Bm, C, D, bias } = copyInputs(a);
     const init = inOrNull(a.initialState, B * E * N);
     const y = rt.alloc(B * L * E);
     const delta = rt.alloc(B * L * E);
@@ -56,13 +64,7 @@ export function makeWasmScan(rt: WasmRuntime) {
     const nChunks = Math.ceil(L / T);
     const blocks = Math.ceil(E / SCAN_BLOCK);
     rt.reset();
-    const x = rt.copyIn(a.x, B * L * E);
-    const dt = rt.copyIn(a.dt, B * L * E);
-    const A = rt.copyIn(a.A, E * N);
-    const Bm = rt.copyIn(a.Bm, B * L * N);
-    const C = rt.copyIn(a.C, B * L * N);
-    const D = inOrNull(a.D, E);
-    const bias = inOrNull(a.deltaBias, E);
+    const { x, dt, A, Bm, C, D, bias } = copyInputs(a);
     const delta = rt.copyIn(a.delta, B * L * E);
     const states = rt.copyIn(a.chunkStates, B * nChunks * E * N);
     const gradY = rt.copyIn(a.gradY, B * L * E);
