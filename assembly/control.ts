@@ -26,6 +26,8 @@ export const JOB_RMSNORM_BACKWARD = 9;
 export const JOB_CROSS_ENTROPY_FORWARD = 10;
 export const JOB_CROSS_ENTROPY_BACKWARD = 11;
 export const JOB_BINARY = 12;
+export const JOB_GEMV = 13;
+export const JOB_MAMBA_CHANNELS = 14;
 
 @inline export function param(ctl: usize, i: i32): i32 {
   return load<i32>(ctl + (<usize>(PARAMS + i) << 2));

@@ -275,39 +275,47 @@ export function gemmFewRows(a: usize, b: usize, c: usize, m: i32, k: i32, n: i32
       }
       continue;
     }
-    // Four columns at a time: four independent accumulator chains instead of one.
-    let j = 0;
-    for (; j + 4 <= n; j += 4) {
-      const b0 = b + ((<usize>j * k) << 2);
-      const ld = <usize>k << 2;
-      let s0 = f32x4.splat(0), s1 = f32x4.splat(0), s2 = f32x4.splat(0), s3 = f32x4.splat(0);
-      let p = 0;
-      for (; p + 4 <= k; p += 4) {
-        const o = <usize>p << 2;
-        const av = v128.load(ai + o);
-        s0 = f32x4.add(s0, f32x4.mul(av, v128.load(b0 + o)));
-        s1 = f32x4.add(s1, f32x4.mul(av, v128.load(b0 + ld + o)));
-        s2 = f32x4.add(s2, f32x4.mul(av, v128.load(b0 + 2 * ld + o)));
-        s3 = f32x4.add(s3, f32x4.mul(av, v128.load(b0 + 3 * ld + o)));
-      }
-      let r = vec4(hsum(s0), hsum(s1), hsum(s2), hsum(s3));
-      for (; p < k; p++) {
-        const o = <usize>p << 2;
-        const av = v128.load32_splat(ai + o);
-        r = f32x4.add(r, f32x4.mul(av, vec4(load<f32>(b0 + o), load<f32>(b0 + ld + o), load<f32>(b0 + 2 * ld + o), load<f32>(b0 + 3 * ld + o))));
-      }
-      const o = ci + (<usize>j << 2);
-      v128.store(o, accumulate ? f32x4.add(v128.load(o), r) : r);
+    dotRows(ai, b, ci, k, 0, n, accumulate);
+  }
+}
+
+/**
+ * c[j] (+)= a · b[j] for the columns j0 ≤ j < j1: a is one row of k floats, b is [n, k] row-major
+ * (x·Wᵀ with W as stored by a linear layer). Four columns at a time: four independent
+ * accumulator chains instead of one. Also the generation step's matrix-vector task.
+ */
+export function dotRows(ai: usize, b: usize, ci: usize, k: i32, j0: i32, j1: i32, accumulate: bool): void {
+  let j = j0;
+  for (; j + 4 <= j1; j += 4) {
+    const b0 = b + ((<usize>j * k) << 2);
+    const ld = <usize>k << 2;
+    let s0 = f32x4.splat(0), s1 = f32x4.splat(0), s2 = f32x4.splat(0), s3 = f32x4.splat(0);
+    let p = 0;
+    for (; p + 4 <= k; p += 4) {
+      const o = <usize>p << 2;
+      const av = v128.load(ai + o);
+      s0 = f32x4.add(s0, f32x4.mul(av, v128.load(b0 + o)));
+      s1 = f32x4.add(s1, f32x4.mul(av, v128.load(b0 + ld + o)));
+      s2 = f32x4.add(s2, f32x4.mul(av, v128.load(b0 + 2 * ld + o)));
+      s3 = f32x4.add(s3, f32x4.mul(av, v128.load(b0 + 3 * ld + o)));
     }
-    for (; j < n; j++) {
-      const bj = b + ((<usize>j * k) << 2);
-      let acc = f32x4.splat(0);
-      let p = 0;
-      for (; p + 4 <= k; p += 4) acc = f32x4.add(acc, f32x4.mul(v128.load(ai + (<usize>p << 2)), v128.load(bj + (<usize>p << 2))));
-      let s = hsum(acc);
-      for (; p < k; p++) s += load<f32>(ai + (<usize>p << 2)) * load<f32>(bj + (<usize>p << 2));
-      const o = ci + (<usize>j << 2);
-      store<f32>(o, accumulate ? load<f32>(o) + s : s);
+    let r = vec4(hsum(s0), hsum(s1), hsum(s2), hsum(s3));
+    for (; p < k; p++) {
+      const o = <usize>p << 2;
+      const av = v128.load32_splat(ai + o);
+      r = f32x4.add(r, f32x4.mul(av, vec4(load<f32>(b0 + o), load<f32>(b0 + ld + o), load<f32>(b0 + 2 * ld + o), load<f32>(b0 + 3 * ld + o))));
     }
+    const o = ci + (<usize>j << 2);
+    v128.store(o, accumulate ? f32x4.add(v128.load(o), r) : r);
+  }
+  for (; j < j1; j++) {
+    const bj = b + ((<usize>j * k) << 2);
+    let acc = f32x4.splat(0);
+    let p = 0;
+    for (; p + 4 <= k; p += 4) acc = f32x4.add(acc, f32x4.mul(v128.load(ai + (<usize>p << 2)), v128.load(bj + (<usize>p << 2))));
+    let s = hsum(acc);
+    for (; p < k; p++) s += load<f32>(ai + (<usize>p << 2)) * load<f32>(bj + (<usize>p << 2));
+    const o = ci + (<usize>j << 2);
+    store<f32>(o, accumulate ? load<f32>(o) + s : s);
   }
 }

@@ -228,30 +228,66 @@ export function sumRows(parts: usize, out: usize, rows: i32, size: i32): void {
 
 /**
  * One generation step for rows b of [B, E]: h = exp(delta·A) ⊙ h + delta·x·Bm, y = C·h + D·x.
- * state [B, E, N] is updated in place; the other arrays as in scanForwardTask.
+ * state [B, E, N] is updated in place; the other arrays as in scanForwardTask. Each channel's
+ * state is N contiguous floats, so a step vectorises over n (stepChannel), one channel at a time.
  */
 export function scanStep(
   x: usize, dt: usize, A: usize, Bm: usize, C: usize, D: usize, bias: usize, state: usize, y: usize,
   B: i32, E: i32, N: i32, useSoftplus: bool,
 ): void {
-  const rowN = <usize>N << 2;
   for (let b = 0; b < B; b++) {
+    const bp = f4(Bm, b * N), cp = f4(C, b * N);
     for (let e = 0; e < E; e += 4) {
+      // Δ of 4 channels at once (one vector softplus), then each channel's state.
       const lanes = min(4, E - e);
       const i = b * E + e;
       const z = f32x4.add(ld(f4(dt, i), lanes), bias ? ld(f4(bias, e), lanes) : f32x4.splat(0));
       const d = useSoftplus ? softplusf4(z) : z;
       const xv = ld(f4(x, i), lanes);
-      const dx = f32x4.mul(d, xv);
-      let acc = f32x4.splat(0);
-      for (let n = 0; n < N; n++) {
-        const hp = f4(state, i * N + n);
-        const dA = expf4(f32x4.mul(d, gather(f4(A, e * N + n), rowN, lanes)));
-        const hn = f32x4.add(f32x4.mul(dA, gather(hp, rowN, lanes)), f32x4.mul(dx, v128.load32_splat(f4(Bm, b * N + n))));
-        scatter(hp, rowN, hn, lanes);
-        acc = f32x4.add(acc, f32x4.mul(v128.load32_splat(f4(C, b * N + n)), hn));
-      }
-      st(f4(y, i), f32x4.add(acc, D ? f32x4.mul(ld(f4(D, e), lanes), xv) : f32x4.splat(0)), lanes);
+      const yv = stepChannels(d, xv, f4(A, e * N), f4(state, i * N), bp, cp, N, lanes);
+      st(f4(y, i), f32x4.add(yv, D ? f32x4.mul(ld(f4(D, e), lanes), xv) : f32x4.splat(0)), lanes);
     }
   }
+}
+
+/**
+ * The step of `lanes` (1–4) adjacent channels with Δ and x in the lanes of d and xv, A and h at
+ * their first channel's rows (rows of N floats): C·h of each channel in its lane, 0 beyond lanes.
+ */
+@inline export function stepChannels(d: v128, xv: v128, A: usize, h: usize, B: usize, C: usize, N: i32, lanes: i32): v128 {
+  const row = <usize>N << 2;
+  let y = f32x4.splat(0);
+  y = f32x4.replace_lane(y, 0, stepChannel(f32x4.extract_lane(d, 0), f32x4.extract_lane(xv, 0), A, h, B, C, N));
+  if (lanes > 1) y = f32x4.replace_lane(y, 1, stepChannel(f32x4.extract_lane(d, 1), f32x4.extract_lane(xv, 1), A + row, h + row, B, C, N));
+  if (lanes > 2) y = f32x4.replace_lane(y, 2, stepChannel(f32x4.extract_lane(d, 2), f32x4.extract_lane(xv, 2), A + 2 * row, h + 2 * row, B, C, N));
+  if (lanes > 3) y = f32x4.replace_lane(y, 3, stepChannel(f32x4.extract_lane(d, 3), f32x4.extract_lane(xv, 3), A + 3 * row, h + 3 * row, B, C, N));
+  return y;
+}
+
+/**
+ * One channel's step with its state h[0..N) contiguous: h ← exp(d·A) ⊙ h + d·x·B; returns C·h.
+ * A, h: the channel's rows of [E, N]; B, C: the batch row's [N] (any alignment).
+ */
+export function stepChannel(d: f32, x: f32, A: usize, h: usize, B: usize, C: usize, N: i32): f32 {
+  const dv = f32x4.splat(d);
+  const dx = d * x;
+  const dxv = f32x4.splat(dx);
+  let acc = f32x4.splat(0);
+  let n = 0;
+  for (; n + 4 <= N; n += 4) {
+    const o = <usize>n << 2;
+    const dA = expf4(f32x4.mul(dv, v128.load(A + o)));
+    const hn = f32x4.add(f32x4.mul(dA, v128.load(h + o)), f32x4.mul(dxv, v128.load(B + o)));
+    v128.store(h + o, hn);
+    acc = f32x4.add(acc, f32x4.mul(v128.load(C + o), hn));
+  }
+  let s = hsum(acc);
+  for (; n < N; n++) {
+    const o = <usize>n << 2;
+    const dA = f32x4.extract_lane(expf4(f32x4.splat(d * load<f32>(A + o))), 0);
+    const hn = dA * load<f32>(h + o) + dx * load<f32>(B + o);
+    store<f32>(h + o, hn);
+    s += load<f32>(C + o) * hn;
+  }
+  return s;
 }

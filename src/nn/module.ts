@@ -3,15 +3,20 @@
 // checkpoints store.
 
 import { Tensor, shapeStr } from '../tensor/tensor.js';
+import { kernels } from '../kernels/backend.js';
 
 export abstract class Module {
   private readonly params = new Map<string, Tensor>();
   private readonly children = new Map<string, Module>();
   training = true;
 
-  /** Registers a parameter under a local name; returns it for `this.weight = this.param(...)`. */
+  /**
+   * Registers a parameter under a local name; returns it for `this.weight = this.param(...)`.
+   * Its data moves to where the current backend's kernels read it without copying (wasm memory).
+   */
   protected param(name: string, t: Tensor): Tensor {
     t.requiresGrad = true;
+    t.data = kernels().residentCopy(t.data);
     this.params.set(name, t);
     return t;
   }

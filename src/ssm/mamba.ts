@@ -132,36 +132,51 @@ export class MambaMixer extends Mixer {
    * once here rather than at every generated token (the weights do not change while generating).
    */
   initState(batch: number): MixerState {
-    const A = noGrad(() => neg(exp(this.A_log))).data;
-    return { conv: new Float32Array(batch * this.E * (this.K - 1)), ssm: new Float32Array(batch * this.E * this.N), A };
+    const k = kernels();
+    const A = k.residentCopy(noGrad(() => neg(exp(this.A_log))).data);
+    const conv = k.residentCopy(new Float32Array(batch * this.E * (this.K - 1)));
+    return { conv, ssm: k.residentCopy(new Float32Array(batch * this.E * this.N)), A };
   }
 
   /** One token per sequence: x [B, D] → [B, D], in constant time and memory. */
   step(x: Tensor, state: MixerState): Tensor {
-    return noGrad(() => {
-      const { E, N, K, R } = this;
-      const batch = x.shape[0];
-      const k = kernels();
-      const [xi, z] = split(this.in_proj.forward(x), [E, E], -1); // [B, E]
-      const xc = new Float32Array(batch * E);
-      k.conv1dStep(xi.data, state.conv, this.conv1d.weight.data, this.conv1d.bias?.data ?? null, xc, batch, E, K);
-      const xs = silu(new Tensor(xc, [batch, E]));
-      let dt: Tensor, Bm: Tensor, C: Tensor;
-      if (this.x_proj) {
-        [dt, Bm, C] = split(this.x_proj.forward(xs), [R, N, N], -1);
-        dt = linear(dt, this.dt_proj.weight);
-      } else {
-        const sel = this.selectionParams(new Tensor(xs.data, [batch, 1, E]), batch, 1);
-        [dt, Bm, C] = [sel.dt, sel.Bm, sel.C];
-      }
-      const y = new Float32Array(batch * E);
-      k.selectiveScanStep({
-        B: batch, E, N,
-        x: xs.data, dt: dt.data, deltaBias: this.dt_proj.bias!.data, deltaSoftplus: true,
-        A: state.A, Bm: Bm.data, C: C.data, D: this.Dskip.data, state: state.ssm, y,
-      });
-      return this.out_proj.forward(mul(new Tensor(y, [batch, E]), silu(z)));
+    return noGrad(() => (this.x_proj ? this.fusedStep(x, state, this.x_proj) : this.ltiStep(x, state)));
+  }
+
+  /** The selective step as one kernel (kernels().mambaStep): no tensors between its stages. */
+  private fusedStep(x: Tensor, state: MixerState, xProj: Linear): Tensor {
+    const { D, E, N, K, R } = this;
+    const batch = x.shape[0];
+    const out = new Float32Array(batch * D);
+    kernels().mambaStep({
+      B: batch, D, E, N, R, K, x: x.data,
+      inProj: this.in_proj.weight.data, inBias: this.in_proj.bias?.data ?? null,
+      convWeight: this.conv1d.weight.data, convBias: this.conv1d.bias?.data ?? null,
+      xProj: xProj.weight.data, dtProj: this.dt_proj.weight.data, dtBias: this.dt_proj.bias!.data,
+      A: state.A, Dskip: this.Dskip.data,
+      outProj: this.out_proj.weight.data, outBias: this.out_proj.bias?.data ?? null,
+      convState: state.conv, ssmState: state.ssm, out,
     });
+    return new Tensor(out, [batch, D]);
+  }
+
+  /** The S4D ablation's step, with ops: Δ, B and C are parameters, not functions of the input. */
+  private ltiStep(x: Tensor, state: MixerState): Tensor {
+    const { E, N, K } = this;
+    const batch = x.shape[0];
+    const k = kernels();
+    const [xi, z] = split(this.in_proj.forward(x), [E, E], -1); // [B, E]
+    const xc = new Float32Array(batch * E);
+    k.conv1dStep(xi.data, state.conv, this.conv1d.weight.data, this.conv1d.bias?.data ?? null, xc, batch, E, K);
+    const xs = silu(new Tensor(xc, [batch, E]));
+    const { dt, Bm, C } = this.selectionParams(new Tensor(xs.data, [batch, 1, E]), batch, 1);
+    const y = new Float32Array(batch * E);
+    k.selectiveScanStep({
+      B: batch, E, N,
+      x: xs.data, dt: dt.data, deltaBias: this.dt_proj.bias!.data, deltaSoftplus: true,
+      A: state.A, Bm: Bm.data, C: C.data, D: this.Dskip.data, state: state.ssm, y,
+    });
+    return this.out_proj.forward(mul(new Tensor(y, [batch, E]), silu(z)));
   }
 }
 

@@ -16,8 +16,18 @@ import {
 } from './selective_scan.js';
 import { trigForward, trigBackward } from './trig.js';
 import { linearScanForward, linearScanBackward } from './linear_scan.js';
+import { mambaStep } from './mamba_step.js';
+
+/**
+ * Where long-lived arrays (parameters) live: a fast backend returns a copy in its own memory so
+ * that its kernels read them in place; here, plain arrays are already where the kernels read.
+ */
+function residentCopy(a: Float32Array): Float32Array {
+  return a;
+}
 
 export const referenceKernels = {
+  residentCopy,
   matmul,
   binary,
   reduceBroadcast,
@@ -33,4 +43,5 @@ export const referenceKernels = {
   selectiveScanForward, selectiveScanBackward, selectiveScanNaiveForward, selectiveScanNaiveBackward, selectiveScanStep,
   trigForward, trigBackward,
   linearScanForward, linearScanBackward,
+  mambaStep,
 };

@@ -33,6 +33,8 @@ export const JOB_RMSNORM_BACKWARD = 9;
 export const JOB_CROSS_ENTROPY_FORWARD = 10;
 export const JOB_CROSS_ENTROPY_BACKWARD = 11;
 export const JOB_BINARY = 12;
+export const JOB_GEMV = 13;
+export const JOB_MAMBA_CHANNELS = 14;
 
 export type RunTask = (ctlPtr: number, task: number, tid: number) => void;
 

@@ -31,9 +31,9 @@ export function makeWasmConv1d(rt: WasmRuntime) {
     const n = B * L * C;
     if (n === 0) return;
     rt.reset();
-    const px = rt.copyIn(x, n);
+    const px = rt.input(x, n);
     const pw = weightIn(weight, C, K);
-    const pb = bias ? rt.copyIn(bias, C) : 0;
+    const pb = bias ? rt.input(bias, C) : 0;
     const po = rt.alloc(n);
     rt.setParams([px, pw, pb, po, B, L, C, K, CONV_STEPS]);
     rt.run(JOB_CONV1D_FORWARD, B * Math.ceil(L / CONV_STEPS), n * K >= CONV_PARALLEL_MIN ? rt.threads : 1);
@@ -52,8 +52,8 @@ export function makeWasmConv1d(rt: WasmRuntime) {
     }
     const tasks = B * Math.ceil(L / CONV_STEPS);
     rt.reset();
-    const pg = rt.copyIn(gradOut, n);
-    const px = rt.copyIn(x, n);
+    const pg = rt.input(gradOut, n);
+    const px = rt.input(x, n);
     const pw = weightIn(weight, C, K);
     const pgx = gradX ? rt.alloc(n) : 0;
     const ppw = gradWeight ? rt.alloc(tasks * K * C) : 0;

@@ -12,7 +12,7 @@ export function makeWasmCrossEntropy(rt: WasmRuntime) {
   function crossEntropyForward(logits: Float32Array, targets: Int32Array, lse: Float32Array, rows: number, V: number, ignoreIndex: number): number {
     if (rows === 0) return 0;
     rt.reset();
-    const pz = rt.copyIn(logits, rows * V);
+    const pz = rt.input(logits, rows * V);
     const pt = rt.copyInInts(targets.subarray(0, rows));
     const pl = rt.alloc(rows);
     const ploss = rt.alloc(rows);
@@ -31,9 +31,9 @@ export function makeWasmCrossEntropy(rt: WasmRuntime) {
   ): void {
     if (rows === 0) return;
     rt.reset();
-    const pz = rt.copyIn(logits, rows * V);
+    const pz = rt.input(logits, rows * V);
     const pt = rt.copyInInts(targets.subarray(0, rows));
-    const pl = rt.copyIn(lse, rows);
+    const pl = rt.input(lse, rows);
     const pg = rt.alloc(rows * V);
     rt.setParams([pz, pt, pl, pg, rows, V, ignoreIndex, NORM_ROWS, 0]);
     rt.setParamsF(8, [scale]);

@@ -29,7 +29,7 @@ export function makeWasmUnary(rt: WasmRuntime) {
     const n = x.length;
     if (code === undefined || n === 0) return refUnaryForward(op, x, out);
     rt.reset();
-    const px = rt.copyIn(x);
+    const px = rt.input(x);
     const po = rt.alloc(n);
     rt.setParams([code, px, po, n]);
     rt.run(JOB_UNARY_FORWARD, tasks(n), threads(n));
@@ -41,8 +41,8 @@ export function makeWasmUnary(rt: WasmRuntime) {
     const n = x.length;
     if (code === undefined || n === 0) return refUnaryBackward(op, x, y, gradOut, gradX);
     rt.reset();
-    const px = rt.copyIn(x);
-    const pg = rt.copyIn(gradOut, n);
+    const px = rt.input(x);
+    const pg = rt.input(gradOut, n);
     const pgx = rt.alloc(n);
     rt.setParams([code, px, 0, pg, pgx, n]);
     rt.run(JOB_UNARY_BACKWARD, tasks(n), threads(n));
@@ -105,8 +105,8 @@ export function makeWasmBinary(rt: WasmRuntime) {
     // Rows per task: about 16 K elements.
     const perTask = Math.max(1, Math.floor(16384 / len));
     rt.reset();
-    const pa = rt.copyIn(a);
-    const pb = rt.copyIn(b);
+    const pa = rt.input(a);
+    const pb = rt.input(b);
     const po = rt.alloc(n);
     rt.setParams([BINARY_CODES[op], pa, pb, po, rows, len, rowStride(1), rowStride(2), inner(1), inner(2), perTask]);
     rt.run(JOB_BINARY, Math.ceil(rows / perTask), n >= ELEMENTWISE_PARALLEL_MIN ? rt.threads : 1);

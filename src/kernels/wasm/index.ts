@@ -8,6 +8,7 @@ import { makeWasmBinary, makeWasmUnary, reduceBroadcast } from './elementwise.js
 import { makeWasmConv1d } from './conv1d.js';
 import { makeWasmNorm } from './norm.js';
 import { makeWasmCrossEntropy } from './cross_entropy.js';
+import { makeWasmMambaStep } from './mamba_step.js';
 import { WasmRuntime } from './runtime.js';
 
 export function createWasmBackend(rt: WasmRuntime): Backend {
@@ -15,12 +16,14 @@ export function createWasmBackend(rt: WasmRuntime): Backend {
     name: 'wasm',
     kernels: {
       ...referenceKernels,
+      residentCopy: (a: Float32Array) => rt.residentCopy(a),
       matmul: makeWasmMatmul(rt),
       ...makeWasmScan(rt),
       ...makeWasmUnary(rt),
       ...makeWasmConv1d(rt),
       ...makeWasmNorm(rt),
       ...makeWasmCrossEntropy(rt),
+      ...makeWasmMambaStep(rt),
       binary: makeWasmBinary(rt),
       reduceBroadcast,
     },

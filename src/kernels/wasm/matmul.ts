@@ -29,9 +29,9 @@ export function makeWasmMatmul(rt: WasmRuntime) {
       return;
     }
     rt.reset();
-    const pa = rt.copyIn(a, strideA * (batch - 1) + m * k);
+    const pa = rt.input(a, strideA * (batch - 1) + m * k);
     const bBatches = strideB === 0 ? 1 : batch;
-    const praw = rt.copyIn(b, strideB * (bBatches - 1) + k * n);
+    const praw = rt.input(b, strideB * (bBatches - 1) + k * n);
     const pc = accumulate ? rt.copyIn(c, sizeC) : rt.alloc(sizeC);
     if (m < MR) {
       const row = rt.alloc(k);

@@ -21,8 +21,8 @@ export function makeWasmNorm(rt: WasmRuntime) {
   function rmsNormForward(x: Float32Array, weight: Float32Array, out: Float32Array, rstd: Float32Array, rows: number, D: number, eps: number): void {
     if (rows === 0) return;
     rt.reset();
-    const px = rt.copyIn(x, rows * D);
-    const pw = rt.copyIn(weight, D);
+    const px = rt.input(x, rows * D);
+    const pw = rt.input(weight, D);
     const po = rt.alloc(rows * D);
     const pr = rt.alloc(rows);
     rt.setParams([px, pw, po, pr, rows, D, 0, NORM_ROWS]);
@@ -39,10 +39,10 @@ export function makeWasmNorm(rt: WasmRuntime) {
     if (rows === 0 || (!gradX && !gradWeight)) return;
     const tasks = Math.ceil(rows / NORM_ROWS);
     rt.reset();
-    const pg = rt.copyIn(gradOut, rows * D);
-    const px = rt.copyIn(x, rows * D);
-    const pw = rt.copyIn(weight, D);
-    const pr = rt.copyIn(rstd, rows);
+    const pg = rt.input(gradOut, rows * D);
+    const px = rt.input(x, rows * D);
+    const pw = rt.input(weight, D);
+    const pr = rt.input(rstd, rows);
     const pgx = gradX ? rt.alloc(rows * D) : 0;
     const ppw = gradWeight ? rt.alloc(tasks * D) : 0;
     rt.setParams([pg, px, pw, pr, pgx, ppw, rows, D, NORM_ROWS]);

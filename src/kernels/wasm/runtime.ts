@@ -1,9 +1,14 @@
 // One instance of kernels.wasm on a shared WebAssembly.Memory, with the memory plan:
 //   [0, heapBase)      the module's static data
 //   control block      SLOTS i32 shared with the pool (control.ts)
+//   resident region    long-lived arrays (model weights, generation state): Float32Array views
+//                      on the memory that kernels read in place, without a copy; first-fit
+//                      blocks, freed when their view is garbage-collected.
 //   dynamic region     per kernel call: inputs copied in, outputs, packed panels, per-thread
-//                      scratch; reset at the start of every call, grown on demand.
-// Kernel calls are synchronous and never nest, so one bump allocator is enough.
+//                      scratch; starts above the resident region, reset at the start of every
+//                      call, grown on demand.
+// Kernel calls are synchronous and never nest, so one bump allocator is enough for the dynamic
+// region; resident blocks are only allocated between calls.
 
 import { Pool } from './pool.js';
 import { SCRATCH, SCRATCH_STRIDE, PARAMS, SLOTS, RunTask } from './control.js';
@@ -32,6 +37,13 @@ export class WasmRuntime {
   readonly ctl: Int32Array;
   readonly ctlPtr: number;
   private readonly base: number;
+  /** End of the resident region = start of the dynamic region. */
+  private residentTop: number;
+  /** Free resident blocks [address, bytes], sorted by address, never adjacent (merged). */
+  private readonly freeBlocks: Array<[number, number]> = [];
+  /** The memory's SharedArrayBuffer objects that resident views were made on. */
+  private readonly buffers = new WeakSet<ArrayBufferLike>();
+  private readonly reclaim = new FinalizationRegistry<[number, number]>(([p, bytes]) => this.freeBlock(p, bytes));
   private top: number;
   private view: Float32Array;
   /** Bytes of memory now. Only this runtime grows the memory, so it can track the size itself
@@ -50,6 +62,7 @@ export class WasmRuntime {
     this.exports = instance.exports as unknown as KernelExports;
     this.ctlPtr = alignUp(this.exports.heapBase(), ALIGN);
     this.base = alignUp(this.ctlPtr + SLOTS * 4, ALIGN);
+    this.residentTop = this.base;
     this.top = this.base;
     this.capacity = memory.buffer.byteLength;
     this.view = new Float32Array(memory.buffer);
@@ -66,7 +79,85 @@ export class WasmRuntime {
 
   /** Frees everything allocated since the last reset. */
   reset(): void {
-    this.top = this.base;
+    this.top = this.residentTop;
+  }
+
+  /**
+   * A Float32Array of `floats` zeros that lives in the wasm memory until it is garbage-collected:
+   * kernels read it in place (see input). Views made from it (subarray) must not outlive it.
+   */
+  residentArray(floats: number): Float32Array {
+    const bytes = alignUp(Math.max(floats, 1) * 4, ALIGN);
+    let p = -1;
+    for (let i = 0; i < this.freeBlocks.length; i++) {
+      const [at, size] = this.freeBlocks[i];
+      if (size < bytes) continue;
+      p = at;
+      if (size === bytes) this.freeBlocks.splice(i, 1);
+      else this.freeBlocks[i] = [at + bytes, size - bytes];
+      break;
+    }
+    if (p < 0) {
+      p = this.residentTop;
+      this.ensure(p + bytes);
+      this.residentTop = p + bytes;
+      this.top = Math.max(this.top, this.residentTop);
+    }
+    const view = new Float32Array(this.view.buffer, p, floats);
+    view.fill(0);
+    this.buffers.add(this.view.buffer);
+    this.reclaim.register(view, [p, bytes]);
+    return view;
+  }
+
+  /** A resident copy of src (see residentArray). */
+  residentCopy(src: Float32Array): Float32Array {
+    const r = this.residentArray(src.length);
+    r.set(src);
+    return r;
+  }
+
+  /** True when a lives in this memory (a resident array or a view of one). */
+  isResident(a: Float32Array): boolean {
+    return this.buffers.has(a.buffer);
+  }
+
+  /** The byte address of a's first `count` floats in the memory: in place when resident, else a fresh copy. */
+  input(a: Float32Array, count = a.length): number {
+    return this.isResident(a) ? a.byteOffset : this.copyIn(a, count);
+  }
+
+  /** The address of an array a kernel updates in place: a itself when resident, else a copy (see writeBack). */
+  inPlace(a: Float32Array, count = a.length): number {
+    return this.isResident(a) ? a.byteOffset : this.copyIn(a, count);
+  }
+
+  /** After a kernel updated inPlace(a) at p: copies the result back unless a is resident (then p is a). */
+  writeBack(p: number, a: Float32Array, count = a.length): void {
+    if (!this.isResident(a)) this.copyOut(p, a, count);
+  }
+
+  private freeBlock(p: number, bytes: number): void {
+    const blocks = this.freeBlocks;
+    let i = 0;
+    while (i < blocks.length && blocks[i][0] < p) i++;
+    blocks.splice(i, 0, [p, bytes]);
+    // Merge with the following block, then with the previous one.
+    if (i + 1 < blocks.length && blocks[i][0] + blocks[i][1] === blocks[i + 1][0]) {
+      blocks[i][1] += blocks[i + 1][1];
+      blocks.splice(i + 1, 1);
+    }
+    if (i > 0 && blocks[i - 1][0] + blocks[i - 1][1] === blocks[i][0]) {
+      blocks[i - 1][1] += blocks[i][1];
+      blocks.splice(i, 1);
+      i--;
+    }
+    // A free block at the end of the region gives its space back to the dynamic region.
+    const last = blocks[blocks.length - 1];
+    if (last && last[0] + last[1] === this.residentTop) {
+      this.residentTop = last[0];
+      blocks.pop();
+    }
   }
 
   /** Reserves `floats` floats (64-byte aligned) and returns the byte address. */

@@ -22,17 +22,17 @@ export interface ScanExports {
 
 export function makeWasmScan(rt: WasmRuntime) {
   const ex = rt.exports as unknown as ScanExports;
-  const inOrNull = (a: Float32Array | null, count: number) => (a ? rt.copyIn(a, count) : 0);
+  const inOrNull = (a: Float32Array | null, count: number) => (a ? rt.input(a, count) : 0);
 
-  /** The inputs forward and backward both read, copied into wasm memory: their pointers. */
-  function copyInputs(a: SelectiveScanForwardArgs | SelectiveScanBackwardArgs) {
+  /** The inputs forward and backward both read: their addresses in wasm memory (copied in unless resident). */
+  function inputs(a: SelectiveScanForwardArgs | SelectiveScanBackwardArgs) {
     const { B, L, E, N } = a;
     return {
-      x: rt.copyIn(a.x, B * L * E),
-      dt: rt.copyIn(a.dt, B * L * E),
-      A: rt.copyIn(a.A, E * N),
-      Bm: rt.copyIn(a.Bm, B * L * N),
-      C: rt.copyIn(a.C, B * L * N),
+      x: rt.input(a.x, B * L * E),
+      dt: rt.input(a.dt, B * L * E),
+      A: rt.input(a.A, E * N),
+      Bm: rt.input(a.Bm, B * L * N),
+      C: rt.input(a.C, B * L * N),
       D: inOrNull(a.D, E),
       bias: inOrNull(a.deltaBias, E),
     };
@@ -42,7 +42,7 @@ export function makeWasmScan(rt: WasmRuntime) {
     const { B, L, E, N, T } = a;
     const nChunks = Math.ceil(L / T);
     rt.reset();
-    const { x, dt, A, Bm, C, D, bias } = copyInputs(a);
+    const { x, dt, A, Bm, C, D, bias } = inputs(a);
     const init = inOrNull(a.initialState, B * E * N);
     const y = rt.alloc(B * L * E);
     const delta = rt.alloc(B * L * E);
@@ -64,10 +64,10 @@ export function makeWasmScan(rt: WasmRuntime) {
     const nChunks = Math.ceil(L / T);
     const blocks = Math.ceil(E / SCAN_BLOCK);
     rt.reset();
-    const { x, dt, A, Bm, C, D, bias } = copyInputs(a);
-    const delta = rt.copyIn(a.delta, B * L * E);
-    const states = rt.copyIn(a.chunkStates, B * nChunks * E * N);
-    const gradY = rt.copyIn(a.gradY, B * L * E);
+    const { x, dt, A, Bm, C, D, bias } = inputs(a);
+    const delta = rt.input(a.delta, B * L * E);
+    const states = rt.input(a.chunkStates, B * nChunks * E * N);
+    const gradY = rt.input(a.gradY, B * L * E);
     const gradX = rt.alloc(B * L * E);
     const gradDt = rt.alloc(B * L * E);
     const partA = rt.alloc(B * E * N);
@@ -103,17 +103,17 @@ export function makeWasmScan(rt: WasmRuntime) {
   function selectiveScanStep(a: SelectiveScanStepArgs): void {
     const { B, E, N } = a;
     rt.reset();
-    const x = rt.copyIn(a.x, B * E);
-    const dt = rt.copyIn(a.dt, B * E);
-    const A = rt.copyIn(a.A, E * N);
-    const Bm = rt.copyIn(a.Bm, B * N);
-    const C = rt.copyIn(a.C, B * N);
+    const x = rt.input(a.x, B * E);
+    const dt = rt.input(a.dt, B * E);
+    const A = rt.input(a.A, E * N);
+    const Bm = rt.input(a.Bm, B * N);
+    const C = rt.input(a.C, B * N);
     const D = inOrNull(a.D, E);
     const bias = inOrNull(a.deltaBias, E);
-    const state = rt.copyIn(a.state, B * E * N);
+    const state = rt.inPlace(a.state, B * E * N);
     const y = rt.alloc(B * E);
     ex.scanStep(x, dt, A, Bm, C, D, bias, state, y, B, E, N, a.deltaSoftplus ? 1 : 0);
-    rt.copyOut(state, a.state, B * E * N);
+    rt.writeBack(state, a.state, B * E * N);
     rt.copyOut(y, a.y, B * E);
   }
 

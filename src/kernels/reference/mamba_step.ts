@@ -1,0 +1,79 @@
+// One generation step of a selective Mamba mixer as a single kernel: what MambaMixer.step would
+// compute with ops, on plain arrays, with no tensors and no graph. The reference composes the
+// reference kernels in the order of the block (Gu & Dao, 2023, Fig. 3):
+//   xz = x·W_inᵀ (+ b) → x_i, z; x_c = SiLU(conv step(x_i)); [dt_low | B | C] = x_c·W_xᵀ;
+//   dt = dt_low·W_dtᵀ; y = scan step(x_c, dt, A, B, C, D) (softplus(dt + b_dt) inside);
+//   out = (y ⊙ SiLU(z))·W_outᵀ (+ b).
+// The conv and SSM states are updated in place. A fast backend replaces the whole step, so a
+// generated token costs a few kernel calls per layer instead of a dozen ops with their tensors.
+
+import { matmul } from './matmul.js';
+import { conv1dStep } from './conv1d.js';
+import { unaryForward } from './unary.js';
+import { selectiveScanStep } from './selective_scan.js';
+
+export interface MambaStepArgs {
+  /** Rows (sequences), model width, inner width, state size, dt rank, conv width. */
+  B: number; D: number; E: number; N: number; R: number; K: number;
+  x: Float32Array; // [B, D]
+  inProj: Float32Array; // [2E, D]
+  inBias: Float32Array | null; // [2E]
+  convWeight: Float32Array; // [E, K]
+  convBias: Float32Array | null; // [E]
+  xProj: Float32Array; // [R + 2N, E]
+  dtProj: Float32Array; // [E, R]
+  dtBias: Float32Array; // [E]
+  A: Float32Array; // [E, N], −exp(A_log)
+  Dskip: Float32Array; // [E]
+  outProj: Float32Array; // [D, E]
+  outBias: Float32Array | null; // [D]
+  convState: Float32Array; // [B, E, K − 1], updated in place
+  ssmState: Float32Array; // [B, E, N], updated in place
+  out: Float32Array; // [B, D]
+}
+
+/** out = x·Wᵀ (+ bias) for x [m, k], W [n, k]. */
+function linearRows(x: Float32Array, w: Float32Array, bias: Float32Array | null, out: Float32Array, m: number, k: number, n: number): void {
+  matmul(x, w, out, { batch: 1, m, k, n, transA: false, transB: true, strideA: 0, strideB: 0, accumulate: false });
+  if (!bias) return;
+  for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) out[i * n + j] += bias[j];
+}
+
+export function mambaStep(a: MambaStepArgs): void {
+  const { B, D, E, N, R, K } = a;
+  const xz = new Float32Array(B * 2 * E);
+  linearRows(a.x, a.inProj, a.inBias, xz, B, D, 2 * E);
+  const xi = new Float32Array(B * E);
+  const z = new Float32Array(B * E);
+  for (let b = 0; b < B; b++) {
+    xi.set(xz.subarray(2 * b * E, (2 * b + 1) * E), b * E);
+    z.set(xz.subarray((2 * b + 1) * E, (2 * b + 2) * E), b * E);
+  }
+  const xc = new Float32Array(B * E);
+  conv1dStep(xi, a.convState, a.convWeight, a.convBias, xc, B, E, K);
+  const xs = new Float32Array(B * E);
+  unaryForward('silu', xc, xs);
+
+  const P = R + 2 * N;
+  const xdbl = new Float32Array(B * P);
+  linearRows(xs, a.xProj, null, xdbl, B, E, P);
+  const dtLow = new Float32Array(B * R);
+  const Bm = new Float32Array(B * N);
+  const C = new Float32Array(B * N);
+  for (let b = 0; b < B; b++) {
+    dtLow.set(xdbl.subarray(b * P, b * P + R), b * R);
+    Bm.set(xdbl.subarray(b * P + R, b * P + R + N), b * N);
+    C.set(xdbl.subarray(b * P + R + N, (b + 1) * P), b * N);
+  }
+  const dt = new Float32Array(B * E);
+  linearRows(dtLow, a.dtProj, null, dt, B, R, E);
+
+  const y = new Float32Array(B * E);
+  selectiveScanStep({
+    B, E, N, x: xs, dt, deltaBias: a.dtBias, deltaSoftplus: true, A: a.A, Bm, C, D: a.Dskip, state: a.ssmState, y,
+  });
+  const gate = new Float32Array(B * E);
+  unaryForward('silu', z, gate);
+  for (let i = 0; i < y.length; i++) y[i] *= gate[i];
+  linearRows(y, a.outProj, a.outBias, a.out, B, E, D);
+}

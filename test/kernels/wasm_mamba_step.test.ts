@@ -1,0 +1,127 @@
+// The fused generation step (kernels().mambaStep) on the wasm backend against the reference
+// composition, over several tokens with the states carried; the same results on 1, 2 and 3
+// threads and with resident or plain state arrays; and the runtime's resident arrays.
+
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Rng } from '../../src/tensor/random.js';
+import { referenceKernels } from '../../src/kernels/reference/index.js';
+import type { MambaStepArgs } from '../../src/kernels/reference/mamba_step.js';
+import { assertBitIdentical, randArray, wasmKernels } from './wasm_helpers.js';
+
+const { rt, k: wasm } = await wasmKernels(2);
+
+interface StepShape {
+  B: number; D: number; E: number; N: number; R: number; K: number;
+  biases: boolean;
+}
+
+/** Random weights and zero states for a shape; x is replaced at every token. */
+function stepArgs(s: StepShape, rng: Rng): MambaStepArgs {
+  const { B, D, E, N, R, K } = s;
+  const bias = (n: number) => (s.biases ? randArray(n, rng) : null);
+  return {
+    B, D, E, N, R, K,
+    x: new Float32Array(B * D),
+    inProj: randArray(2 * E * D, rng, -0.3, 0.3), inBias: bias(2 * E),
+    convWeight: randArray(E * K, rng), convBias: bias(E),
+    xProj: randArray((R + 2 * N) * E, rng, -0.3, 0.3),
+    dtProj: randArray(E * R, rng), dtBias: randArray(E, rng, -4, -1),
+    A: randArray(E * N, rng, -4, -0.5), Dskip: randArray(E, rng),
+    outProj: randArray(D * E, rng, -0.3, 0.3), outBias: bias(D),
+    convState: new Float32Array(B * E * (K - 1)), ssmState: new Float32Array(B * E * N),
+    out: new Float32Array(B * D),
+  };
+}
+
+function withFreshState(a: MambaStepArgs, alloc: (n: number) => Float32Array = (n) => new Float32Array(n)): MambaStepArgs {
+  const copy = (src: Float32Array) => {
+    const dst = alloc(src.length);
+    dst.set(src);
+    return dst;
+  };
+  return { ...a, convState: copy(a.convState), ssmState: copy(a.ssmState), out: alloc(a.out.length) };
+}
+
+/** |got − want| ≤ 1e-4 · (1 + |want|): the two differ in summation order and in exp (8e-8 relative). */
+function assertStepClose(got: Float32Array, want: Float32Array, what: string): void {
+  assert.equal(got.length, want.length);
+  for (let i = 0; i < got.length; i++) {
+    const err = Math.abs(got[i] - want[i]);
+    if (!(err <= 1e-4 * (1 + Math.abs(want[i])))) assert.fail(`${what}[${i}]: got ${got[i]}, want ${want[i]}`);
+  }
+}
+
+test('wasm mambaStep equals the reference step over 6 tokens (odd sizes, N not a multiple of 4, K 1–4, with and without biases)', () => {
+  const rng = new Rng(21);
+  const shapes: StepShape[] = [
+    { B: 1, D: 8, E: 16, N: 16, R: 2, K: 4, biases: false },
+    { B: 3, D: 5, E: 7, N: 5, R: 3, K: 2, biases: true },
+    { B: 2, D: 9, E: 13, N: 1, R: 1, K: 1, biases: true },
+    { B: 1, D: 64, E: 128, N: 16, R: 4, K: 4, biases: false }, // large enough for the parallel jobs
+  ];
+  for (const s of shapes) {
+    const label = `B${s.B} D${s.D} E${s.E} N${s.N} R${s.R} K${s.K}${s.biases ? ' biases' : ''}`;
+    const proto = stepArgs(s, rng);
+    const ref = withFreshState(proto);
+    const got = withFreshState(proto);
+    for (let t = 0; t < 6; t++) {
+      const x = randArray(s.B * s.D, rng);
+      referenceKernels.mambaStep({ ...ref, x });
+      wasm.mambaStep({ ...got, x });
+      assertStepClose(got.out, ref.out, `${label} token ${t} out`);
+      assertStepClose(got.ssmState, ref.ssmState, `${label} token ${t} ssm state`);
+      assertStepClose(got.convState, ref.convState, `${label} token ${t} conv state`);
+    }
+  }
+});
+
+test('wasm mambaStep: bit-identical on 1, 2 and 3 threads, and with resident or plain state arrays', () => {
+  const rng = new Rng(22);
+  const s: StepShape = { B: 2, D: 64, E: 130, N: 16, R: 5, K: 4, biases: true };
+  const proto = stepArgs(s, rng);
+  const xs = [0, 1, 2].map(() => randArray(s.B * s.D, rng));
+  const run = (threads: number, resident: boolean) => {
+    rt.threads = threads;
+    const a = withFreshState(proto, resident ? (n) => rt.residentArray(n) : undefined);
+    const outs = xs.map((x) => {
+      wasm.mambaStep({ ...a, x });
+      return a.out.slice();
+    });
+    return { outs, ssm: a.ssmState.slice(), conv: a.convState.slice() };
+  };
+  const base = run(1, false);
+  for (const [threads, resident] of [[2, false], [3, false], [2, true], [1, true]] as const) {
+    const r = run(threads, resident);
+    const what = `${threads} threads${resident ? ', resident state' : ''}`;
+    r.outs.forEach((o, t) => assertBitIdentical(o, base.outs[t], `out token ${t}, ${what}`));
+    assertBitIdentical(r.ssm, base.ssm, `ssm state, ${what}`);
+    assertBitIdentical(r.conv, base.conv, `conv state, ${what}`);
+  }
+  rt.threads = 2;
+});
+
+test('resident arrays: zeroed, recognised (with their subarrays), read in place, and untouched by kernel calls', () => {
+  const rng = new Rng(23);
+  const w = rt.residentArray(6 * 5);
+  assert.ok(w.every((v) => v === 0));
+  w.set(randArray(w.length, rng));
+  const kept = w.slice();
+  assert.ok(rt.isResident(w) && rt.isResident(w.subarray(3)));
+  assert.ok(!rt.isResident(kept) && !rt.isResident(w.slice()), 'slice copies out of the wasm memory');
+  assert.equal(rt.input(w), w.byteOffset);
+
+  // A matmul with the resident array as B: its scratch (packed panels, copies) lies above it.
+  const a = randArray(40 * 6, rng);
+  const want = new Float32Array(40 * 5);
+  const got = new Float32Array(40 * 5);
+  const dims = { batch: 1, m: 40, k: 6, n: 5, transA: false, transB: false, strideA: 0, strideB: 0, accumulate: false };
+  referenceKernels.matmul(a, kept, want, dims);
+  wasm.matmul(a, w, got, dims);
+  for (let i = 0; i < want.length; i++) assert.ok(Math.abs(got[i] - want[i]) <= 1e-5, `product[${i}]`);
+  assertBitIdentical(w, kept, 'the resident operand after the call');
+
+  const copy = rt.residentCopy(kept);
+  assertBitIdentical(copy, kept, 'residentCopy');
+  assert.notEqual(copy.byteOffset, w.byteOffset);
+});
