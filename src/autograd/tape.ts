@@ -2,6 +2,7 @@
 // that turns ∂L/∂out into ∂L/∂parents. backward() sorts the graph and runs the closures in reverse.
 
 import { GradNode, Shape, Tensor, shapeStr } from '../tensor/tensor.js';
+import { allocArray, inArena } from '../kernels/memory.js';
 
 let gradEnabled = true;
 
@@ -56,7 +57,10 @@ export function accumulate(t: Tensor, g: Float32Array, owned = false): void {
   if (!t.requiresGrad) return;
   if (g.length !== t.size) throw new Error(`autograd: gradient of ${t} has ${g.length} elements`);
   if (t.grad === null) {
-    t.grad = owned ? g : g.slice();
+    // A leaf's gradient (a parameter's) outlives the step: never keep an arena array for it.
+    if (t.node === null && inArena()) t.grad = g.slice();
+    else if (owned) t.grad = g;
+    else (t.grad = allocArray(g.length)).set(g);
     return;
   }
   const dst = t.grad;

@@ -6,19 +6,20 @@ import { accumulate, record, registerOp } from '../autograd/tape.js';
 import { kernels } from '../kernels/backend.js';
 import type { BinaryOp } from '../kernels/reference/binary.js';
 import { broadcastPlan, sameShape } from './broadcast.js';
+import { allocArray } from '../kernels/memory.js';
 
 for (const op of ['add', 'sub', 'mul', 'div']) registerOp(op);
 
 function binaryOp(op: BinaryOp, a: Tensor, b: Tensor): Tensor {
   const plan = broadcastPlan(op, a.shape, b.shape);
   const k = kernels();
-  const out = new Float32Array(plan.outShape.reduce((x, y) => x * y, 1));
+  const out = allocArray(plan.outShape.reduce((x, y) => x * y, 1));
   k.binary(op, a.data, b.data, out, plan);
   return record(op, out, plan.outShape, [a, b], (g) => {
     // Gradient w.r.t. the broadcast output, then summed back to each input's shape.
     const toInput = (t: Tensor, local: Float32Array, strides: number[]) => {
       if (sameShape(t.shape, plan.outShape)) return accumulate(t, local, local !== g);
-      const reduced = new Float32Array(t.size);
+      const reduced = allocArray(t.size);
       k.reduceBroadcast(local, reduced, plan.outShape, strides);
       accumulate(t, reduced, true);
     };
@@ -27,7 +28,7 @@ function binaryOp(op: BinaryOp, a: Tensor, b: Tensor): Tensor {
       let ga = g;
       if (op === 'mul' || op === 'div') {
         // d(a·b)/da = b ; d(a/b)/da = 1/b
-        const bb = new Float32Array(n);
+        const bb = allocArray(n);
         k.binary(op === 'mul' ? 'mul' : 'div', g, b.data, bb, { outShape: plan.outShape, stridesA: contiguous(plan.outShape), stridesB: plan.stridesB });
         ga = bb;
       }
@@ -38,11 +39,11 @@ function binaryOp(op: BinaryOp, a: Tensor, b: Tensor): Tensor {
       if (op === 'add') gb = g;
       else if (op === 'sub') gb = g.map((v) => -v);
       else if (op === 'mul') {
-        gb = new Float32Array(n);
+        gb = allocArray(n);
         k.binary('mul', g, a.data, gb, { outShape: plan.outShape, stridesA: contiguous(plan.outShape), stridesB: plan.stridesA });
       } else {
         // d(a/b)/db = -a/b² = -out/b
-        gb = new Float32Array(n);
+        gb = allocArray(n);
         k.binary('div', out, b.data, gb, { outShape: plan.outShape, stridesA: contiguous(plan.outShape), stridesB: plan.stridesB });
         for (let i = 0; i < n; i++) gb[i] = -gb[i] * g[i];
       }

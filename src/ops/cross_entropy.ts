@@ -5,6 +5,7 @@
 import { Tensor, shapeStr } from '../tensor/tensor.js';
 import { accumulate, record, registerOp } from '../autograd/tape.js';
 import { kernels } from '../kernels/backend.js';
+import { allocArray } from '../kernels/memory.js';
 
 registerOp('crossEntropy');
 
@@ -31,11 +32,11 @@ export function crossEntropy(logits: Tensor, targets: Int32Array, opts: CrossEnt
   // Every target is now either valid or the ignore index; −1 never matches a valid target.
   const ignoreIndex = ignore ?? -1;
   const k = kernels();
-  const lse = new Float32Array(rows); // log-sum-exp per row, kept for backward
+  const lse = allocArray(rows); // log-sum-exp per row, kept for backward
   const total = k.crossEntropyForward(logits.data, targets, lse, rows, V, ignoreIndex);
   const loss = count > 0 ? total / count : 0;
   return record('crossEntropy', new Float32Array([loss]), [], [logits], (g) => {
-    const gl = new Float32Array(logits.size);
+    const gl = allocArray(logits.size);
     if (count > 0) k.crossEntropyBackward(logits.data, targets, lse, g[0] / count, gl, rows, V, ignoreIndex);
     accumulate(logits, gl, true);
   });

@@ -6,6 +6,7 @@ import { Tensor } from '../tensor/tensor.js';
 import { Rng } from '../tensor/random.js';
 import { accumulate, record, registerOp } from '../autograd/tape.js';
 import { kernels } from '../kernels/backend.js';
+import { allocArray } from '../kernels/memory.js';
 
 registerOp('dropout');
 
@@ -16,10 +17,10 @@ export function dropout(x: Tensor, p: number, rng: Rng, training = true): Tensor
   for (let i = 0; i < keep.length; i++) keep[i] = rng.next() >= p ? 1 : 0;
   const scale = 1 / (1 - p);
   const k = kernels();
-  const out = new Float32Array(x.size);
+  const out = allocArray(x.size);
   k.dropoutApply(x.data, keep, scale, out);
   return record('dropout', out, x.shape, [x], (g) => {
-    const gx = new Float32Array(x.size);
+    const gx = allocArray(x.size);
     k.dropoutApply(g, keep, scale, gx);
     accumulate(x, gx, true);
   });

@@ -4,6 +4,7 @@
 import { Tensor, sizeOf, shapeStr } from '../tensor/tensor.js';
 import { accumulate, record, registerOp } from '../autograd/tape.js';
 import { kernels } from '../kernels/backend.js';
+import { allocArray } from '../kernels/memory.js';
 
 registerOp('embedding');
 
@@ -16,10 +17,10 @@ export function embedding(weight: Tensor, ids: Int32Array, idsShape: number[]): 
     if (!(ids[i] >= 0 && ids[i] < V)) throw new Error(`embedding: id ${ids[i]} at position ${i} is outside the vocabulary [0, ${V})`);
   }
   const k = kernels();
-  const out = new Float32Array(n * D);
+  const out = allocArray(n * D);
   k.embeddingForward(weight.data, ids, out, n, D);
   return record('embedding', out, [...idsShape, D], [weight], (g) => {
-    const gw = new Float32Array(weight.size);
+    const gw = allocArray(weight.size);
     k.embeddingBackward(g, ids, gw, n, D);
     accumulate(weight, gw, true);
   });

@@ -4,6 +4,7 @@
 import { Tensor, shapeStr } from '../tensor/tensor.js';
 import { accumulate, record, registerOp } from '../autograd/tape.js';
 import { kernels } from '../kernels/backend.js';
+import { allocArray } from '../kernels/memory.js';
 
 registerOp('rmsNorm');
 registerOp('layerNorm');
@@ -25,12 +26,12 @@ export function rmsNorm(x: Tensor, weight: Tensor, eps = 1e-5): Tensor {
   const D = check('rmsNorm', x, weight, null);
   const rows = x.size / D;
   const k = kernels();
-  const out = new Float32Array(x.size);
-  const rstd = new Float32Array(rows); // 1/sqrt(mean(x²) + eps), kept for backward
+  const out = allocArray(x.size);
+  const rstd = allocArray(rows); // 1/sqrt(mean(x²) + eps), kept for backward
   k.rmsNormForward(x.data, weight.data, out, rstd, rows, D, eps);
   return record('rmsNorm', out, x.shape, [x, weight], (g) => {
-    const gx = x.requiresGrad ? new Float32Array(x.size) : null;
-    const gw = weight.requiresGrad ? new Float32Array(D) : null;
+    const gx = x.requiresGrad ? allocArray(x.size) : null;
+    const gw = weight.requiresGrad ? allocArray(D) : null;
     k.rmsNormBackward(g, x.data, weight.data, rstd, gx, gw, rows, D);
     if (gx) accumulate(x, gx, true);
     if (gw) accumulate(weight, gw, true);
@@ -42,15 +43,15 @@ export function layerNorm(x: Tensor, weight: Tensor, bias: Tensor | null, eps = 
   const D = check('layerNorm', x, weight, bias);
   const rows = x.size / D;
   const k = kernels();
-  const out = new Float32Array(x.size);
-  const mean = new Float32Array(rows);
-  const rstd = new Float32Array(rows);
+  const out = allocArray(x.size);
+  const mean = allocArray(rows);
+  const rstd = allocArray(rows);
   k.layerNormForward(x.data, weight.data, bias ? bias.data : null, out, mean, rstd, rows, D, eps);
   const parents = bias ? [x, weight, bias] : [x, weight];
   return record('layerNorm', out, x.shape, parents, (g) => {
-    const gx = x.requiresGrad ? new Float32Array(x.size) : null;
-    const gw = weight.requiresGrad ? new Float32Array(D) : null;
-    const gb = bias && bias.requiresGrad ? new Float32Array(D) : null;
+    const gx = x.requiresGrad ? allocArray(x.size) : null;
+    const gw = weight.requiresGrad ? allocArray(D) : null;
+    const gb = bias && bias.requiresGrad ? allocArray(D) : null;
     k.layerNormBackward(g, x.data, weight.data, mean, rstd, gx, gw, gb, rows, D);
     if (gx) accumulate(x, gx, true);
     if (gw) accumulate(weight, gw, true);

@@ -5,6 +5,7 @@
 import { Tensor, shapeStr } from '../tensor/tensor.js';
 import { accumulate, record, registerOp } from '../autograd/tape.js';
 import { kernels } from '../kernels/backend.js';
+import { allocArray } from '../kernels/memory.js';
 
 registerOp('sum');
 registerOp('mean');
@@ -46,10 +47,10 @@ function sumOrMean(op: 'sum' | 'mean', x: Tensor, axis: Axes | undefined, keepDi
   const p = plan(op, x, axis, keepDims);
   const scale = op === 'mean' ? 1 / p.count : 1;
   const k = kernels();
-  const out = new Float32Array(p.outSize);
+  const out = allocArray(p.outSize);
   k.reduceSum(x.data, out, x.shape, p.outStrides, scale);
   return record(op, out, p.outShape, [x], (g) => {
-    const gx = new Float32Array(x.size);
+    const gx = allocArray(x.size);
     k.reduceSumBackward(g, gx, x.shape, p.outStrides, scale);
     accumulate(x, gx, true);
   });
@@ -68,11 +69,11 @@ export function max(x: Tensor, axis?: Axes, keepDims = false): Tensor {
   const p = plan('max', x, axis, keepDims);
   if (p.count === 0 && p.outSize > 0) throw new Error(`max: cannot reduce an empty axis of input ${shapeStr(x.shape)}`);
   const k = kernels();
-  const out = new Float32Array(p.outSize);
+  const out = allocArray(p.outSize);
   const argmax = new Int32Array(p.outSize); // input offset of each maximum
   k.reduceMax(x.data, out, argmax, x.shape, p.outStrides);
   return record('max', out, p.outShape, [x], (g) => {
-    const gx = new Float32Array(x.size);
+    const gx = allocArray(x.size);
     k.reduceMaxBackward(g, argmax, gx);
     accumulate(x, gx, true);
   });

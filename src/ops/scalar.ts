@@ -3,6 +3,7 @@
 import { Tensor } from '../tensor/tensor.js';
 import { accumulate, record, registerOp } from '../autograd/tape.js';
 import { kernels } from '../kernels/backend.js';
+import { allocArray } from '../kernels/memory.js';
 
 registerOp('addScalar');
 registerOp('mulScalar');
@@ -13,7 +14,7 @@ function checkScalar(op: string, s: number): void {
 
 export function addScalar(x: Tensor, s: number): Tensor {
   checkScalar('addScalar', s);
-  const out = new Float32Array(x.size);
+  const out = allocArray(x.size);
   kernels().affine(x.data, 1, s, out);
   return record('addScalar', out, x.shape, [x], (g) => accumulate(x, g));
 }
@@ -21,10 +22,10 @@ export function addScalar(x: Tensor, s: number): Tensor {
 export function mulScalar(x: Tensor, s: number): Tensor {
   checkScalar('mulScalar', s);
   const k = kernels();
-  const out = new Float32Array(x.size);
+  const out = allocArray(x.size);
   k.affine(x.data, s, 0, out);
   return record('mulScalar', out, x.shape, [x], (g) => {
-    const gx = new Float32Array(x.size);
+    const gx = allocArray(x.size);
     k.affine(g, s, 0, gx);
     accumulate(x, gx, true);
   });

@@ -11,6 +11,7 @@ import { Tensor, shapeStr } from '../tensor/tensor.js';
 import { accumulate, record, registerOp } from '../autograd/tape.js';
 import { kernels } from '../kernels/backend.js';
 import { SCAN_CHUNK, SelectiveScanGradients, SelectiveScanInputs } from '../kernels/reference/selective_scan.js';
+import { allocArray } from '../kernels/memory.js';
 
 registerOp('selectiveScan');
 registerOp('selectiveScanNaive');
@@ -33,9 +34,9 @@ export function selectiveScan(
   const { B, L, E, N } = inputs;
   const k = kernels();
   const T = SCAN_CHUNK;
-  const y = new Float32Array(x.size);
-  const delta = new Float32Array(x.size); // [B, L, E]
-  const chunkStates = new Float32Array(B * Math.ceil(L / T) * E * N); // [B, ⌈L/T⌉, E, N]
+  const y = allocArray(x.size);
+  const delta = allocArray(x.size); // [B, L, E]
+  const chunkStates = allocArray(B * Math.ceil(L / T) * E * N); // [B, ⌈L/T⌉, E, N]
   k.selectiveScanForward({ ...inputs, T, initialState: opts.initialState ?? null, y, delta, chunkStates, finalState: opts.finalState ?? null });
   const parents = parentsOf(x, dt, A, Bm, C, D, opts);
   return record('selectiveScan', y, x.shape, parents, (g) => {
@@ -53,9 +54,9 @@ export function selectiveScanReference(
   const { B, L, E, N } = inputs;
   const k = kernels();
   const initialState = opts.initialState ? opts.initialState.slice() : null; // the backward reads it
-  const y = new Float32Array(x.size);
-  const delta = new Float32Array(x.size); // [B, L, E]
-  const states = new Float32Array(B * L * E * N); // [B, L, E, N]
+  const y = allocArray(x.size);
+  const delta = allocArray(x.size); // [B, L, E]
+  const states = allocArray(B * L * E * N); // [B, L, E, N]
   k.selectiveScanNaiveForward({ ...inputs, initialState, y, delta, states, finalState: opts.finalState ?? null });
   const parents = parentsOf(x, dt, A, Bm, C, D, opts);
   return record('selectiveScanNaive', y, x.shape, parents, (g) => {
@@ -110,9 +111,9 @@ function parentsOf(x: Tensor, dt: Tensor, A: Tensor, Bm: Tensor, C: Tensor, D: T
 function gradientArrays(s: SelectiveScanInputs, gradY: Float32Array): SelectiveScanGradients {
   return {
     gradY,
-    gradX: new Float32Array(s.x.length), gradDt: new Float32Array(s.dt.length), gradA: new Float32Array(s.A.length),
-    gradBm: new Float32Array(s.Bm.length), gradC: new Float32Array(s.C.length),
-    gradD: s.D ? new Float32Array(s.E) : null, gradDeltaBias: s.deltaBias ? new Float32Array(s.E) : null,
+    gradX: allocArray(s.x.length), gradDt: allocArray(s.dt.length), gradA: allocArray(s.A.length),
+    gradBm: allocArray(s.Bm.length), gradC: allocArray(s.C.length),
+    gradD: s.D ? allocArray(s.E) : null, gradDeltaBias: s.deltaBias ? allocArray(s.E) : null,
   };
 }
 

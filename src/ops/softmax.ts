@@ -3,6 +3,7 @@
 import { Tensor, shapeStr } from '../tensor/tensor.js';
 import { accumulate, record, registerOp } from '../autograd/tape.js';
 import { kernels } from '../kernels/backend.js';
+import { allocArray } from '../kernels/memory.js';
 
 registerOp('softmax');
 registerOp('logSoftmax');
@@ -15,10 +16,10 @@ function softmaxAlong(op: string, x: Tensor, axis: number, log: boolean): Tensor
   const outer = x.shape.slice(0, ax).reduce((a, b) => a * b, 1);
   const inner = x.shape.slice(ax + 1).reduce((a, b) => a * b, 1);
   const k = kernels();
-  const out = new Float32Array(x.size);
+  const out = allocArray(x.size);
   k.softmaxForward(x.data, out, outer, n, inner, log);
   return record(op, out, x.shape, [x], (g) => {
-    const gx = new Float32Array(x.size);
+    const gx = allocArray(x.size);
     k.softmaxBackward(g, out, gx, outer, n, inner, log);
     accumulate(x, gx, true);
   });

@@ -7,6 +7,7 @@ import { Tensor } from '../tensor/tensor.js';
 import { accumulate, record, registerOp } from '../autograd/tape.js';
 import { kernels } from '../kernels/backend.js';
 import type { UnaryOp } from '../kernels/reference/unary.js';
+import { allocArray } from '../kernels/memory.js';
 
 const UNARY_OPS: UnaryOp[] = ['exp', 'log', 'sqrt', 'neg', 'silu', 'sigmoid', 'softplus', 'tanh', 'gelu', 'relu'];
 for (const op of UNARY_OPS) registerOp(op);
@@ -14,10 +15,10 @@ registerOp('pow');
 
 function unary(op: UnaryOp, x: Tensor): Tensor {
   const k = kernels();
-  const out = new Float32Array(x.size);
+  const out = allocArray(x.size);
   k.unaryForward(op, x.data, out);
   return record(op, out, x.shape, [x], (g) => {
-    const gx = new Float32Array(x.size);
+    const gx = allocArray(x.size);
     k.unaryBackward(op, x.data, out, g, gx);
     accumulate(x, gx, true);
   });
@@ -41,10 +42,10 @@ export const relu = (x: Tensor): Tensor => unary('relu', x);
 export function pow(x: Tensor, p: number): Tensor {
   if (!Number.isFinite(p)) throw new Error(`pow: exponent must be a finite number, got ${p}`);
   const k = kernels();
-  const out = new Float32Array(x.size);
+  const out = allocArray(x.size);
   k.powForward(x.data, p, out);
   return record('pow', out, x.shape, [x], (g) => {
-    const gx = new Float32Array(x.size);
+    const gx = allocArray(x.size);
     k.powBackward(x.data, p, g, gx);
     accumulate(x, gx, true);
   });

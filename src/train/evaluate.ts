@@ -3,6 +3,7 @@
 import { noGrad } from '../autograd/tape.js';
 import { LanguageModel } from '../models/language_model.js';
 import { evalBatches } from '../data/batches.js';
+import { withArena } from '../kernels/memory.js';
 
 export function evaluate(
   model: LanguageModel,
@@ -14,7 +15,7 @@ export function evaluate(
     let count = 0;
     for (const { inputs, targets } of evalBatches(tokens, opts)) {
       const batch = inputs.length / opts.contextLength;
-      total += model.loss(inputs, targets, batch, opts.contextLength).item() * batch;
+      total += withArena(() => model.loss(inputs, targets, batch, opts.contextLength).item()) * batch;
       count += batch;
     }
     if (count === 0) throw new Error(`evaluate: the validation split (${tokens.length} tokens) is shorter than one window of ${opts.contextLength + 1}`);

@@ -6,6 +6,7 @@ import { backward } from '../autograd/tape.js';
 import { LanguageModel } from '../models/language_model.js';
 import { AdamW, paramGroupsForDecay, clipGradNorm, cosineWithWarmup } from '../optim/index.js';
 import type { TokenBatch } from '../data/batches.js';
+import { withArena } from '../kernels/memory.js';
 
 export class TrainingDivergedError extends Error {}
 
@@ -42,11 +43,15 @@ export function optimizerStep(
   const lr = opt.schedule(step);
   opt.optimizer.setLr(lr);
   model.zeroGrad();
-  const loss = model.loss(data.inputs, data.targets, data.batch, data.length);
-  const lossValue = loss.item();
-  if (!Number.isFinite(lossValue)) throw new TrainingDivergedError(`training stopped at step ${step + 1}: the loss is ${lossValue}. ${advice}`);
-  backward(loss);
-  const gradNorm = clipGradNorm(model.parameters(), gradClip);
+  // The step's activations and gradients live in an arena (src/kernels/memory.ts): only numbers
+  // leave it; the parameters' gradients are copied out by autograd.
+  const { lossValue, gradNorm } = withArena(() => {
+    const loss = model.loss(data.inputs, data.targets, data.batch, data.length);
+    const lossValue = loss.item();
+    if (!Number.isFinite(lossValue)) throw new TrainingDivergedError(`training stopped at step ${step + 1}: the loss is ${lossValue}. ${advice}`);
+    backward(loss);
+    return { lossValue, gradNorm: clipGradNorm(model.parameters(), gradClip) };
+  });
   if (!Number.isFinite(gradNorm)) throw new TrainingDivergedError(`training stopped at step ${step + 1}: the gradient norm is ${gradNorm}. ${advice}`);
   opt.optimizer.step();
   return { loss: lossValue, gradNorm, lr };

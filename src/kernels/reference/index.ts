@@ -18,16 +18,25 @@ import { trigForward, trigBackward } from './trig.js';
 import { linearScanForward, linearScanBackward } from './linear_scan.js';
 import { mambaStep } from './mamba_step.js';
 
-/**
- * Where long-lived arrays (parameters) live: a fast backend returns a copy in its own memory so
- * that its kernels read them in place; here, plain arrays are already where the kernels read.
- */
+// Where arrays live (see src/kernels/memory.ts). A fast backend keeps long-lived arrays
+// (residentCopy) and a training step's arrays (arenas) in its own memory, so that its kernels
+// read and write them without copies; here plain arrays are already where the kernels work.
+
 function residentCopy(a: Float32Array): Float32Array {
   return a;
 }
 
+function openArena(): void {}
+
+function closeArena(): void {}
+
+/** null: no arena here, the caller allocates a plain array. */
+function arenaArray(_floats: number): Float32Array | null {
+  return null;
+}
+
 export const referenceKernels = {
-  residentCopy,
+  residentCopy, openArena, closeArena, arenaArray,
   matmul,
   binary,
   reduceBroadcast,

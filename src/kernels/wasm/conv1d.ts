@@ -34,10 +34,10 @@ export function makeWasmConv1d(rt: WasmRuntime) {
     const px = rt.input(x, n);
     const pw = weightIn(weight, C, K);
     const pb = bias ? rt.input(bias, C) : 0;
-    const po = rt.alloc(n);
+    const po = rt.output(out, n);
     rt.setParams([px, pw, pb, po, B, L, C, K, CONV_STEPS]);
     rt.run(JOB_CONV1D_FORWARD, B * Math.ceil(L / CONV_STEPS), n * K >= CONV_PARALLEL_MIN ? rt.threads : 1);
-    rt.copyOut(po, out, n);
+    rt.writeBack(po, out, n);
   }
 
   function conv1dBackward(
@@ -55,12 +55,12 @@ export function makeWasmConv1d(rt: WasmRuntime) {
     const pg = rt.input(gradOut, n);
     const px = rt.input(x, n);
     const pw = weightIn(weight, C, K);
-    const pgx = gradX ? rt.alloc(n) : 0;
+    const pgx = gradX ? rt.output(gradX, n) : 0;
     const ppw = gradWeight ? rt.alloc(tasks * K * C) : 0;
     const ppb = gradBias ? rt.alloc(tasks * C) : 0;
     rt.setParams([pg, px, pw, pgx, ppw, ppb, B, L, C, K, CONV_STEPS]);
     rt.run(JOB_CONV1D_BACKWARD, tasks, n * K >= CONV_PARALLEL_MIN ? rt.threads : 1);
-    if (gradX) rt.copyOut(pgx, gradX, n);
+    if (gradX) rt.writeBack(pgx, gradX, n);
     if (gradWeight) {
       const sum = rt.alloc(K * C);
       ex.sumRows(ppw, sum, tasks, K * C);

@@ -14,11 +14,11 @@ export function makeWasmCrossEntropy(rt: WasmRuntime) {
     rt.reset();
     const pz = rt.input(logits, rows * V);
     const pt = rt.copyInInts(targets.subarray(0, rows));
-    const pl = rt.alloc(rows);
+    const pl = rt.output(lse, rows);
     const ploss = rt.alloc(rows);
     rt.setParams([pz, pt, pl, ploss, rows, V, ignoreIndex, NORM_ROWS]);
     rt.run(JOB_CROSS_ENTROPY_FORWARD, Math.ceil(rows / NORM_ROWS), threads(rows * V));
-    rt.copyOut(pl, lse, rows);
+    rt.writeBack(pl, lse, rows);
     const f = rt.f32;
     let total = 0;
     for (let r = 0; r < rows; r++) total += f[(ploss >> 2) + r];
@@ -34,11 +34,11 @@ export function makeWasmCrossEntropy(rt: WasmRuntime) {
     const pz = rt.input(logits, rows * V);
     const pt = rt.copyInInts(targets.subarray(0, rows));
     const pl = rt.input(lse, rows);
-    const pg = rt.alloc(rows * V);
+    const pg = rt.output(gradLogits, rows * V);
     rt.setParams([pz, pt, pl, pg, rows, V, ignoreIndex, NORM_ROWS, 0]);
     rt.setParamsF(8, [scale]);
     rt.run(JOB_CROSS_ENTROPY_BACKWARD, Math.ceil(rows / NORM_ROWS), threads(rows * V));
-    rt.copyOut(pg, gradLogits, rows * V);
+    rt.writeBack(pg, gradLogits, rows * V);
   }
 
   return { crossEntropyForward, crossEntropyBackward };

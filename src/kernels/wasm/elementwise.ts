@@ -30,10 +30,10 @@ export function makeWasmUnary(rt: WasmRuntime) {
     if (code === undefined || n === 0) return refUnaryForward(op, x, out);
     rt.reset();
     const px = rt.input(x);
-    const po = rt.alloc(n);
+    const po = rt.output(out, n);
     rt.setParams([code, px, po, n]);
     rt.run(JOB_UNARY_FORWARD, tasks(n), threads(n));
-    rt.copyOut(po, out, n);
+    rt.writeBack(po, out, n);
   }
 
   function unaryBackward(op: UnaryOp, x: Float32Array, y: Float32Array, gradOut: Float32Array, gradX: Float32Array): void {
@@ -43,10 +43,10 @@ export function makeWasmUnary(rt: WasmRuntime) {
     rt.reset();
     const px = rt.input(x);
     const pg = rt.input(gradOut, n);
-    const pgx = rt.alloc(n);
+    const pgx = rt.output(gradX, n);
     rt.setParams([code, px, 0, pg, pgx, n]);
     rt.run(JOB_UNARY_BACKWARD, tasks(n), threads(n));
-    rt.copyOut(pgx, gradX, n);
+    rt.writeBack(pgx, gradX, n);
   }
 
   return { unaryForward, unaryBackward };
@@ -107,10 +107,10 @@ export function makeWasmBinary(rt: WasmRuntime) {
     rt.reset();
     const pa = rt.input(a);
     const pb = rt.input(b);
-    const po = rt.alloc(n);
+    const po = rt.output(out, n);
     rt.setParams([BINARY_CODES[op], pa, pb, po, rows, len, rowStride(1), rowStride(2), inner(1), inner(2), perTask]);
     rt.run(JOB_BINARY, Math.ceil(rows / perTask), n >= ELEMENTWISE_PARALLEL_MIN ? rt.threads : 1);
-    rt.copyOut(po, out, n);
+    rt.writeBack(po, out, n);
   };
 }
 

@@ -17,6 +17,9 @@ export function createWasmBackend(rt: WasmRuntime): Backend {
     kernels: {
       ...referenceKernels,
       residentCopy: (a: Float32Array) => rt.residentCopy(a),
+      openArena: () => rt.openArena(),
+      closeArena: () => rt.closeArena(),
+      arenaArray: (floats: number) => rt.arenaArray(floats),
       matmul: makeWasmMatmul(rt),
       ...makeWasmScan(rt),
       ...makeWasmUnary(rt),

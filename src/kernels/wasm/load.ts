@@ -106,5 +106,8 @@ export async function createWasmRuntime(source?: WasmSource, threads?: number): 
   const module = new WebAssembly.Module(bytes as BufferSource);
   const memory = new WebAssembly.Memory({ initial: 64, maximum: MAX_PAGES, shared: true });
   const Worker = isNode ? (await import('node:worker_threads')).Worker : null;
-  return new WasmRuntime(module, memory, threads ?? (await defaultThreads()), Worker);
+  const rt = new WasmRuntime(module, memory, threads ?? (await defaultThreads()), Worker);
+  // The test suite sets this: released arena memory becomes NaN, so a use after release shows.
+  rt.poisonReleased = isNode && process.env.MAMBA_TS_ARENA_CHECK === '1';
+  return rt;
 }

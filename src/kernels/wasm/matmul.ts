@@ -32,13 +32,13 @@ export function makeWasmMatmul(rt: WasmRuntime) {
     const pa = rt.input(a, strideA * (batch - 1) + m * k);
     const bBatches = strideB === 0 ? 1 : batch;
     const praw = rt.input(b, strideB * (bBatches - 1) + k * n);
-    const pc = accumulate ? rt.copyIn(c, sizeC) : rt.alloc(sizeC);
+    const pc = accumulate ? rt.inPlace(c, sizeC) : rt.output(c, sizeC);
     if (m < MR) {
       const row = rt.alloc(k);
       for (let bi = 0; bi < batch; bi++) {
         ex.gemmFewRows(pa + bi * strideA * 4, praw + bi * strideB * 4, pc + bi * m * n * 4, m, k, n, transA ? 1 : 0, transB ? 1 : 0, accumulate ? 1 : 0, row);
       }
-      rt.copyOut(pc, c, sizeC);
+      rt.writeBack(pc, c, sizeC);
       return;
     }
     const packed = ex.packedBSize(k, n);
@@ -63,6 +63,6 @@ export function makeWasmMatmul(rt: WasmRuntime) {
     rt.scratch(threads, (MC * KC + MR * NR) * 4);
     rt.setParams([pa, pb, pc, m, k, n, transA ? 1 : 0, accumulate ? 1 : 0, strideA, strideB === 0 ? 0 : packed, mc, rowBlocks, colChunk, colChunks]);
     rt.run(JOB_MATMUL, batch * rowBlocks * colChunks, threads);
-    rt.copyOut(pc, c, sizeC);
+    rt.writeBack(pc, c, sizeC);
   };
 }

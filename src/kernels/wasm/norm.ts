@@ -23,13 +23,13 @@ export function makeWasmNorm(rt: WasmRuntime) {
     rt.reset();
     const px = rt.input(x, rows * D);
     const pw = rt.input(weight, D);
-    const po = rt.alloc(rows * D);
-    const pr = rt.alloc(rows);
+    const po = rt.output(out, rows * D);
+    const pr = rt.output(rstd, rows);
     rt.setParams([px, pw, po, pr, rows, D, 0, NORM_ROWS]);
     rt.setParamsF(6, [eps]);
     rt.run(JOB_RMSNORM_FORWARD, Math.ceil(rows / NORM_ROWS), threads(rows * D));
-    rt.copyOut(po, out, rows * D);
-    rt.copyOut(pr, rstd, rows);
+    rt.writeBack(po, out, rows * D);
+    rt.writeBack(pr, rstd, rows);
   }
 
   function rmsNormBackward(
@@ -43,11 +43,11 @@ export function makeWasmNorm(rt: WasmRuntime) {
     const px = rt.input(x, rows * D);
     const pw = rt.input(weight, D);
     const pr = rt.input(rstd, rows);
-    const pgx = gradX ? rt.alloc(rows * D) : 0;
+    const pgx = gradX ? rt.output(gradX, rows * D) : 0;
     const ppw = gradWeight ? rt.alloc(tasks * D) : 0;
     rt.setParams([pg, px, pw, pr, pgx, ppw, rows, D, NORM_ROWS]);
     rt.run(JOB_RMSNORM_BACKWARD, tasks, threads(rows * D));
-    if (gradX) rt.copyOut(pgx, gradX, rows * D);
+    if (gradX) rt.writeBack(pgx, gradX, rows * D);
     if (gradWeight) {
       const sum = rt.alloc(D);
       ex.sumRows(ppw, sum, tasks, D);

@@ -1,9 +1,10 @@
 // One instance of kernels.wasm on a shared WebAssembly.Memory, with the memory plan:
 //   [0, heapBase)      the module's static data
 //   control block      SLOTS i32 shared with the pool (control.ts)
-//   resident region    long-lived arrays (model weights, generation state): Float32Array views
-//                      on the memory that kernels read in place, without a copy; first-fit
-//                      blocks, freed when their view is garbage-collected.
+//   resident region    Float32Array views on the memory that kernels read and write in place,
+//                      without a copy, in first-fit blocks: long-lived arrays (model weights,
+//                      generation state), freed when their view is garbage-collected, and
+//                      arena arrays (op outputs inside withArena), freed when the arena closes.
 //   dynamic region     per kernel call: inputs copied in, outputs, packed panels, per-thread
 //                      scratch; starts above the resident region, reset at the start of every
 //                      call, grown on demand.
@@ -43,6 +44,15 @@ export class WasmRuntime {
   private readonly freeBlocks: Array<[number, number]> = [];
   /** The memory's SharedArrayBuffer objects that resident views were made on. */
   private readonly buffers = new WeakSet<ArrayBufferLike>();
+  /** The views returned for whole blocks (not subarrays): kernels may write them in place, padding included. */
+  private readonly wholeBlocks = new WeakSet<Float32Array>();
+  /** Open arenas, innermost last: the blocks each must release. */
+  private readonly arenas: Array<Array<[number, number]>> = [];
+  private arenaBytes = 0;
+  /** Bytes of arena blocks beyond which arenaArray declines (callers then use plain arrays). */
+  arenaLimit = 2 ** 30;
+  /** Fill released arena blocks with NaN, so that a use after release shows (tests set it). */
+  poisonReleased = false;
   private readonly reclaim = new FinalizationRegistry<[number, number]>(([p, bytes]) => this.freeBlock(p, bytes));
   private top: number;
   private view: Float32Array;
@@ -87,6 +97,41 @@ export class WasmRuntime {
    * kernels read it in place (see input). Views made from it (subarray) must not outlive it.
    */
   residentArray(floats: number): Float32Array {
+    const [view, p, bytes] = this.allocBlock(floats);
+    this.reclaim.register(view, [p, bytes]);
+    return view;
+  }
+
+  /** Opens an arena: arenaArray blocks from now on are released by the matching closeArena. */
+  openArena(): void {
+    this.arenas.push([]);
+  }
+
+  /**
+   * A zeroed Float32Array in the memory, released when the innermost open arena closes; null
+   * when no arena is open or the arenas hold arenaLimit bytes already.
+   */
+  arenaArray(floats: number): Float32Array | null {
+    const arena = this.arenas[this.arenas.length - 1];
+    if (!arena || this.arenaBytes + floats * 4 > this.arenaLimit) return null;
+    const [view, p, bytes] = this.allocBlock(floats);
+    arena.push([p, bytes]);
+    this.arenaBytes += bytes;
+    return view;
+  }
+
+  closeArena(): void {
+    const arena = this.arenas.pop();
+    if (!arena) throw new Error('wasm runtime: closeArena without openArena');
+    for (const [p, bytes] of arena) {
+      if (this.poisonReleased) this.view.fill(NaN, p >> 2, (p + bytes) >> 2);
+      this.arenaBytes -= bytes;
+      this.freeBlock(p, bytes);
+    }
+  }
+
+  /** A zeroed block of `floats` floats: the view, its address and its size in bytes. */
+  private allocBlock(floats: number): [Float32Array, number, number] {
     const bytes = alignUp(Math.max(floats, 1) * 4, ALIGN);
     let p = -1;
     for (let i = 0; i < this.freeBlocks.length; i++) {
@@ -106,8 +151,8 @@ export class WasmRuntime {
     const view = new Float32Array(this.view.buffer, p, floats);
     view.fill(0);
     this.buffers.add(this.view.buffer);
-    this.reclaim.register(view, [p, bytes]);
-    return view;
+    this.wholeBlocks.add(view);
+    return [view, p, bytes];
   }
 
   /** A resident copy of src (see residentArray). */
@@ -127,14 +172,22 @@ export class WasmRuntime {
     return this.isResident(a) ? a.byteOffset : this.copyIn(a, count);
   }
 
+  /**
+   * The address a kernel writes `count` floats of a to: a itself when it is a whole resident block
+   * (its padding takes a kernel's whole-vector stores past the end), else fresh scratch; then writeBack.
+   */
+  output(a: Float32Array, count = a.length): number {
+    return this.wholeBlocks.has(a) ? a.byteOffset : this.alloc(count);
+  }
+
   /** The address of an array a kernel updates in place: a itself when resident, else a copy (see writeBack). */
   inPlace(a: Float32Array, count = a.length): number {
     return this.isResident(a) ? a.byteOffset : this.copyIn(a, count);
   }
 
-  /** After a kernel updated inPlace(a) at p: copies the result back unless a is resident (then p is a). */
-  writeBack(p: number, a: Float32Array, count = a.length): void {
-    if (!this.isResident(a)) this.copyOut(p, a, count);
+  /** After a kernel wrote output(a) or inPlace(a) at p: copies the result into a unless p is a itself. */
+  writeBack(p: number, a: Float32Array, count = a.length, dstOffset = 0): void {
+    if (!(dstOffset === 0 && p === a.byteOffset && this.isResident(a))) this.copyOut(p, a, count, dstOffset);
   }
 
   private freeBlock(p: number, bytes: number): void {

@@ -44,19 +44,19 @@ export function makeWasmScan(rt: WasmRuntime) {
     rt.reset();
     const { x, dt, A, Bm, C, D, bias } = inputs(a);
     const init = inOrNull(a.initialState, B * E * N);
-    const y = rt.alloc(B * L * E);
-    const delta = rt.alloc(B * L * E);
-    const states = rt.alloc(B * nChunks * E * N);
-    const fin = a.finalState ? rt.alloc(B * E * N) : 0;
+    const y = rt.output(a.y, B * L * E);
+    const delta = rt.output(a.delta, B * L * E);
+    const states = rt.output(a.chunkStates, B * nChunks * E * N);
+    const fin = a.finalState ? rt.output(a.finalState, B * E * N) : 0;
     const blocks = Math.ceil(E / SCAN_BLOCK);
     const threads = B * L * E * N >= SCAN_PARALLEL_MIN ? rt.threads : 1;
     rt.scratch(threads, (2 * N + 2 * T + T * N) * 16);
     rt.setParams([x, dt, A, Bm, C, D, bias, init, y, delta, states, fin, B, L, E, N, T, a.deltaSoftplus ? 1 : 0, SCAN_BLOCK]);
     rt.run(JOB_SCAN_FORWARD, B * blocks, threads);
-    rt.copyOut(y, a.y, B * L * E);
-    rt.copyOut(delta, a.delta, B * L * E);
-    rt.copyOut(states, a.chunkStates, B * nChunks * E * N);
-    if (a.finalState) rt.copyOut(fin, a.finalState, B * E * N);
+    rt.writeBack(y, a.y, B * L * E);
+    rt.writeBack(delta, a.delta, B * L * E);
+    rt.writeBack(states, a.chunkStates, B * nChunks * E * N);
+    if (a.finalState) rt.writeBack(fin, a.finalState, B * E * N);
   }
 
   function selectiveScanBackward(a: SelectiveScanBackwardArgs): void {
@@ -68,8 +68,8 @@ export function makeWasmScan(rt: WasmRuntime) {
     const delta = rt.input(a.delta, B * L * E);
     const states = rt.input(a.chunkStates, B * nChunks * E * N);
     const gradY = rt.input(a.gradY, B * L * E);
-    const gradX = rt.alloc(B * L * E);
-    const gradDt = rt.alloc(B * L * E);
+    const gradX = rt.output(a.gradX, B * L * E);
+    const gradDt = rt.output(a.gradDt, B * L * E);
     const partA = rt.alloc(B * E * N);
     const partBm = rt.alloc(B * blocks * L * N);
     const partC = rt.alloc(B * blocks * L * N);
@@ -83,8 +83,8 @@ export function makeWasmScan(rt: WasmRuntime) {
       B, L, E, N, T, a.deltaSoftplus ? 1 : 0, SCAN_BLOCK,
     ]);
     rt.run(JOB_SCAN_BACKWARD, B * blocks, threads);
-    rt.copyOut(gradX, a.gradX, B * L * E);
-    rt.copyOut(gradDt, a.gradDt, B * L * E);
+    rt.writeBack(gradX, a.gradX, B * L * E);
+    rt.writeBack(gradDt, a.gradDt, B * L * E);
     // gradA [E, N] = Σ_b partA[b]; gradBm, gradC [b, L, N] = Σ_blocks part[b, block]; gradD, gradDeltaBias [E] = Σ_b.
     const sum = (parts: number, rows: number, size: number, dst: Float32Array, dstOffset: number) => {
       const out = rt.alloc(size);
@@ -111,10 +111,10 @@ export function makeWasmScan(rt: WasmRuntime) {
     const D = inOrNull(a.D, E);
     const bias = inOrNull(a.deltaBias, E);
     const state = rt.inPlace(a.state, B * E * N);
-    const y = rt.alloc(B * E);
+    const y = rt.output(a.y, B * E);
     ex.scanStep(x, dt, A, Bm, C, D, bias, state, y, B, E, N, a.deltaSoftplus ? 1 : 0);
     rt.writeBack(state, a.state, B * E * N);
-    rt.copyOut(y, a.y, B * E);
+    rt.writeBack(y, a.y, B * E);
   }
 
   return { selectiveScanForward, selectiveScanBackward, selectiveScanStep };

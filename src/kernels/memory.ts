@@ -1,0 +1,48 @@
+// Where op outputs live. By default in plain Float32Arrays. Inside withArena(fn) on the wasm
+// backend, in blocks of the WebAssembly memory that the kernels read and write in place (no
+// copies in or out), all released together when fn returns: a training step allocates its
+// activations and gradients there and the next step reuses the same memory.
+//
+// The rule that makes this safe: nothing allocated inside an arena may be used after it closes.
+// withArena refuses to return a tensor; parameter gradients are copied out by autograd
+// (accumulate) because they outlive the step; states that outlive a call (generation) are
+// allocated with residentCopy, never in an arena.
+
+import { Tensor } from '../tensor/tensor.js';
+import { kernels } from './backend.js';
+
+let depth = 0;
+
+/** A zeroed array of n floats: in the innermost open arena when the backend has one, else plain. */
+export function allocArray(n: number): Float32Array {
+  if (depth > 0) {
+    const a = kernels().arenaArray(n);
+    if (a) return a;
+  }
+  return new Float32Array(n);
+}
+
+/**
+ * Runs fn with op outputs allocated in an arena released when fn returns (see above). Return
+ * numbers or plain data from fn; returning a Tensor (whose data the arena may hold) is an error.
+ */
+export function withArena<T>(fn: () => T): T {
+  const k = kernels();
+  k.openArena();
+  depth++;
+  try {
+    const result = fn();
+    if (result instanceof Tensor || (Array.isArray(result) && result.some((r) => r instanceof Tensor))) {
+      throw new Error('withArena: fn returned a tensor, whose memory is released with the arena; return numbers (e.g. loss.item()) or copies');
+    }
+    return result;
+  } finally {
+    depth--;
+    k.closeArena();
+  }
+}
+
+/** Whether arrays allocated now go to an arena (for code that must copy what outlives it). */
+export function inArena(): boolean {
+  return depth > 0;
+}
