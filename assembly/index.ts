@@ -21,6 +21,11 @@ export { mapExp, mapExpFull, mapSoftplus, mapSigmoid } from './simd_math';
 export { convStepSilu } from './mamba_step';
 export { UNARY_SIGMOID, UNARY_SILU, UNARY_SOFTPLUS, UNARY_CHUNK } from './elementwise';
 
+/** Zeroes `bytes` bytes at p (one memory.fill: TypedArray.fill on a shared memory is several times slower). */
+export function zero(p: usize, bytes: usize): void {
+  memory.fill(p, 0, bytes);
+}
+
 /** First byte after the module's static data: the JavaScript side places its regions above. */
 export function heapBase(): usize {
   return __heap_base;

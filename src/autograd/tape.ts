@@ -3,6 +3,7 @@
 
 import { GradNode, Shape, Tensor, shapeStr } from '../tensor/tensor.js';
 import { allocArray, inArena } from '../kernels/memory.js';
+import { kernels } from '../kernels/backend.js';
 
 let gradEnabled = true;
 
@@ -63,8 +64,7 @@ export function accumulate(t: Tensor, g: Float32Array, owned = false): void {
     else (t.grad = allocArray(g.length)).set(g);
     return;
   }
-  const dst = t.grad;
-  for (let i = 0; i < dst.length; i++) dst[i] += g[i];
+  kernels().addInto(t.grad, g);
 }
 
 /**

@@ -23,6 +23,19 @@ export function allocArray(n: number): Float32Array {
 }
 
 /**
+ * An array of n floats that the caller overwrites entirely before reading it (a kernel's output):
+ * as allocArray, except that an arena block is not zeroed first. (The test suite poisons released
+ * arena memory with NaN, so an op that reads what it did not write fails its tests.)
+ */
+export function allocOutput(n: number): Float32Array {
+  if (depth > 0) {
+    const a = kernels().arenaArray(n, false);
+    if (a) return a;
+  }
+  return new Float32Array(n);
+}
+
+/**
  * Runs fn with op outputs allocated in an arena released when fn returns (see above). Return
  * numbers or plain data from fn; returning a Tensor (whose data the arena may hold) is an error.
  */

@@ -6,14 +6,14 @@ import { accumulate, record, registerOp } from '../autograd/tape.js';
 import { kernels } from '../kernels/backend.js';
 import type { BinaryOp } from '../kernels/reference/binary.js';
 import { broadcastPlan, sameShape } from './broadcast.js';
-import { allocArray } from '../kernels/memory.js';
+import { allocArray, allocOutput } from '../kernels/memory.js';
 
 for (const op of ['add', 'sub', 'mul', 'div']) registerOp(op);
 
 function binaryOp(op: BinaryOp, a: Tensor, b: Tensor): Tensor {
   const plan = broadcastPlan(op, a.shape, b.shape);
   const k = kernels();
-  const out = allocArray(plan.outShape.reduce((x, y) => x * y, 1));
+  const out = allocOutput(plan.outShape.reduce((x, y) => x * y, 1));
   k.binary(op, a.data, b.data, out, plan);
   return record(op, out, plan.outShape, [a, b], (g) => {
     // Gradient w.r.t. the broadcast output, then summed back to each input's shape.

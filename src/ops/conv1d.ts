@@ -6,7 +6,7 @@
 import { Tensor, shapeStr } from '../tensor/tensor.js';
 import { accumulate, record, registerOp } from '../autograd/tape.js';
 import { kernels } from '../kernels/backend.js';
-import { allocArray } from '../kernels/memory.js';
+import { allocArray, allocOutput } from '../kernels/memory.js';
 
 registerOp('conv1d');
 
@@ -21,11 +21,11 @@ export function conv1d(x: Tensor, weight: Tensor, bias: Tensor | null): Tensor {
   }
   const K = weight.shape[2];
   const k = kernels();
-  const out = allocArray(x.size);
+  const out = allocOutput(x.size);
   k.conv1dForward(x.data, weight.data, bias ? bias.data : null, out, B, L, C, K);
   const parents = bias ? [x, weight, bias] : [x, weight];
   return record('conv1d', out, x.shape, parents, (g) => {
-    const gx = x.requiresGrad ? allocArray(x.size) : null;
+    const gx = x.requiresGrad ? allocOutput(x.size) : null;
     const gw = weight.requiresGrad ? allocArray(weight.size) : null;
     const gb = bias && bias.requiresGrad ? allocArray(C) : null;
     k.conv1dBackward(g, x.data, weight.data, gx, gw, gb, B, L, C, K);

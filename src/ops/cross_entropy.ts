@@ -5,7 +5,7 @@
 import { Tensor, shapeStr } from '../tensor/tensor.js';
 import { accumulate, record, registerOp } from '../autograd/tape.js';
 import { kernels } from '../kernels/backend.js';
-import { allocArray } from '../kernels/memory.js';
+import { allocArray, allocOutput } from '../kernels/memory.js';
 
 registerOp('crossEntropy');
 
@@ -36,7 +36,7 @@ export function crossEntropy(logits: Tensor, targets: Int32Array, opts: CrossEnt
   const total = k.crossEntropyForward(logits.data, targets, lse, rows, V, ignoreIndex);
   const loss = count > 0 ? total / count : 0;
   return record('crossEntropy', new Float32Array([loss]), [], [logits], (g) => {
-    const gl = allocArray(logits.size);
+    const gl = allocOutput(logits.size);
     if (count > 0) k.crossEntropyBackward(logits.data, targets, lse, g[0] / count, gl, rows, V, ignoreIndex);
     accumulate(logits, gl, true);
   });

@@ -4,7 +4,7 @@
 import { Tensor, sizeOf, shapeStr } from '../tensor/tensor.js';
 import { accumulate, record, registerOp } from '../autograd/tape.js';
 import { kernels } from '../kernels/backend.js';
-import { allocArray } from '../kernels/memory.js';
+import { allocArray, allocOutput } from '../kernels/memory.js';
 
 registerOp('embedding');
 
@@ -17,7 +17,7 @@ export function embedding(weight: Tensor, ids: Int32Array, idsShape: number[]): 
     if (!(ids[i] >= 0 && ids[i] < V)) throw new Error(`embedding: id ${ids[i]} at position ${i} is outside the vocabulary [0, ${V})`);
   }
   const k = kernels();
-  const out = allocArray(n * D);
+  const out = allocOutput(n * D);
   k.embeddingForward(weight.data, ids, out, n, D);
   return record('embedding', out, [...idsShape, D], [weight], (g) => {
     const gw = allocArray(weight.size);

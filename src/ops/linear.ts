@@ -4,7 +4,7 @@
 import { Tensor, shapeStr } from '../tensor/tensor.js';
 import { accumulate, record, registerOp } from '../autograd/tape.js';
 import { kernels } from '../kernels/backend.js';
-import { allocArray } from '../kernels/memory.js';
+import { allocArray, allocOutput } from '../kernels/memory.js';
 
 registerOp('linear');
 
@@ -19,7 +19,7 @@ export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor 
   }
   const rows = x.size / nIn;
   const k = kernels();
-  const out = allocArray(rows * nOut);
+  const out = allocOutput(rows * nOut);
   if (bias) for (let r = 0; r < rows; r++) out.set(bias.data, r * nOut);
   k.matmul(x.data, weight.data, out, { batch: 1, m: rows, k: nIn, n: nOut, transA: false, transB: true, strideA: 0, strideB: 0, accumulate: !!bias });
 
@@ -27,12 +27,12 @@ export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor 
   return record('linear', out, [...x.shape.slice(0, -1), nOut], parents, (g) => {
     // g: [rows, out]
     if (x.requiresGrad) {
-      const gx = allocArray(x.size);
+      const gx = allocOutput(x.size);
       k.matmul(g, weight.data, gx, { batch: 1, m: rows, k: nOut, n: nIn, transA: false, transB: false, strideA: 0, strideB: 0, accumulate: false });
       accumulate(x, gx, true);
     }
     if (weight.requiresGrad) {
-      const gw = allocArray(weight.size);
+      const gw = allocOutput(weight.size);
       k.matmul(g, x.data, gw, { batch: 1, m: nOut, k: rows, n: nIn, transA: true, transB: false, strideA: 0, strideB: 0, accumulate: false });
       accumulate(weight, gw, true);
     }

@@ -5,7 +5,7 @@
 import { Tensor, sizeOf, shapeStr } from '../tensor/tensor.js';
 import { accumulate, record, registerOp } from '../autograd/tape.js';
 import { kernels } from '../kernels/backend.js';
-import { allocArray } from '../kernels/memory.js';
+import { allocArray, allocOutput } from '../kernels/memory.js';
 
 registerOp('matmul');
 
@@ -41,7 +41,7 @@ export function matmul(a: Tensor, b: Tensor, opts: MatmulOptions = {}): Tensor {
   const strideA = batchA.length > 0 ? m * k : 0;
   const strideB = batchB.length > 0 ? k * n : 0;
 
-  const out = allocArray(batch * m * n);
+  const out = allocOutput(batch * m * n);
   kernels().matmul(a.data, b.data, out, { batch, m, k, n, transA, transB, strideA, strideB, accumulate: false });
 
   return record('matmul', out, [...batchShape, m, n], [a, b], (g) => {
@@ -51,7 +51,7 @@ export function matmul(a: Tensor, b: Tensor, opts: MatmulOptions = {}): Tensor {
     // batch entry, accumulating; otherwise one batched call.
     const at = (x: Float32Array, stride: number, bi: number) => (bi === 0 ? x : x.subarray(bi * stride));
     if (a.requiresGrad) {
-      const ga = allocArray(a.size);
+      const ga = allocOutput(a.size); // the first call overwrites, later ones accumulate
       const shared = strideA === 0 && batch > 1;
       const calls = shared ? batch : 1;
       for (let bi = 0; bi < calls; bi++) {
@@ -66,7 +66,7 @@ export function matmul(a: Tensor, b: Tensor, opts: MatmulOptions = {}): Tensor {
       accumulate(a, ga, true);
     }
     if (b.requiresGrad) {
-      const gB = allocArray(b.size);
+      const gB = allocOutput(b.size);
       const shared = strideB === 0 && batch > 1;
       const calls = shared ? batch : 1;
       for (let bi = 0; bi < calls; bi++) {

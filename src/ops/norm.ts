@@ -4,7 +4,7 @@
 import { Tensor, shapeStr } from '../tensor/tensor.js';
 import { accumulate, record, registerOp } from '../autograd/tape.js';
 import { kernels } from '../kernels/backend.js';
-import { allocArray } from '../kernels/memory.js';
+import { allocArray, allocOutput } from '../kernels/memory.js';
 
 registerOp('rmsNorm');
 registerOp('layerNorm');
@@ -26,11 +26,11 @@ export function rmsNorm(x: Tensor, weight: Tensor, eps = 1e-5): Tensor {
   const D = check('rmsNorm', x, weight, null);
   const rows = x.size / D;
   const k = kernels();
-  const out = allocArray(x.size);
-  const rstd = allocArray(rows); // 1/sqrt(mean(x²) + eps), kept for backward
+  const out = allocOutput(x.size);
+  const rstd = allocOutput(rows); // 1/sqrt(mean(x²) + eps), kept for backward
   k.rmsNormForward(x.data, weight.data, out, rstd, rows, D, eps);
   return record('rmsNorm', out, x.shape, [x, weight], (g) => {
-    const gx = x.requiresGrad ? allocArray(x.size) : null;
+    const gx = x.requiresGrad ? allocOutput(x.size) : null;
     const gw = weight.requiresGrad ? allocArray(D) : null;
     k.rmsNormBackward(g, x.data, weight.data, rstd, gx, gw, rows, D);
     if (gx) accumulate(x, gx, true);

@@ -11,7 +11,7 @@ import { Tensor, shapeStr } from '../tensor/tensor.js';
 import { accumulate, record, registerOp } from '../autograd/tape.js';
 import { kernels } from '../kernels/backend.js';
 import { SCAN_CHUNK, SelectiveScanGradients, SelectiveScanInputs } from '../kernels/reference/selective_scan.js';
-import { allocArray } from '../kernels/memory.js';
+import { allocArray, allocOutput } from '../kernels/memory.js';
 
 registerOp('selectiveScan');
 registerOp('selectiveScanNaive');
@@ -34,9 +34,9 @@ export function selectiveScan(
   const { B, L, E, N } = inputs;
   const k = kernels();
   const T = SCAN_CHUNK;
-  const y = allocArray(x.size);
-  const delta = allocArray(x.size); // [B, L, E]
-  const chunkStates = allocArray(B * Math.ceil(L / T) * E * N); // [B, ⌈L/T⌉, E, N]
+  const y = allocOutput(x.size);
+  const delta = allocOutput(x.size); // [B, L, E]
+  const chunkStates = allocOutput(B * Math.ceil(L / T) * E * N); // [B, ⌈L/T⌉, E, N]
   k.selectiveScanForward({ ...inputs, T, initialState: opts.initialState ?? null, y, delta, chunkStates, finalState: opts.finalState ?? null });
   const parents = parentsOf(x, dt, A, Bm, C, D, opts);
   return record('selectiveScan', y, x.shape, parents, (g) => {
@@ -111,7 +111,7 @@ function parentsOf(x: Tensor, dt: Tensor, A: Tensor, Bm: Tensor, C: Tensor, D: T
 function gradientArrays(s: SelectiveScanInputs, gradY: Float32Array): SelectiveScanGradients {
   return {
     gradY,
-    gradX: allocArray(s.x.length), gradDt: allocArray(s.dt.length), gradA: allocArray(s.A.length),
+    gradX: allocOutput(s.x.length), gradDt: allocOutput(s.dt.length), gradA: allocArray(s.A.length),
     gradBm: allocArray(s.Bm.length), gradC: allocArray(s.C.length),
     gradD: s.D ? allocArray(s.E) : null, gradDeltaBias: s.deltaBias ? allocArray(s.E) : null,
   };

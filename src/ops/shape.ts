@@ -5,7 +5,7 @@
 import { Tensor, sizeOf, shapeStr } from '../tensor/tensor.js';
 import { accumulate, record, registerOp } from '../autograd/tape.js';
 import { kernels } from '../kernels/backend.js';
-import { allocArray } from '../kernels/memory.js';
+import { allocArray, allocOutput } from '../kernels/memory.js';
 
 for (const op of ['reshape', 'transpose', 'permute', 'slice', 'split', 'concat']) registerOp(op);
 
@@ -39,13 +39,13 @@ export function reshape(x: Tensor, shape: number[]): Tensor {
 
 function permuteAs(op: string, x: Tensor, dims: number[]): Tensor {
   const k = kernels();
-  const out = allocArray(x.size);
+  const out = allocOutput(x.size);
   k.permute(x.data, out, x.shape, dims);
   const outShape = dims.map((d) => x.shape[d]);
   const inverse = new Array<number>(dims.length);
   dims.forEach((d, i) => (inverse[d] = i));
   return record(op, out, outShape, [x], (g) => {
-    const gx = allocArray(x.size);
+    const gx = allocOutput(x.size);
     k.permute(g, gx, outShape, inverse);
     accumulate(x, gx, true);
   });
@@ -77,7 +77,7 @@ function piece(op: string, x: Tensor, ax: number, start: number, end: number): T
   const count = end - start;
   const k = kernels();
   const outShape = x.shape.map((d, i) => (i === ax ? count : d));
-  const out = allocArray(outer * count * inner);
+  const out = allocOutput(outer * count * inner);
   k.copyAlongAxis(x.data, out, { outer, inner, count, srcAxis: n, srcStart: start, dstAxis: count, dstStart: 0 });
   return record(op, out, outShape, [x], (g) => {
     const gx = allocArray(x.size); // zero outside the piece
@@ -128,7 +128,7 @@ export function concat(xs: Tensor[], axis: number): Tensor {
   const total = xs.reduce((a, t) => a + t.shape[ax], 0);
   const offsets = xs.map((_, i) => xs.slice(0, i).reduce((a, t) => a + t.shape[ax], 0));
   const k = kernels();
-  const out = allocArray(outer * total * inner);
+  const out = allocOutput(outer * total * inner);
   xs.forEach((t, i) => {
     k.copyAlongAxis(t.data, out, { outer, inner, count: t.shape[ax], srcAxis: t.shape[ax], srcStart: 0, dstAxis: total, dstStart: offsets[i] });
   });
@@ -136,7 +136,7 @@ export function concat(xs: Tensor[], axis: number): Tensor {
   return record('concat', out, outShape, xs, (g) => {
     xs.forEach((t, i) => {
       if (!t.requiresGrad) return;
-      const gt = allocArray(t.size);
+      const gt = allocOutput(t.size);
       k.copyAlongAxis(g, gt, { outer, inner, count: t.shape[ax], srcAxis: total, srcStart: offsets[i], dstAxis: t.shape[ax], dstStart: 0 });
       accumulate(t, gt, true);
     });

@@ -7,7 +7,7 @@ import { Tensor } from '../tensor/tensor.js';
 import { accumulate, record, registerOp } from '../autograd/tape.js';
 import { kernels } from '../kernels/backend.js';
 import type { UnaryOp } from '../kernels/reference/unary.js';
-import { allocArray } from '../kernels/memory.js';
+import { allocArray, allocOutput } from '../kernels/memory.js';
 
 const UNARY_OPS: UnaryOp[] = ['exp', 'log', 'sqrt', 'neg', 'silu', 'sigmoid', 'softplus', 'tanh', 'gelu', 'relu'];
 for (const op of UNARY_OPS) registerOp(op);
@@ -15,10 +15,10 @@ registerOp('pow');
 
 function unary(op: UnaryOp, x: Tensor): Tensor {
   const k = kernels();
-  const out = allocArray(x.size);
+  const out = allocOutput(x.size);
   k.unaryForward(op, x.data, out);
   return record(op, out, x.shape, [x], (g) => {
-    const gx = allocArray(x.size);
+    const gx = allocOutput(x.size);
     k.unaryBackward(op, x.data, out, g, gx);
     accumulate(x, gx, true);
   });

@@ -63,3 +63,8 @@ export function reduceBroadcast(g: Float32Array, out: Float32Array, outShape: nu
     }
   }
 }
+
+/** dst += src element-wise (gradient accumulation): the f32 sum, as every binary add. */
+export function addInto(dst: Float32Array, src: Float32Array): void {
+  for (let i = 0; i < dst.length; i++) dst[i] += src[i];
+}

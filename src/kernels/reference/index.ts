@@ -1,7 +1,7 @@
 // The reference backend: every kernel as plain, obviously correct TypeScript.
 
 import { matmul } from './matmul.js';
-import { binary, reduceBroadcast } from './binary.js';
+import { binary, reduceBroadcast, addInto } from './binary.js';
 import { embeddingForward, embeddingBackward } from './embedding.js';
 import { rmsNormForward, rmsNormBackward, layerNormForward, layerNormBackward } from './norm.js';
 import { conv1dForward, conv1dBackward, conv1dStep } from './conv1d.js';
@@ -31,7 +31,7 @@ function openArena(): void {}
 function closeArena(): void {}
 
 /** null: no arena here, the caller allocates a plain array. */
-function arenaArray(_floats: number): Float32Array | null {
+function arenaArray(_floats: number, _zeroed = true): Float32Array | null {
   return null;
 }
 
@@ -40,6 +40,7 @@ export const referenceKernels = {
   matmul,
   binary,
   reduceBroadcast,
+  addInto,
   embeddingForward, embeddingBackward,
   rmsNormForward, rmsNormBackward, layerNormForward, layerNormBackward,
   conv1dForward, conv1dBackward, conv1dStep,

@@ -9,7 +9,7 @@
 //   fixed strides instead of the reference's odometer per element; so does reduceBroadcast. All of them give the reference's bits: each element is the same f64
 //   operation rounded to f32, and every reduced sum adds the same terms in the same order.
 
-import { binary as refBinary, BinaryOp, BroadcastPlan } from '../reference/binary.js';
+import { addInto as refAddInto, binary as refBinary, BinaryOp, BroadcastPlan } from '../reference/binary.js';
 import { unaryBackward as refUnaryBackward, unaryForward as refUnaryForward, UnaryOp } from '../reference/unary.js';
 import { JOB_BINARY, JOB_UNARY_BACKWARD, JOB_UNARY_FORWARD } from './control.js';
 import { WasmRuntime } from './runtime.js';
@@ -111,6 +111,26 @@ export function makeWasmBinary(rt: WasmRuntime) {
     rt.setParams([BINARY_CODES[op], pa, pb, po, rows, len, rowStride(1), rowStride(2), inner(1), inner(2), perTask]);
     rt.run(JOB_BINARY, Math.ceil(rows / perTask), n >= ELEMENTWISE_PARALLEL_MIN ? rt.threads : 1);
     rt.writeBack(po, out, n);
+  };
+}
+
+/**
+ * dst += src (gradient accumulation) in WebAssembly when dst is resident (an arena array: the
+ * sum is written in place, no copies) and large: rows of ADD_ROW floats as a parallel binary job,
+ * the tail in TypeScript. A plain dst stays in TypeScript: copying it in and out costs more.
+ */
+export function makeWasmAddInto(rt: WasmRuntime) {
+  const ADD_ROW = 16384;
+  return function addInto(dst: Float32Array, src: Float32Array): void {
+    const n = dst.length;
+    const rows = Math.floor(n / ADD_ROW);
+    if (n < BINARY_WASM_MIN || rows === 0 || !rt.isResident(dst)) return refAddInto(dst, src);
+    rt.reset();
+    const pd = rt.inPlace(dst, rows * ADD_ROW);
+    const ps = rt.input(src, rows * ADD_ROW);
+    rt.setParams([BINARY_CODES.add, pd, ps, pd, rows, ADD_ROW, ADD_ROW, ADD_ROW, 1, 1, 1]);
+    rt.run(JOB_BINARY, rows, n >= ELEMENTWISE_PARALLEL_MIN ? rt.threads : 1);
+    refAddInto(dst.subarray(rows * ADD_ROW), src.subarray(rows * ADD_ROW));
   };
 }
 

@@ -4,7 +4,7 @@ import type { Backend } from '../backend.js';
 import { referenceKernels } from '../reference/index.js';
 import { makeWasmMatmul } from './matmul.js';
 import { makeWasmScan } from './selective_scan.js';
-import { makeWasmBinary, makeWasmUnary, reduceBroadcast } from './elementwise.js';
+import { makeWasmAddInto, makeWasmBinary, makeWasmUnary, reduceBroadcast } from './elementwise.js';
 import { makeWasmConv1d } from './conv1d.js';
 import { makeWasmNorm } from './norm.js';
 import { makeWasmCrossEntropy } from './cross_entropy.js';
@@ -19,7 +19,7 @@ export function createWasmBackend(rt: WasmRuntime): Backend {
       residentCopy: (a: Float32Array) => rt.residentCopy(a),
       openArena: () => rt.openArena(),
       closeArena: () => rt.closeArena(),
-      arenaArray: (floats: number) => rt.arenaArray(floats),
+      arenaArray: (floats: number, zeroed = true) => rt.arenaArray(floats, zeroed),
       matmul: makeWasmMatmul(rt),
       ...makeWasmScan(rt),
       ...makeWasmUnary(rt),
@@ -28,6 +28,7 @@ export function createWasmBackend(rt: WasmRuntime): Backend {
       ...makeWasmCrossEntropy(rt),
       ...makeWasmMambaStep(rt),
       binary: makeWasmBinary(rt),
+      addInto: makeWasmAddInto(rt),
       reduceBroadcast,
     },
   };

@@ -20,6 +20,7 @@ export interface KernelExports {
   runTask: RunTask;
   packB(b: number, k: number, n: number, transB: number, dst: number): void;
   packedBSize(k: number, n: number): number;
+  zero(p: number, bytes: number): void;
   gemmFewRows(a: number, b: number, c: number, m: number, k: number, n: number, transA: number, transB: number, accumulate: number, scratch: number): void;
   MR: WebAssembly.Global;
   NR: WebAssembly.Global;
@@ -108,13 +109,14 @@ export class WasmRuntime {
   }
 
   /**
-   * A zeroed Float32Array in the memory, released when the innermost open arena closes; null
-   * when no arena is open or the arenas hold arenaLimit bytes already.
+   * A Float32Array in the memory (zeroed unless `zeroed` is false: then it holds whatever was
+   * there), released when the innermost open arena closes; null when no arena is open or the
+   * arenas hold arenaLimit bytes already.
    */
-  arenaArray(floats: number): Float32Array | null {
+  arenaArray(floats: number, zeroed = true): Float32Array | null {
     const arena = this.arenas[this.arenas.length - 1];
     if (!arena || this.arenaBytes + floats * 4 > this.arenaLimit) return null;
-    const [view, p, bytes] = this.allocBlock(floats);
+    const [view, p, bytes] = this.allocBlock(floats, zeroed);
     arena.push([p, bytes]);
     this.arenaBytes += bytes;
     return view;
@@ -130,8 +132,8 @@ export class WasmRuntime {
     }
   }
 
-  /** A zeroed block of `floats` floats: the view, its address and its size in bytes. */
-  private allocBlock(floats: number): [Float32Array, number, number] {
+  /** A block of `floats` floats (zeroed unless told not to): the view, its address and its size in bytes. */
+  private allocBlock(floats: number, zeroed = true): [Float32Array, number, number] {
     const bytes = alignUp(Math.max(floats, 1) * 4, ALIGN);
     let p = -1;
     for (let i = 0; i < this.freeBlocks.length; i++) {
@@ -148,8 +150,8 @@ export class WasmRuntime {
       this.residentTop = p + bytes;
       this.top = Math.max(this.top, this.residentTop);
     }
+    if (zeroed) this.exports.zero(p, bytes);
     const view = new Float32Array(this.view.buffer, p, floats);
-    view.fill(0);
     this.buffers.add(this.view.buffer);
     this.wholeBlocks.add(view);
     return [view, p, bytes];
