@@ -74,18 +74,18 @@ const V_127 = 2;
 
 
 
-/** The polynomial with coefficients in slots first..last (highest degree first) at x, by Horner's rule. */
-@inline function horner(x: v128, first: i32, last: i32): v128 {
-  let p = c(first);
-  for (let slot = first + 1; slot <= last; slot++) p = f32x4.add(f32x4.mul(p, x), c(slot));
-  return p;
+/** p·x + the constant in `slot`: one step of Horner's rule (written out per coefficient: a loop
+ *  over the slots stays a loop, with a branch and a stack check per step, in V8's code). */
+@inline function hornerStep(p: v128, x: v128, slot: i32): v128 {
+  return f32x4.add(f32x4.mul(p, x), c(slot));
 }
 
 /** e^r for r = x − k·ln 2 (|r| ≤ ln2/2): the degree-5 polynomial shared by both exps. */
 @inline function expReduced(x: v128, k: v128): v128 {
   let r = f32x4.sub(x, f32x4.mul(k, c(V_LN2_HI)));
   r = f32x4.sub(r, f32x4.mul(k, c(V_LN2_LO)));
-  const p = horner(r, V_EXP_P0, V_EXP_P5);
+  let p = hornerStep(c(V_EXP_P0), r, V_EXP_P1);
+  p = hornerStep(hornerStep(hornerStep(hornerStep(p, r, V_EXP_P2), r, V_EXP_P3), r, V_EXP_P4), r, V_EXP_P5);
   return f32x4.add(f32x4.add(f32x4.mul(f32x4.mul(p, r), r), r), c(V_ONE));
 }
 
@@ -122,7 +122,9 @@ const V_127 = 2;
   const e = v128.and(big, c(V_ONE));
   const f = f32x4.sub(v128.bitselect(f32x4.mul(x, c(V_HALF)), x, big), c(V_ONE));
   const z = f32x4.mul(f, f);
-  let y = horner(f, V_LOG_P0, V_LOG_P8);
+  let y = hornerStep(hornerStep(hornerStep(c(V_LOG_P0), f, V_LOG_P1), f, V_LOG_P2), f, V_LOG_P3);
+  y = hornerStep(hornerStep(hornerStep(y, f, V_LOG_P4), f, V_LOG_P5), f, V_LOG_P6);
+  y = hornerStep(hornerStep(y, f, V_LOG_P7), f, V_LOG_P8);
   y = f32x4.mul(f32x4.mul(y, f), z);
   y = f32x4.add(y, f32x4.mul(e, c(V_LN2_LO)));
   y = f32x4.sub(y, f32x4.mul(z, c(V_HALF)));
