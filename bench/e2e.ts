@@ -82,6 +82,9 @@ registerSection({
     const rows: (string | number | null)[][] = [];
     const data: unknown[] = [];
     for (const c of cases) {
+      // Parameters are placed where the backend selected at construction keeps them (wasm memory
+      // for 'wasm'), so the model is built with the wasm backend selected, as the CLI does.
+      await initBackend('wasm', { threads: ctx.threads });
       const model = new LanguageModel(modelConfig({ vocab_size: 96, hidden_size: c.dModel, num_hidden_layers: 4 }), { seed: 0 });
       const params = model.parameterCount();
       for (const v of variants) {

@@ -4,6 +4,7 @@
 import { Rng } from '../tensor/random.js';
 import { noGrad } from '../autograd/tape.js';
 import { LanguageModel, ModelState } from './language_model.js';
+import { withArena } from '../kernels/memory.js';
 
 export interface SamplingOptions {
   /** 0 means greedy (argmax). */
@@ -76,12 +77,15 @@ export function generate(model: LanguageModel, prompt: Int32Array, opts: Generat
   const rng = new Rng(opts.seed ?? 0);
   const out: number[] = [];
   const { state, logits: first } = prefill(model, prompt);
-  let logits = first;
-  for (let i = 0; i < opts.maxTokens; i++) {
-    const token = sampleToken(logits, opts, rng);
+  if (opts.maxTokens <= 0) return out;
+  let token = sampleToken(first, opts, rng);
+  for (let i = 0; ; i++) {
     out.push(token);
     if (opts.onToken?.(token) === true || i === opts.maxTokens - 1) break;
-    logits = model.step(Int32Array.of(token), state).data;
+    // Each step's arrays live in an arena (src/kernels/memory.ts): only the sampled id leaves it;
+    // the state is updated in place in its own long-lived arrays.
+    const next = Int32Array.of(token);
+    token = withArena(() => sampleToken(model.step(next, state).data, opts, rng));
   }
   return out;
 }

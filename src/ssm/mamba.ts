@@ -93,7 +93,7 @@ export class MambaMixer extends Mixer {
       const prev = new Tensor(convStateToTimeMajor(state.conv, batch, E, K - 1), [batch, K - 1, E]);
       const full = conv1d(concat([prev, xi], 1), this.conv1d.weight, this.conv1d.bias);
       xc = slice(full, 1, K - 1, K - 1 + L);
-      state.conv = timeMajorToConvState(concat([prev, xi], 1), batch, L + K - 1, E, K - 1);
+      state.conv.set(timeMajorToConvState(concat([prev, xi], 1), batch, L + K - 1, E, K - 1)); // in place: it may be resident
     } else {
       xc = conv1d(xi, this.conv1d.weight, this.conv1d.bias);
     }
