@@ -3,7 +3,7 @@
 // offsets; evaluation walks the split in order.
 
 import { Rng, type RngState } from '../tensor/random.js';
-import { checkSplitLength } from './corpus.js';
+import { checkSplitLength } from './split.js';
 
 /** inputs and targets: [B * L] row-major (row b is one window). */
 export interface TokenBatch {

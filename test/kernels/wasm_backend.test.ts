@@ -90,6 +90,11 @@ test('the kernels can be given as bytes, and setThreads changes the pool size', 
   await initBackend('ref');
 });
 
+test('worker threads take part in parallel jobs (some tasks run on thread 1)', async () => {
+  const rt = await createWasmRuntime(undefined, 2);
+  assert.ok((await rt.waitForWorkers()).includes(1));
+});
+
 test('a process that ran parallel kernels exits by itself: the workers are unref\'ed', () => {
   const index = new URL('../../src/kernels/wasm/index.js', import.meta.url).href;
   const script = `

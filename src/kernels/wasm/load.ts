@@ -2,6 +2,7 @@
 // <project root>/build/kernels.wasm (see findKernelsWasm); browsers pass the bytes or a URL.
 
 import { WasmRuntime } from './runtime.js';
+import type { SpawnWorker } from './pool.js';
 
 export type WasmSource = Uint8Array | ArrayBuffer | URL | string;
 
@@ -83,9 +84,12 @@ async function readSource(source: WasmSource | undefined): Promise<Uint8Array | 
   return res.arrayBuffer();
 }
 
-/** Threads for parallel kernels: MAMBA_TS_THREADS, else every available core. */
+/**
+ * Threads for parallel kernels: MAMBA_TS_THREADS, else every available core (in a browser:
+ * navigator.hardwareConcurrency on a cross-origin isolated page, else 1).
+ */
 export async function defaultThreads(): Promise<number> {
-  if (!isNode) return 1;
+  if (!isNode) return sharedMemoryAvailable() ? Math.max(1, globalThis.navigator?.hardwareConcurrency ?? 1) : 1;
   const fromEnv = process.env.MAMBA_TS_THREADS;
   if (fromEnv !== undefined && fromEnv !== '') {
     const t = Number(fromEnv);
@@ -96,17 +100,34 @@ export async function defaultThreads(): Promise<number> {
   return os.availableParallelism?.() ?? os.cpus().length;
 }
 
+/** Shared memory exists: always in Node, on cross-origin isolated pages in browsers. */
+function sharedMemoryAvailable(): boolean {
+  return typeof SharedArrayBuffer !== 'undefined' && (isNode || globalThis.crossOriginIsolated === true);
+}
+
+/** Starts pool workers: worker_threads in Node, module Web Workers in browsers. */
+async function workerSpawner(): Promise<SpawnWorker | null> {
+  if (isNode) {
+    const { Worker } = await import('node:worker_threads');
+    return (init) => new Worker(new URL('./worker.js', import.meta.url), { workerData: init }).unref();
+  }
+  if (typeof Worker === 'undefined') return null;
+  return (init) => new Worker(new URL('./worker_web.js', import.meta.url), { type: 'module' }).postMessage(init);
+}
+
 /**
  * Compiles the kernels and instantiates them on a fresh shared memory. Throws (with the reason)
  * when SIMD or shared memory is unavailable or the bytes are not a valid kernels module.
  */
 export async function createWasmRuntime(source?: WasmSource, threads?: number): Promise<WasmRuntime> {
   if (!simdSupported()) throw new Error('this WebAssembly engine has no SIMD support');
+  if (!sharedMemoryAvailable()) {
+    throw new Error('the kernels need shared WebAssembly memory, which browsers give only to cross-origin isolated pages (serve the page with Cross-Origin-Opener-Policy: same-origin and Cross-Origin-Embedder-Policy: require-corp)');
+  }
   const bytes = await readSource(source);
   const module = new WebAssembly.Module(bytes as BufferSource);
   const memory = new WebAssembly.Memory({ initial: 64, maximum: MAX_PAGES, shared: true });
-  const Worker = isNode ? (await import('node:worker_threads')).Worker : null;
-  const rt = new WasmRuntime(module, memory, threads ?? (await defaultThreads()), Worker);
+  const rt = new WasmRuntime(module, memory, threads ?? (await defaultThreads()), await workerSpawner());
   // The test suite sets this: released arena memory becomes NaN, so a use after release shows.
   rt.poisonReleased = isNode && process.env.MAMBA_TS_ARENA_CHECK === '1';
   return rt;

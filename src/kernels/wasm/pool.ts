@@ -1,26 +1,40 @@
-// The worker pool: threads 1..size−1 are worker_threads running worker.ts on the same shared
-// WebAssembly.Memory; thread 0 is the caller, which publishes a job, claims tasks like everyone
-// else, then waits for the stragglers. Workers start lazily (first parallel job) and are unref'ed
-// so that they never keep the process alive.
+// The worker pool: threads 1..size−1 are workers (worker_threads in Node, module Web Workers in
+// browsers) running worker_loop.ts on the same shared WebAssembly.Memory; thread 0 is the caller,
+// which publishes a job, claims tasks like everyone else, then waits for the stragglers. Workers
+// start lazily (first parallel job); in Node they are unref'ed so that they never keep the
+// process alive. A worker that is still starting simply claims no task: the others do them all.
 //
 // Dispatch is by Atomics.notify/wait on the control block, not postMessage: the kernels are
 // synchronous, so the caller cannot yield to its event loop to receive a reply anyway, and a
 // postMessage wake-up costs more (see bench/pool.ts for the measured round trips).
 
-import type { Worker as NodeWorker } from 'node:worker_threads';
-import { CLAIM, DONE, ERROR, GEN, KIND, MAX_TASKS, NTASKS, THREADS, claimTasks, RunTask } from './control.js';
+import { CLAIM, DONE, ERROR, GEN, JOB_WHO, KIND, MAX_TASKS, NTASKS, PARAMS, THREADS, claimTasks, RunTask } from './control.js';
+import type { WorkerInit } from './worker_loop.js';
 
-type WorkerCtor = typeof NodeWorker;
+/** Starts one pool worker with its init; null where workers cannot share the memory. */
+export type SpawnWorker = (init: WorkerInit) => void;
+
+/** Whether this thread may block in Atomics.wait (not a browser page's main thread). */
+function canBlock(): boolean {
+  try {
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 1, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 /** Polls before a waiting thread sleeps: ~10–50 µs, longer than a typical gap between jobs. */
 const SPIN = 20000;
 
 export class Pool {
-  private readonly workers: NodeWorker[] = [];
+  private spawned = 0;
   private seq = 0;
+  /** The caller waits for stragglers by polling, then (where allowed) by sleeping in Atomics.wait. */
+  private readonly mayBlock = canBlock();
 
   constructor(
-    private readonly WorkerClass: WorkerCtor | null,
+    private readonly spawn: SpawnWorker | null,
     private readonly module: WebAssembly.Module,
     private readonly memory: WebAssembly.Memory,
     private readonly ctl: Int32Array,
@@ -28,25 +42,30 @@ export class Pool {
     private readonly runTask: RunTask,
   ) {}
 
-  /** Whether jobs can run on more than one thread (Node with worker_threads). */
+  /** Whether jobs can run on more than one thread. */
   get canSpawn(): boolean {
-    return this.WorkerClass !== null;
+    return this.spawn !== null;
+  }
+
+  /**
+   * Which thread ran each of `ntasks` empty tasks (0 = the caller): shows that workers take part.
+   * `scratch` is the address of ntasks free i32 slots.
+   */
+  whoRuns(ntasks: number, threads: number, scratch: number): Int32Array {
+    Atomics.store(this.ctl, PARAMS, scratch);
+    this.run(JOB_WHO, ntasks, threads);
+    return new Int32Array(this.memory.buffer, scratch, ntasks).slice();
   }
 
   /** Workers started so far. */
   get started(): number {
-    return this.workers.length;
+    return this.spawned;
   }
 
   private ensureWorkers(count: number): void {
-    const Worker = this.WorkerClass!;
-    while (this.workers.length < count) {
-      const tid = this.workers.length + 1;
-      const w = new Worker(new URL('./worker.js', import.meta.url), {
-        workerData: { module: this.module, memory: this.memory, ctlPtr: this.ctlPtr, tid, gen: Atomics.load(this.ctl, GEN), spin: SPIN },
-      });
-      w.unref();
-      this.workers.push(w);
+    while (this.spawned < count) {
+      this.spawned++;
+      this.spawn!({ module: this.module, memory: this.memory, ctlPtr: this.ctlPtr, tid: this.spawned, gen: Atomics.load(this.ctl, GEN), spin: SPIN });
     }
   }
 
@@ -57,7 +76,7 @@ export class Pool {
   run(kind: number, ntasks: number, threads: number): void {
     if (ntasks > MAX_TASKS) throw new Error(`wasm pool: ${ntasks} tasks exceed the limit of ${MAX_TASKS}`);
     const ctl = this.ctl;
-    const parallel = threads > 1 && ntasks > 1 && this.WorkerClass !== null;
+    const parallel = threads > 1 && ntasks > 1 && this.spawn !== null;
     const used = parallel ? Math.min(threads, ntasks) : 1;
     if (parallel) this.ensureWorkers(used - 1);
     Atomics.store(ctl, KIND, kind);
@@ -73,7 +92,7 @@ export class Pool {
     }
     const error = claimTasks(ctl, this.ctlPtr, this.runTask, 0);
     for (let i = 0; Atomics.load(ctl, DONE) < ntasks; i++) {
-      if (i > SPIN) Atomics.wait(ctl, DONE, Atomics.load(ctl, DONE), 100);
+      if (i > SPIN && this.mayBlock) Atomics.wait(ctl, DONE, Atomics.load(ctl, DONE), 100);
     }
     if (error !== undefined) throw error;
     if (Atomics.load(ctl, ERROR) !== 0) throw new Error(`wasm pool: a task of job kind ${kind} failed in a worker (its error is on stderr)`);

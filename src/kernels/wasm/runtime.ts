@@ -11,9 +11,8 @@
 // Kernel calls are synchronous and never nest, so one bump allocator is enough for the dynamic
 // region; resident blocks are only allocated between calls.
 
-import { Pool } from './pool.js';
+import { Pool, SpawnWorker } from './pool.js';
 import { SCRATCH, SCRATCH_STRIDE, PARAMS, SLOTS, RunTask } from './control.js';
-import type { Worker as NodeWorker } from 'node:worker_threads';
 
 export interface KernelExports {
   heapBase(): number;
@@ -67,7 +66,7 @@ export class WasmRuntime {
     readonly module: WebAssembly.Module,
     readonly memory: WebAssembly.Memory,
     threads: number,
-    WorkerClass: typeof NodeWorker | null,
+    spawn: SpawnWorker | null,
   ) {
     const instance = new WebAssembly.Instance(module, { env: { memory } });
     this.exports = instance.exports as unknown as KernelExports;
@@ -80,7 +79,7 @@ export class WasmRuntime {
     this.ensure(this.base);
     this.ctl = new Int32Array(memory.buffer, this.ctlPtr, SLOTS);
     this.threads = Math.max(1, threads);
-    this.pool = new Pool(WorkerClass, module, memory, this.ctl, this.ctlPtr, this.exports.runTask);
+    this.pool = new Pool(spawn, module, memory, this.ctl, this.ctlPtr, this.exports.runTask);
   }
 
   /** The memory as floats; re-read after every alloc (growing replaces the view). */
@@ -257,6 +256,26 @@ export class WasmRuntime {
   /** Writes float parameters (bit patterns) from slot `from` on. */
   setParamsF(from: number, values: ArrayLike<number>): void {
     this.view.set(values, (this.ctlPtr >> 2) + PARAMS + from);
+  }
+
+  /** Which thread ran each of `ntasks` empty tasks (0 = the caller): for tests that workers take part. */
+  whoRuns(ntasks: number, threads = this.threads): Int32Array {
+    this.reset();
+    return this.pool.whoRuns(ntasks, threads, this.alloc(ntasks));
+  }
+
+  /**
+   * Waits (yielding to the event loop) until a worker runs one of a job's tasks; returns the
+   * distinct thread ids seen, or throws after `timeoutMs`. Workers start asynchronously.
+   */
+  async waitForWorkers(timeoutMs = 5000): Promise<number[]> {
+    const start = Date.now();
+    for (;;) {
+      const seen = [...new Set(this.whoRuns(256, this.threads))].sort();
+      if (seen.some((tid) => tid > 0)) return seen;
+      if (Date.now() - start > timeoutMs) throw new Error(`no worker ran a task within ${timeoutMs} ms`);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
   }
 
   run(kind: number, ntasks: number, threads: number): void {
