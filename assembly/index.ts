@@ -4,7 +4,7 @@
 import {
   JOB_CONV1D_BACKWARD, JOB_CONV1D_FORWARD, JOB_MATMUL, JOB_NOP, JOB_SCAN_BACKWARD, JOB_SCAN_FORWARD,
   JOB_UNARY_BACKWARD, JOB_UNARY_FORWARD, JOB_RMSNORM_FORWARD, JOB_RMSNORM_BACKWARD,
-  JOB_CROSS_ENTROPY_FORWARD, JOB_CROSS_ENTROPY_BACKWARD, JOB_BINARY, JOB_GEMV, JOB_MAMBA_CHANNELS, JOB_WHO, KIND, param, scratchOf,
+  JOB_CROSS_ENTROPY_FORWARD, JOB_CROSS_ENTROPY_BACKWARD, JOB_BINARY, JOB_GEMV, JOB_MAMBA_CHANNELS, JOB_WHO, JOB_LINEAR_SCAN_FORWARD, JOB_LINEAR_SCAN_BACKWARD, KIND, param, scratchOf,
 } from './control';
 import { gemmBlock } from './matmul';
 import { scanBackwardTask, scanForwardTask } from './scan';
@@ -14,6 +14,7 @@ import { rmsNormBackwardTask, rmsNormForwardTask } from './norm';
 import { crossEntropyBackwardTask, crossEntropyForwardTask } from './cross_entropy';
 import { binaryTask } from './binary';
 import { gemvTask, mambaChannelTask } from './mamba_step';
+import { linearScanBackwardTask, linearScanForwardTask } from './linear_scan';
 
 export { packB, packedBSize, gemmFewRows, MR, NR, KC, MC } from './matmul';
 export { scanStep, sumRows } from './scan';
@@ -68,6 +69,8 @@ export function runTask(ctl: usize, t: i32, tid: i32): void {
   else if (kind == JOB_BINARY) binaryTask(ctl, t, tid);
   else if (kind == JOB_GEMV) gemvTask(ctl, t, tid);
   else if (kind == JOB_MAMBA_CHANNELS) mambaChannelTask(ctl, t, tid);
+  else if (kind == JOB_LINEAR_SCAN_FORWARD) linearScanForwardTask(ctl, t, tid);
+  else if (kind == JOB_LINEAR_SCAN_BACKWARD) linearScanBackwardTask(ctl, t, tid);
   else if (kind == JOB_WHO) store<i32>(<usize>param(ctl, 0) + (<usize>t << 2), tid);
   else if (kind != JOB_NOP) unreachable();
 }

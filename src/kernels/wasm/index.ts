@@ -9,6 +9,7 @@ import { makeWasmConv1d } from './conv1d.js';
 import { makeWasmNorm } from './norm.js';
 import { makeWasmCrossEntropy } from './cross_entropy.js';
 import { makeWasmMambaStep } from './mamba_step.js';
+import { makeWasmLinearScan } from './linear_scan.js';
 import { WasmRuntime } from './runtime.js';
 
 export function createWasmBackend(rt: WasmRuntime): Backend {
@@ -27,6 +28,7 @@ export function createWasmBackend(rt: WasmRuntime): Backend {
       ...makeWasmNorm(rt),
       ...makeWasmCrossEntropy(rt),
       ...makeWasmMambaStep(rt),
+      ...makeWasmLinearScan(rt),
       binary: makeWasmBinary(rt),
       addInto: makeWasmAddInto(rt),
       reduceBroadcast,
