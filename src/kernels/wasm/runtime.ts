@@ -49,8 +49,13 @@ export class WasmRuntime {
   /** Open arenas, innermost last: the blocks each must release. */
   private readonly arenas: Array<Array<[number, number]>> = [];
   private arenaBytes = 0;
-  /** Bytes of arena blocks beyond which arenaArray declines (callers then use plain arrays). */
-  arenaLimit = 2 ** 30;
+  /**
+   * Bytes of arena blocks beyond which arenaArray declines (callers then use plain arrays, copied
+   * in and out as before). 768 MiB of the 2 GiB memory leaves the rest to the per-call scratch,
+   * which a large step's non-arena operands need (a d 512, L 4096, B 8 step touched 2 GiB with
+   * 1 GiB of arena).
+   */
+  arenaLimit = 768 * 2 ** 20;
   /** Fill released arena blocks with NaN, so that a use after release shows (tests set it). */
   poisonReleased = false;
   private readonly reclaim = new FinalizationRegistry<[number, number]>(([p, bytes]) => this.freeBlock(p, bytes));
