@@ -126,7 +126,7 @@ export function makeWasmAddInto(rt: WasmRuntime) {
     const rows = Math.floor(n / ADD_ROW);
     if (n < BINARY_WASM_MIN || rows === 0 || !rt.isResident(dst)) return refAddInto(dst, src);
     rt.reset();
-    const pd = rt.inPlace(dst, rows * ADD_ROW);
+    const pd = rt.input(dst, rows * ADD_ROW);
     const ps = rt.input(src, rows * ADD_ROW);
     rt.setParams([BINARY_CODES.add, pd, ps, pd, rows, ADD_ROW, ADD_ROW, ADD_ROW, 1, 1, 1]);
     rt.run(JOB_BINARY, rows, n >= ELEMENTWISE_PARALLEL_MIN ? rt.threads : 1);

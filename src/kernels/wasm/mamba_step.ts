@@ -43,8 +43,8 @@ export function makeWasmMambaStep(rt: WasmRuntime) {
     const P = R + 2 * N;
     rt.reset();
     const x = rt.input(a.x, B * D);
-    const convState = rt.inPlace(a.convState, B * E * (K - 1));
-    const ssmState = rt.inPlace(a.ssmState, B * E * N);
+    const convState = rt.input(a.convState, B * E * (K - 1));
+    const ssmState = rt.input(a.ssmState, B * E * N);
     const xz = rt.alloc(B * 2 * E);
     const xs = rt.alloc(B * E);
     const xdbl = rt.alloc(B * P);

@@ -32,7 +32,7 @@ export function makeWasmMatmul(rt: WasmRuntime) {
     const pa = rt.input(a, strideA * (batch - 1) + m * k);
     const bBatches = strideB === 0 ? 1 : batch;
     const praw = rt.input(b, strideB * (bBatches - 1) + k * n);
-    const pc = accumulate ? rt.inPlace(c, sizeC) : rt.output(c, sizeC);
+    const pc = accumulate ? rt.input(c, sizeC) : rt.output(c, sizeC);
     if (m < MR) {
       const row = rt.alloc(k);
       for (let bi = 0; bi < batch; bi++) {

@@ -12,6 +12,7 @@
 // region; resident blocks are only allocated between calls.
 
 import { Pool, SpawnWorker } from './pool.js';
+import { BlockHeap } from './blocks.js';
 import { SCRATCH, SCRATCH_STRIDE, PARAMS, SLOTS, RunTask } from './control.js';
 
 export interface KernelExports {
@@ -38,10 +39,8 @@ export class WasmRuntime {
   readonly ctl: Int32Array;
   readonly ctlPtr: number;
   private readonly base: number;
-  /** End of the resident region = start of the dynamic region. */
-  private residentTop: number;
-  /** Free resident blocks [address, bytes], sorted by address, never adjacent (merged). */
-  private readonly freeBlocks: Array<[number, number]> = [];
+  /** The resident region's blocks; its top is the start of the dynamic region. */
+  private readonly heap: BlockHeap;
   /** The memory's SharedArrayBuffer objects that resident views were made on. */
   private readonly buffers = new WeakSet<ArrayBufferLike>();
   /** The views returned for whole blocks (not subarrays): kernels may write them in place, padding included. */
@@ -58,7 +57,7 @@ export class WasmRuntime {
   arenaLimit = 768 * 2 ** 20;
   /** Fill released arena blocks with NaN, so that a use after release shows (tests set it). */
   poisonReleased = false;
-  private readonly reclaim = new FinalizationRegistry<[number, number]>(([p, bytes]) => this.freeBlock(p, bytes));
+  private readonly reclaim = new FinalizationRegistry<[number, number]>(([p, bytes]) => this.heap.release(p, bytes));
   private top: number;
   private view: Float32Array;
   /** Bytes of memory now. Only this runtime grows the memory, so it can track the size itself
@@ -77,7 +76,7 @@ export class WasmRuntime {
     this.exports = instance.exports as unknown as KernelExports;
     this.ctlPtr = alignUp(this.exports.heapBase(), ALIGN);
     this.base = alignUp(this.ctlPtr + SLOTS * 4, ALIGN);
-    this.residentTop = this.base;
+    this.heap = new BlockHeap(this.base);
     this.top = this.base;
     this.capacity = memory.buffer.byteLength;
     this.view = new Float32Array(memory.buffer);
@@ -94,7 +93,7 @@ export class WasmRuntime {
 
   /** Frees everything allocated since the last reset. */
   reset(): void {
-    this.top = this.residentTop;
+    this.top = this.heap.top;
   }
 
   /**
@@ -132,28 +131,15 @@ export class WasmRuntime {
     for (const [p, bytes] of arena) {
       if (this.poisonReleased) this.view.fill(NaN, p >> 2, (p + bytes) >> 2);
       this.arenaBytes -= bytes;
-      this.freeBlock(p, bytes);
+      this.heap.release(p, bytes);
     }
   }
 
   /** A block of `floats` floats (zeroed unless told not to): the view, its address and its size in bytes. */
   private allocBlock(floats: number, zeroed = true): [Float32Array, number, number] {
     const bytes = alignUp(Math.max(floats, 1) * 4, ALIGN);
-    let p = -1;
-    for (let i = 0; i < this.freeBlocks.length; i++) {
-      const [at, size] = this.freeBlocks[i];
-      if (size < bytes) continue;
-      p = at;
-      if (size === bytes) this.freeBlocks.splice(i, 1);
-      else this.freeBlocks[i] = [at + bytes, size - bytes];
-      break;
-    }
-    if (p < 0) {
-      p = this.residentTop;
-      this.ensure(p + bytes);
-      this.residentTop = p + bytes;
-      this.top = Math.max(this.top, this.residentTop);
-    }
+    const p = this.heap.alloc(bytes, (end) => this.ensure(end));
+    this.top = Math.max(this.top, this.heap.top);
     if (zeroed) this.exports.zero(p, bytes);
     const view = new Float32Array(this.view.buffer, p, floats);
     this.buffers.add(this.view.buffer);
@@ -173,7 +159,10 @@ export class WasmRuntime {
     return this.buffers.has(a.buffer);
   }
 
-  /** The byte address of a's first `count` floats in the memory: in place when resident, else a fresh copy. */
+  /**
+   * The byte address of a's first `count` floats in the memory: a itself when resident, else a
+   * fresh copy. A kernel that updates a in place then needs writeBack.
+   */
   input(a: Float32Array, count = a.length): number {
     return this.isResident(a) ? a.byteOffset : this.copyIn(a, count);
   }
@@ -186,37 +175,9 @@ export class WasmRuntime {
     return this.wholeBlocks.has(a) ? a.byteOffset : this.alloc(count);
   }
 
-  /** The address of an array a kernel updates in place: a itself when resident, else a copy (see writeBack). */
-  inPlace(a: Float32Array, count = a.length): number {
-    return this.isResident(a) ? a.byteOffset : this.copyIn(a, count);
-  }
-
-  /** After a kernel wrote output(a) or inPlace(a) at p: copies the result into a unless p is a itself. */
+  /** After a kernel wrote output(a), or updated input(a), at p: copies the result into a unless p is a itself. */
   writeBack(p: number, a: Float32Array, count = a.length, dstOffset = 0): void {
     if (!(dstOffset === 0 && p === a.byteOffset && this.isResident(a))) this.copyOut(p, a, count, dstOffset);
-  }
-
-  private freeBlock(p: number, bytes: number): void {
-    const blocks = this.freeBlocks;
-    let i = 0;
-    while (i < blocks.length && blocks[i][0] < p) i++;
-    blocks.splice(i, 0, [p, bytes]);
-    // Merge with the following block, then with the previous one.
-    if (i + 1 < blocks.length && blocks[i][0] + blocks[i][1] === blocks[i + 1][0]) {
-      blocks[i][1] += blocks[i + 1][1];
-      blocks.splice(i + 1, 1);
-    }
-    if (i > 0 && blocks[i - 1][0] + blocks[i - 1][1] === blocks[i][0]) {
-      blocks[i - 1][1] += blocks[i][1];
-      blocks.splice(i, 1);
-      i--;
-    }
-    // A free block at the end of the region gives its space back to the dynamic region.
-    const last = blocks[blocks.length - 1];
-    if (last && last[0] + last[1] === this.residentTop) {
-      this.residentTop = last[0];
-      blocks.pop();
-    }
   }
 
   /** Reserves `floats` floats (64-byte aligned) and returns the byte address. */

@@ -110,7 +110,7 @@ export function makeWasmScan(rt: WasmRuntime) {
     const C = rt.input(a.C, B * N);
     const D = inOrNull(a.D, E);
     const bias = inOrNull(a.deltaBias, E);
-    const state = rt.inPlace(a.state, B * E * N);
+    const state = rt.input(a.state, B * E * N);
     const y = rt.output(a.y, B * E);
     ex.scanStep(x, dt, A, Bm, C, D, bias, state, y, B, E, N, a.deltaSoftplus ? 1 : 0);
     rt.writeBack(state, a.state, B * E * N);
