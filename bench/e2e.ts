@@ -26,6 +26,9 @@ interface Variant {
   threads: number;
 }
 
+/** Tokens per generation run (the reference and --quick runs generate 100). */
+const GENERATED = 1000;
+
 function trainTokensPerSec(model: LanguageModel, c: Case, steps: number): number {
   const rng = new Rng(1);
   const V = model.config.vocab_size;
@@ -96,7 +99,7 @@ registerSection({
         const steps = ctx.quick || v.backend === 'ref' || longest ? 2 : 4;
         ctx.log(`e2e: d ${c.dModel} L ${c.length} ${v.label} ...`);
         const train = trainTokensPerSec(model, c, steps);
-        const gen = c.length === 256 ? generateTokensPerSec(model, ctx.quick || v.backend === 'ref' ? 100 : 1000) : null;
+        const gen = c.length === 256 ? generateTokensPerSec(model, ctx.quick || v.backend === 'ref' ? 100 : GENERATED) : null;
         rows.push([`d ${c.dModel} · L ${c.length} · B ${c.batch}`, v.label, (params / 1e6).toFixed(2) + 'M', Math.round(train), gen === null ? null : Math.round(gen)]);
         data.push({ ...c, layers: 4, vocab: 96, params, variant: v, trainTokensPerSec: train, generateTokensPerSec: gen });
       }
@@ -107,7 +110,7 @@ registerSection({
       table: { columns: ['case', 'backend', 'params', 'train tok/s', 'generate tok/s (B 1)'], rows },
       notes: [
         'train: median over steps of batch·length / seconds for forward + backward + AdamW step (random tokens).',
-        'generate: batch 1, prompt of 4 tokens, median of 3 runs of 1,000 tokens (100 on the reference) after a 500-token warm-up; prefill + one fused step per layer and token.',
+        `generate: batch 1, prompt of 4 tokens, median of 3 runs of ${ctx.quick ? 100 : GENERATED} tokens (100 on the reference) after a warm-up of up to 500; prefill + one fused step per layer and token.`,
         'generation is the same per-token work at every L (constant-time steps), so it is measured at L 256 only.',
       ],
       data,
