@@ -9,6 +9,11 @@ export type BackendName = 'wasm' | 'ref';
 export interface InitBackendOptions {
   /** kernels.wasm as bytes or URL (browsers); Node finds build/kernels.wasm by itself. */
   wasm?: WasmSource;
+  /**
+   * kernels-single.wasm, used where there is no shared memory (pages without cross-origin
+   * isolation); by default the file beside `wasm`.
+   */
+  wasmSingle?: WasmSource;
   /** Threads for parallel kernels (default: MAMBA_TS_THREADS, else all cores). */
   threads?: number;
 }
@@ -30,7 +35,7 @@ export async function initBackend(name?: BackendName, opts: InitBackendOptions =
   }
   try {
     if (!runtime || opts.wasm !== undefined) {
-      const rt = await createWasmRuntime(opts.wasm, opts.threads);
+      const rt = await createWasmRuntime(opts.wasm, opts.threads, { singleSource: opts.wasmSingle });
       registerBackend(createWasmBackend(rt));
       runtime = rt;
     } else if (opts.threads !== undefined) {

@@ -1,7 +1,7 @@
 // mamba-ts in a browser: headless Chromium (Debian's package, driven by playwright-core) opens a
 // page served from the project folder that runs test/browser/page.ts. On a cross-origin isolated
 // page the wasm kernels load from their URL and the pool runs on Web Workers; on a plain page
-// they cannot (no shared memory), and the reference kernels take over with a one-line notice.
+// (no shared memory) kernels-single.wasm, found beside kernels.wasm, runs on the page's thread.
 // Either way the model's logits, losses and tokens match the reference kernels in the same page.
 //
 // Needs a Chromium binary (CHROMIUM_PATH, default /usr/bin/chromium). .ci/run installs it and
@@ -98,15 +98,18 @@ test('in a cross-origin isolated page: the wasm kernels from a URL, Web Worker t
   const { result, console: messages } = await runInChromium(true);
   assert.equal(result.crossOriginIsolated, true);
   assert.equal(result.backend, 'wasm', messages.join('\n'));
+  assert.equal(result.shared, true);
   assert.ok(result.threads >= 2, `threads: ${result.threads}`);
   assert.ok(result.threadIds.some((tid) => tid > 0), `a Web Worker ran tasks (thread ids ${result.threadIds.join(', ')})`);
   assertMatchesReference(result);
 });
 
-test('in a page without cross-origin isolation: the reference kernels, with a one-line notice saying why', { skip, timeout: 120_000 }, async () => {
+test('in a page without cross-origin isolation: kernels-single.wasm on the page\'s thread, results equal to the reference', { skip, timeout: 120_000 }, async () => {
   const { result, console: messages } = await runInChromium(false);
   assert.equal(result.crossOriginIsolated, false);
-  assert.equal(result.backend, 'ref');
-  assert.ok(messages.some((m) => /WebAssembly kernels unavailable .*cross-origin isolated/.test(m)), messages.join('\n'));
+  assert.equal(result.backend, 'wasm', messages.join('\n'));
+  assert.equal(result.shared, false);
+  assert.equal(result.threads, 1);
+  assert.deepEqual(result.threadIds, [0]);
   assertMatchesReference(result);
 });

@@ -13,6 +13,8 @@ import { wasmRuntime } from '../../src/kernels/index.js';
 export interface PageResult {
   backend: string;
   crossOriginIsolated: boolean;
+  /** Whether the kernels run on a shared memory (kernels.wasm) or a plain one (kernels-single.wasm). */
+  shared: boolean | null;
   threads: number;
   /** Thread ids that ran tasks of a parallel job (wasm only): 0 is the page, 1.. Web Workers. */
   threadIds: number[];
@@ -38,7 +40,7 @@ function exercise(): { logits: Float32Array; losses: number[]; tokens: number[] 
 export async function runPage(wasmUrl: string): Promise<PageResult> {
   const backend = await initBackend('wasm', { wasm: new URL(wasmUrl, globalThis.location.href) });
   const rt = wasmRuntime();
-  const threadIds = backend === 'wasm' && rt ? await rt.waitForWorkers().catch(() => [...new Set(rt.whoRuns(256))]) : [];
+  const threadIds = backend === 'wasm' && rt ? (rt.shared ? await rt.waitForWorkers() : [...new Set(rt.whoRuns(256))]) : [];
   const fast = exercise();
   setBackend('ref');
   const slow = exercise();
@@ -47,6 +49,7 @@ export async function runPage(wasmUrl: string): Promise<PageResult> {
   return {
     backend,
     crossOriginIsolated: globalThis.crossOriginIsolated === true,
+    shared: rt?.shared ?? null,
     threads: rt?.threads ?? 1,
     threadIds,
     maxLogitDiff,

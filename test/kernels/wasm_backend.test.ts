@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { initBackend, setThreads, wasmRuntime } from '../../src/kernels/index.js';
 import { backendName, kernels } from '../../src/kernels/backend.js';
 import { referenceKernels } from '../../src/kernels/reference/index.js';
-import { createWasmRuntime, findKernelsWasm, simdSupported } from '../../src/kernels/wasm/index.js';
+import { createWasmBackend, createWasmRuntime, findKernelsWasm, simdSupported } from '../../src/kernels/wasm/index.js';
 
 async function withEnv<T>(value: string | undefined, fn: () => Promise<T>): Promise<T> {
   const saved = process.env.MAMBA_TS_BACKEND;
@@ -124,4 +124,30 @@ test('the wasm memory grows on demand and results stay right after growing', asy
   createWasmBackend(rt).kernels.matmul(eye, b, c, { batch: 1, m: n, k: n, n, transA: false, transB: false, strideA: 0, strideB: 0, accumulate: false });
   assert.ok(rt.memory.buffer.byteLength > before, 'the memory grew');
   assert.deepEqual(c, b, 'I · B = B exactly');
+});
+
+test('without shared memory (kernels-single.wasm): one thread, plain arrays, results equal to the reference, also after the memory grows', async () => {
+  const rt = await createWasmRuntime(undefined, 4, { shared: false });
+  const k = createWasmBackend(rt).kernels;
+  assert.equal(rt.shared, false);
+  assert.equal(rt.threads, 1);
+  assert.equal(rt.pool.canSpawn, false);
+  assert.ok(!rt.isResident(rt.residentArray(8)), 'resident arrays are plain: a growing plain memory would detach them');
+  rt.openArena();
+  assert.equal(rt.arenaArray(8), null);
+  rt.closeArena();
+  const before = rt.memory.buffer.byteLength;
+  // 600 × 600 operands and the packed panels outgrow the initial 4 MiB: the control block and
+  // the views are re-made after the memory grows, and the next call still runs.
+  for (const n of [600, 33]) {
+    const a = Float32Array.from({ length: n * n }, (_, i) => ((i * 7) % 13) / 13 - 0.5);
+    const b = Float32Array.from({ length: n * n }, (_, i) => ((i * 5) % 11) / 11 - 0.5);
+    const dims = { batch: 1, m: n, k: n, n, transA: false, transB: true, strideA: 0, strideB: 0, accumulate: false };
+    const want = new Float32Array(n * n);
+    const got = new Float32Array(n * n);
+    referenceKernels.matmul(a, b, want, dims);
+    k.matmul(a, b, got, dims);
+    for (let i = 0; i < want.length; i++) assert.ok(Math.abs(got[i] - want[i]) <= 1e-4, `n ${n}: [${i}] ${got[i]} vs ${want[i]}`);
+  }
+  assert.ok(rt.memory.buffer.byteLength > before, 'the memory grew');
 });

@@ -1,5 +1,7 @@
-// Finding, checking and instantiating kernels.wasm. In Node the binary is read from
-// <project root>/build/kernels.wasm (see findKernelsWasm); browsers pass the bytes or a URL.
+// Finding, checking and instantiating kernels.wasm (shared memory, worker pool) or
+// kernels-single.wasm (plain memory, one thread: pages without cross-origin isolation). In Node
+// the binaries are read from <project root>/build/ (see findKernelsWasm); browsers pass the bytes
+// or a URL.
 
 import { WasmRuntime } from './runtime.js';
 import type { SpawnWorker } from './pool.js';
@@ -65,12 +67,14 @@ export async function findKernelsWasm(from: string | URL = import.meta.url): Pro
   }
 }
 
-async function readSource(source: WasmSource | undefined): Promise<Uint8Array | ArrayBuffer> {
+async function readSource(source: WasmSource | undefined, file = 'kernels.wasm'): Promise<Uint8Array | ArrayBuffer> {
   if (source instanceof Uint8Array || source instanceof ArrayBuffer) return source;
   if (source === undefined) {
-    if (!isNode) throw new Error('kernels.wasm: pass its bytes or URL to initBackend outside Node');
+    if (!isNode) throw new Error(`${file}: pass its bytes or URL to initBackend outside Node`);
     const { readFileSync, existsSync } = await import('node:fs');
-    const path = await findKernelsWasm();
+    const { dirname, join } = await import('node:path');
+    const shared = await findKernelsWasm();
+    const path = file === 'kernels.wasm' ? shared : join(dirname(shared), file);
     if (!existsSync(path)) throw new Error(`${path} is missing: run \`npm run build\` (or \`node scripts/build-wasm.mjs\`)`);
     return readFileSync(path);
   }
@@ -80,7 +84,7 @@ async function readSource(source: WasmSource | undefined): Promise<Uint8Array | 
     return readFileSync(url);
   }
   const res = await fetch(url);
-  if (!res.ok) throw new Error(`kernels.wasm: fetching ${url} failed with HTTP ${res.status}`);
+  if (!res.ok) throw new Error(`${file}: fetching ${url} failed with HTTP ${res.status}`);
   return res.arrayBuffer();
 }
 
@@ -115,19 +119,41 @@ async function workerSpawner(): Promise<SpawnWorker | null> {
   return (init) => new Worker(new URL('./worker_web.js', import.meta.url), { type: 'module' }).postMessage(init);
 }
 
-/**
- * Compiles the kernels and instantiates them on a fresh shared memory. Throws (with the reason)
- * when SIMD or shared memory is unavailable or the bytes are not a valid kernels module.
- */
-export async function createWasmRuntime(source?: WasmSource, threads?: number): Promise<WasmRuntime> {
-  if (!simdSupported()) throw new Error('this WebAssembly engine has no SIMD support');
-  if (!sharedMemoryAvailable()) {
-    throw new Error('the kernels need shared WebAssembly memory, which browsers give only to cross-origin isolated pages (serve the page with Cross-Origin-Opener-Policy: same-origin and Cross-Origin-Embedder-Policy: require-corp)');
+export interface RuntimeOptions {
+  /** Shared memory and the pool (kernels.wasm), or one thread on a plain memory (kernels-single.wasm); default: shared where available. */
+  shared?: boolean;
+  /** kernels-single.wasm; by default the file beside `source` (or build/kernels-single.wasm in Node). */
+  singleSource?: WasmSource;
+}
+
+/** The single-thread module beside the shared one: the same name with -single. */
+function singleBeside(source: WasmSource | undefined): WasmSource | undefined {
+  if (source === undefined) return undefined;
+  if (source instanceof Uint8Array || source instanceof ArrayBuffer) {
+    throw new Error('this page has no shared memory, so the kernels need kernels-single.wasm: pass its bytes as wasmSingle');
   }
-  const bytes = await readSource(source);
+  const url = source instanceof URL ? source : new URL(source, isNode ? `file://${process.cwd()}/` : globalThis.location?.href);
+  if (!url.pathname.endsWith('kernels.wasm')) {
+    throw new Error(`this page has no shared memory, so the kernels need kernels-single.wasm, and ${url} does not end in kernels.wasm: pass its URL as wasmSingle`);
+  }
+  return new URL(url.pathname.replace(/kernels\.wasm$/, 'kernels-single.wasm') + url.search, url);
+}
+
+/**
+ * Compiles the kernels and instantiates them on a fresh memory: shared, with the worker pool,
+ * where shared memory exists (Node, cross-origin isolated pages); else plain, on one thread.
+ * Throws (with the reason) when SIMD is missing or the bytes are not a valid kernels module.
+ */
+export async function createWasmRuntime(source?: WasmSource, threads?: number, opts: RuntimeOptions = {}): Promise<WasmRuntime> {
+  if (!simdSupported()) throw new Error('this WebAssembly engine has no SIMD support');
+  const shared = opts.shared ?? sharedMemoryAvailable();
+  if (shared && !sharedMemoryAvailable()) {
+    throw new Error('shared WebAssembly memory needs a cross-origin isolated page (serve it with Cross-Origin-Opener-Policy: same-origin and Cross-Origin-Embedder-Policy: require-corp)');
+  }
+  const bytes = shared ? await readSource(source) : await readSource(opts.singleSource ?? singleBeside(source), 'kernels-single.wasm');
   const module = new WebAssembly.Module(bytes as BufferSource);
-  const memory = new WebAssembly.Memory({ initial: 64, maximum: MAX_PAGES, shared: true });
-  const rt = new WasmRuntime(module, memory, threads ?? (await defaultThreads()), await workerSpawner());
+  const memory = new WebAssembly.Memory({ initial: 64, maximum: MAX_PAGES, shared });
+  const rt = new WasmRuntime(module, memory, shared ? threads ?? (await defaultThreads()) : 1, shared ? await workerSpawner() : null);
   // The test suite sets this: released arena memory becomes NaN, so a use after release shows.
   rt.poisonReleased = isNode && process.env.MAMBA_TS_ARENA_CHECK === '1';
   return rt;

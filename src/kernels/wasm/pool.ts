@@ -37,10 +37,16 @@ export class Pool {
     private readonly spawn: SpawnWorker | null,
     private readonly module: WebAssembly.Module,
     private readonly memory: WebAssembly.Memory,
-    private readonly ctl: Int32Array,
+    /** The control block; replaced (control()) when a non-shared memory grows and detaches it. */
+    private ctl: Int32Array,
     private readonly ctlPtr: number,
     private readonly runTask: RunTask,
   ) {}
+
+  /** A new view of the control block, after a non-shared memory grew (its old buffer is detached). */
+  control(ctl: Int32Array): void {
+    this.ctl = ctl;
+  }
 
   /** Whether jobs can run on more than one thread. */
   get canSpawn(): boolean {

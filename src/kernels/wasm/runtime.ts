@@ -10,6 +10,9 @@
 //                      call, grown on demand.
 // Kernel calls are synchronous and never nest, so one bump allocator is enough for the dynamic
 // region; resident blocks are only allocated between calls.
+// On a memory that is not shared (kernels-single.wasm, for pages without cross-origin
+// isolation), growing detaches every view of the old buffer: there is no resident region (resident
+// and arena arrays are plain arrays, copied in and out) and no worker, and views are re-made.
 
 import { Pool, SpawnWorker } from './pool.js';
 import { BlockHeap } from './blocks.js';
@@ -36,8 +39,11 @@ const ALIGN = 64;
 export class WasmRuntime {
   readonly exports: KernelExports;
   readonly pool: Pool;
-  readonly ctl: Int32Array;
+  /** The control block (re-made when a non-shared memory grows). */
+  ctl: Int32Array;
   readonly ctlPtr: number;
+  /** Whether the memory is shared: views stay valid when it grows, workers can share it. */
+  readonly shared: boolean;
   private readonly base: number;
   /** The resident region's blocks; its top is the start of the dynamic region. */
   private readonly heap: BlockHeap;
@@ -76,6 +82,7 @@ export class WasmRuntime {
     this.exports = instance.exports as unknown as KernelExports;
     this.ctlPtr = alignUp(this.exports.heapBase(), ALIGN);
     this.base = alignUp(this.ctlPtr + SLOTS * 4, ALIGN);
+    this.shared = typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer;
     this.heap = new BlockHeap(this.base);
     this.top = this.base;
     this.capacity = memory.buffer.byteLength;
@@ -83,7 +90,7 @@ export class WasmRuntime {
     this.ensure(this.base);
     this.ctl = new Int32Array(memory.buffer, this.ctlPtr, SLOTS);
     this.threads = Math.max(1, threads);
-    this.pool = new Pool(spawn, module, memory, this.ctl, this.ctlPtr, this.exports.runTask);
+    this.pool = new Pool(this.shared ? spawn : null, module, memory, this.ctl, this.ctlPtr, this.exports.runTask);
   }
 
   /** The memory as floats; re-read after every alloc (growing replaces the view). */
@@ -101,6 +108,7 @@ export class WasmRuntime {
    * kernels read it in place (see input). Views made from it (subarray) must not outlive it.
    */
   residentArray(floats: number): Float32Array {
+    if (!this.shared) return new Float32Array(floats);
     const [view, p, bytes] = this.allocBlock(floats);
     this.reclaim.register(view, [p, bytes]);
     return view;
@@ -118,7 +126,7 @@ export class WasmRuntime {
    */
   arenaArray(floats: number, zeroed = true): Float32Array | null {
     const arena = this.arenas[this.arenas.length - 1];
-    if (!arena || this.arenaBytes + floats * 4 > this.arenaLimit) return null;
+    if (!arena || !this.shared || this.arenaBytes + floats * 4 > this.arenaLimit) return null;
     const [view, p, bytes] = this.allocBlock(floats, zeroed);
     arena.push([p, bytes]);
     this.arenaBytes += bytes;
@@ -265,6 +273,10 @@ export class WasmRuntime {
     }
     this.view = new Float32Array(this.memory.buffer);
     this.capacity = this.view.byteLength;
+    if (!this.shared && this.ctl) {
+      this.ctl = new Int32Array(this.memory.buffer, this.ctlPtr, SLOTS);
+      this.pool?.control(this.ctl); // absent while the constructor runs
+    }
   }
 }
 
