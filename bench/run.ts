@@ -11,6 +11,7 @@ import './matmul.js';
 import './pool.js';
 import './scan.js';
 import './e2e.js';
+import './browser.js';
 
 function parseArgs(argv: string[]): { only: string[] | null; quick: boolean; threads: number | null } {
   const out = { only: null as string[] | null, quick: false, threads: null as number | null };

@@ -1,7 +1,7 @@
 // The code that test/browser/browser.test.ts runs inside a Chromium page (served from the
 // project folder): the kernels loaded from a URL, the pool's Web Workers, and a small Mamba
 // model's logits, training steps and generation, compared with the reference kernels in the
-// same page. Importing this module does nothing; the page calls runPage().
+// same page. Importing this module does nothing; the page calls run().
 
 // Everything through the package's browser entry (src/browser.ts), so that the test also shows
 // that nothing it imports needs Node; wasmRuntime (the pool's internals) is for the test only.
@@ -37,7 +37,7 @@ function exercise(): { logits: Float32Array; losses: number[]; tokens: number[] 
   return { logits, losses, tokens };
 }
 
-export async function runPage(wasmUrl: string): Promise<PageResult> {
+export async function run(wasmUrl: string): Promise<PageResult> {
   const backend = await initBackend('wasm', { wasm: new URL(wasmUrl, globalThis.location.href) });
   const rt = wasmRuntime();
   const threadIds = backend === 'wasm' && rt ? (rt.shared ? await rt.waitForWorkers() : [...new Set(rt.whoRuns(256))]) : [];
