@@ -18,7 +18,7 @@ import { linearScanBackwardTask, linearScanForwardTask } from './linear_scan';
 
 export { packB, packedBSize, gemmFewRows, MR, NR, KC, MC } from './matmul';
 export { scanStep, sumRows } from './scan';
-export { mapExp, mapExpFull, mapSoftplus, mapSigmoid } from './simd_math';
+export { mapExp, mapExp2, mapExpFull, mapSoftplus, mapSigmoid } from './simd_math';
 export { convStepSilu } from './mamba_step';
 export { UNARY_SIGMOID, UNARY_SILU, UNARY_SOFTPLUS, UNARY_CHUNK } from './elementwise';
 

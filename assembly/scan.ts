@@ -9,7 +9,10 @@
 
 import { param, scratchOf } from './control';
 import { f4, gather, hsum, ld, scatter, st, v4 } from './lanes';
-import { expf4, sigmoidf4, softplusf4 } from './simd_math';
+import { exp2f4, expf4, sigmoidf4, softplusf4 } from './simd_math';
+
+/** log₂ e: exp(Δ·A) = 2^(Δ·A·log₂e), with A·log₂e computed once per task. */
+const LOG2E = f32x4.splat(1.44269504088896341);
 
 /**
  * Forward parameters: 0 x, 1 dt, 2 A, 3 Bm, 4 C, 5 D, 6 deltaBias, 7 initialState, 8 y, 9 delta,
@@ -31,7 +34,7 @@ export function scanForwardTask(ctl: usize, task: i32, tid: i32): void {
   const b = task / nBlocks;
   const e1 = min(E, (task % nBlocks) * EB + EB);
   const nChunks = (L + T - 1) / T;
-  const at = scratchOf(ctl, tid); // A[e..e+4, n]: [N] × f32x4
+  const at = scratchOf(ctl, tid); // A[e..e+4, n]·log₂e: [N] × f32x4 (exp(Δ·A) = 2^(Δ·A·log₂e))
   const h = v4(at, N); // state: [N] × f32x4
   const ds = v4(h, N); // delta of the chunk's steps: [T] × f32x4
   const dxs = v4(ds, T); // delta·x: [T] × f32x4
@@ -40,7 +43,7 @@ export function scanForwardTask(ctl: usize, task: i32, tid: i32): void {
   for (let e = (task % nBlocks) * EB; e < e1; e += 4) {
     const lanes = min(4, e1 - e);
     for (let n = 0; n < N; n++) {
-      v128.store(v4(at, n), gather(f4(A, e * N + n), rowN, lanes));
+      v128.store(v4(at, n), f32x4.mul(gather(f4(A, e * N + n), rowN, lanes), LOG2E));
       v128.store(v4(h, n), init ? gather(f4(init, (b * E + e) * N + n), rowN, lanes) : f32x4.splat(0));
     }
     const bv = bias ? ld(f4(bias, e), lanes) : f32x4.splat(0);
@@ -60,7 +63,7 @@ export function scanForwardTask(ctl: usize, task: i32, tid: i32): void {
       for (let j = 0; j < t1 - t0; j++) {
         const d = v128.load(v4(ds, j));
         const row = v4(dAs, j * N);
-        for (let n = 0; n < N; n++) v128.store(v4(row, n), expf4(f32x4.mul(d, v128.load(v4(at, n)))));
+        for (let n = 0; n < N; n++) v128.store(v4(row, n), exp2f4(f32x4.mul(d, v128.load(v4(at, n)))));
       }
       for (let t = t0; t < t1; t++) {
         const j = t - t0;
@@ -89,7 +92,7 @@ export function scanForwardTask(ctl: usize, task: i32, tid: i32): void {
  * Sums over channels (gradBm, gradC) and over batch rows (gradA, gradD, gradDeltaBias) are left
  * as per-task partials, added up in a fixed order by scanReduce: deterministic for any thread count.
  * Scratch per thread, in f32x4: hs, dAs, accC, accB [T, N]; h0 [N]; per 4-channel group of the
- * block: A, dh, gA [N] and gD, gBias.
+ * block: A, A·log₂e, dh, gA [N] and gD, gBias.
  */
 export function scanBackwardTask(ctl: usize, task: i32, tid: i32): void {
   const x = <usize>param(ctl, 0), dt = <usize>param(ctl, 1), A = <usize>param(ctl, 2);
@@ -113,7 +116,8 @@ export function scanBackwardTask(ctl: usize, task: i32, tid: i32): void {
   const accB = v4(accC, TN);
   const h0 = v4(accB, TN);
   const gAt = v4(h0, N); // per group: A [N]
-  const gDh = v4(gAt, groups * N); // per group: dh [N], the adjoint carried to the previous step
+  const gAt2 = v4(gAt, groups * N); // per group: A·log₂e [N], for the forward's exp2
+  const gDh = v4(gAt2, groups * N); // per group: dh [N], the adjoint carried to the previous step
   const gA = v4(gDh, groups * N); // per group: Σ gradA [N]
   const gD = v4(gA, groups * N); // per group: Σ g·x
   const gBias = v4(gD, groups); // per group: Σ gradDt
@@ -122,7 +126,9 @@ export function scanBackwardTask(ctl: usize, task: i32, tid: i32): void {
     const e = e0 + 4 * g;
     const lanes = min(4, e1 - e);
     for (let n = 0; n < N; n++) {
-      v128.store(v4(gAt, g * N + n), gather(f4(A, e * N + n), rowN, lanes));
+      const an = gather(f4(A, e * N + n), rowN, lanes);
+      v128.store(v4(gAt, g * N + n), an);
+      v128.store(v4(gAt2, g * N + n), f32x4.mul(an, LOG2E));
       v128.store(v4(gDh, g * N + n), f32x4.splat(0));
       v128.store(v4(gA, g * N + n), f32x4.splat(0));
     }
@@ -140,6 +146,7 @@ export function scanBackwardTask(ctl: usize, task: i32, tid: i32): void {
       const e = e0 + 4 * g;
       const lanes = min(4, e1 - e);
       const at = v4(gAt, g * N);
+      const at2 = v4(gAt2, g * N);
       const dh = v4(gDh, g * N);
       const ga = v4(gA, g * N);
       const bv = bias ? ld(f4(bias, e), lanes) : f32x4.splat(0);
@@ -155,7 +162,7 @@ export function scanBackwardTask(ctl: usize, task: i32, tid: i32): void {
         const bt = f4(Bm, (b * L + t) * N);
         const prev = t == t0 ? h0 : v4(hs, j - N);
         for (let n = 0; n < N; n++) {
-          const dA = expf4(f32x4.mul(d, v128.load(v4(at, n))));
+          const dA = exp2f4(f32x4.mul(d, v128.load(v4(at2, n))));
           v128.store(v4(dAs, j + n), dA);
           v128.store(v4(hs, j + n), f32x4.add(f32x4.mul(dA, v128.load(v4(prev, n))), f32x4.mul(dx, v128.load32_splat(f4(bt, n)))));
         }

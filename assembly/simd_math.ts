@@ -16,6 +16,8 @@ const ROUND: f32 = 12582912.0; // 1.5 · 2²³, bit pattern 0x4B400000
 // Beyond these, e^x over/underflows f32: clamping gives ~3.4e38 and ~1.2e-38 (the smallest normal).
 const EXP_MAX: f32 = 88.3762626647949;
 const EXP_MIN: f32 = -87.3365447504;
+// Below this, 2^x is under the smallest normal f32: exp2f4 clamps (the result is then 2^−126).
+const EXP2_MIN: f32 = -126;
 // For the IEEE-tailed exp (expf4Full).
 const EXP_OVERFLOW: f32 = 88.72283935546875;
 const EXP_UNDERFLOW: f32 = -104;
@@ -31,6 +33,8 @@ const F32S = memory.data<f32>([
   1, EXP_OVERFLOW, EXP_UNDERFLOW, Infinity, 1.41421356237, 0.5,
   7.0376836292e-2, -1.1514610310e-1, 1.1676998740e-1, -1.2420140846e-1, 1.4249322787e-1,
   -1.6668057665e-1, 2.0000714765e-1, -2.4999993993e-1, 3.3333331174e-1,
+  EXP2_MIN, 0.6931471805599453, 0.2402265069591007, 0.05550410866482158, 0.009618129107628477,
+  0.0013333558146428443, 0.00015403530393381606,
 ]);
 const V_EXP_MIN = 0;
 const V_EXP_MAX = 1;
@@ -59,6 +63,14 @@ const V_LOG_P5 = 23; // -1.6668057665e-1
 const V_LOG_P6 = 24; // 2.0000714765e-1
 const V_LOG_P7 = 25; // -2.4999993993e-1
 const V_LOG_P8 = 26; // 3.3333331174e-1
+const V_EXP2_MIN = 27;
+// 2^f = e^(f·ln 2) by its Taylor series to degree 6, highest degree last: ln2^i / i!.
+const V_EXP2_P1 = 28;
+const V_EXP2_P2 = 29;
+const V_EXP2_P3 = 30;
+const V_EXP2_P4 = 31;
+const V_EXP2_P5 = 32;
+const V_EXP2_P6 = 33;
 const I32S = memory.data<i32>([127 - 0x4b400000, 0x4b400000, 127]);
 const V_EXP_BIAS = 0; // 127 − 0x4B400000: k's float bits → k + 127
 const V_ROUND_BITS = 1;
@@ -97,6 +109,22 @@ const V_127 = 2;
   // 2^k built in the exponent field: (k + 127) << 23, with k ∈ [−126, 127] after the clamp.
   const pow2k = i32x4.shl(i32x4.add(kr, ci(V_EXP_BIAS)), 23);
   return f32x4.mul(e, pow2k);
+}
+
+/**
+ * 2^x for x ≤ 127, the scan's exp: e^(Δ·A) = 2^(Δ·A·log₂e) with A·log₂e computed once per
+ * task, so each element needs no ln 2 range reduction: k = round(x) by the 1.5·2²³ trick, f =
+ * x − k ∈ [−½, ½] exactly, 2^f by the degree-6 Taylor series (≤ 1.2e−7 relative: (½ ln 2)⁷/7!),
+ * and 2^k in the exponent field. Measured: see docs/results/kernels.md.
+ */
+@inline export function exp2f4(x: v128): v128 {
+  x = f32x4.pmax(x, c(V_EXP2_MIN));
+  const kr = f32x4.add(x, c(V_ROUND)); // bits: 0x4B400000 + k
+  const f = f32x4.sub(x, f32x4.sub(kr, c(V_ROUND)));
+  let p = hornerStep(hornerStep(c(V_EXP2_P6), f, V_EXP2_P5), f, V_EXP2_P4);
+  p = hornerStep(hornerStep(hornerStep(p, f, V_EXP2_P3), f, V_EXP2_P2), f, V_EXP2_P1);
+  p = hornerStep(p, f, V_ONE);
+  return f32x4.mul(p, i32x4.shl(i32x4.add(kr, ci(V_EXP_BIAS)), 23));
 }
 
 // The same exp with IEEE tails, for element-wise ops whose callers test them: +Inf beyond
@@ -161,6 +189,10 @@ const V_127 = 2;
 /** Element-wise over n floats (n a multiple of 4 or not): for the accuracy tests. */
 export function mapExp(src: usize, dst: usize, n: i32): void {
   for (let i = 0; i < n; i += 4) v128.store(dst + (<usize>i << 2), expf4(v128.load(src + (<usize>i << 2))));
+}
+
+export function mapExp2(src: usize, dst: usize, n: i32): void {
+  for (let i = 0; i < n; i += 4) v128.store(dst + (<usize>i << 2), exp2f4(v128.load(src + (<usize>i << 2))));
 }
 
 export function mapExpFull(src: usize, dst: usize, n: i32): void {
