@@ -18,8 +18,13 @@ export const GEMV_PARALLEL_MIN = 1 << 17;
 export const STEP_CHANNELS_PARALLEL_MIN = 1 << 13;
 /** Channel blocks: a multiple of 4 (dotRows and the lanes group channels by 4). */
 export const STEP_CHANNEL_BLOCK = 64;
-/** Column chunks per thread of a matrix-vector job: 2, 4, 8 and 16 measured within noise (d 256). */
-const TASKS_PER_THREAD = 4;
+/**
+ * Column chunks per thread of a matrix-vector job. One: the caller claims the first chunk before
+ * a worker wakes, so each thread streams the same part of every matrix at every token and finds
+ * some of it still in its L2 (d 256: 2–3 % more tokens/s than 4 chunks per thread, three runs
+ * each). A late worker still only delays: the caller then takes its chunk too.
+ */
+const TASKS_PER_THREAD = 1;
 
 interface StepExports {
   convStepSilu(xz: number, state: number, w: number, bias: number, out: number, B: number, E: number, K: number): void;
