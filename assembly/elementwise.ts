@@ -58,3 +58,38 @@ export function unaryBackwardTask(ctl: usize, task: i32, tid: i32): void {
     v128.store(gx + o, f32x4.mul(v128.load(g + o), d));
   }
 }
+
+/** out = y ⊙ SiLU(z). Parameters: 0 y, 1 z, 2 out, 3 n; tasks of UNARY_CHUNK elements. */
+export function gateForwardTask(ctl: usize, task: i32, tid: i32): void {
+  const y = <usize>param(ctl, 0), z = <usize>param(ctl, 1), out = <usize>param(ctl, 2), n = param(ctl, 3);
+  const i1 = min(n, (task + 1) * UNARY_CHUNK);
+  for (let i = task * UNARY_CHUNK; i < i1; i += 4) {
+    const o = <usize>i << 2;
+    const zv = v128.load(z + o);
+    const e = expf4Full(f32x4.neg(f32x4.abs(zv)));
+    const s = sigmoidFrom(zv, e, f32x4.div(f32x4.splat(1), f32x4.add(f32x4.splat(1), e)));
+    v128.store(out + o, f32x4.mul(v128.load(y + o), f32x4.mul(zv, s)));
+  }
+}
+
+/**
+ * ∂y = g ⊙ SiLU(z), ∂z = (g ⊙ y) ⊙ σ(z)·(1 + z·σ(−z)). Parameters: 0 y, 1 z, 2 g, 3 gy, 4 gz (0 =
+ * not wanted), 5 n.
+ */
+export function gateBackwardTask(ctl: usize, task: i32, tid: i32): void {
+  const y = <usize>param(ctl, 0), z = <usize>param(ctl, 1), g = <usize>param(ctl, 2);
+  const gy = <usize>param(ctl, 3), gz = <usize>param(ctl, 4), n = param(ctl, 5);
+  const i1 = min(n, (task + 1) * UNARY_CHUNK);
+  for (let i = task * UNARY_CHUNK; i < i1; i += 4) {
+    const o = <usize>i << 2;
+    const zv = v128.load(z + o), gv = v128.load(g + o);
+    const e = expf4Full(f32x4.neg(f32x4.abs(zv)));
+    const inv = f32x4.div(f32x4.splat(1), f32x4.add(f32x4.splat(1), e));
+    const s = sigmoidFrom(zv, e, inv); // σ(z)
+    if (gy) v128.store(gy + o, f32x4.mul(gv, f32x4.mul(zv, s)));
+    if (gz) {
+      const d = f32x4.mul(s, f32x4.add(f32x4.splat(1), f32x4.mul(zv, sigmoidFrom(f32x4.neg(zv), e, inv))));
+      v128.store(gz + o, f32x4.mul(f32x4.mul(gv, v128.load(y + o)), d));
+    }
+  }
+}

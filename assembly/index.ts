@@ -4,11 +4,11 @@
 import {
   JOB_CONV1D_BACKWARD, JOB_CONV1D_FORWARD, JOB_MATMUL, JOB_NOP, JOB_SCAN_BACKWARD, JOB_SCAN_FORWARD,
   JOB_UNARY_BACKWARD, JOB_UNARY_FORWARD, JOB_RMSNORM_FORWARD, JOB_RMSNORM_BACKWARD,
-  JOB_CROSS_ENTROPY_FORWARD, JOB_CROSS_ENTROPY_BACKWARD, JOB_BINARY, JOB_GEMV, JOB_MAMBA_CHANNELS, JOB_WHO, JOB_LINEAR_SCAN_FORWARD, JOB_LINEAR_SCAN_BACKWARD, KIND, param, scratchOf,
+  JOB_CROSS_ENTROPY_FORWARD, JOB_CROSS_ENTROPY_BACKWARD, JOB_BINARY, JOB_GEMV, JOB_MAMBA_CHANNELS, JOB_WHO, JOB_LINEAR_SCAN_FORWARD, JOB_LINEAR_SCAN_BACKWARD, JOB_GATE_FORWARD, JOB_GATE_BACKWARD, KIND, param, scratchOf,
 } from './control';
 import { gemmBlock } from './matmul';
 import { scanBackwardTask, scanForwardTask } from './scan';
-import { unaryBackwardTask, unaryForwardTask } from './elementwise';
+import { gateBackwardTask, gateForwardTask, unaryBackwardTask, unaryForwardTask } from './elementwise';
 import { conv1dBackwardTask, conv1dForwardTask } from './conv1d';
 import { rmsNormBackwardTask, rmsNormForwardTask } from './norm';
 import { crossEntropyBackwardTask, crossEntropyForwardTask } from './cross_entropy';
@@ -71,6 +71,8 @@ export function runTask(ctl: usize, t: i32, tid: i32): void {
   else if (kind == JOB_MAMBA_CHANNELS) mambaChannelTask(ctl, t, tid);
   else if (kind == JOB_LINEAR_SCAN_FORWARD) linearScanForwardTask(ctl, t, tid);
   else if (kind == JOB_LINEAR_SCAN_BACKWARD) linearScanBackwardTask(ctl, t, tid);
+  else if (kind == JOB_GATE_FORWARD) gateForwardTask(ctl, t, tid);
+  else if (kind == JOB_GATE_BACKWARD) gateBackwardTask(ctl, t, tid);
   else if (kind == JOB_WHO) store<i32>(<usize>param(ctl, 0) + (<usize>t << 2), tid);
   else if (kind != JOB_NOP) unreachable();
 }

@@ -10,6 +10,7 @@ export { softmax, logSoftmax } from './softmax.js';
 export { crossEntropy, type CrossEntropyOptions } from './cross_entropy.js';
 export { dropout } from './dropout.js';
 export { exp, log, sqrt, neg, silu, sigmoid, softplus, tanh, gelu, relu, pow } from './unary.js';
+export { gate } from './gate.js';
 export { addScalar, mulScalar } from './scalar.js';
 export { sum, mean, max, type Axes } from './reduce.js';
 export { reshape, transpose, permute, slice, split, concat } from './shape.js';

@@ -12,7 +12,7 @@ import { Tensor, zeros } from '../tensor/tensor.js';
 import { Rng } from '../tensor/random.js';
 import { noGrad } from '../autograd/tape.js';
 import { kernels } from '../kernels/backend.js';
-import { linear, split, conv1d, silu, mul, exp, neg, concat, slice, add, selectiveScan } from '../ops/index.js';
+import { linear, split, conv1d, silu, exp, neg, concat, slice, add, selectiveScan, gate } from '../ops/index.js';
 import { Linear, Conv1d } from '../nn/index.js';
 import { Mixer, MixerState } from '../models/mixer.js';
 import { ModelConfig } from '../models/config.js';
@@ -107,7 +107,7 @@ export class MambaMixer extends Mixer {
       initialState: state ? state.ssm.slice() : null, // a copy: finalState overwrites state.ssm
       finalState: state?.ssm ?? null,
     }); // [B, L, E]
-    return this.out_proj.forward(mul(y, silu(z)));
+    return this.out_proj.forward(gate(y, z)); // y ⊙ SiLU(z)
   }
 
   /** Δ (before bias and softplus), B and C: from x_proj of the input, or parameters (S4D). */
@@ -176,7 +176,7 @@ export class MambaMixer extends Mixer {
       x: xs.data, dt: dt.data, deltaBias: this.dt_proj.bias!.data, deltaSoftplus: true,
       A: state.A, Bm: Bm.data, C: C.data, D: this.Dskip.data, state: state.ssm, y,
     });
-    return this.out_proj.forward(mul(new Tensor(y, [batch, E]), silu(z)));
+    return this.out_proj.forward(gate(new Tensor(y, [batch, E]), z));
   }
 }
 

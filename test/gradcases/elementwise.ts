@@ -1,6 +1,6 @@
-// Gradient cases for the element-wise ops: the unary functions, pow, addScalar and mulScalar.
+// Gradient cases for the element-wise ops: the unary functions, pow, addScalar, mulScalar and gate.
 
-import { exp, log, sqrt, neg, silu, sigmoid, softplus, tanh, gelu, relu, pow, addScalar, mulScalar } from '../../src/ops/index.js';
+import { exp, log, sqrt, neg, silu, sigmoid, softplus, tanh, gelu, relu, pow, addScalar, mulScalar, gate } from '../../src/ops/index.js';
 import { Tensor, sizeOf, Shape } from '../../src/tensor/tensor.js';
 import { Rng } from '../../src/tensor/random.js';
 import { rand } from '../helpers.js';
@@ -28,6 +28,10 @@ export const elementwiseCases: GradCases = {
   silu: [
     { name: 'odd shape', inputs: (r) => [rand([2, 7], r, { low: -4, high: 4 })], fn: (x) => silu(x) },
     { name: 'one element', inputs: (r) => [rand([1, 1], r)], fn: (x) => silu(x) },
+  ],
+  gate: [
+    { name: 'odd shape, z in ±4', inputs: (r) => [rand([2, 3, 5], r), rand([2, 3, 5], r, { low: -4, high: 4 })], fn: (y, z) => gate(y, z) },
+    { name: 'one element', inputs: (r) => [rand([1], r), rand([1], r)], fn: (y, z) => gate(y, z) },
   ],
   sigmoid: [{ name: 'range ±8', inputs: (r) => [rand([3, 5], r, { low: -8, high: 8 })], fn: (x) => sigmoid(x) }],
   softplus: [

@@ -38,6 +38,27 @@ test('wasm sigmoid, silu and softplus equal the reference, forward and backward'
   }
 });
 
+test('wasm gate y ⊙ SiLU(z) equals the reference, forward and backward (either gradient alone too)', () => {
+  const rng = new Rng(24);
+  for (const n of [1, 3, 5, 64, 16385]) {
+    const y = randArray(n, rng), z = randArray(n, rng, -30, 30), g = randArray(n, rng);
+    const want = new Float32Array(n), got = new Float32Array(n);
+    referenceKernels.gateForward(y, z, want);
+    wasm.gateForward(y, z, got);
+    assertWithin(got, want, unaryBound(want), 0, `gate forward n ${n}`);
+    const [wy, wz, gy, gz] = [0, 1, 2, 3].map(() => new Float32Array(n));
+    referenceKernels.gateBackward(y, z, g, wy, wz);
+    wasm.gateBackward(y, z, g, gy, gz);
+    assertWithin(gy, wy, unaryBound(wy), 0, `gate ∂y n ${n}`);
+    // SiLU'(z) = σ(z)·(1 + z·σ(−z)) cancels near z ≈ −1.28: bound by the size of its terms.
+    const dzBound = wz.map((_, i) => 1e-6 * Math.abs(g[i] * y[i]) * (1 + Math.abs(z[i])) + 1e-30);
+    assertWithin(gz, wz, dzBound, 0, `gate ∂z n ${n}`);
+    const onlyZ = new Float32Array(n);
+    wasm.gateBackward(y, z, g, null, onlyZ);
+    assertBitIdentical(onlyZ, gz, `gate ∂z alone n ${n}`);
+  }
+});
+
 test('other unary ops run the reference kernel unchanged', () => {
   const x = randArray(9, new Rng(22), 0.1, 3);
   for (const op of ['exp', 'log', 'tanh', 'gelu', 'relu'] as UnaryOp[]) {

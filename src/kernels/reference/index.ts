@@ -17,6 +17,7 @@ import {
 import { trigForward, trigBackward } from './trig.js';
 import { linearScanForward, linearScanBackward } from './linear_scan.js';
 import { mambaStep } from './mamba_step.js';
+import { gateForward, gateBackward } from './gate.js';
 
 // Where arrays live (see src/kernels/memory.ts). A fast backend keeps long-lived arrays
 // (residentCopy) and a training step's arrays (arenas) in its own memory, so that its kernels
@@ -48,6 +49,7 @@ export const referenceKernels = {
   crossEntropyForward, crossEntropyBackward,
   dropoutApply,
   unaryForward, unaryBackward, powForward, powBackward, affine,
+  gateForward, gateBackward,
   reduceSum, reduceSumBackward, reduceMax, reduceMaxBackward,
   permute, copyAlongAxis,
   selectiveScanForward, selectiveScanBackward, selectiveScanNaiveForward, selectiveScanNaiveBackward, selectiveScanStep,

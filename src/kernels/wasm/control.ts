@@ -38,6 +38,8 @@ export const JOB_MAMBA_CHANNELS = 14;
 export const JOB_WHO = 15; // task t writes the id of the thread that ran it to i32 slot t at param 0 (tests)
 export const JOB_LINEAR_SCAN_FORWARD = 16;
 export const JOB_LINEAR_SCAN_BACKWARD = 17;
+export const JOB_GATE_FORWARD = 18;
+export const JOB_GATE_BACKWARD = 19;
 
 export type RunTask = (ctlPtr: number, task: number, tid: number) => void;
 

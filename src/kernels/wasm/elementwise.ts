@@ -11,7 +11,7 @@
 
 import { addInto as refAddInto, binary as refBinary, BinaryOp, BroadcastPlan } from '../reference/binary.js';
 import { unaryBackward as refUnaryBackward, unaryForward as refUnaryForward, UnaryOp } from '../reference/unary.js';
-import { JOB_BINARY, JOB_UNARY_BACKWARD, JOB_UNARY_FORWARD } from './control.js';
+import { JOB_BINARY, JOB_GATE_BACKWARD, JOB_GATE_FORWARD, JOB_UNARY_BACKWARD, JOB_UNARY_FORWARD } from './control.js';
 import { WasmRuntime } from './runtime.js';
 
 /** Below this many elements an element-wise job stays on the calling thread. */
@@ -49,7 +49,32 @@ export function makeWasmUnary(rt: WasmRuntime) {
     rt.writeBack(pgx, gradX, n);
   }
 
-  return { unaryForward, unaryBackward };
+  /** y ⊙ SiLU(z) and its backward (src/kernels/reference/gate.ts), in the unary tasks' chunks. */
+  function gateForward(y: Float32Array, z: Float32Array, out: Float32Array): void {
+    const n = out.length;
+    if (n === 0) return;
+    rt.reset();
+    const py = rt.input(y, n), pz = rt.input(z, n);
+    const po = rt.output(out, n);
+    rt.setParams([py, pz, po, n]);
+    rt.run(JOB_GATE_FORWARD, tasks(n), threads(n));
+    rt.writeBack(po, out, n);
+  }
+
+  function gateBackward(y: Float32Array, z: Float32Array, gradOut: Float32Array, gradY: Float32Array | null, gradZ: Float32Array | null): void {
+    const n = gradOut.length;
+    if (n === 0 || (!gradY && !gradZ)) return;
+    rt.reset();
+    const py = rt.input(y, n), pz = rt.input(z, n), pg = rt.input(gradOut, n);
+    const pgy = gradY ? rt.output(gradY, n) : 0;
+    const pgz = gradZ ? rt.output(gradZ, n) : 0;
+    rt.setParams([py, pz, pg, pgy, pgz, n]);
+    rt.run(JOB_GATE_BACKWARD, tasks(n), threads(n));
+    if (gradY) rt.writeBack(pgy, gradY, n);
+    if (gradZ) rt.writeBack(pgz, gradZ, n);
+  }
+
+  return { unaryForward, unaryBackward, gateForward, gateBackward };
 }
 
 /** Merges adjacent axes that are contiguous in every stride list; drops size-1 axes. */
