@@ -9,6 +9,7 @@ import { initBackend, setThreads, wasmRuntime } from '../../src/kernels/index.js
 import { backendName, kernels } from '../../src/kernels/backend.js';
 import { referenceKernels } from '../../src/kernels/reference/index.js';
 import { createWasmBackend, createWasmRuntime, findKernelsWasm, simdSupported } from '../../src/kernels/wasm/index.js';
+import { JOB_BINARY } from '../../src/kernels/wasm/control.js';
 
 async function withEnv<T>(value: string | undefined, fn: () => Promise<T>): Promise<T> {
   const saved = process.env.MAMBA_TS_BACKEND;
@@ -150,4 +151,22 @@ test('without shared memory (kernels-single.wasm): one thread, plain arrays, res
     for (let i = 0; i < want.length; i++) assert.ok(Math.abs(got[i] - want[i]) <= 1e-4, `n ${n}: [${i}] ${got[i]} vs ${want[i]}`);
   }
   assert.ok(rt.memory.buffer.byteLength > before, 'the memory grew');
+});
+
+test('back-to-back parallel jobs run every task exactly once (in-place adds, 20,000 jobs on 2 threads)', async () => {
+  // Each job adds b into a in place, in 2 tasks of one row: a task run twice, or run before its
+  // job is fully published, leaves a wrong count. Integers stay exact in f32. (It did not catch
+  // the publication race fixed in pool.ts, whose window is a few nanoseconds: that one showed as
+  // two concurrent 720-step training runs diverging at step 285. It guards exactly-once runs.)
+  const rt = await createWasmRuntime(undefined, 2);
+  await rt.waitForWorkers();
+  const len = 64;
+  const a = rt.residentArray(2 * len);
+  const b = rt.residentArray(2 * len).fill(1);
+  const jobs = 20_000;
+  for (let j = 0; j < jobs; j++) {
+    rt.setParams([0 /* add */, a.byteOffset, b.byteOffset, a.byteOffset, 2, len, len, len, 1, 1, 1]);
+    rt.run(JOB_BINARY, 2, 2);
+  }
+  for (let i = 0; i < a.length; i++) if (a[i] !== jobs) assert.fail(`a[${i}] = ${a[i]}, want ${jobs}`);
 });

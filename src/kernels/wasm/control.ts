@@ -1,10 +1,12 @@
 // The control block that the main thread and the pool's workers share inside the WebAssembly
 // memory (mirrors assembly/control.ts), and the task-claiming loop both sides run.
 //
-// A job is published by writing its parameters, then CLAIM = (seq << 16) | 0, then bumping GEN.
-// Every thread claims task indices with compare-exchange on CLAIM: a claim only succeeds while
-// the job it read is still current, and the main thread does not publish the next job before
-// DONE reaches NTASKS, so a claimed task always sees its own job's parameters.
+// A job is published by writing its parameters, closing CLAIM under a new sequence number
+// ((seq << 16) | MAX_TASKS), writing KIND, NTASKS, DONE, THREADS, opening CLAIM = (seq << 16) | 0,
+// then bumping GEN. Every thread claims task indices with compare-exchange on CLAIM: a claim only
+// succeeds while the CLAIM value it read is still current, the main thread does not publish the
+// next job before DONE reaches NTASKS, and CLAIM changes before NTASKS does, so a claimed task
+// always belongs to a completely published job.
 
 export const GEN = 0;
 export const CLAIM = 1;

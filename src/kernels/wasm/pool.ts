@@ -85,12 +85,18 @@ export class Pool {
     const parallel = threads > 1 && ntasks > 1 && this.spawn !== null;
     const used = parallel ? Math.min(threads, ntasks) : 1;
     if (parallel) this.ensureWorkers(used - 1);
+    // Close claiming under the new sequence number before changing anything else: a worker still
+    // in the previous job's claim loop may have read the old CLAIM and could pair it with the new
+    // NTASKS; its compare-exchange must fail, or it would run a task of this job before the job
+    // is complete, and a task could run twice (found as rare, load-dependent differences between
+    // two identical 2-thread training runs).
+    this.seq = (this.seq + 1) & 0x7fff;
+    Atomics.store(ctl, CLAIM, (this.seq << 16) | MAX_TASKS);
     Atomics.store(ctl, KIND, kind);
     Atomics.store(ctl, NTASKS, ntasks);
     Atomics.store(ctl, DONE, 0);
     Atomics.store(ctl, ERROR, 0);
     Atomics.store(ctl, THREADS, used);
-    this.seq = (this.seq + 1) & 0x7fff;
     Atomics.store(ctl, CLAIM, this.seq << 16);
     if (parallel) {
       Atomics.add(ctl, GEN, 1);
