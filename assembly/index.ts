@@ -27,6 +27,17 @@ export function zero(p: usize, bytes: usize): void {
   memory.fill(p, 0, bytes);
 }
 
+/**
+ * For o in [0, outer): copies `block` floats from src + o·srcStride to dst + o·dstStride (floats;
+ * byte addresses): slices, splits and concats of arrays in the memory, one memory.copy per run.
+ */
+export function copyRows(src: usize, dst: usize, outer: i32, block: i32, srcStride: i32, dstStride: i32): void {
+  const bytes = <usize>block << 2;
+  for (let o = 0; o < outer; o++) {
+    memory.copy(dst + ((<usize>o * dstStride) << 2), src + ((<usize>o * srcStride) << 2), bytes);
+  }
+}
+
 /** First byte after the module's static data: the JavaScript side places its regions above. */
 export function heapBase(): usize {
   return __heap_base;

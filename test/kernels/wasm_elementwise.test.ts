@@ -147,3 +147,22 @@ test('wasm unary and conv1d give bit-identical results on 1 and 2 threads', () =
   assert.ok(rt.pool.started >= 1);
   rt.threads = 2;
 });
+
+test('wasm copyAlongAxis on arrays in wasm memory gives the reference copy (slices, splits, concats)', () => {
+  const rng = new Rng(25);
+  const cases = [
+    { outer: 64, inner: 1, count: 70, srcAxis: 140, srcStart: 70, dstAxis: 70, dstStart: 0 }, // split's second half
+    { outer: 33, inner: 5, count: 30, srcAxis: 30, srcStart: 0, dstAxis: 61, dstStart: 31 }, // concat into the back
+    { outer: 1, inner: 4096, count: 1, srcAxis: 3, srcStart: 2, dstAxis: 1, dstStart: 0 }, // one run
+    { outer: 9, inner: 3, count: 2, srcAxis: 4, srcStart: 1, dstAxis: 2, dstStart: 0 }, // small: the reference path
+  ];
+  for (const c of cases) {
+    const src = rt.residentCopy(randArray(c.outer * c.srcAxis * c.inner, rng));
+    const fill = randArray(c.outer * c.dstAxis * c.inner, rng);
+    const want = fill.slice();
+    const got = rt.residentCopy(fill);
+    referenceKernels.copyAlongAxis(src, want, c);
+    wasm.copyAlongAxis(src, got, c);
+    assertBitIdentical(got, want, `copy ${JSON.stringify(c)}`);
+  }
+});

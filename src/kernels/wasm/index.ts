@@ -10,6 +10,7 @@ import { makeWasmNorm } from './norm.js';
 import { makeWasmCrossEntropy } from './cross_entropy.js';
 import { makeWasmMambaStep } from './mamba_step.js';
 import { makeWasmLinearScan } from './linear_scan.js';
+import { makeWasmCopyAlongAxis } from './layout.js';
 import { WasmRuntime } from './runtime.js';
 
 export function createWasmBackend(rt: WasmRuntime): Backend {
@@ -31,6 +32,7 @@ export function createWasmBackend(rt: WasmRuntime): Backend {
       ...makeWasmLinearScan(rt),
       binary: makeWasmBinary(rt),
       addInto: makeWasmAddInto(rt),
+      copyAlongAxis: makeWasmCopyAlongAxis(rt),
       reduceBroadcast,
     },
   };
