@@ -14,7 +14,6 @@ export const LINEAR_SCAN_BLOCK = 32;
 export const LINEAR_SCAN_PARALLEL_MIN = 1 << 16;
 
 export function makeWasmLinearScan(rt: WasmRuntime) {
-  const inOrNull = (a: Float32Array | null, count: number) => (a ? rt.input(a, count) : 0);
   const plan = (B: number, L: number, C: number) => ({
     tasks: B * Math.ceil(C / LINEAR_SCAN_BLOCK),
     threads: B * L * C >= LINEAR_SCAN_PARALLEL_MIN ? rt.threads : 1,
@@ -29,7 +28,7 @@ export function makeWasmLinearScan(rt: WasmRuntime) {
     rt.reset();
     const a = rt.input(args.a, n), aIm = complex ? rt.input(args.aIm!, n) : 0;
     const b = rt.input(args.b, n), bIm = complex ? rt.input(args.bIm!, n) : 0;
-    const h0 = inOrNull(args.h0, B * C), h0Im = complex ? inOrNull(args.h0Im, B * C) : 0;
+    const h0 = rt.optionalInput(args.h0, B * C), h0Im = complex ? rt.optionalInput(args.h0Im, B * C) : 0;
     const h = rt.output(args.h, n), hIm = complex ? rt.output(args.hIm!, n) : 0;
     const { tasks, threads } = plan(B, L, C);
     rt.scratch(threads, 2 * LINEAR_SCAN_BLOCK * 4);
@@ -48,7 +47,7 @@ export function makeWasmLinearScan(rt: WasmRuntime) {
     const a = rt.input(args.a, n), aIm = complex ? rt.input(args.aIm!, n) : 0;
     const h = rt.input(args.h, n), hIm = complex ? rt.input(args.hIm!, n) : 0;
     const g = rt.input(args.g, n), gIm = complex ? rt.input(args.gIm!, n) : 0;
-    const h0 = inOrNull(args.h0, B * C), h0Im = complex ? inOrNull(args.h0Im, B * C) : 0;
+    const h0 = rt.optionalInput(args.h0, B * C), h0Im = complex ? rt.optionalInput(args.h0Im, B * C) : 0;
     const gA = rt.output(args.gradA, n), gAIm = complex ? rt.output(args.gradAIm!, n) : 0;
     const gB = rt.output(args.gradB, n), gBIm = complex ? rt.output(args.gradBIm!, n) : 0;
     const { tasks, threads } = plan(B, L, C);

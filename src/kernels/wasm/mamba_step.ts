@@ -32,7 +32,6 @@ interface StepExports {
 
 export function makeWasmMambaStep(rt: WasmRuntime) {
   const ex = rt.exports as unknown as StepExports;
-  const inOrNull = (a: Float32Array | null, count: number) => (a ? rt.input(a, count) : 0);
 
   /** out [m, n] = x [m, k] · W [n, k]ᵀ (+ bias), all addresses. */
   function gemv(x: number, w: number, out: number, m: number, k: number, n: number, bias: number): void {
@@ -57,16 +56,16 @@ export function makeWasmMambaStep(rt: WasmRuntime) {
     const y = rt.alloc(B * E);
     const out = rt.alloc(B * D);
 
-    gemv(x, rt.input(a.inProj, 2 * E * D), xz, B, D, 2 * E, inOrNull(a.inBias, 2 * E));
-    ex.convStepSilu(xz, convState, rt.input(a.convWeight, E * K), inOrNull(a.convBias, E), xs, B, E, K);
+    gemv(x, rt.input(a.inProj, 2 * E * D), xz, B, D, 2 * E, rt.optionalInput(a.inBias, 2 * E));
+    ex.convStepSilu(xz, convState, rt.input(a.convWeight, E * K), rt.optionalInput(a.convBias, E), xs, B, E, K);
     gemv(xs, rt.input(a.xProj, P * E), xdbl, B, E, P, 0);
     const channelThreads = B * E * N >= STEP_CHANNELS_PARALLEL_MIN ? rt.threads : 1;
     rt.setParams([
-      xs, xdbl, rt.input(a.dtProj, E * R), rt.input(a.dtBias, E), rt.input(a.A, E * N), inOrNull(a.Dskip, E),
+      xs, xdbl, rt.input(a.dtProj, E * R), rt.input(a.dtBias, E), rt.input(a.A, E * N), rt.optionalInput(a.Dskip, E),
       xz, ssmState, y, dt, B, E, N, R, STEP_CHANNEL_BLOCK,
     ]);
     rt.run(JOB_MAMBA_CHANNELS, Math.ceil(E / STEP_CHANNEL_BLOCK), channelThreads);
-    gemv(y, rt.input(a.outProj, D * E), out, B, E, D, inOrNull(a.outBias, D));
+    gemv(y, rt.input(a.outProj, D * E), out, B, E, D, rt.optionalInput(a.outBias, D));
 
     rt.writeBack(convState, a.convState, B * E * (K - 1));
     rt.writeBack(ssmState, a.ssmState, B * E * N);

@@ -175,6 +175,11 @@ export class WasmRuntime {
     return this.isResident(a) ? a.byteOffset : this.copyIn(a, count);
   }
 
+  /** input(a, count), or 0 (a null pointer to the kernels) when a is null. */
+  optionalInput(a: Float32Array | null, count: number): number {
+    return a ? this.input(a, count) : 0;
+  }
+
   /**
    * The address a kernel writes `count` floats of a to: a itself when it is a whole resident block
    * (its padding takes a kernel's whole-vector stores past the end), else fresh scratch; then writeBack.

@@ -22,7 +22,6 @@ export interface ScanExports {
 
 export function makeWasmScan(rt: WasmRuntime) {
   const ex = rt.exports as unknown as ScanExports;
-  const inOrNull = (a: Float32Array | null, count: number) => (a ? rt.input(a, count) : 0);
 
   /** The inputs forward and backward both read: their addresses in wasm memory (copied in unless resident). */
   function inputs(a: SelectiveScanForwardArgs | SelectiveScanBackwardArgs) {
@@ -33,8 +32,8 @@ export function makeWasmScan(rt: WasmRuntime) {
       A: rt.input(a.A, E * N),
       Bm: rt.input(a.Bm, B * L * N),
       C: rt.input(a.C, B * L * N),
-      D: inOrNull(a.D, E),
-      bias: inOrNull(a.deltaBias, E),
+      D: rt.optionalInput(a.D, E),
+      bias: rt.optionalInput(a.deltaBias, E),
     };
   }
 
@@ -43,7 +42,7 @@ export function makeWasmScan(rt: WasmRuntime) {
     const nChunks = Math.ceil(L / T);
     rt.reset();
     const { x, dt, A, Bm, C, D, bias } = inputs(a);
-    const init = inOrNull(a.initialState, B * E * N);
+    const init = rt.optionalInput(a.initialState, B * E * N);
     const y = rt.output(a.y, B * L * E);
     const delta = rt.output(a.delta, B * L * E);
     const states = rt.output(a.chunkStates, B * nChunks * E * N);
@@ -108,8 +107,8 @@ export function makeWasmScan(rt: WasmRuntime) {
     const A = rt.input(a.A, E * N);
     const Bm = rt.input(a.Bm, B * N);
     const C = rt.input(a.C, B * N);
-    const D = inOrNull(a.D, E);
-    const bias = inOrNull(a.deltaBias, E);
+    const D = rt.optionalInput(a.D, E);
+    const bias = rt.optionalInput(a.deltaBias, E);
     const state = rt.input(a.state, B * E * N);
     const y = rt.output(a.y, B * E);
     ex.scanStep(x, dt, A, Bm, C, D, bias, state, y, B, E, N, a.deltaSoftplus ? 1 : 0);
