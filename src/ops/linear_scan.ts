@@ -11,7 +11,7 @@ import { accumulate, record, registerOp } from '../autograd/tape.js';
 import { kernels } from '../kernels/backend.js';
 import type { ScanAlgorithm } from '../kernels/scan/index.js';
 import { reshape, split } from './shape.js';
-import { allocArray } from '../kernels/memory.js';
+import { allocOutput } from '../kernels/memory.js';
 
 export type { ScanAlgorithm };
 
@@ -37,11 +37,11 @@ export function linearScan(a: Tensor, b: Tensor, opts: LinearScanOptions = {}): 
   const [B, L, C] = checkShapes('linearScan', [['a', a], ['b', b]], opts);
   const h0 = opts.h0 ? opts.h0.slice() : null; // the backward reads it; the caller may reuse the array
   const inputs = { B, L, C, a: a.data, aIm: null, b: b.data, bIm: null, h0, h0Im: null, algorithm: opts.algorithm ?? 'sequential', chunks: opts.chunks };
-  const h = allocArray(a.size);
+  const h = allocOutput(a.size); // the kernels write every element, as every array below
   kernels().linearScanForward({ ...inputs, h, hIm: null });
   return record('linearScan', h, a.shape, [a, b], (g) => {
-    const gradA = allocArray(a.size);
-    const gradB = allocArray(b.size);
+    const gradA = allocOutput(a.size);
+    const gradB = allocOutput(b.size);
     kernels().linearScanBackward({ ...inputs, h, hIm: null, g, gIm: null, gradA, gradAIm: null, gradB, gradBIm: null });
     accumulate(a, gradA, true);
     accumulate(b, gradB, true);
@@ -63,12 +63,12 @@ export function linearScanComplex(
     h0: opts.h0 ? opts.h0.slice() : null, h0Im: opts.h0Im ? opts.h0Im.slice() : null,
     algorithm: opts.algorithm ?? 'sequential', chunks: opts.chunks,
   };
-  const both = allocArray(2 * n); // [2, B, L, C]: real parts, then imaginary parts
+  const both = allocOutput(2 * n); // [2, B, L, C]: real parts, then imaginary parts
   const half = (arr: Float32Array, k: number) => arr.subarray(k * n, (k + 1) * n);
   kernels().linearScanForward({ ...inputs, h: half(both, 0), hIm: half(both, 1) });
   const parents = [aRe, aIm, bRe, bIm];
   const h = record('linearScanComplex', both, [2, B, L, C], parents, (g) => {
-    const [gradA, gradAIm, gradB, gradBIm] = parents.map(() => allocArray(n));
+    const [gradA, gradAIm, gradB, gradBIm] = parents.map(() => allocOutput(n));
     kernels().linearScanBackward({ ...inputs, h: half(both, 0), hIm: half(both, 1), g: half(g, 0), gIm: half(g, 1), gradA, gradAIm, gradB, gradBIm });
     [gradA, gradAIm, gradB, gradBIm].forEach((grad, k) => accumulate(parents[k], grad, true));
   });

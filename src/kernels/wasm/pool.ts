@@ -8,7 +8,7 @@
 // synchronous, so the caller cannot yield to its event loop to receive a reply anyway, and a
 // postMessage wake-up costs more (see bench/pool.ts for the measured round trips).
 
-import { CLAIM, DONE, ERROR, GEN, JOB_WHO, KIND, MAX_TASKS, NTASKS, PARAMS, THREADS, claimTasks, RunTask } from './control.js';
+import { CLAIM, DONE, ERROR, GEN, KIND, MAX_TASKS, NTASKS, THREADS, claimTasks, RunTask } from './control.js';
 import type { WorkerInit } from './worker_loop.js';
 
 /** Starts one pool worker with its init; null where workers cannot share the memory. */
@@ -51,16 +51,6 @@ export class Pool {
   /** Whether jobs can run on more than one thread. */
   get canSpawn(): boolean {
     return this.spawn !== null;
-  }
-
-  /**
-   * Which thread ran each of `ntasks` empty tasks (0 = the caller): shows that workers take part.
-   * `scratch` is the address of ntasks free i32 slots.
-   */
-  whoRuns(ntasks: number, threads: number, scratch: number): Int32Array {
-    Atomics.store(this.ctl, PARAMS, scratch);
-    this.run(JOB_WHO, ntasks, threads);
-    return new Int32Array(this.memory.buffer, scratch, ntasks).slice();
   }
 
   /** Workers started so far. */

@@ -16,7 +16,7 @@
 
 import { Pool, SpawnWorker } from './pool.js';
 import { BlockHeap } from './blocks.js';
-import { SCRATCH, SCRATCH_STRIDE, PARAMS, SLOTS, RunTask } from './control.js';
+import { JOB_WHO, SCRATCH, SCRATCH_STRIDE, PARAMS, SLOTS, RunTask } from './control.js';
 
 export interface KernelExports {
   heapBase(): number;
@@ -240,7 +240,10 @@ export class WasmRuntime {
   /** Which thread ran each of `ntasks` empty tasks (0 = the caller): for tests that workers take part. */
   whoRuns(ntasks: number, threads = this.threads): Int32Array {
     this.reset();
-    return this.pool.whoRuns(ntasks, threads, this.alloc(ntasks));
+    const slots = this.alloc(ntasks);
+    this.setParams([slots]);
+    this.run(JOB_WHO, ntasks, threads);
+    return new Int32Array(this.view.buffer, slots, ntasks).slice();
   }
 
   /**
