@@ -22,6 +22,11 @@ export { mapExp, mapExp2, mapExpFull, mapSoftplus, mapSigmoid } from './simd_mat
 export { convStepSilu } from './mamba_step';
 export { UNARY_SIGMOID, UNARY_SILU, UNARY_SOFTPLUS, UNARY_CHUNK } from './elementwise';
 
+/** 1 in the relaxed-SIMD builds (fused multiply-adds), 0 in the plain ones. */
+export function relaxedSimd(): i32 {
+  return ASC_FEATURE_RELAXED_SIMD ? 1 : 0;
+}
+
 /** Zeroes `bytes` bytes at p (one memory.fill: TypedArray.fill on a shared memory is several times slower). */
 export function zero(p: usize, bytes: usize): void {
   memory.fill(p, 0, bytes);

@@ -50,3 +50,12 @@
 @inline export function hsum(v: v128): f32 {
   return (f32x4.extract_lane(v, 0) + f32x4.extract_lane(v, 1)) + (f32x4.extract_lane(v, 2) + f32x4.extract_lane(v, 3));
 }
+
+/**
+ * a·b + c. With relaxed SIMD (the kernels-relaxed builds) one fused multiply-add where the CPU has
+ * FMA, rounded once; otherwise a multiply and an add, the same bits as writing them out.
+ */
+@inline export function madd(a: v128, b: v128, c: v128): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_madd(a, b, c);
+  return f32x4.add(f32x4.mul(a, b), c);
+}

@@ -6,7 +6,7 @@
 // Every C element is computed by the same sequence of operations whatever its tile position
 // and whichever task owns it: results do not depend on the thread count.
 
-import { hsum } from './lanes';
+import { hsum, madd } from './lanes';
 
 export const MR = 4;
 export const NR = 8;
@@ -158,17 +158,17 @@ export function packB(b: usize, k: i32, n: i32, transB: bool, dst: usize): void 
     const b0 = v128.load(bp);
     const b1 = v128.load(bp, 16);
     let a = v128.load32_splat(ap);
-    c00 = f32x4.add(c00, f32x4.mul(a, b0));
-    c01 = f32x4.add(c01, f32x4.mul(a, b1));
+    c00 = madd(a, b0, c00);
+    c01 = madd(a, b1, c01);
     a = v128.load32_splat(ap, 4);
-    c10 = f32x4.add(c10, f32x4.mul(a, b0));
-    c11 = f32x4.add(c11, f32x4.mul(a, b1));
+    c10 = madd(a, b0, c10);
+    c11 = madd(a, b1, c11);
     a = v128.load32_splat(ap, 8);
-    c20 = f32x4.add(c20, f32x4.mul(a, b0));
-    c21 = f32x4.add(c21, f32x4.mul(a, b1));
+    c20 = madd(a, b0, c20);
+    c21 = madd(a, b1, c21);
     a = v128.load32_splat(ap, 12);
-    c30 = f32x4.add(c30, f32x4.mul(a, b0));
-    c31 = f32x4.add(c31, f32x4.mul(a, b1));
+    c30 = madd(a, b0, c30);
+    c31 = madd(a, b1, c31);
     ap += 16;
     bp += 32;
   }
@@ -294,10 +294,10 @@ export function dotRows(ai: usize, b: usize, ci: usize, k: i32, j0: i32, j1: i32
     for (; p + 4 <= k; p += 4) {
       const o = <usize>p << 2;
       const av = v128.load(ai + o);
-      s0 = f32x4.add(s0, f32x4.mul(av, v128.load(b0 + o)));
-      s1 = f32x4.add(s1, f32x4.mul(av, v128.load(b0 + ld + o)));
-      s2 = f32x4.add(s2, f32x4.mul(av, v128.load(b0 + 2 * ld + o)));
-      s3 = f32x4.add(s3, f32x4.mul(av, v128.load(b0 + 3 * ld + o)));
+      s0 = madd(av, v128.load(b0 + o), s0);
+      s1 = madd(av, v128.load(b0 + ld + o), s1);
+      s2 = madd(av, v128.load(b0 + 2 * ld + o), s2);
+      s3 = madd(av, v128.load(b0 + 3 * ld + o), s3);
     }
     let r = vec4(hsum(s0), hsum(s1), hsum(s2), hsum(s3));
     for (; p < k; p++) {

@@ -8,7 +8,7 @@
 // arithmetic does not depend on its neighbours, so results do not depend on the thread count.
 
 import { param, scratchOf } from './control';
-import { f4, gather, hsum, ld, scatter, st, v4 } from './lanes';
+import { f4, gather, hsum, ld, madd, scatter, st, v4 } from './lanes';
 import { exp2f4, expf4, sigmoidf4, softplusf4 } from './simd_math';
 
 /** log₂ e: exp(Δ·A) = 2^(Δ·A·log₂e), with A·log₂e computed once per task. */
@@ -74,9 +74,9 @@ export function scanForwardTask(ctl: usize, task: i32, tid: i32): void {
         const ct = f4(C, (b * L + t) * N);
         let acc = f32x4.splat(0);
         for (let n = 0; n < N; n++) {
-          const hn = f32x4.add(f32x4.mul(v128.load(v4(row, n)), v128.load(v4(h, n))), f32x4.mul(dx, v128.load32_splat(f4(bt, n))));
+          const hn = madd(v128.load(v4(row, n)), v128.load(v4(h, n)), f32x4.mul(dx, v128.load32_splat(f4(bt, n))));
           v128.store(v4(h, n), hn);
-          acc = f32x4.add(acc, f32x4.mul(v128.load32_splat(f4(ct, n)), hn));
+          acc = madd(v128.load32_splat(f4(ct, n)), hn, acc);
         }
         st(f4(y, i), f32x4.add(acc, f32x4.mul(dv, ld(f4(x, i), lanes))), lanes);
       }
@@ -164,7 +164,7 @@ export function scanBackwardTask(ctl: usize, task: i32, tid: i32): void {
         for (let n = 0; n < N; n++) {
           const dA = exp2f4(f32x4.mul(d, v128.load(v4(at2, n))));
           v128.store(v4(dAs, j + n), dA);
-          v128.store(v4(hs, j + n), f32x4.add(f32x4.mul(dA, v128.load(v4(prev, n))), f32x4.mul(dx, v128.load32_splat(f4(bt, n)))));
+          v128.store(v4(hs, j + n), madd(dA, v128.load(v4(prev, n)), f32x4.mul(dx, v128.load32_splat(f4(bt, n)))));
         }
       }
       // The reverse recurrence: δ_t = g_t·C_t + dA_{t+1} ⊙ δ_{t+1}.
@@ -183,17 +183,17 @@ export function scanBackwardTask(ctl: usize, task: i32, tid: i32): void {
         let sumDeltaB = f32x4.splat(0); // Σ_n δ·Bm
         let sumDeltaAdAh = f32x4.splat(0); // Σ_n δ·A·dA·h_{t−1}
         for (let n = 0; n < N; n++) {
-          const adj = f32x4.add(v128.load(v4(dh, n)), f32x4.mul(gy, v128.load32_splat(f4(ct, n))));
+          const adj = madd(gy, v128.load32_splat(f4(ct, n)), v128.load(v4(dh, n)));
           const jc = v4(accC, j + n);
-          v128.store(jc, f32x4.add(v128.load(jc), f32x4.mul(gy, v128.load(v4(hs, j + n)))));
+          v128.store(jc, madd(gy, v128.load(v4(hs, j + n)), v128.load(jc)));
           const jb = v4(accB, j + n);
-          v128.store(jb, f32x4.add(v128.load(jb), f32x4.mul(adj, dxv)));
-          sumDeltaB = f32x4.add(sumDeltaB, f32x4.mul(adj, v128.load32_splat(f4(bt, n))));
+          v128.store(jb, madd(adj, dxv, v128.load(jb)));
+          sumDeltaB = madd(adj, v128.load32_splat(f4(bt, n)), sumDeltaB);
           const dA = v128.load(v4(dAs, j + n));
           const u = f32x4.mul(f32x4.mul(adj, dA), v128.load(v4(prev, n)));
           const an = v128.load(v4(at, n));
-          sumDeltaAdAh = f32x4.add(sumDeltaAdAh, f32x4.mul(u, an));
-          v128.store(v4(ga, n), f32x4.add(v128.load(v4(ga, n)), f32x4.mul(d, u)));
+          sumDeltaAdAh = madd(u, an, sumDeltaAdAh);
+          v128.store(v4(ga, n), madd(d, u, v128.load(v4(ga, n))));
           v128.store(v4(dh, n), f32x4.mul(adj, dA));
         }
         st(f4(gradX, i), f32x4.add(f32x4.mul(d, sumDeltaB), f32x4.mul(gy, dv)), lanes);
@@ -284,9 +284,9 @@ export function stepChannel(d: f32, x: f32, A: usize, h: usize, B: usize, C: usi
   for (; n + 4 <= N; n += 4) {
     const o = <usize>n << 2;
     const dA = expf4(f32x4.mul(dv, v128.load(A + o)));
-    const hn = f32x4.add(f32x4.mul(dA, v128.load(h + o)), f32x4.mul(dxv, v128.load(B + o)));
+    const hn = madd(dA, v128.load(h + o), f32x4.mul(dxv, v128.load(B + o)));
     v128.store(h + o, hn);
-    acc = f32x4.add(acc, f32x4.mul(v128.load(C + o), hn));
+    acc = madd(v128.load(C + o), hn, acc);
   }
   let s = hsum(acc);
   for (; n < N; n++) {

@@ -22,6 +22,8 @@ const EXP2_MIN: f32 = -126;
 const EXP_OVERFLOW: f32 = 88.72283935546875;
 const EXP_UNDERFLOW: f32 = -104;
 
+import { madd } from './lanes';
+
 // Every non-zero constant vector is read from a static table (one vbroadcastss per use) rather
 // than written f32x4.splat(c): V8 rematerialises a constant splat at each use inside a loop as
 // three instructions (movq of a 64-bit immediate, vmovq, vpunpcklqdq), which made the exp ~70
@@ -89,7 +91,7 @@ const V_127 = 2;
 /** p·x + the constant in `slot`: one step of Horner's rule (written out per coefficient: a loop
  *  over the slots stays a loop, with a branch and a stack check per step, in V8's code). */
 @inline function hornerStep(p: v128, x: v128, slot: i32): v128 {
-  return f32x4.add(f32x4.mul(p, x), c(slot));
+  return madd(p, x, c(slot));
 }
 
 /** e^r for r = x − k·ln 2 (|r| ≤ ln2/2): the degree-5 polynomial shared by both exps. */

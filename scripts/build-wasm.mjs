@@ -1,8 +1,11 @@
-// Compiles the AssemblyScript kernels (assembly/) with the asc API into two modules:
+// Compiles the AssemblyScript kernels (assembly/) with the asc API into four modules:
 //   build/kernels.wasm         shared imported memory, for the worker pool (Node; cross-origin
 //                              isolated pages)
 //   build/kernels-single.wasm  plain imported memory, one thread (pages without shared memory)
-// Both: SIMD, the stub runtime (kernels only use raw pointers into scratch regions: no
+// and the same two with relaxed SIMD (kernels-relaxed.wasm, kernels-single-relaxed.wasm), whose
+// multiply-adds are fused where the CPU has FMA (assembly/lanes.ts, madd); the loader takes them
+// where the engine validates relaxed SIMD (src/kernels/wasm/load.ts).
+// All: SIMD, the stub runtime (kernels only use raw pointers into scratch regions: no
 // allocation, no GC), -O3 without assertion traps.
 import asc from 'assemblyscript/asc';
 import { mkdirSync } from 'node:fs';
@@ -15,9 +18,13 @@ mkdirSync(new URL('../build', import.meta.url), { recursive: true });
 // creates the memory, possibly with a smaller maximum); 32768 pages = 2 GiB keeps every byte
 // offset a positive i32.
 const common = ['assembly/index.ts', '-O3', '--noAssert', '--runtime', 'stub', '--enable', 'simd', '--importMemory', '--initialMemory', '16', '--maximumMemory', '32768'];
+const shared = ['--enable', 'threads', '--sharedMemory'];
+const relaxed = ['--enable', 'relaxed-simd'];
 const builds = [
-  { out: 'build/kernels.wasm', flags: ['--enable', 'threads', '--sharedMemory'] },
+  { out: 'build/kernels.wasm', flags: shared },
   { out: 'build/kernels-single.wasm', flags: [] },
+  { out: 'build/kernels-relaxed.wasm', flags: [...shared, ...relaxed] },
+  { out: 'build/kernels-single-relaxed.wasm', flags: relaxed },
 ];
 for (const { out, flags } of builds) {
   const { error, stderr } = await asc.main([...common, ...flags, '--outFile', out], { stdout: process.stdout, stderr: process.stderr, baseDir: root });

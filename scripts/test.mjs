@@ -1,12 +1,14 @@
-// `npm test`: the whole suite twice, on the reference kernels and on the WebAssembly kernels
-// (with released arena memory poisoned, so that a use after release fails a test). Extra
-// arguments go to node --test (e.g. a test file).
+// `npm test`: the whole suite three times: on the reference kernels, on the WebAssembly kernels
+// (the relaxed-SIMD build where the engine has it, as users get them) and on the plain-SIMD
+// build, both with released arena memory poisoned so that a use after release fails a test.
+// Extra arguments go to node --test (e.g. a test file).
 import { spawnSync } from 'node:child_process';
 
 const files = process.argv.slice(2);
 const passes = [
   { name: 'reference kernels', env: { MAMBA_TS_BACKEND: 'ref' } },
   { name: 'WebAssembly kernels', env: { MAMBA_TS_BACKEND: 'wasm', MAMBA_TS_ARENA_CHECK: '1' } },
+  { name: 'WebAssembly kernels, plain SIMD', env: { MAMBA_TS_BACKEND: 'wasm', MAMBA_TS_SIMD: 'plain', MAMBA_TS_ARENA_CHECK: '1' } },
 ];
 let failed = false;
 for (const pass of passes) {

@@ -2,7 +2,7 @@
 // back to the reference kernels with a one-line notice when they cannot run here.
 
 import { registerBackend, setBackend, backendName } from './backend.js';
-import { createWasmBackend, createWasmRuntime, simdSupported, WasmRuntime, WasmSource } from './wasm/index.js';
+import { createWasmBackend, createWasmRuntime, simdSupported, SimdLevel, WasmRuntime, WasmSource } from './wasm/index.js';
 
 export type BackendName = 'wasm' | 'ref';
 
@@ -16,6 +16,11 @@ export interface InitBackendOptions {
   wasmSingle?: WasmSource;
   /** Threads for parallel kernels (default: MAMBA_TS_THREADS, else all cores). */
   threads?: number;
+  /**
+   * 'auto' (default, or MAMBA_TS_SIMD): the relaxed-SIMD builds (fused multiply-adds) where the
+   * engine has relaxed SIMD; 'plain': never; 'relaxed': always (an error where it is missing).
+   */
+  simd?: SimdLevel;
 }
 
 let runtime: WasmRuntime | null = null;
@@ -34,8 +39,8 @@ export async function initBackend(name?: BackendName, opts: InitBackendOptions =
     return 'ref';
   }
   try {
-    if (!runtime || opts.wasm !== undefined) {
-      const rt = await createWasmRuntime(opts.wasm, opts.threads, { singleSource: opts.wasmSingle });
+    if (!runtime || opts.wasm !== undefined || opts.simd !== undefined) {
+      const rt = await createWasmRuntime(opts.wasm, opts.threads, { singleSource: opts.wasmSingle, simd: opts.simd });
       registerBackend(createWasmBackend(rt));
       runtime = rt;
     } else if (opts.threads !== undefined) {

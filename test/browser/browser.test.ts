@@ -14,9 +14,9 @@ import type { PageResult } from './page.js';
 import { chromiumPath, haveChromium, runInChromium } from './harness.js';
 
 const required = process.env.MAMBA_TS_BROWSER_TEST === 'required';
-// One pass of `npm test` is enough: the page does not depend on the backend Node runs with.
-const skip = process.env.MAMBA_TS_BACKEND === 'ref'
-  ? 'runs in the WebAssembly pass of npm test'
+// One pass of `npm test` is enough: the page does not depend on the kernels Node runs with.
+const skip = process.env.MAMBA_TS_BACKEND === 'ref' || process.env.MAMBA_TS_SIMD === 'plain'
+  ? 'runs in the default WebAssembly pass of npm test'
   : !haveChromium && !required ? `no Chromium at ${chromiumPath} (set CHROMIUM_PATH; CI installs Debian's chromium)` : false;
 
 const PAGE = 'dist/test/browser/page.js';
@@ -34,6 +34,7 @@ test('in a cross-origin isolated page: the wasm kernels from a URL, Web Worker t
   assert.equal(result.crossOriginIsolated, true);
   assert.equal(result.backend, 'wasm', messages.join('\n'));
   assert.equal(result.shared, true);
+  assert.equal(result.relaxedSimd, true, 'kernels-relaxed.wasm, found beside kernels.wasm');
   assert.ok(result.threads >= 2, `threads: ${result.threads}`);
   assert.ok(result.threadIds.some((tid) => tid > 0), `a Web Worker ran tasks (thread ids ${result.threadIds.join(', ')})`);
   assertMatchesReference(result);
@@ -44,6 +45,7 @@ test('in a page without cross-origin isolation: kernels-single.wasm on the page\
   assert.equal(result.crossOriginIsolated, false);
   assert.equal(result.backend, 'wasm', messages.join('\n'));
   assert.equal(result.shared, false);
+  assert.equal(result.relaxedSimd, true, 'kernels-single-relaxed.wasm, found beside kernels.wasm');
   assert.equal(result.threads, 1);
   assert.deepEqual(result.threadIds, [0]);
   assertMatchesReference(result);

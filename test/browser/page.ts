@@ -15,6 +15,8 @@ export interface PageResult {
   crossOriginIsolated: boolean;
   /** Whether the kernels run on a shared memory (kernels.wasm) or a plain one (kernels-single.wasm). */
   shared: boolean | null;
+  /** Whether the relaxed-SIMD build runs (Chromium has relaxed SIMD since 114). */
+  relaxedSimd: boolean | null;
   threads: number;
   /** Thread ids that ran tasks of a parallel job (wasm only): 0 is the page, 1.. Web Workers. */
   threadIds: number[];
@@ -50,6 +52,7 @@ export async function run(wasmUrl: string): Promise<PageResult> {
     backend,
     crossOriginIsolated: globalThis.crossOriginIsolated === true,
     shared: rt?.shared ?? null,
+    relaxedSimd: rt?.relaxedSimd ?? null,
     threads: rt?.threads ?? 1,
     threadIds,
     maxLogitDiff,

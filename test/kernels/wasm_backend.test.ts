@@ -10,6 +10,7 @@ import { backendName, kernels } from '../../src/kernels/backend.js';
 import { referenceKernels } from '../../src/kernels/reference/index.js';
 import { createWasmBackend, createWasmRuntime, findKernelsWasm, simdSupported } from '../../src/kernels/wasm/index.js';
 import { JOB_BINARY } from '../../src/kernels/wasm/control.js';
+import { Rng } from '../../src/tensor/random.js';
 
 async function withEnv<T>(value: string | undefined, fn: () => Promise<T>): Promise<T> {
   const saved = process.env.MAMBA_TS_BACKEND;
@@ -79,6 +80,45 @@ test('a missing kernels.wasm is reported with its path, and initBackend then fal
   }
   assert.equal(notices.length, 1);
   assert.match(notices[0], /nonexistent\/kernels\.wasm.*using the reference kernels/);
+});
+
+test('the relaxed-SIMD builds run by default (Node 20 turns on its V8 flag), the plain ones when asked; both match the reference', async () => {
+  const runtimes = {
+    auto: await createWasmRuntime(undefined, 2),
+    autoSingle: await createWasmRuntime(undefined, 1, { shared: false }),
+    plain: await createWasmRuntime(undefined, 2, { simd: 'plain' }),
+    plainSingle: await createWasmRuntime(undefined, 1, { shared: false, simd: 'plain' }),
+  };
+  const wantRelaxed = process.env.MAMBA_TS_SIMD !== 'plain';
+  assert.equal(runtimes.auto.relaxedSimd, wantRelaxed);
+  assert.equal(runtimes.autoSingle.relaxedSimd, wantRelaxed);
+  assert.equal(runtimes.plain.relaxedSimd, false);
+  assert.equal(runtimes.plainSingle.relaxedSimd, false);
+  assert.equal((await createWasmRuntime(undefined, 1, { simd: 'relaxed' })).relaxedSimd, true);
+  // A 64×300×48 product: each build within the f32 rounding bound of the reference; the fused
+  // multiply-adds of the relaxed build (this CPU has FMA) round differently from mul + add.
+  const rng = new Rng(5);
+  const dims = { batch: 1, m: 64, k: 300, n: 48, transA: false, transB: true, strideA: 0, strideB: 0, accumulate: false };
+  const a = Float32Array.from({ length: 64 * 300 }, () => rng.next() - 0.5);
+  const b = Float32Array.from({ length: 48 * 300 }, () => rng.next() - 0.5);
+  const want = new Float32Array(64 * 48);
+  referenceKernels.matmul(a, b, want, dims);
+  const results = Object.values(runtimes).map((rt) => {
+    const c = new Float32Array(64 * 48);
+    createWasmBackend(rt).kernels.matmul(a, b, c, dims);
+    for (let i = 0; i < c.length; i++) assert.ok(Math.abs(c[i] - want[i]) < 1e-4, `${rt.relaxedSimd ? 'relaxed' : 'plain'} [${i}]: ${c[i]} vs ${want[i]}`);
+    return c;
+  });
+  assert.deepEqual(results[0], results[1], 'the shared and single relaxed builds agree');
+  assert.deepEqual(results[2], results[3], 'the shared and single plain builds agree');
+  if (wantRelaxed) assert.ok(results[0].some((v, i) => v !== results[2][i]), 'the relaxed build fuses its multiply-adds');
+  process.env.MAMBA_TS_SIMD = 'fast';
+  try {
+    await assert.rejects(createWasmRuntime(), /MAMBA_TS_SIMD must be 'auto', 'relaxed' or 'plain', got 'fast'/);
+  } finally {
+    if (wantRelaxed) delete process.env.MAMBA_TS_SIMD;
+    else process.env.MAMBA_TS_SIMD = 'plain';
+  }
 });
 
 test('the kernels can be given as bytes, and setThreads changes the pool size', async () => {

@@ -40,4 +40,4 @@ export function createWasmBackend(rt: WasmRuntime): Backend {
 
 export { WasmRuntime } from './runtime.js';
 export { createWasmRuntime, simdSupported, findKernelsWasm, findProjectRoot, defaultThreads } from './load.js';
-export type { WasmSource } from './load.js';
+export type { SimdLevel, WasmSource } from './load.js';

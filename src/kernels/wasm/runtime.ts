@@ -20,6 +20,7 @@ import { JOB_WHO, SCRATCH, SCRATCH_STRIDE, PARAMS, SLOTS, RunTask } from './cont
 
 export interface KernelExports {
   heapBase(): number;
+  relaxedSimd(): number;
   runTask: RunTask;
   packB(b: number, k: number, n: number, transB: number, dst: number): void;
   packedBSize(k: number, n: number): number;
@@ -44,6 +45,8 @@ export class WasmRuntime {
   readonly ctlPtr: number;
   /** Whether the memory is shared: views stay valid when it grows, workers can share it. */
   readonly shared: boolean;
+  /** The relaxed-SIMD build (fused multiply-adds where the CPU has FMA) is running. */
+  readonly relaxedSimd: boolean;
   private readonly base: number;
   /** The resident region's blocks; its top is the start of the dynamic region. */
   private readonly heap: BlockHeap;
@@ -82,6 +85,7 @@ export class WasmRuntime {
     this.exports = instance.exports as unknown as KernelExports;
     this.ctlPtr = alignUp(this.exports.heapBase(), ALIGN);
     this.base = alignUp(this.ctlPtr + SLOTS * 4, ALIGN);
+    this.relaxedSimd = this.exports.relaxedSimd() === 1;
     this.shared = typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer;
     this.heap = new BlockHeap(this.base);
     this.top = this.base;
