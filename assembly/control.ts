@@ -33,6 +33,7 @@ export const JOB_LINEAR_SCAN_FORWARD = 16;
 export const JOB_LINEAR_SCAN_BACKWARD = 17;
 export const JOB_GATE_FORWARD = 18;
 export const JOB_GATE_BACKWARD = 19;
+export const JOB_ADAMW = 20;
 
 @inline export function param(ctl: usize, i: i32): i32 {
   return load<i32>(ctl + (<usize>(PARAMS + i) << 2));

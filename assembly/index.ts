@@ -4,7 +4,7 @@
 import {
   JOB_CONV1D_BACKWARD, JOB_CONV1D_FORWARD, JOB_MATMUL, JOB_NOP, JOB_SCAN_BACKWARD, JOB_SCAN_FORWARD,
   JOB_UNARY_BACKWARD, JOB_UNARY_FORWARD, JOB_RMSNORM_FORWARD, JOB_RMSNORM_BACKWARD,
-  JOB_CROSS_ENTROPY_FORWARD, JOB_CROSS_ENTROPY_BACKWARD, JOB_BINARY, JOB_GEMV, JOB_MAMBA_CHANNELS, JOB_WHO, JOB_LINEAR_SCAN_FORWARD, JOB_LINEAR_SCAN_BACKWARD, JOB_GATE_FORWARD, JOB_GATE_BACKWARD, KIND, param, scratchOf,
+  JOB_CROSS_ENTROPY_FORWARD, JOB_CROSS_ENTROPY_BACKWARD, JOB_BINARY, JOB_GEMV, JOB_MAMBA_CHANNELS, JOB_WHO, JOB_LINEAR_SCAN_FORWARD, JOB_LINEAR_SCAN_BACKWARD, JOB_GATE_FORWARD, JOB_GATE_BACKWARD, JOB_ADAMW, KIND, param, scratchOf,
 } from './control';
 import { gemmBlock } from './matmul';
 import { scanBackwardTask, scanForwardTask } from './scan';
@@ -15,6 +15,7 @@ import { crossEntropyBackwardTask, crossEntropyForwardTask } from './cross_entro
 import { binaryTask } from './binary';
 import { gemvTask, mambaChannelTask } from './mamba_step';
 import { linearScanBackwardTask, linearScanForwardTask } from './linear_scan';
+import { adamwTask } from './adamw';
 
 export { packB, packedBSize, gemmFewRows, MR, NR, KC, MC } from './matmul';
 export { scanStep, sumRows } from './scan';
@@ -89,6 +90,7 @@ export function runTask(ctl: usize, t: i32, tid: i32): void {
   else if (kind == JOB_LINEAR_SCAN_BACKWARD) linearScanBackwardTask(ctl, t, tid);
   else if (kind == JOB_GATE_FORWARD) gateForwardTask(ctl, t, tid);
   else if (kind == JOB_GATE_BACKWARD) gateBackwardTask(ctl, t, tid);
+  else if (kind == JOB_ADAMW) adamwTask(ctl, t, tid);
   else if (kind == JOB_WHO) store<i32>(<usize>param(ctl, 0) + (<usize>t << 2), tid);
   else if (kind != JOB_NOP) unreachable();
 }

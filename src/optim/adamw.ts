@@ -2,10 +2,12 @@
 //   p ← p − lr·wd·p                                   (decoupled weight decay, before the update)
 //   m ← β₁m + (1−β₁)g,  v ← β₂v + (1−β₂)g²
 //   p ← p − lr · (m / (1−β₁ᵗ)) / (sqrt(v / (1−β₂ᵗ)) + eps)
-// Parameters without a gradient are skipped (their moments stay as they are).
+// Parameters without a gradient are skipped (their moments stay as they are). The update is the
+// kernel adamwStep: src/kernels/reference/adamw.ts, and assembly/adamw.ts on the wasm backend.
 
 import { Tensor, shapeStr } from '../tensor/tensor.js';
 import { Module } from '../nn/module.js';
+import { kernels } from '../kernels/backend.js';
 
 export interface ParamGroup {
   params: Tensor[];
@@ -47,8 +49,11 @@ export class AdamW {
     this.eps = opts.eps ?? 1e-8;
     this.weightDecay = opts.weightDecay ?? 0.01;
     this.params = this.groups.flatMap((g) => g.params);
-    this.m = this.params.map((p) => new Float32Array(p.size));
-    this.v = this.params.map((p) => new Float32Array(p.size));
+    // Where the backend keeps long-lived arrays (the wasm memory), so that its kernel updates
+    // the parameters and both moments in place.
+    const k = kernels();
+    this.m = this.params.map((p) => k.residentCopy(new Float32Array(p.size)));
+    this.v = this.params.map((p) => k.residentCopy(new Float32Array(p.size)));
   }
 
   /** The learning rate used by every group that does not fix its own (schedules call this). */
@@ -58,25 +63,19 @@ export class AdamW {
 
   step(): void {
     this.stepCount++;
-    const [b1, b2] = this.betas;
-    const c1 = 1 - Math.pow(b1, this.stepCount);
-    const c2 = 1 - Math.pow(b2, this.stepCount);
+    const [beta1, beta2] = this.betas;
+    const c1 = 1 - Math.pow(beta1, this.stepCount);
+    const c2 = 1 - Math.pow(beta2, this.stepCount);
+    const k = kernels();
     let i = 0;
     for (const group of this.groups) {
       const lr = group.lr ?? this.lr;
-      const decay = 1 - lr * (group.weightDecay ?? this.weightDecay);
+      const hyper = { lr, beta1, beta2, eps: this.eps, decay: 1 - lr * (group.weightDecay ?? this.weightDecay), c1, c2 };
       for (const p of group.params) {
         const m = this.m[i];
         const v = this.v[i];
         i++;
-        const g = p.grad;
-        if (g === null) continue;
-        const w = p.data;
-        for (let j = 0; j < w.length; j++) {
-          m[j] = b1 * m[j] + (1 - b1) * g[j];
-          v[j] = b2 * v[j] + (1 - b2) * g[j] * g[j];
-          w[j] = w[j] * decay - (lr * (m[j] / c1)) / (Math.sqrt(v[j] / c2) + this.eps);
-        }
+        if (p.grad !== null) k.adamwStep(p.data, p.grad, m, v, hyper);
       }
     }
   }

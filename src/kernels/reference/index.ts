@@ -18,6 +18,7 @@ import { trigForward, trigBackward } from './trig.js';
 import { linearScanForward, linearScanBackward } from './linear_scan.js';
 import { mambaStep } from './mamba_step.js';
 import { gateForward, gateBackward } from './gate.js';
+import { adamwStep } from './adamw.js';
 
 // Where arrays live (see src/kernels/memory.ts). A fast backend keeps long-lived arrays
 // (residentCopy) and a training step's arrays (arenas) in its own memory, so that its kernels
@@ -39,6 +40,7 @@ function arenaArray(_floats: number, _zeroed = true): Float32Array | null {
 export const referenceKernels = {
   residentCopy, openArena, closeArena, arenaArray,
   matmul,
+  adamwStep,
   binary,
   reduceBroadcast,
   addInto,

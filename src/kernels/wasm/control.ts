@@ -42,6 +42,7 @@ export const JOB_LINEAR_SCAN_FORWARD = 16;
 export const JOB_LINEAR_SCAN_BACKWARD = 17;
 export const JOB_GATE_FORWARD = 18;
 export const JOB_GATE_BACKWARD = 19;
+export const JOB_ADAMW = 20;
 
 export type RunTask = (ctlPtr: number, task: number, tid: number) => void;
 

@@ -11,6 +11,7 @@ import { makeWasmCrossEntropy } from './cross_entropy.js';
 import { makeWasmMambaStep } from './mamba_step.js';
 import { makeWasmLinearScan } from './linear_scan.js';
 import { makeWasmCopyAlongAxis } from './layout.js';
+import { makeWasmAdamW } from './adamw.js';
 import { WasmRuntime } from './runtime.js';
 
 export function createWasmBackend(rt: WasmRuntime): Backend {
@@ -30,6 +31,7 @@ export function createWasmBackend(rt: WasmRuntime): Backend {
       ...makeWasmCrossEntropy(rt),
       ...makeWasmMambaStep(rt),
       ...makeWasmLinearScan(rt),
+      ...makeWasmAdamW(rt),
       binary: makeWasmBinary(rt),
       addInto: makeWasmAddInto(rt),
       copyAlongAxis: makeWasmCopyAlongAxis(rt),
