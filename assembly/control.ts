@@ -10,8 +10,9 @@ export const KIND = 5; // which task function runs (JOB_* below)
 export const SCRATCH = 6; // per-thread scratch base (bytes)
 export const SCRATCH_STRIDE = 7; // bytes of scratch per thread
 export const THREADS = 8; // threads taking part in the current job
-export const PARAMS = 9; // first job parameter slot
-export const SLOTS = 40;
+export const PARAMS = 9; // first job parameter slot (9..55)
+export const PHASES = 56; // phases of a phased job (src/kernels/wasm/control.ts)
+export const SLOTS = 64;
 
 export const JOB_NOP = 0; // an empty task: measures the pool's own cost
 export const JOB_MATMUL = 1;
@@ -26,14 +27,13 @@ export const JOB_RMSNORM_BACKWARD = 9;
 export const JOB_CROSS_ENTROPY_FORWARD = 10;
 export const JOB_CROSS_ENTROPY_BACKWARD = 11;
 export const JOB_BINARY = 12;
-export const JOB_GEMV = 13;
-export const JOB_MAMBA_CHANNELS = 14;
-export const JOB_WHO = 15; // task t writes the id of the thread that ran it to i32 slot t at param 0 (tests)
-export const JOB_LINEAR_SCAN_FORWARD = 16;
-export const JOB_LINEAR_SCAN_BACKWARD = 17;
-export const JOB_GATE_FORWARD = 18;
-export const JOB_GATE_BACKWARD = 19;
-export const JOB_ADAMW = 20;
+export const JOB_MAMBA_STEP = 13; // a phased job: one Mamba block's generation step
+export const JOB_WHO = 14; // task t writes the id of the thread that ran it to i32 slot t at param 0 (tests)
+export const JOB_LINEAR_SCAN_FORWARD = 15;
+export const JOB_LINEAR_SCAN_BACKWARD = 16;
+export const JOB_GATE_FORWARD = 17;
+export const JOB_GATE_BACKWARD = 18;
+export const JOB_ADAMW = 19;
 
 @inline export function param(ctl: usize, i: i32): i32 {
   return load<i32>(ctl + (<usize>(PARAMS + i) << 2));

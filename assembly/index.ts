@@ -4,7 +4,7 @@
 import {
   JOB_CONV1D_BACKWARD, JOB_CONV1D_FORWARD, JOB_MATMUL, JOB_NOP, JOB_SCAN_BACKWARD, JOB_SCAN_FORWARD,
   JOB_UNARY_BACKWARD, JOB_UNARY_FORWARD, JOB_RMSNORM_FORWARD, JOB_RMSNORM_BACKWARD,
-  JOB_CROSS_ENTROPY_FORWARD, JOB_CROSS_ENTROPY_BACKWARD, JOB_BINARY, JOB_GEMV, JOB_MAMBA_CHANNELS, JOB_WHO, JOB_LINEAR_SCAN_FORWARD, JOB_LINEAR_SCAN_BACKWARD, JOB_GATE_FORWARD, JOB_GATE_BACKWARD, JOB_ADAMW, KIND, param, scratchOf,
+  JOB_CROSS_ENTROPY_FORWARD, JOB_CROSS_ENTROPY_BACKWARD, JOB_BINARY, JOB_MAMBA_STEP, JOB_WHO, JOB_LINEAR_SCAN_FORWARD, JOB_LINEAR_SCAN_BACKWARD, JOB_GATE_FORWARD, JOB_GATE_BACKWARD, JOB_ADAMW, KIND, param, scratchOf,
 } from './control';
 import { gemmBlock } from './matmul';
 import { scanBackwardTask, scanForwardTask } from './scan';
@@ -13,14 +13,13 @@ import { conv1dBackwardTask, conv1dForwardTask } from './conv1d';
 import { rmsNormBackwardTask, rmsNormForwardTask } from './norm';
 import { crossEntropyBackwardTask, crossEntropyForwardTask } from './cross_entropy';
 import { binaryTask } from './binary';
-import { gemvTask, mambaChannelTask } from './mamba_step';
+import { mambaStepTask } from './mamba_step';
 import { linearScanBackwardTask, linearScanForwardTask } from './linear_scan';
 import { adamwTask } from './adamw';
 
 export { packB, packedBSize, gemmFewRows, MR, NR, KC, MC } from './matmul';
 export { scanStep, sumRows } from './scan';
 export { mapExp, mapExp2, mapExpFull, mapSoftplus, mapSigmoid } from './simd_math';
-export { convStepSilu } from './mamba_step';
 export { UNARY_SIGMOID, UNARY_SILU, UNARY_SOFTPLUS, UNARY_CHUNK } from './elementwise';
 
 /** 1 in the relaxed-SIMD builds (fused multiply-adds), 0 in the plain ones. */
@@ -84,8 +83,7 @@ export function runTask(ctl: usize, t: i32, tid: i32): void {
   else if (kind == JOB_CROSS_ENTROPY_FORWARD) crossEntropyForwardTask(ctl, t, tid);
   else if (kind == JOB_CROSS_ENTROPY_BACKWARD) crossEntropyBackwardTask(ctl, t, tid);
   else if (kind == JOB_BINARY) binaryTask(ctl, t, tid);
-  else if (kind == JOB_GEMV) gemvTask(ctl, t, tid);
-  else if (kind == JOB_MAMBA_CHANNELS) mambaChannelTask(ctl, t, tid);
+  else if (kind == JOB_MAMBA_STEP) mambaStepTask(ctl, t, tid);
   else if (kind == JOB_LINEAR_SCAN_FORWARD) linearScanForwardTask(ctl, t, tid);
   else if (kind == JOB_LINEAR_SCAN_BACKWARD) linearScanBackwardTask(ctl, t, tid);
   else if (kind == JOB_GATE_FORWARD) gateForwardTask(ctl, t, tid);

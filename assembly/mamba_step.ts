@@ -1,48 +1,109 @@
-// The generation step of a selective Mamba mixer (src/kernels/reference/mamba_step.ts): three
-// pool jobs and two direct calls per layer and token instead of a dozen ops.
-//   gemvTask        out = x·Wᵀ (+ bias) for a few rows, split over columns: in_proj, x_proj,
-//                   out_proj (memory-bound: each thread streams its share of W once).
-//   convStepSilu    the causal conv's step and SiLU for every channel (direct call: E·K flops).
-//   mambaChannelTask per block of channels: Δ = softplus(dt_low·W_dtᵀ + b), the state update,
-//                   y = (C·h + D·x) ⊙ SiLU(z).
+// The generation step of a selective Mamba block (src/kernels/reference/mamba_step.ts) as one
+// phased pool job per layer and token (src/kernels/wasm/control.ts): each phase's tasks split
+// its work, and a phase starts once the previous one is done, so the threads meet at a barrier
+// instead of a new job. The phases, in order:
+//   in       xz = RMSNorm(x)·W_inᵀ (+ b), split over columns; each task normalises x itself
+//            (D floats) into its thread's scratch when the block's norm is fused in
+//   conv     the causal conv's step and SiLU, split over channels (the conv state shifts once)
+//   x        [dt_low | B | C] = x_c·W_xᵀ, split over columns
+//   channels per block of channels: Δ = softplus(dt_low·W_dtᵀ + b), the state update,
+//            y = (C·h + D·x) ⊙ SiLU(z)
+//   out      out = y·W_outᵀ (+ b) (+ x, the residual), split over columns
+// The matrix-vector phases are memory-bound: each thread streams its share of the weights once.
 
-import { param } from './control';
+import { param, paramF, scratchOf } from './control';
 import { dotRows } from './matmul';
+import { rmsNormRow } from './norm';
 import { stepChannels } from './scan';
 import { f4, ld, st } from './lanes';
 import { sigmoidf4, softplusf4 } from './simd_math';
 
-/**
- * Parameters: 0 x [m, k] (row stride k), 1 W [n, k], 2 out [m, n], 3 m, 4 k, 5 n, 6 columns per
- * task (a multiple of 4, so that dotRows groups the same columns whatever the split), 7 bias [n]
- * or 0.
- */
-export function gemvTask(ctl: usize, task: i32, tid: i32): void {
-  const x = <usize>param(ctl, 0), w = <usize>param(ctl, 1), out = <usize>param(ctl, 2);
-  const m = param(ctl, 3), k = param(ctl, 4), n = param(ctl, 5), chunk = param(ctl, 6);
-  const bias = <usize>param(ctl, 7);
-  const j0 = task * chunk;
-  const j1 = min(n, j0 + chunk);
-  for (let i = 0; i < m; i++) {
-    const row = out + ((<usize>i * n) << 2);
-    dotRows(x + ((<usize>i * k) << 2), w, row, k, j0, j1, false);
+// Parameter slots of JOB_MAMBA_STEP (src/kernels/wasm/mamba_step.ts writes them).
+const X = 0; // [B, D]
+const NORM_W = 1; // [D] or 0: no norm
+const EPS = 2; // f32
+const IN_W = 3; // [2E, D]
+const IN_BIAS = 4; // [2E] or 0
+const XZ = 5; // [B, 2E] scratch: x_i | z
+const CONV_W = 6; // [E, K]
+const CONV_BIAS = 7; // [E] or 0
+const CONV_STATE = 8; // [B, E, K − 1], updated
+const XS = 9; // [B, E] scratch: SiLU(conv)
+const X_W = 10; // [R + 2N, E]
+const XDBL = 11; // [B, R + 2N] scratch
+const DT_W = 12; // [E, R]
+const DT_BIAS = 13; // [E]
+const A_ = 14; // [E, N]
+const D_SKIP = 15; // [E] or 0
+const SSM_STATE = 16; // [B, E, N], updated
+const Y = 17; // [B, E] scratch
+const DT = 18; // [B, E] scratch
+const OUT_W = 19; // [D, E]
+const OUT_BIAS = 20; // [D] or 0
+const OUT = 21; // [B, D]
+const RESIDUAL = 22; // 1: out += x
+const SIZES = 23; // B, D, E, N, R, K
+const TASKS = 29; // tasks of the phases in, conv, x, channels, out
+
+/** [first, end) of task `task` out of `tasks` over `total` items, in runs of a multiple of 4. */
+@inline function spanStart(total: i32, tasks: i32, task: i32): i32 {
+  return task * (((total + tasks - 1) / tasks + 3) & ~3);
+}
+
+@inline function spanEnd(total: i32, tasks: i32, task: i32): i32 {
+  return min(total, spanStart(total, tasks, task + 1));
+}
+
+export function mambaStepTask(ctl: usize, task: i32, tid: i32): void {
+  let t = task;
+  for (let phase = 0; phase < 5; phase++) {
+    const n = param(ctl, TASKS + phase);
+    if (t < n) {
+      if (phase == 0) inPhase(ctl, t, n, tid);
+      else if (phase == 1) convPhase(ctl, t, n);
+      else if (phase == 2) xPhase(ctl, t, n);
+      else if (phase == 3) channelPhase(ctl, t, n);
+      else outPhase(ctl, t, n);
+      return;
+    }
+    t -= n;
+  }
+}
+
+function inPhase(ctl: usize, task: i32, tasks: i32, tid: i32): void {
+  const B = param(ctl, SIZES), D = param(ctl, SIZES + 1), E2 = 2 * param(ctl, SIZES + 2);
+  const x = <usize>param(ctl, X), normW = <usize>param(ctl, NORM_W), w = <usize>param(ctl, IN_W);
+  const bias = <usize>param(ctl, IN_BIAS), xz = <usize>param(ctl, XZ);
+  const j0 = spanStart(E2, tasks, task), j1 = spanEnd(E2, tasks, task);
+  for (let b = 0; b < B; b++) {
+    let xr = f4(x, b * D);
+    if (normW) {
+      const xn = scratchOf(ctl, tid);
+      rmsNormRow(xr, normW, xn, D, paramF(ctl, EPS));
+      xr = xn;
+    }
+    const row = f4(xz, b * E2);
+    dotRows(xr, w, row, D, j0, j1, false);
     if (bias) for (let j = j0; j < j1; j++) store<f32>(f4(row, j), load<f32>(f4(row, j)) + load<f32>(f4(bias, j)));
   }
 }
 
 /**
- * For every row b and channel e: x_e = xz[b, e] (the first half of in_proj's output, row stride
- * 2E), y = bias + Σ_j w[e, j]·state[b, e, j] + w[e, K−1]·x_e, the state shifts left by one with
- * x_e appended, and out[b, e] = SiLU(y). state [B, E, K−1], w [E, K].
+ * For every row b and channel e of the task: x_e = xz[b, e], y = bias + Σ_j w[e, j]·state[b, e, j]
+ * + w[e, K−1]·x_e, the state shifts left by one with x_e appended, and xs[b, e] = SiLU(y).
  */
-export function convStepSilu(xz: usize, state: usize, w: usize, bias: usize, out: usize, B: i32, E: i32, K: i32): void {
+function convPhase(ctl: usize, task: i32, tasks: i32): void {
+  const B = param(ctl, SIZES), E = param(ctl, SIZES + 2), K = param(ctl, SIZES + 5);
+  const xz = <usize>param(ctl, XZ), state = <usize>param(ctl, CONV_STATE), w = <usize>param(ctl, CONV_W);
+  const bias = <usize>param(ctl, CONV_BIAS), out = <usize>param(ctl, XS);
+  const e0 = spanStart(E, tasks, task), e1 = spanEnd(E, tasks, task);
   const S = K - 1;
   for (let b = 0; b < B; b++) {
-    const xrow = xz + ((<usize>b * 2 * E) << 2);
-    const orow = out + ((<usize>b * E) << 2);
-    for (let e = 0; e < E; e++) {
-      const st0 = state + ((<usize>(b * E + e) * S) << 2);
-      const we = w + ((<usize>e * K) << 2);
+    const xrow = f4(xz, b * 2 * E);
+    const orow = f4(out, b * E);
+    for (let e = e0; e < e1; e++) {
+      const st0 = f4(state, (b * E + e) * S);
+      const we = f4(w, e * K);
       const xe = load<f32>(f4(xrow, e));
       let y: f32 = (bias ? load<f32>(f4(bias, e)) : 0) + load<f32>(f4(we, S)) * xe;
       for (let j = 0; j < S; j++) y += load<f32>(f4(we, j)) * load<f32>(f4(st0, j));
@@ -50,33 +111,33 @@ export function convStepSilu(xz: usize, state: usize, w: usize, bias: usize, out
       if (S > 0) store<f32>(f4(st0, S - 1), xe);
       store<f32>(f4(orow, e), y);
     }
-    for (let e = 0; e < E; e += 4) {
-      const lanes = min(4, E - e);
+    for (let e = e0; e < e1; e += 4) {
+      const lanes = min(4, e1 - e);
       const v = ld(f4(orow, e), lanes);
       st(f4(orow, e), f32x4.mul(v, sigmoidf4(v)), lanes);
     }
   }
 }
 
-/**
- * Parameters: 0 xs [B, E] (after conv and SiLU), 1 xdbl [B, R + 2N] (dt_low | B | C), 2 W_dt
- * [E, R], 3 b_dt [E], 4 A [E, N], 5 D [E] or 0, 6 xz [B, 2E] (z = the second half), 7 state
- * [B, E, N], 8 y [B, E], 9 dt scratch [B, E], 10 B, 11 E, 12 N, 13 R, 14 channels per task (a
- * multiple of 4). Task t owns channels [t·chunk, (t+1)·chunk) of every row.
- */
-export function mambaChannelTask(ctl: usize, task: i32, tid: i32): void {
-  const xs = <usize>param(ctl, 0), xdbl = <usize>param(ctl, 1), wdt = <usize>param(ctl, 2);
-  const bdt = <usize>param(ctl, 3), A = <usize>param(ctl, 4), D = <usize>param(ctl, 5);
-  const xz = <usize>param(ctl, 6), state = <usize>param(ctl, 7), y = <usize>param(ctl, 8);
-  const dt = <usize>param(ctl, 9);
-  const B = param(ctl, 10), E = param(ctl, 11), N = param(ctl, 12), R = param(ctl, 13), chunk = param(ctl, 14);
-  const e0 = task * chunk;
-  const e1 = min(E, e0 + chunk);
+function xPhase(ctl: usize, task: i32, tasks: i32): void {
+  const B = param(ctl, SIZES), E = param(ctl, SIZES + 2), P = param(ctl, SIZES + 4) + 2 * param(ctl, SIZES + 3);
+  const xs = <usize>param(ctl, XS), w = <usize>param(ctl, X_W), xdbl = <usize>param(ctl, XDBL);
+  const j0 = spanStart(P, tasks, task), j1 = spanEnd(P, tasks, task);
+  for (let b = 0; b < B; b++) dotRows(f4(xs, b * E), w, f4(xdbl, b * P), E, j0, j1, false);
+}
+
+function channelPhase(ctl: usize, task: i32, tasks: i32): void {
+  const B = param(ctl, SIZES), E = param(ctl, SIZES + 2), N = param(ctl, SIZES + 3), R = param(ctl, SIZES + 4);
+  const xs = <usize>param(ctl, XS), xdbl = <usize>param(ctl, XDBL), wdt = <usize>param(ctl, DT_W);
+  const bdt = <usize>param(ctl, DT_BIAS), A = <usize>param(ctl, A_), D = <usize>param(ctl, D_SKIP);
+  const xz = <usize>param(ctl, XZ), state = <usize>param(ctl, SSM_STATE), y = <usize>param(ctl, Y);
+  const dt = <usize>param(ctl, DT);
+  const e0 = spanStart(E, tasks, task), e1 = spanEnd(E, tasks, task);
   const P = R + 2 * N;
   for (let b = 0; b < B; b++) {
-    const xrow = xdbl + ((<usize>b * P) << 2);
+    const xrow = f4(xdbl, b * P);
     const bp = f4(xrow, R), cp = f4(xrow, R + N);
-    const dtRow = dt + ((<usize>b * E) << 2);
+    const dtRow = f4(dt, b * E);
     dotRows(xrow, wdt, dtRow, R, e0, e1, false);
     for (let e = e0; e < e1; e += 4) {
       const lanes = min(4, e1 - e);
@@ -88,5 +149,18 @@ export function mambaChannelTask(ctl: usize, task: i32, tid: i32): void {
       const z = ld(f4(xz, b * 2 * E + E + e), lanes);
       st(f4(y, i), f32x4.mul(yv, f32x4.mul(z, sigmoidf4(z))), lanes);
     }
+  }
+}
+
+function outPhase(ctl: usize, task: i32, tasks: i32): void {
+  const B = param(ctl, SIZES), D = param(ctl, SIZES + 1), E = param(ctl, SIZES + 2);
+  const y = <usize>param(ctl, Y), w = <usize>param(ctl, OUT_W), bias = <usize>param(ctl, OUT_BIAS);
+  const out = <usize>param(ctl, OUT), x = <usize>param(ctl, X), residual = param(ctl, RESIDUAL) != 0;
+  const j0 = spanStart(D, tasks, task), j1 = spanEnd(D, tasks, task);
+  for (let b = 0; b < B; b++) {
+    const row = f4(out, b * D);
+    dotRows(f4(y, b * E), w, row, E, j0, j1, false);
+    if (bias) for (let j = j0; j < j1; j++) store<f32>(f4(row, j), load<f32>(f4(row, j)) + load<f32>(f4(bias, j)));
+    if (residual) for (let j = j0; j < j1; j++) store<f32>(f4(row, j), load<f32>(f4(row, j)) + load<f32>(f4(x, b * D + j)));
   }
 }

@@ -15,21 +15,23 @@ import { f4, hsum, ld, st } from './lanes';
   return hsum(acc);
 }
 
+/** out[d] = x[d] · rstd · w[d] for one row of D floats; returns rstd = 1/√(mean(x²) + eps). */
+@inline export function rmsNormRow(xr: usize, w: usize, out: usize, D: i32, eps: f32): f32 {
+  const rs = <f32>1 / Mathf.sqrt(dot(xr, xr, D) / <f32>D + eps);
+  const rv = f32x4.splat(rs);
+  for (let d = 0; d < D; d += 4) {
+    const lanes = min(4, D - d);
+    st(f4(out, d), f32x4.mul(f32x4.mul(ld(f4(xr, d), lanes), rv), ld(f4(w, d), lanes)), lanes);
+  }
+  return rs;
+}
+
 /** Parameters: 0 x, 1 weight, 2 out, 3 rstd, 4 rows, 5 D, 6 eps (f32 bits), 7 rows per task. */
 export function rmsNormForwardTask(ctl: usize, task: i32, tid: i32): void {
   const x = <usize>param(ctl, 0), w = <usize>param(ctl, 1), out = <usize>param(ctl, 2), rstd = <usize>param(ctl, 3);
   const rows = param(ctl, 4), D = param(ctl, 5), eps = reinterpret<f32>(param(ctl, 6)), RT = param(ctl, 7);
   const r1 = min(rows, (task + 1) * RT);
-  for (let r = task * RT; r < r1; r++) {
-    const xr = f4(x, r * D);
-    const rs = <f32>1 / Mathf.sqrt(dot(xr, xr, D) / <f32>D + eps);
-    store<f32>(f4(rstd, r), rs);
-    const rv = f32x4.splat(rs);
-    for (let d = 0; d < D; d += 4) {
-      const lanes = min(4, D - d);
-      st(f4(out, r * D + d), f32x4.mul(f32x4.mul(ld(f4(xr, d), lanes), rv), ld(f4(w, d), lanes)), lanes);
-    }
-  }
+  for (let r = task * RT; r < r1; r++) store<f32>(f4(rstd, r), rmsNormRow(f4(x, r * D), w, f4(out, r * D), D, eps));
 }
 
 /**

@@ -29,7 +29,7 @@ export class Block extends Module {
   }
 
   step(h: Tensor, state: MixerState): Tensor {
-    return add(h, this.mixer.step(this.norm.forward(h), state));
+    return this.mixer.blockStep(h, state, this.norm) ?? add(h, this.mixer.step(this.norm.forward(h), state));
   }
 }
 

@@ -3,6 +3,7 @@
 
 import { Tensor } from '../tensor/tensor.js';
 import { Module } from '../nn/module.js';
+import type { RMSNorm } from '../nn/norm.js';
 
 /** A mixer's recurrent state for generation; each mixer defines its own fields. */
 export type MixerState = Record<string, Float32Array>;
@@ -19,4 +20,12 @@ export abstract class Mixer extends Module {
 
   /** One token per sequence. x: [B, D] → [B, D]; updates `state` in place. */
   abstract step(x: Tensor, state: MixerState): Tensor;
+
+  /**
+   * The residual block's step around this mixer, h + step(norm(h)), as one kernel where the mixer
+   * has one (generation's hot path); null: the block composes it from ops.
+   */
+  blockStep(_h: Tensor, _state: MixerState, _norm: RMSNorm): Tensor | null {
+    return null;
+  }
 }

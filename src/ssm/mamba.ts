@@ -13,7 +13,8 @@ import { Rng } from '../tensor/random.js';
 import { noGrad } from '../autograd/tape.js';
 import { kernels } from '../kernels/backend.js';
 import { linear, split, conv1d, silu, exp, neg, concat, slice, add, selectiveScan, gate } from '../ops/index.js';
-import { Linear, Conv1d } from '../nn/index.js';
+import { Linear, Conv1d, RMSNorm } from '../nn/index.js';
+import { allocOutput } from '../kernels/memory.js';
 import { Mixer, MixerState } from '../models/mixer.js';
 import { ModelConfig } from '../models/config.js';
 
@@ -140,14 +141,22 @@ export class MambaMixer extends Mixer {
 
   /** One token per sequence: x [B, D] → [B, D], in constant time and memory. */
   step(x: Tensor, state: MixerState): Tensor {
-    return noGrad(() => (this.x_proj ? this.fusedStep(x, state, this.x_proj) : this.ltiStep(x, state)));
+    return noGrad(() => (this.x_proj ? this.fusedStep(x, state, this.x_proj, null) : this.ltiStep(x, state)));
   }
 
-  /** The selective step as one kernel (kernels().mambaStep): no tensors between its stages. */
-  private fusedStep(x: Tensor, state: MixerState, xProj: Linear): Tensor {
+  /** h + step(norm(h)) in the same kernel (the selective mixer; the S4D ablation composes ops). */
+  override blockStep(h: Tensor, state: MixerState, norm: RMSNorm): Tensor | null {
+    return this.x_proj ? noGrad(() => this.fusedStep(h, state, this.x_proj!, norm)) : null;
+  }
+
+  /**
+   * The selective step as one kernel (kernels().mambaStep): no tensors between its stages; with
+   * `norm`, the residual block around it too (x is then the block's input h).
+   */
+  private fusedStep(x: Tensor, state: MixerState, xProj: Linear, norm: RMSNorm | null): Tensor {
     const { D, E, N, K, R } = this;
     const batch = x.shape[0];
-    const out = new Float32Array(batch * D);
+    const out = allocOutput(batch * D);
     kernels().mambaStep({
       B: batch, D, E, N, R, K, x: x.data,
       inProj: this.in_proj.weight.data, inBias: this.in_proj.bias?.data ?? null,
@@ -156,6 +165,7 @@ export class MambaMixer extends Mixer {
       A: state.A, Dskip: this.Dskip.data,
       outProj: this.out_proj.weight.data, outBias: this.out_proj.bias?.data ?? null,
       convState: state.conv, ssmState: state.ssm, out,
+      norm: norm && { weight: norm.weight.data, eps: norm.eps }, residual: norm !== null,
     });
     return new Tensor(out, [batch, D]);
   }

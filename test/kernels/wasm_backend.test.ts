@@ -9,7 +9,7 @@ import { initBackend, setThreads, wasmRuntime } from '../../src/kernels/index.js
 import { backendName, kernels } from '../../src/kernels/backend.js';
 import { referenceKernels } from '../../src/kernels/reference/index.js';
 import { createWasmBackend, createWasmRuntime, findKernelsWasm, simdSupported } from '../../src/kernels/wasm/index.js';
-import { JOB_BINARY } from '../../src/kernels/wasm/control.js';
+import { JOB_BINARY, MAX_PHASES } from '../../src/kernels/wasm/control.js';
 import { Rng } from '../../src/tensor/random.js';
 
 async function withEnv<T>(value: string | undefined, fn: () => Promise<T>): Promise<T> {
@@ -209,4 +209,24 @@ test('back-to-back parallel jobs run every task exactly once (in-place adds, 20,
     rt.run(JOB_BINARY, 2, 2);
   }
   for (let i = 0; i < a.length; i++) if (a[i] !== jobs) assert.fail(`a[${i}] = ${a[i]}, want ${jobs}`);
+});
+
+test('a phased job runs its phases in order: each row, its own phase, reads the row the phase before wrote (2,000 jobs on 2 threads)', async () => {
+  // out[r] = out[r − 1] + 1 for rows 1..7, one task per row and one phase per task: a task that
+  // started before the previous phase finished would read a stale row and leave a wrong value.
+  const rt = await createWasmRuntime(undefined, 2);
+  await rt.waitForWorkers();
+  const len = 1024;
+  const rows = MAX_PHASES;
+  const buf = rt.residentArray((rows + 1) * len);
+  const one = rt.residentArray(4).fill(1);
+  const ends = Array.from({ length: rows }, (_, r) => r + 1);
+  for (let j = 0; j < 2000; j++) {
+    buf.fill(0);
+    // add: a = the row above the output row, b = the constant 1 (stride 0, not along the row).
+    rt.setParams([0, buf.byteOffset, one.byteOffset, buf.byteOffset + len * 4, rows, len, len, 0, 1, 0, 1]);
+    rt.run(JOB_BINARY, rows, 2, ends);
+    for (let r = 1; r <= rows; r++) if (buf[r * len] !== r || buf[r * len + len - 1] !== r) assert.fail(`job ${j}: row ${r} holds ${buf[r * len]}, want ${r}`);
+  }
+  assert.throws(() => rt.run(JOB_BINARY, 8, 2, [1, 2, 3, 4, 5, 6, 7, 8]), /8 phases exceed the limit of 7/);
 });

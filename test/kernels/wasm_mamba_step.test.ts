@@ -1,12 +1,14 @@
 // The fused generation step (kernels().mambaStep) on the wasm backend against the reference
-// composition, over several tokens with the states carried; the same results on 1, 2 and 3
-// threads and with resident or plain state arrays; and the runtime's resident arrays.
+// composition, over several tokens with the states carried, as a mixer and as a whole block (with
+// the RMSNorm before and the residual after); the same results on 1, 2 and 3 threads and with
+// resident or plain state arrays; and the runtime's resident arrays.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Rng } from '../../src/tensor/random.js';
 import { referenceKernels } from '../../src/kernels/reference/index.js';
 import type { MambaStepArgs } from '../../src/kernels/reference/mamba_step.js';
+import { STEP_PARALLEL_MIN } from '../../src/kernels/wasm/mamba_step.js';
 import { assertBitIdentical, randArray, wasmKernels } from './wasm_helpers.js';
 
 const { rt, k: wasm } = await wasmKernels(2);
@@ -14,23 +16,28 @@ const { rt, k: wasm } = await wasmKernels(2);
 interface StepShape {
   B: number; D: number; E: number; N: number; R: number; K: number;
   biases: boolean;
+  /** The whole block: RMSNorm before, residual after. */
+  block?: boolean;
 }
 
-/** Random weights and zero states for a shape; x is replaced at every token. */
+/** Random weights (scaled by the fan-in, as a model's are) and zero states; x is replaced at every token. */
 function stepArgs(s: StepShape, rng: Rng): MambaStepArgs {
   const { B, D, E, N, R, K } = s;
   const bias = (n: number) => (s.biases ? randArray(n, rng) : null);
+  const fanIn = (n: number) => 1 / Math.sqrt(n);
   return {
     B, D, E, N, R, K,
     x: new Float32Array(B * D),
-    inProj: randArray(2 * E * D, rng, -0.3, 0.3), inBias: bias(2 * E),
+    inProj: randArray(2 * E * D, rng, -fanIn(D), fanIn(D)), inBias: bias(2 * E),
     convWeight: randArray(E * K, rng), convBias: bias(E),
-    xProj: randArray((R + 2 * N) * E, rng, -0.3, 0.3),
+    xProj: randArray((R + 2 * N) * E, rng, -fanIn(E), fanIn(E)),
     dtProj: randArray(E * R, rng), dtBias: randArray(E, rng, -4, -1),
     A: randArray(E * N, rng, -4, -0.5), Dskip: randArray(E, rng),
-    outProj: randArray(D * E, rng, -0.3, 0.3), outBias: bias(D),
+    outProj: randArray(D * E, rng, -fanIn(E), fanIn(E)), outBias: bias(D),
     convState: new Float32Array(B * E * (K - 1)), ssmState: new Float32Array(B * E * N),
     out: new Float32Array(B * D),
+    norm: s.block ? { weight: randArray(D, rng, 0.5, 1.5), eps: 1e-5 } : null,
+    residual: s.block === true,
   };
 }
 
@@ -52,16 +59,19 @@ function assertStepClose(got: Float32Array, want: Float32Array, what: string): v
   }
 }
 
-test('wasm mambaStep equals the reference step over 6 tokens (odd sizes, N not a multiple of 4, K 1–4, with and without biases)', () => {
+test('wasm mambaStep equals the reference step over 6 tokens (odd sizes, N not a multiple of 4, K 1–4, with and without biases, mixer or block)', () => {
   const rng = new Rng(21);
   const shapes: StepShape[] = [
     { B: 1, D: 8, E: 16, N: 16, R: 2, K: 4, biases: false },
     { B: 3, D: 5, E: 7, N: 5, R: 3, K: 2, biases: true },
     { B: 2, D: 9, E: 13, N: 1, R: 1, K: 1, biases: true },
-    { B: 1, D: 64, E: 128, N: 16, R: 4, K: 4, biases: false }, // large enough for the parallel jobs
+    { B: 1, D: 128, E: 520, N: 16, R: 4, K: 4, biases: false }, // ≥ STEP_PARALLEL_MIN: on both threads
+    { B: 1, D: 8, E: 16, N: 16, R: 2, K: 4, biases: false, block: true },
+    { B: 3, D: 5, E: 7, N: 5, R: 3, K: 2, biases: true, block: true },
+    { B: 1, D: 128, E: 520, N: 16, R: 4, K: 4, biases: true, block: true },
   ];
   for (const s of shapes) {
-    const label = `B${s.B} D${s.D} E${s.E} N${s.N} R${s.R} K${s.K}${s.biases ? ' biases' : ''}`;
+    const label = `B${s.B} D${s.D} E${s.E} N${s.N} R${s.R} K${s.K}${s.biases ? ' biases' : ''}${s.block ? ' block' : ''}`;
     const proto = stepArgs(s, rng);
     const ref = withFreshState(proto);
     const got = withFreshState(proto);
@@ -78,7 +88,8 @@ test('wasm mambaStep equals the reference step over 6 tokens (odd sizes, N not a
 
 test('wasm mambaStep: bit-identical on 1, 2 and 3 threads, and with resident or plain state arrays', () => {
   const rng = new Rng(22);
-  const s: StepShape = { B: 2, D: 64, E: 130, N: 16, R: 5, K: 4, biases: true };
+  const s: StepShape = { B: 2, D: 160, E: 262, N: 16, R: 5, K: 4, biases: true, block: true };
+  assert.ok(s.B * s.D * 2 * s.E >= STEP_PARALLEL_MIN, 'large enough to run on every thread');
   const proto = stepArgs(s, rng);
   const xs = [0, 1, 2].map(() => randArray(s.B * s.D, rng));
   const run = (threads: number, resident: boolean) => {

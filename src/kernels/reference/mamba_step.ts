@@ -1,9 +1,10 @@
 // One generation step of a selective Mamba mixer as a single kernel: what MambaMixer.step would
-// compute with ops, on plain arrays, with no tensors and no graph. The reference composes the
-// reference kernels in the order of the block (Gu & Dao, 2023, Fig. 3):
-//   xz = x·W_inᵀ (+ b) → x_i, z; x_c = SiLU(conv step(x_i)); [dt_low | B | C] = x_c·W_xᵀ;
-//   dt = dt_low·W_dtᵀ; y = scan step(x_c, dt, A, B, C, D) (softplus(dt + b_dt) inside);
-//   out = (y ⊙ SiLU(z))·W_outᵀ (+ b).
+// compute with ops, on plain arrays, with no tensors and no graph; optionally the whole residual
+// block around it, h + mixer(RMSNorm(h)) (Block.step). The reference composes the reference
+// kernels in the order of the block (Gu & Dao, 2023, Fig. 3):
+//   [x ← RMSNorm(x)]; xz = x·W_inᵀ (+ b) → x_i, z; x_c = SiLU(conv step(x_i));
+//   [dt_low | B | C] = x_c·W_xᵀ; dt = dt_low·W_dtᵀ; y = scan step(x_c, dt, A, B, C, D)
+//   (softplus(dt + b_dt) inside); out = (y ⊙ SiLU(z))·W_outᵀ (+ b) [+ x before the norm].
 // The conv and SSM states are updated in place. A fast backend replaces the whole step, so a
 // generated token costs a few kernel calls per layer instead of a dozen ops with their tensors.
 
@@ -11,6 +12,7 @@ import { matmul } from './matmul.js';
 import { conv1dStep } from './conv1d.js';
 import { unaryForward } from './unary.js';
 import { selectiveScanStep } from './selective_scan.js';
+import { rmsNormForward } from './norm.js';
 
 export interface MambaStepArgs {
   /** Rows (sequences), model width, inner width, state size, dt rank, conv width. */
@@ -30,6 +32,10 @@ export interface MambaStepArgs {
   convState: Float32Array; // [B, E, K − 1], updated in place
   ssmState: Float32Array; // [B, E, N], updated in place
   out: Float32Array; // [B, D]
+  /** The block's pre-norm: x is RMS-normalised with this weight [D] first (null: x as it is). */
+  norm: { weight: Float32Array; eps: number } | null;
+  /** The block's residual: out = x (before the norm) + the mixer's output. */
+  residual: boolean;
 }
 
 /** out = x·Wᵀ (+ bias) for x [m, k], W [n, k]. */
@@ -41,8 +47,13 @@ function linearRows(x: Float32Array, w: Float32Array, bias: Float32Array | null,
 
 export function mambaStep(a: MambaStepArgs): void {
   const { B, D, E, N, R, K } = a;
+  let x = a.x;
+  if (a.norm) {
+    x = new Float32Array(B * D);
+    rmsNormForward(a.x, a.norm.weight, x, new Float32Array(B), B, D, a.norm.eps);
+  }
   const xz = new Float32Array(B * 2 * E);
-  linearRows(a.x, a.inProj, a.inBias, xz, B, D, 2 * E);
+  linearRows(x, a.inProj, a.inBias, xz, B, D, 2 * E);
   const xi = new Float32Array(B * E);
   const z = new Float32Array(B * E);
   for (let b = 0; b < B; b++) {
@@ -76,4 +87,5 @@ export function mambaStep(a: MambaStepArgs): void {
   unaryForward('silu', z, gate);
   for (let i = 0; i < y.length; i++) y[i] *= gate[i];
   linearRows(y, a.outProj, a.outBias, a.out, B, E, D);
+  if (a.residual) for (let i = 0; i < B * D; i++) a.out[i] += a.x[i];
 }

@@ -7,6 +7,11 @@
 // succeeds while the CLAIM value it read is still current, the main thread does not publish the
 // next job before DONE reaches NTASKS, and CLAIM changes before NTASKS does, so a claimed task
 // always belongs to a completely published job.
+//
+// A phased job (PHASES > 0) runs its phases in order within one publication: a task of phase p
+// starts only once every task of phases < p is done (DONE reaches the phase's first index).
+// Tasks are claimed in index order, so every earlier task is already claimed by a running thread
+// and the wait always ends; a worker that wakes late simply joins at the current phase.
 
 export const GEN = 0;
 export const CLAIM = 1;
@@ -17,8 +22,11 @@ export const KIND = 5;
 export const SCRATCH = 6;
 export const SCRATCH_STRIDE = 7;
 export const THREADS = 8; // threads taking part in the current job (tids 0..THREADS-1)
-export const PARAMS = 9;
-export const SLOTS = 40;
+export const PARAMS = 9; // job parameters: slots 9..55
+export const PHASES = 56; // phases of a phased job (0: one phase)
+export const PHASE_ENDS = 57; // task index where each phase ends, in order (MAX_PHASES slots)
+export const MAX_PHASES = 7;
+export const SLOTS = 64;
 /** Task indices live in the low 16 bits of CLAIM. */
 export const MAX_TASKS = 0xffff;
 
@@ -35,16 +43,27 @@ export const JOB_RMSNORM_BACKWARD = 9;
 export const JOB_CROSS_ENTROPY_FORWARD = 10;
 export const JOB_CROSS_ENTROPY_BACKWARD = 11;
 export const JOB_BINARY = 12;
-export const JOB_GEMV = 13;
-export const JOB_MAMBA_CHANNELS = 14;
-export const JOB_WHO = 15; // task t writes the id of the thread that ran it to i32 slot t at param 0 (tests)
-export const JOB_LINEAR_SCAN_FORWARD = 16;
-export const JOB_LINEAR_SCAN_BACKWARD = 17;
-export const JOB_GATE_FORWARD = 18;
-export const JOB_GATE_BACKWARD = 19;
-export const JOB_ADAMW = 20;
+export const JOB_MAMBA_STEP = 13; // a phased job: one Mamba block's generation step
+export const JOB_WHO = 14; // task t writes the id of the thread that ran it to i32 slot t at param 0 (tests)
+export const JOB_LINEAR_SCAN_FORWARD = 15;
+export const JOB_LINEAR_SCAN_BACKWARD = 16;
+export const JOB_GATE_FORWARD = 17;
+export const JOB_GATE_BACKWARD = 18;
+export const JOB_ADAMW = 19;
 
 export type RunTask = (ctlPtr: number, task: number, tid: number) => void;
+
+/** The first task index of task t's phase (0 outside phased jobs). */
+function phaseStart(ctl: Int32Array, t: number): number {
+  const phases = Atomics.load(ctl, PHASES);
+  let start = 0;
+  for (let p = 0; p < phases; p++) {
+    const end = Atomics.load(ctl, PHASE_ENDS + p);
+    if (t < end) break;
+    start = end;
+  }
+  return start;
+}
 
 /**
  * Claims and runs tasks of the current job until none is left. A failing task still counts as
@@ -58,6 +77,8 @@ export function claimTasks(ctl: Int32Array, ctlPtr: number, runTask: RunTask, ti
     const t = v & MAX_TASKS;
     if (t >= n || tid >= Atomics.load(ctl, THREADS)) return error;
     if (Atomics.compareExchange(ctl, CLAIM, v, v + 1) !== v) continue;
+    const start = phaseStart(ctl, t);
+    while (Atomics.load(ctl, DONE) < start);
     try {
       runTask(ctlPtr, t, tid);
     } catch (e) {

@@ -8,7 +8,7 @@
 // synchronous, so the caller cannot yield to its event loop to receive a reply anyway, and a
 // postMessage wake-up costs more (see bench/pool.ts for the measured round trips).
 
-import { CLAIM, DONE, ERROR, GEN, KIND, MAX_TASKS, NTASKS, THREADS, claimTasks, RunTask } from './control.js';
+import { CLAIM, DONE, ERROR, GEN, KIND, MAX_PHASES, MAX_TASKS, NTASKS, PHASES, PHASE_ENDS, THREADS, claimTasks, RunTask } from './control.js';
 import type { WorkerInit } from './worker_loop.js';
 
 /** Starts one pool worker with its init; null where workers cannot share the memory. */
@@ -67,10 +67,13 @@ export class Pool {
 
   /**
    * Runs tasks 0..ntasks−1 of the job whose kind and parameters are already in the control block,
-   * on `threads` threads (the caller included). Returns when every task has finished.
+   * on `threads` threads (the caller included). Returns when every task has finished. With
+   * `phaseEnds` (ascending, the last = ntasks), the tasks before each end finish before any task
+   * after it starts: several dependent stages in one publication (see control.ts).
    */
-  run(kind: number, ntasks: number, threads: number): void {
+  run(kind: number, ntasks: number, threads: number, phaseEnds: readonly number[] = []): void {
     if (ntasks > MAX_TASKS) throw new Error(`wasm pool: ${ntasks} tasks exceed the limit of ${MAX_TASKS}`);
+    if (phaseEnds.length > MAX_PHASES) throw new Error(`wasm pool: ${phaseEnds.length} phases exceed the limit of ${MAX_PHASES}`);
     const ctl = this.ctl;
     const parallel = threads > 1 && ntasks > 1 && this.spawn !== null;
     const used = parallel ? Math.min(threads, ntasks) : 1;
@@ -87,6 +90,8 @@ export class Pool {
     Atomics.store(ctl, DONE, 0);
     Atomics.store(ctl, ERROR, 0);
     Atomics.store(ctl, THREADS, used);
+    phaseEnds.forEach((end, p) => Atomics.store(ctl, PHASE_ENDS + p, end));
+    Atomics.store(ctl, PHASES, phaseEnds.length);
     Atomics.store(ctl, CLAIM, this.seq << 16);
     if (parallel) {
       Atomics.add(ctl, GEN, 1);

@@ -264,8 +264,8 @@ export class WasmRuntime {
     }
   }
 
-  run(kind: number, ntasks: number, threads: number): void {
-    this.pool.run(kind, ntasks, threads);
+  run(kind: number, ntasks: number, threads: number, phaseEnds?: readonly number[]): void {
+    this.pool.run(kind, ntasks, threads, phaseEnds);
   }
 
   private ensure(bytes: number): void {
