@@ -32,11 +32,12 @@ export function sampleToken(logits: Float32Array, opts: SamplingOptions, rng: Rn
   if (temperature <= 0) return argmax(logits);
   const topK = opts.topK ?? 0;
   const topP = opts.topP ?? 1;
-  // Candidate ids, sorted by logit (most likely first) only when top-k or top-p cut the tail.
-  let ids = Array.from({ length: V }, (_, i) => i);
-  if ((topK > 0 && topK < V) || topP < 1) ids.sort((a, b) => logits[b] - logits[a]);
-  if (topK > 0 && topK < V) ids = ids.slice(0, topK);
   const maxLogit = logits[argmax(logits)];
+  if (!((topK > 0 && topK < V) || topP < 1)) return drawFrom(logits, maxLogit, temperature, rng);
+  // Candidate ids, most likely first, cut by top-k, then by top-p.
+  let ids = Array.from({ length: V }, (_, i) => i);
+  ids.sort((a, b) => logits[b] - logits[a]);
+  if (topK > 0 && topK < V) ids = ids.slice(0, topK);
   let probs = ids.map((i) => Math.exp((logits[i] - maxLogit) / temperature));
   let total = probs.reduce((s, p) => s + p, 0);
   if (topP < 1) {
@@ -53,6 +54,22 @@ export function sampleToken(logits: Float32Array, opts: SamplingOptions, rng: Rn
     if (u <= 0) return ids[j];
   }
   return ids[ids.length - 1];
+}
+
+/**
+ * Samples from the whole of softmax(logits / temperature): the same arithmetic as the top-k/p
+ * path over every id in order, without its arrays (this runs once per generated token).
+ */
+function drawFrom(logits: Float32Array, maxLogit: number, temperature: number, rng: Rng): number {
+  const probs = new Float64Array(logits.length);
+  let total = 0;
+  for (let i = 0; i < logits.length; i++) total += probs[i] = Math.exp((logits[i] - maxLogit) / temperature);
+  let u = rng.next() * total;
+  for (let i = 0; i < logits.length; i++) {
+    u -= probs[i];
+    if (u <= 0) return i;
+  }
+  return logits.length - 1;
 }
 
 export function argmax(x: ArrayLike<number>): number {
