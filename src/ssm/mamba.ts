@@ -85,8 +85,7 @@ export class MambaMixer extends Mixer {
   forward(x: Tensor, state?: MixerState): Tensor {
     const { E, K } = this;
     const [batch, L] = x.shape;
-    const xz = this.in_proj.forward(x); // [B, L, 2E]
-    const [xi, z] = split(xz, [E, E], -1); // [B, L, E] each
+    const [xi, z] = this.inProjHalves(x); // [B, L, E] each
 
     let xc: Tensor;
     if (state) {
@@ -109,6 +108,18 @@ export class MambaMixer extends Mixer {
       finalState: state?.ssm ?? null,
     }); // [B, L, E]
     return this.out_proj.forward(gate(y, z)); // y ⊙ SiLU(z)
+  }
+
+  /**
+   * in_proj's two halves x_i and z, each a linear layer on its half of the weight rows: the same
+   * numbers as splitting the [B, L, 2E] output, without copying activations (the weight is split
+   * instead: a tenth of the size at d 256, L 256, B 8).
+   */
+  private inProjHalves(x: Tensor): [Tensor, Tensor] {
+    const { E } = this;
+    const [wx, wz] = split(this.in_proj.weight, [E, E], 0); // [E, D] each
+    const [bx, bz] = this.in_proj.bias ? split(this.in_proj.bias, [E, E], 0) : [null, null];
+    return [linear(x, wx, bx), linear(x, wz, bz)];
   }
 
   /** Δ (before bias and softplus), B and C: from x_proj of the input, or parameters (S4D). */
