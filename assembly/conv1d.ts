@@ -2,14 +2,18 @@
 // f32x4. The weight comes in transposed, wT: [K, C], so that one tap of 4 channels is one load.
 // A task is one batch row b and a range of LC time steps; the weight and bias gradients, sums
 // over (b, t), come back as one partial per task, added up in task order by sumRows.
+// With `pre` (Mamba's conv + SiLU as one op), the forward writes the conv to pre and SiLU of it
+// to out, and the backward turns the gradient of SiLU into the conv's first, per task, into
+// scratch.
 
-import { param } from './control';
+import { param, scratchOf } from './control';
 import { f4, ld, st } from './lanes';
+import { siluf4, siluGradf4 } from './elementwise';
 
-/** Parameters: 0 x, 1 wT, 2 bias (0 = none), 3 out, 4 B, 5 L, 6 C, 7 K, 8 LC. */
+/** Parameters: 0 x, 1 wT, 2 bias (0 = none), 3 out, 4 B, 5 L, 6 C, 7 K, 8 LC, 9 pre (0 = none). */
 export function conv1dForwardTask(ctl: usize, task: i32, tid: i32): void {
   const x = <usize>param(ctl, 0), wT = <usize>param(ctl, 1), bias = <usize>param(ctl, 2), out = <usize>param(ctl, 3);
-  const L = param(ctl, 5), C = param(ctl, 6), K = param(ctl, 7), LC = param(ctl, 8);
+  const L = param(ctl, 5), C = param(ctl, 6), K = param(ctl, 7), LC = param(ctl, 8), pre = <usize>param(ctl, 9);
   const chunks = (L + LC - 1) / LC;
   const b = task / chunks;
   const t0 = (task % chunks) * LC, t1 = min(L, t0 + LC);
@@ -23,6 +27,10 @@ export function conv1dForwardTask(ctl: usize, task: i32, tid: i32): void {
         const s = t - (K - 1) + j;
         acc = f32x4.add(acc, f32x4.mul(ld(f4(wT, j * C + c), lanes), ld(f4(x, (b * L + s) * C + c), lanes)));
       }
+      if (pre) {
+        st(f4(pre, o + c), acc, lanes);
+        acc = siluf4(acc);
+      }
       st(f4(out, o + c), acc, lanes);
     }
   }
@@ -30,16 +38,30 @@ export function conv1dForwardTask(ctl: usize, task: i32, tid: i32): void {
 
 /**
  * Parameters: 0 gradOut, 1 x, 2 wT, 3 gradX, 4 partW [tasks, K, C], 5 partBias [tasks, C]
- * (each 0 = not wanted), 6 B, 7 L, 8 C, 9 K, 10 LC.
+ * (each 0 = not wanted), 6 B, 7 L, 8 C, 9 K, 10 LC, 11 pre (0 = none; else gradOut is the
+ * gradient of SiLU(pre), and scratch holds LC + K − 1 rows of C floats per thread).
  * dx[s] = Σ_j w[j]·g[s + (K−1) − j];  dW[j] += Σ g[t]·x[t − (K−1) + j];  dbias += Σ g[t].
  */
 export function conv1dBackwardTask(ctl: usize, task: i32, tid: i32): void {
-  const g = <usize>param(ctl, 0), x = <usize>param(ctl, 1), wT = <usize>param(ctl, 2);
+  const gradOut = <usize>param(ctl, 0), x = <usize>param(ctl, 1), wT = <usize>param(ctl, 2);
   const gx = <usize>param(ctl, 3), pw = <usize>param(ctl, 4), pb = <usize>param(ctl, 5);
-  const L = param(ctl, 7), C = param(ctl, 8), K = param(ctl, 9), LC = param(ctl, 10);
+  const L = param(ctl, 7), C = param(ctl, 8), K = param(ctl, 9), LC = param(ctl, 10), pre = <usize>param(ctl, 11);
   const chunks = (L + LC - 1) / LC;
   const b = task / chunks;
   const t0 = (task % chunks) * LC, t1 = min(L, t0 + LC);
+  // g: the conv's output gradient, row u at f4(g, (u − u0)·C): gradOut itself, or with pre its
+  // product with SiLU'(pre) for the rows this task reads (t0 up to t1 + K − 1), in scratch.
+  let g = f4(gradOut, b * L * C), u0 = 0;
+  if (pre) {
+    g = scratchOf(ctl, tid);
+    u0 = t0;
+    const u1 = min(L, t1 + K - 1);
+    for (let i = 0; i < (u1 - t0) * C; i += 4) {
+      const lanes = min(4, (u1 - t0) * C - i);
+      const src = (b * L + t0) * C + i;
+      st(f4(g, i), f32x4.mul(ld(f4(gradOut, src), lanes), siluGradf4(ld(f4(pre, src), lanes))), lanes);
+    }
+  }
   const myW = f4(pw, task * K * C);
   const myB = f4(pb, task * C);
   if (pw) memory.fill(myW, 0, (<usize>K * C) << 2);
@@ -52,11 +74,11 @@ export function conv1dBackwardTask(ctl: usize, task: i32, tid: i32): void {
         let acc = f32x4.splat(0);
         for (let j = K - 1; j >= max(0, K - L + t); j--) {
           const u = t + (K - 1) - j; // the output step this input feeds through tap j
-          acc = f32x4.add(acc, f32x4.mul(ld(f4(wT, j * C + c), lanes), ld(f4(g, (b * L + u) * C + c), lanes)));
+          acc = f32x4.add(acc, f32x4.mul(ld(f4(wT, j * C + c), lanes), ld(f4(g, (u - u0) * C + c), lanes)));
         }
         st(f4(gx, o + c), acc, lanes);
       }
-      const gv = ld(f4(g, o + c), lanes);
+      const gv = ld(f4(g, (t - u0) * C + c), lanes);
       if (pb) st(f4(myB, c), f32x4.add(ld(f4(myB, c), lanes), gv), lanes);
       if (pw) {
         for (let j = max(0, K - 1 - t); j < K; j++) {

@@ -17,6 +17,19 @@ export const UNARY_CHUNK = 16384;
   return v128.bitselect(inv, f32x4.mul(e, inv), f32x4.ge(x, f32x4.splat(0)));
 }
 
+/** SiLU(x) = x·σ(x). */
+@inline export function siluf4(v: v128): v128 {
+  const e = expf4Full(f32x4.neg(f32x4.abs(v)));
+  return f32x4.mul(v, sigmoidFrom(v, e, f32x4.div(f32x4.splat(1), f32x4.add(f32x4.splat(1), e))));
+}
+
+/** SiLU'(x) = σ(x)·(1 + x·σ(−x)). */
+@inline export function siluGradf4(v: v128): v128 {
+  const e = expf4Full(f32x4.neg(f32x4.abs(v)));
+  const inv = f32x4.div(f32x4.splat(1), f32x4.add(f32x4.splat(1), e));
+  return f32x4.mul(sigmoidFrom(v, e, inv), f32x4.add(f32x4.splat(1), f32x4.mul(v, sigmoidFrom(f32x4.neg(v), e, inv))));
+}
+
 /** Parameters: 0 op, 1 x, 2 out, 3 n. */
 export function unaryForwardTask(ctl: usize, task: i32, tid: i32): void {
   const op = param(ctl, 0);
@@ -27,10 +40,10 @@ export function unaryForwardTask(ctl: usize, task: i32, tid: i32): void {
     const v = v128.load(x + o);
     let y: v128;
     if (op == UNARY_SOFTPLUS) y = softplusf4Full(v);
+    else if (op == UNARY_SILU) y = siluf4(v);
     else {
       const e = expf4Full(f32x4.neg(f32x4.abs(v)));
-      const s = sigmoidFrom(v, e, f32x4.div(f32x4.splat(1), f32x4.add(f32x4.splat(1), e)));
-      y = op == UNARY_SIGMOID ? s : f32x4.mul(v, s);
+      y = sigmoidFrom(v, e, f32x4.div(f32x4.splat(1), f32x4.add(f32x4.splat(1), e)));
     }
     v128.store(out + o, y);
   }
@@ -47,14 +60,14 @@ export function unaryBackwardTask(ctl: usize, task: i32, tid: i32): void {
   for (let i = task * UNARY_CHUNK; i < i1; i += 4) {
     const o = <usize>i << 2;
     const v = v128.load(x + o);
-    const e = expf4Full(f32x4.neg(f32x4.abs(v)));
-    const inv = f32x4.div(f32x4.splat(1), f32x4.add(f32x4.splat(1), e));
-    const s = sigmoidFrom(v, e, inv); // σ(x)
-    const sn = sigmoidFrom(f32x4.neg(v), e, inv); // σ(−x)
     let d: v128;
-    if (op == UNARY_SOFTPLUS) d = s;
-    else if (op == UNARY_SIGMOID) d = f32x4.mul(s, sn);
-    else d = f32x4.mul(s, f32x4.add(f32x4.splat(1), f32x4.mul(v, sn)));
+    if (op == UNARY_SILU) d = siluGradf4(v);
+    else {
+      const e = expf4Full(f32x4.neg(f32x4.abs(v)));
+      const inv = f32x4.div(f32x4.splat(1), f32x4.add(f32x4.splat(1), e));
+      const s = sigmoidFrom(v, e, inv); // σ(x)
+      d = op == UNARY_SOFTPLUS ? s : f32x4.mul(s, sigmoidFrom(f32x4.neg(v), e, inv)); // sigmoid' = σ(x)·σ(−x)
+    }
     v128.store(gx + o, f32x4.mul(v128.load(g + o), d));
   }
 }

@@ -87,17 +87,17 @@ export class MambaMixer extends Mixer {
     const [batch, L] = x.shape;
     const [xi, z] = this.inProjHalves(x); // [B, L, E] each
 
+    // x_c = SiLU(conv(x_i)): [B, L, E], the conv and its activation in one op.
     let xc: Tensor;
     if (state) {
       // Causal conv over [previous K−1 inputs, xi], keeping the last K−1 inputs for next time.
       const prev = new Tensor(convStateToTimeMajor(state.conv, batch, E, K - 1), [batch, K - 1, E]);
-      const full = conv1d(concat([prev, xi], 1), this.conv1d.weight, this.conv1d.bias);
+      const full = conv1d(concat([prev, xi], 1), this.conv1d.weight, this.conv1d.bias, { activation: 'silu' });
       xc = slice(full, 1, K - 1, K - 1 + L);
       state.conv.set(timeMajorToConvState(concat([prev, xi], 1), batch, L + K - 1, E, K - 1)); // in place: it may be resident
     } else {
-      xc = conv1d(xi, this.conv1d.weight, this.conv1d.bias);
+      xc = conv1d(xi, this.conv1d.weight, this.conv1d.bias, { activation: 'silu' });
     }
-    xc = silu(xc); // [B, L, E]
 
     const { dt, Bm, C } = this.selectionParams(xc, batch, L);
     const A = neg(exp(this.A_log)); // [E, N]

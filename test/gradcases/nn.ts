@@ -27,6 +27,8 @@ export const nnCases: GradCases = {
     { name: 'K 1, no bias', inputs: (r) => [rand([1, 3, 5], r), rand([5, 1, 1], r)], fn: (x, w) => conv1d(x, w, null) },
     { name: 'K > L', inputs: (r) => [rand([2, 2, 1], r), rand([1, 1, 5], r), rand([1], r)], fn: (x, w, b) => conv1d(x, w, b) },
     { name: 'L 1', inputs: (r) => [rand([3, 1, 2], r), rand([2, 1, 3], r), rand([2], r)], fn: (x, w, b) => conv1d(x, w, b) },
+    { name: 'with SiLU, K 4, odd C', inputs: (r) => [rand([2, 6, 3], r), rand([3, 1, 4], r), rand([3], r)], fn: (x, w, b) => conv1d(x, w, b, { activation: 'silu' }) },
+    { name: 'with SiLU, K > L, no bias', inputs: (r) => [rand([2, 2, 1], r), rand([1, 1, 5], r)], fn: (x, w) => conv1d(x, w, null, { activation: 'silu' }) },
   ],
   softmax: [
     { name: 'last axis', inputs: (r) => [rand([3, 5], r, { low: -3, high: 3 })], fn: (x) => softmax(x) },

@@ -125,6 +125,34 @@ test('wasm conv1d equals the reference, forward and backward, and accumulates we
   }
 });
 
+test('wasm conv1d with SiLU fused equals the reference conv then SiLU, forward and backward (task edges, K > L)', () => {
+  const rng = new Rng(26);
+  for (const [B, L, C, K] of [[1, 1, 1, 1], [2, 5, 3, 4], [1, 130, 9, 4], [2, 70, 16, 3], [1, 3, 5, 6]]) {
+    const x = randArray(B * L * C, rng, -3, 3);
+    const w = randArray(C * K, rng);
+    const bias = randArray(C, rng);
+    const g = randArray(B * L * C, rng);
+    const n = B * L * C;
+    const [preWant, outWant, preGot, outGot] = [0, 1, 2, 3].map(() => new Float32Array(n));
+    referenceKernels.conv1dForward(x, w, bias, outWant, B, L, C, K, preWant);
+    wasm.conv1dForward(x, w, bias, outGot, B, L, C, K, preGot);
+    // The conv: sums of K + 1 terms up to 3 in size in another order; SiLU adds the exp's 1e-6.
+    const what = `B${B} L${L} C${C} K${K}`;
+    assertWithin(preGot, preWant, new Float32Array(n).fill(3 * (K + 2) * (K + 1) * 2 ** -24), 0, `pre ${what}`);
+    assertWithin(outGot, outWant, outWant.map((v) => 1e-6 * Math.abs(v) + 4 * (K + 2) * (K + 1) * 2 ** -24), 0, `out ${what}`);
+    const grads = () => ({ gx: new Float32Array(n), gw: new Float32Array(C * K), gb: new Float32Array(C) });
+    const want = grads();
+    const got = grads();
+    referenceKernels.conv1dBackward(g, x, w, want.gx, want.gw, want.gb, B, L, C, K, preWant);
+    wasm.conv1dBackward(g, x, w, got.gx, got.gw, got.gb, B, L, C, K, preWant);
+    // g ⊙ SiLU'(pre) (|SiLU'| < 1.1) to 1e-6, then the conv's sums: of K terms (dx) and B·L (dW, dbias).
+    const rel = (want: Float32Array, terms: number, scale: number) => want.map((v) => 1e-6 * Math.abs(v) + scale * (terms + 1) * terms * 2 ** -24 + 1e-6 * terms * scale);
+    assertWithin(got.gx, want.gx, rel(want.gx, K, 1.1), 0, `gradX ${what}`);
+    assertWithin(got.gw, want.gw, rel(want.gw, B * L, 3.3), 0, `gradWeight ${what}`);
+    assertWithin(got.gb, want.gb, rel(want.gb, B * L, 1.1), 0, `gradBias ${what}`);
+  }
+});
+
 test('wasm unary and conv1d give bit-identical results on 1 and 2 threads', () => {
   const rng = new Rng(25);
   const [B, L, C, K] = [4, 200, 96, 4]; // 76800 elements: above both parallel thresholds
@@ -139,7 +167,10 @@ test('wasm unary and conv1d give bit-identical results on 1 and 2 threads', () =
     const gw = new Float32Array(C * K);
     const gb = new Float32Array(C);
     wasm.conv1dBackward(g, x, w, gx, gw, gb, B, L, C, K);
-    return [silu, gx, gw, gb];
+    const [pre, out, gxFused] = [0, 1, 2].map(() => new Float32Array(B * L * C));
+    wasm.conv1dForward(x, w, null, out, B, L, C, K, pre);
+    wasm.conv1dBackward(g, x, w, gxFused, null, null, B, L, C, K, pre);
+    return [silu, gx, gw, gb, pre, out, gxFused];
   };
   const one = run(1);
   const two = run(2);

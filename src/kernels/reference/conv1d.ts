@@ -3,11 +3,20 @@
 //   y[b, t, c] = bias[c] + Σ_{j<K} weight[c, j] · x[b, t − (K−1) + j, c]   (x = 0 before t = 0)
 // which is PyTorch's Conv1d(groups = C, padding = K − 1) keeping the first L outputs.
 // Loops put c innermost: contiguous in x and out.
+// With `pre`, the conv followed by SiLU as one op (Mamba's causal_conv1d with activation "silu"):
+// pre receives the conv and out SiLU(pre); the backward then takes the gradient of SiLU(pre).
+
+import { unaryBackward, unaryForward } from './unary.js';
 
 export function conv1dForward(
   x: Float32Array, weight: Float32Array, bias: Float32Array | null, out: Float32Array,
-  B: number, L: number, C: number, K: number,
+  B: number, L: number, C: number, K: number, pre: Float32Array | null = null,
 ): void {
+  if (pre) {
+    conv1dForward(x, weight, bias, pre, B, L, C, K);
+    unaryForward('silu', pre, out);
+    return;
+  }
   for (let b = 0; b < B; b++) {
     for (let t = 0; t < L; t++) {
       const o = (b * L + t) * C;
@@ -30,8 +39,13 @@ export function conv1dForward(
 export function conv1dBackward(
   gradOut: Float32Array, x: Float32Array, weight: Float32Array,
   gradX: Float32Array | null, gradWeight: Float32Array | null, gradBias: Float32Array | null,
-  B: number, L: number, C: number, K: number,
+  B: number, L: number, C: number, K: number, pre: Float32Array | null = null,
 ): void {
+  if (pre) {
+    const g = new Float32Array(gradOut.length);
+    unaryBackward('silu', pre, pre, gradOut, g);
+    gradOut = g;
+  }
   if (gradX) gradX.fill(0);
   for (let b = 0; b < B; b++) {
     for (let t = 0; t < L; t++) {

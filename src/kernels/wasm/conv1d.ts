@@ -1,4 +1,5 @@
-// The wasm causal depthwise conv1d: same signatures as src/kernels/reference/conv1d.ts.
+// The wasm causal depthwise conv1d: same signatures as src/kernels/reference/conv1d.ts, with
+// the SiLU after it fused in when `pre` is given.
 // The weight [C, K] is copied in transposed to [K, C] (one tap of 4 channels = one vector load);
 // tasks are (batch row × CONV_STEPS time steps).
 
@@ -27,7 +28,10 @@ export function makeWasmConv1d(rt: WasmRuntime) {
     return p;
   }
 
-  function conv1dForward(x: Float32Array, weight: Float32Array, bias: Float32Array | null, out: Float32Array, B: number, L: number, C: number, K: number): void {
+  function conv1dForward(
+    x: Float32Array, weight: Float32Array, bias: Float32Array | null, out: Float32Array,
+    B: number, L: number, C: number, K: number, pre: Float32Array | null = null,
+  ): void {
     const n = B * L * C;
     if (n === 0) return;
     rt.reset();
@@ -35,15 +39,17 @@ export function makeWasmConv1d(rt: WasmRuntime) {
     const pw = weightIn(weight, C, K);
     const pb = bias ? rt.input(bias, C) : 0;
     const po = rt.output(out, n);
-    rt.setParams([px, pw, pb, po, B, L, C, K, CONV_STEPS]);
+    const pp = pre ? rt.output(pre, n) : 0;
+    rt.setParams([px, pw, pb, po, B, L, C, K, CONV_STEPS, pp]);
     rt.run(JOB_CONV1D_FORWARD, B * Math.ceil(L / CONV_STEPS), n * K >= CONV_PARALLEL_MIN ? rt.threads : 1);
     rt.writeBack(po, out, n);
+    if (pre) rt.writeBack(pp, pre, n);
   }
 
   function conv1dBackward(
     gradOut: Float32Array, x: Float32Array, weight: Float32Array,
     gradX: Float32Array | null, gradWeight: Float32Array | null, gradBias: Float32Array | null,
-    B: number, L: number, C: number, K: number,
+    B: number, L: number, C: number, K: number, pre: Float32Array | null = null,
   ): void {
     const n = B * L * C;
     if (n === 0) {
@@ -58,8 +64,11 @@ export function makeWasmConv1d(rt: WasmRuntime) {
     const pgx = gradX ? rt.output(gradX, n) : 0;
     const ppw = gradWeight ? rt.alloc(tasks * K * C) : 0;
     const ppb = gradBias ? rt.alloc(tasks * C) : 0;
-    rt.setParams([pg, px, pw, pgx, ppw, ppb, B, L, C, K, CONV_STEPS]);
-    rt.run(JOB_CONV1D_BACKWARD, tasks, n * K >= CONV_PARALLEL_MIN ? rt.threads : 1);
+    const threads = n * K >= CONV_PARALLEL_MIN ? rt.threads : 1;
+    const pp = pre ? rt.input(pre, n) : 0;
+    if (pre) rt.scratch(threads, (CONV_STEPS + K - 1) * C * 4); // the task's rows of g ⊙ SiLU'(pre)
+    rt.setParams([pg, px, pw, pgx, ppw, ppb, B, L, C, K, CONV_STEPS, pp]);
+    rt.run(JOB_CONV1D_BACKWARD, tasks, threads);
     if (gradX) rt.writeBack(pgx, gradX, n);
     if (gradWeight) {
       const sum = rt.alloc(K * C);
