@@ -17,7 +17,7 @@ import { mambaStepTask } from './mamba_step';
 import { linearScanBackwardTask, linearScanForwardTask } from './linear_scan';
 import { adamwTask } from './adamw';
 
-export { packB, packedBSize, gemmFewRows, MR, NR, KC, MC } from './matmul';
+export { packB, packedBSize, gemmFewRows, transposeInto, MR, NR, KC, MC } from './matmul';
 export { scanStep, sumRows } from './scan';
 export { mapExp, mapExp2, mapExpFull, mapSoftplus, mapSigmoid } from './simd_math';
 export { UNARY_SIGMOID, UNARY_SILU, UNARY_SOFTPLUS, UNARY_CHUNK } from './elementwise';

@@ -319,3 +319,15 @@ export function dotRows(ai: usize, b: usize, ci: usize, k: i32, j0: i32, j1: i32
     store<f32>(o, accumulate ? load<f32>(o) + s : s);
   }
 }
+
+/** dst [cols, rows] (+)= srcᵀ for src [rows, cols]: a product computed transposed, put back. */
+export function transposeInto(src: usize, dst: usize, rows: i32, cols: i32, accumulate: bool): void {
+  for (let r = 0; r < rows; r++) {
+    const s = src + ((<usize>r * cols) << 2);
+    for (let c = 0; c < cols; c++) {
+      const o = dst + ((<usize>c * rows + r) << 2);
+      const v = load<f32>(s + (<usize>c << 2));
+      store<f32>(o, accumulate ? load<f32>(o) + v : v);
+    }
+  }
+}

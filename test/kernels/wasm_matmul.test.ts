@@ -36,6 +36,7 @@ test('wasm matmul equals the reference for all transposes and edge sizes', () =>
   const rng = new Rng(1);
   const sizes: [number, number, number][] = [
     [1, 1, 1], [1, 7, 1], [1, 33, 70], [2, 300, 9], [3, 5, 7], [4, 8, 8], [5, 9, 17], [13, 1, 9], [8, 300, 16], [129, 31, 33], [130, 257, 9], [2, 513, 70],
+    [4, 70, 33], [13, 300, 200], // n ≥ SWAP_RATIO·m: computed transposed
   ];
   for (const [m, k, n] of sizes) {
     for (const transA of [false, true]) {

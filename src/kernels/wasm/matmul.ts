@@ -13,6 +13,13 @@ import { WasmRuntime } from './runtime.js';
  */
 export const PARALLEL_MIN_MACS = 1 << 21;
 
+/**
+ * n/m from which a product is computed transposed. Serial packing of op(B) (k·n floats) and
+ * row blocks of few rows made 48 × 2048 × 512 (op(A) transposed) run at 18–41 GFLOP/s on two
+ * threads, its transpose 512 × 2048 × 48 at 78 (bench/results, matmul section).
+ */
+export const SWAP_RATIO = 4;
+
 export function makeWasmMatmul(rt: WasmRuntime) {
   const ex = rt.exports;
   const MR = ex.MR.value as number;
@@ -20,30 +27,17 @@ export function makeWasmMatmul(rt: WasmRuntime) {
   const KC = ex.KC.value as number;
   const MC = ex.MC.value as number;
 
-  return function matmul(a: Float32Array, b: Float32Array, c: Float32Array, d: MatmulDims): void {
+  /**
+   * C [m, n] (+)= op(A) · op(B) for batch entries at strides, all operands already in the memory
+   * (byte addresses): op(B) packed once per batch entry, then (batch × row block × column chunk)
+   * tasks of gemmBlock.
+   */
+  function gemm(pa: number, pb: number, pc: number, d: MatmulDims): void {
     const { batch, m, k, n, transA, transB, strideA, strideB, accumulate } = d;
-    const sizeC = batch * m * n;
-    if (sizeC === 0) return;
-    if (k === 0) {
-      if (!accumulate) c.fill(0, 0, sizeC);
-      return;
-    }
-    rt.reset();
-    const pa = rt.input(a, strideA * (batch - 1) + m * k);
     const bBatches = strideB === 0 ? 1 : batch;
-    const praw = rt.input(b, strideB * (bBatches - 1) + k * n);
-    const pc = accumulate ? rt.input(c, sizeC) : rt.output(c, sizeC);
-    if (m < MR) {
-      const row = rt.alloc(k);
-      for (let bi = 0; bi < batch; bi++) {
-        ex.gemmFewRows(pa + bi * strideA * 4, praw + bi * strideB * 4, pc + bi * m * n * 4, m, k, n, transA ? 1 : 0, transB ? 1 : 0, accumulate ? 1 : 0, row);
-      }
-      rt.writeBack(pc, c, sizeC);
-      return;
-    }
     const packed = ex.packedBSize(k, n);
-    const pb = rt.alloc(packed * bBatches);
-    for (let bi = 0; bi < bBatches; bi++) ex.packB(praw + bi * strideB * 4, k, n, transB ? 1 : 0, pb + bi * packed * 4);
+    const pPacked = rt.alloc(packed * bBatches);
+    for (let bi = 0; bi < bBatches; bi++) ex.packB(pb + bi * strideB * 4, k, n, transB ? 1 : 0, pPacked + bi * packed * 4);
 
     const threads = batch * m * n * k >= PARALLEL_MIN_MACS ? rt.threads : 1;
     // Row blocks of at most MC rows (a multiple of MR); with too few of them for the threads,
@@ -61,8 +55,37 @@ export function makeWasmMatmul(rt: WasmRuntime) {
     colChunks = Math.ceil(n / colChunk);
 
     rt.scratch(threads, (MC * KC + MR * NR) * 4);
-    rt.setParams([pa, pb, pc, m, k, n, transA ? 1 : 0, accumulate ? 1 : 0, strideA, strideB === 0 ? 0 : packed, mc, rowBlocks, colChunk, colChunks]);
+    rt.setParams([pa, pPacked, pc, m, k, n, transA ? 1 : 0, accumulate ? 1 : 0, strideA, strideB === 0 ? 0 : packed, mc, rowBlocks, colChunk, colChunks]);
     rt.run(JOB_MATMUL, batch * rowBlocks * colChunks, threads);
+  }
+
+  return function matmul(a: Float32Array, b: Float32Array, c: Float32Array, d: MatmulDims): void {
+    const { batch, m, k, n, transA, transB, strideA, accumulate } = d;
+    const sizeC = batch * m * n;
+    if (sizeC === 0) return;
+    if (k === 0) {
+      if (!accumulate) c.fill(0, 0, sizeC);
+      return;
+    }
+    rt.reset();
+    const pa = rt.input(a, strideA * (batch - 1) + m * k);
+    const bBatches = d.strideB === 0 ? 1 : batch;
+    const pb = rt.input(b, d.strideB * (bBatches - 1) + k * n);
+    const pc = accumulate ? rt.input(c, sizeC) : rt.output(c, sizeC);
+    if (m < MR) {
+      const row = rt.alloc(k);
+      for (let bi = 0; bi < batch; bi++) {
+        ex.gemmFewRows(pa + bi * strideA * 4, pb + bi * d.strideB * 4, pc + bi * m * n * 4, m, k, n, transA ? 1 : 0, transB ? 1 : 0, accumulate ? 1 : 0, row);
+      }
+    } else if (batch === 1 && n >= SWAP_RATIO * m) {
+      // Short and wide (x_proj's weight gradient, 48 × 2048 × 512): Cᵀ = op(B)ᵀ·op(A)ᵀ packs the
+      // small operand instead of the large one, then Cᵀ is transposed into C.
+      const pt = rt.alloc(n * m);
+      gemm(pb, pa, pt, { batch: 1, m: n, k, n: m, transA: !transB, transB: !transA, strideA: 0, strideB: 0, accumulate: false });
+      ex.transposeInto(pt, pc, n, m, accumulate ? 1 : 0);
+    } else {
+      gemm(pa, pb, pc, d);
+    }
     rt.writeBack(pc, c, sizeC);
   };
 }

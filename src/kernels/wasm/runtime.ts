@@ -26,6 +26,7 @@ export interface KernelExports {
   packedBSize(k: number, n: number): number;
   zero(p: number, bytes: number): void;
   gemmFewRows(a: number, b: number, c: number, m: number, k: number, n: number, transA: number, transB: number, accumulate: number, scratch: number): void;
+  transposeInto(src: number, dst: number, rows: number, cols: number, accumulate: number): void;
   MR: WebAssembly.Global;
   NR: WebAssembly.Global;
   KC: WebAssembly.Global;
