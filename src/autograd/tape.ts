@@ -2,7 +2,7 @@
 // that turns ∂L/∂out into ∂L/∂parents. backward() sorts the graph and runs the closures in reverse.
 
 import { GradNode, Shape, Tensor, shapeStr } from '../tensor/tensor.js';
-import { allocArray, inArena } from '../kernels/memory.js';
+import { allocOutput, inArena } from '../kernels/memory.js';
 import { kernels } from '../kernels/backend.js';
 
 let gradEnabled = true;
@@ -61,10 +61,23 @@ export function accumulate(t: Tensor, g: Float32Array, owned = false): void {
     // A leaf's gradient (a parameter's) outlives the step: never keep an arena array for it.
     if (t.node === null && inArena()) t.grad = g.slice();
     else if (owned) t.grad = g;
-    else (t.grad = allocArray(g.length)).set(g);
+    else (t.grad = allocOutput(g.length)).set(g);
     return;
   }
   kernels().addInto(t.grad, g);
+}
+
+/**
+ * accumulate() for a gradient that a kernel can add in place: `write(dst, add)` writes it into
+ * dst, or adds it to dst when add is true. A tensor with several consumers (the residual stream,
+ * a layer's input) then takes the second gradient in its existing one, with no temporary.
+ */
+export function accumulateWith(t: Tensor, write: (dst: Float32Array, add: boolean) => void): void {
+  if (!t.requiresGrad) return;
+  if (t.grad !== null) return write(t.grad, true);
+  const g = allocOutput(t.size);
+  write(g, false);
+  accumulate(t, g, true);
 }
 
 /**

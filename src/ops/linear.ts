@@ -2,7 +2,7 @@
 // x: [..., in] → y: [..., out]. Backward: dx = dy · W, dW = dyᵀ · x, db = Σ_rows dy.
 
 import { Tensor, shapeStr } from '../tensor/tensor.js';
-import { accumulate, record, registerOp } from '../autograd/tape.js';
+import { accumulate, accumulateWith, record, registerOp } from '../autograd/tape.js';
 import { kernels } from '../kernels/backend.js';
 import { allocArray, allocOutput } from '../kernels/memory.js';
 
@@ -26,11 +26,9 @@ export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor 
   const parents = bias ? [x, weight, bias] : [x, weight];
   return record('linear', out, [...x.shape.slice(0, -1), nOut], parents, (g) => {
     // g: [rows, out]
-    if (x.requiresGrad) {
-      const gx = allocOutput(x.size);
-      k.matmul(g, weight.data, gx, { batch: 1, m: rows, k: nOut, n: nIn, transA: false, transB: false, strideA: 0, strideB: 0, accumulate: false });
-      accumulate(x, gx, true);
-    }
+    accumulateWith(x, (gx, add) => {
+      k.matmul(g, weight.data, gx, { batch: 1, m: rows, k: nOut, n: nIn, transA: false, transB: false, strideA: 0, strideB: 0, accumulate: add });
+    });
     if (weight.requiresGrad) {
       const gw = allocOutput(weight.size);
       k.matmul(g, x.data, gw, { batch: 1, m: nOut, k: rows, n: nIn, transA: true, transB: false, strideA: 0, strideB: 0, accumulate: false });

@@ -18,6 +18,8 @@ export const coreCases: GradCases = {
   linear: [
     { name: 'with bias', inputs: (r) => [rand([2, 3, 5], r), rand([4, 5], r), rand([4], r)], fn: (x, w, b) => linear(x, w, b) },
     { name: 'no bias, 1 row', inputs: (r) => [rand([1, 7], r), rand([3, 7], r)], fn: (x, w) => linear(x, w) },
+    // x feeds three layers: the second and third gradients are added into x's in place (accumulateWith).
+    { name: 'input used three times', inputs: (r) => [rand([2, 5], r), rand([3, 5], r), rand([3, 5], r)], fn: (x, w, v) => add(add(linear(x, w), linear(x, v)), linear(x, w)) },
   ],
   add: [
     { name: 'same shape', inputs: (r) => [rand([3, 4], r), rand([3, 4], r)], fn: (a, b) => add(a, b) },
