@@ -43,6 +43,16 @@ export function copyRows(src: usize, dst: usize, outer: i32, block: i32, srcStri
   }
 }
 
+/** As copyRows, adding into dst instead (a piece's gradient into its place in the whole). */
+export function addRows(src: usize, dst: usize, outer: i32, block: i32, srcStride: i32, dstStride: i32): void {
+  for (let o = 0; o < outer; o++) {
+    const s = src + ((<usize>o * srcStride) << 2), d = dst + ((<usize>o * dstStride) << 2);
+    let i = 0;
+    for (; i + 4 <= block; i += 4) v128.store(d + (<usize>i << 2), f32x4.add(v128.load(d + (<usize>i << 2)), v128.load(s + (<usize>i << 2))));
+    for (; i < block; i++) store<f32>(d + (<usize>i << 2), load<f32>(d + (<usize>i << 2)) + load<f32>(s + (<usize>i << 2)));
+  }
+}
+
 /** First byte after the module's static data: the JavaScript side places its regions above. */
 export function heapBase(): usize {
   return __heap_base;

@@ -2,7 +2,7 @@
 // that turns ∂L/∂out into ∂L/∂parents. backward() sorts the graph and runs the closures in reverse.
 
 import { GradNode, Shape, Tensor, shapeStr } from '../tensor/tensor.js';
-import { allocOutput, inArena } from '../kernels/memory.js';
+import { allocArray, allocOutput, inArena } from '../kernels/memory.js';
 import { kernels } from '../kernels/backend.js';
 
 let gradEnabled = true;
@@ -71,11 +71,12 @@ export function accumulate(t: Tensor, g: Float32Array, owned = false): void {
  * accumulate() for a gradient that a kernel can add in place: `write(dst, add)` writes it into
  * dst, or adds it to dst when add is true. A tensor with several consumers (the residual stream,
  * a layer's input) then takes the second gradient in its existing one, with no temporary.
+ * `zeroed`: a fresh dst starts at zero (for writes that cover only part of it).
  */
-export function accumulateWith(t: Tensor, write: (dst: Float32Array, add: boolean) => void): void {
+export function accumulateWith(t: Tensor, write: (dst: Float32Array, add: boolean) => void, zeroed = false): void {
   if (!t.requiresGrad) return;
   if (t.grad !== null) return write(t.grad, true);
-  const g = allocOutput(t.size);
+  const g = zeroed ? allocArray(t.size) : allocOutput(t.size);
   write(g, false);
   accumulate(t, g, true);
 }

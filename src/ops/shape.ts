@@ -3,9 +3,9 @@
 // back the way the data came: reshape it, permute it by the inverse, or copy it into place.
 
 import { Tensor, sizeOf, shapeStr } from '../tensor/tensor.js';
-import { accumulate, record, registerOp } from '../autograd/tape.js';
+import { accumulate, accumulateWith, record, registerOp } from '../autograd/tape.js';
 import { kernels } from '../kernels/backend.js';
-import { allocArray, allocOutput } from '../kernels/memory.js';
+import { allocOutput } from '../kernels/memory.js';
 
 for (const op of ['reshape', 'transpose', 'permute', 'slice', 'split', 'concat']) registerOp(op);
 
@@ -79,10 +79,10 @@ function piece(op: string, x: Tensor, ax: number, start: number, end: number): T
   const outShape = x.shape.map((d, i) => (i === ax ? count : d));
   const out = allocOutput(outer * count * inner);
   k.copyAlongAxis(x.data, out, { outer, inner, count, srcAxis: n, srcStart: start, dstAxis: count, dstStart: 0 });
+  // The piece's gradient goes to its place in x's: added in place when x has one already (the
+  // other pieces of a split), else into a fresh zeroed array.
   return record(op, out, outShape, [x], (g) => {
-    const gx = allocArray(x.size); // zero outside the piece
-    k.copyAlongAxis(g, gx, { outer, inner, count, srcAxis: count, srcStart: 0, dstAxis: n, dstStart: start });
-    accumulate(x, gx, true);
+    accumulateWith(x, (gx, add) => k.copyAlongAxis(g, gx, { outer, inner, count, srcAxis: count, srcStart: 0, dstAxis: n, dstStart: start, add }), true);
   });
 }
 

@@ -20,6 +20,8 @@ export const shapeCases: GradCases = {
   slice: [
     { name: 'middle axis, negative end', inputs: (r) => [rand([2, 7, 3], r)], fn: (x) => slice(x, 1, 2, -1) },
     { name: 'one element of the last axis', inputs: (r) => [rand([3, 5], r)], fn: (x) => slice(x, -1, 4, 5) },
+    // Overlapping slices: the second gradient is added into the first's in place.
+    { name: 'two overlapping slices', inputs: (r) => [rand([2, 6, 3], r)], fn: (x) => mul(slice(x, 1, 0, 4), slice(x, 1, 2, 6)) },
   ],
   split: [
     // Each piece is weighted differently, so that a gradient landing in the wrong place shows.

@@ -195,5 +195,11 @@ test('wasm copyAlongAxis on arrays in wasm memory gives the reference copy (slic
     referenceKernels.copyAlongAxis(src, want, c);
     wasm.copyAlongAxis(src, got, c);
     assertBitIdentical(got, want, `copy ${JSON.stringify(c)}`);
+    const sumWant = fill.slice();
+    const sumGot = rt.residentCopy(fill);
+    referenceKernels.copyAlongAxis(src, sumWant, { ...c, add: true });
+    wasm.copyAlongAxis(src, sumGot, { ...c, add: true });
+    assertBitIdentical(sumGot, sumWant, `add ${JSON.stringify(c)}`);
+    assert.ok(sumWant.some((v, i) => v !== fill[i] + 0 && v !== want[i]), 'adding differs from copying');
   }
 });

@@ -36,6 +36,8 @@ export interface AxisCopy {
   srcStart: number;
   dstAxis: number; // axis length of dst
   dstStart: number;
+  /** Add into dst instead of overwriting it (a piece's gradient into its place in the whole). */
+  add?: boolean;
 }
 
 /**
@@ -47,6 +49,7 @@ export function copyAlongAxis(src: Float32Array, dst: Float32Array, c: AxisCopy)
   for (let o = 0; o < c.outer; o++) {
     const from = (o * c.srcAxis + c.srcStart) * c.inner;
     const to = (o * c.dstAxis + c.dstStart) * c.inner;
-    dst.set(src.subarray(from, from + block), to);
+    if (c.add) for (let i = 0; i < block; i++) dst[to + i] += src[from + i];
+    else dst.set(src.subarray(from, from + block), to);
   }
 }
