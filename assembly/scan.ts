@@ -9,7 +9,7 @@
 
 import { param, scratchOf } from './control';
 import { f4, gather, hsum, ld, madd, scatter, st, v4 } from './lanes';
-import { exp2f4, expf4, sigmoidf4, softplusf4 } from './simd_math';
+import { exp2Rows, expf4, sigmoidf4, softplusf4 } from './simd_math';
 
 /** log₂ e: exp(Δ·A) = 2^(Δ·A·log₂e), with A·log₂e computed once per task. */
 const LOG2E = f32x4.splat(1.44269504088896341);
@@ -18,7 +18,7 @@ const LOG2E = f32x4.splat(1.44269504088896341);
  * Forward parameters: 0 x, 1 dt, 2 A, 3 Bm, 4 C, 5 D, 6 deltaBias, 7 initialState, 8 y, 9 delta,
  * 10 chunkStates, 11 finalState (0 = null), 12 B, 13 L, 14 E, 15 N, 16 T, 17 softplus, 18 EB.
  * Scratch per thread, in f32x4: A of the 4 channels [N], the state h [N], and for one chunk
- * delta and delta·x [T] and the factors dA [T, N].
+ * delta and delta·x [T], the factors dA [T, N] and y's partial sums [T].
  * Each chunk runs in two passes: all the exps first (no dependency between them, so the CPU
  * overlaps their long polynomial chains), then the light recurrence. Measured against one fused
  * loop: see docs/results/kernels.md.
@@ -39,6 +39,7 @@ export function scanForwardTask(ctl: usize, task: i32, tid: i32): void {
   const ds = v4(h, N); // delta of the chunk's steps: [T] × f32x4
   const dxs = v4(ds, T); // delta·x: [T] × f32x4
   const dAs = v4(dxs, T); // exp(delta·A): [T, N] × f32x4
+  const ys = v4(dAs, T * N); // y before D·x: [T] × f32x4
   const rowN = <usize>N << 2; // bytes between channels in [E, N]
   for (let e = (task % nBlocks) * EB; e < e1; e += 4) {
     const lanes = min(4, e1 - e);
@@ -60,25 +61,45 @@ export function scanForwardTask(ctl: usize, task: i32, tid: i32): void {
         v128.store(v4(ds, t - t0), d);
         v128.store(v4(dxs, t - t0), f32x4.mul(d, ld(f4(x, i), lanes)));
       }
-      for (let j = 0; j < t1 - t0; j++) {
-        const d = v128.load(v4(ds, j));
-        const row = v4(dAs, j * N);
-        for (let n = 0; n < N; n++) v128.store(v4(row, n), exp2f4(f32x4.mul(d, v128.load(v4(at, n)))));
+      for (let j = 0; j < t1 - t0; j++) exp2Rows(v128.load(v4(ds, j)), at, v4(dAs, j * N), N);
+      // The recurrence, four states at a time held in registers over the whole chunk; y's sum
+      // over n continues from block to block through ys, in the order n = 0, 1, …, N − 1.
+      for (let nb = 0; nb < N; nb += 4) {
+        const m = min(4, N - nb);
+        let h0 = v128.load(v4(h, nb));
+        let h1 = m > 1 ? v128.load(v4(h, nb + 1)) : f32x4.splat(0);
+        let h2 = m > 2 ? v128.load(v4(h, nb + 2)) : f32x4.splat(0);
+        let h3 = m > 3 ? v128.load(v4(h, nb + 3)) : f32x4.splat(0);
+        for (let j = 0; j < t1 - t0; j++) {
+          const dx = v128.load(v4(dxs, j));
+          const row = v4(dAs, j * N + nb);
+          const bt = f4(Bm, (b * L + t0 + j) * N + nb);
+          const ct = f4(C, (b * L + t0 + j) * N + nb);
+          let acc = nb == 0 ? f32x4.splat(0) : v128.load(v4(ys, j));
+          h0 = madd(v128.load(row), h0, f32x4.mul(dx, v128.load32_splat(bt)));
+          acc = madd(v128.load32_splat(ct), h0, acc);
+          if (m > 1) {
+            h1 = madd(v128.load(row, 16), h1, f32x4.mul(dx, v128.load32_splat(bt, 4)));
+            acc = madd(v128.load32_splat(ct, 4), h1, acc);
+          }
+          if (m > 2) {
+            h2 = madd(v128.load(row, 32), h2, f32x4.mul(dx, v128.load32_splat(bt, 8)));
+            acc = madd(v128.load32_splat(ct, 8), h2, acc);
+          }
+          if (m > 3) {
+            h3 = madd(v128.load(row, 48), h3, f32x4.mul(dx, v128.load32_splat(bt, 12)));
+            acc = madd(v128.load32_splat(ct, 12), h3, acc);
+          }
+          v128.store(v4(ys, j), acc);
+        }
+        v128.store(v4(h, nb), h0);
+        if (m > 1) v128.store(v4(h, nb + 1), h1);
+        if (m > 2) v128.store(v4(h, nb + 2), h2);
+        if (m > 3) v128.store(v4(h, nb + 3), h3);
       }
       for (let t = t0; t < t1; t++) {
-        const j = t - t0;
         const i = (b * L + t) * E + e;
-        const dx = v128.load(v4(dxs, j));
-        const row = v4(dAs, j * N);
-        const bt = f4(Bm, (b * L + t) * N);
-        const ct = f4(C, (b * L + t) * N);
-        let acc = f32x4.splat(0);
-        for (let n = 0; n < N; n++) {
-          const hn = madd(v128.load(v4(row, n)), v128.load(v4(h, n)), f32x4.mul(dx, v128.load32_splat(f4(bt, n))));
-          v128.store(v4(h, n), hn);
-          acc = madd(v128.load32_splat(f4(ct, n)), hn, acc);
-        }
-        st(f4(y, i), f32x4.add(acc, f32x4.mul(dv, ld(f4(x, i), lanes))), lanes);
+        st(f4(y, i), f32x4.add(v128.load(v4(ys, t - t0)), f32x4.mul(dv, ld(f4(x, i), lanes))), lanes);
       }
     }
     if (fin) for (let n = 0; n < N; n++) scatter(f4(fin, (b * E + e) * N + n), rowN, v128.load(v4(h, n)), lanes);
@@ -121,6 +142,8 @@ export function scanBackwardTask(ctl: usize, task: i32, tid: i32): void {
   const gA = v4(gDh, groups * N); // per group: Σ gradA [N]
   const gD = v4(gA, groups * N); // per group: Σ g·x
   const gBias = v4(gD, groups); // per group: Σ gradDt
+  const sumB = v4(gBias, groups); // per step of the chunk: Σ_n δ·Bm [T]
+  const sumA = v4(sumB, T); // per step of the chunk: Σ_n δ·A·dA·h_{t−1} [T]
   const rowN = <usize>N << 2;
   for (let g = 0; g < groups; g++) {
     const e = e0 + 4 * g;
@@ -161,44 +184,84 @@ export function scanBackwardTask(ctl: usize, task: i32, tid: i32): void {
         const dx = f32x4.mul(d, ld(f4(x, i), lanes));
         const bt = f4(Bm, (b * L + t) * N);
         const prev = t == t0 ? h0 : v4(hs, j - N);
+        exp2Rows(d, at2, v4(dAs, j), N);
         for (let n = 0; n < N; n++) {
-          const dA = exp2f4(f32x4.mul(d, v128.load(v4(at2, n))));
-          v128.store(v4(dAs, j + n), dA);
-          v128.store(v4(hs, j + n), madd(dA, v128.load(v4(prev, n)), f32x4.mul(dx, v128.load32_splat(f4(bt, n)))));
+          v128.store(v4(hs, j + n), madd(v128.load(v4(dAs, j + n)), v128.load(v4(prev, n)), f32x4.mul(dx, v128.load32_splat(f4(bt, n)))));
         }
       }
-      // The reverse recurrence: δ_t = g_t·C_t + dA_{t+1} ⊙ δ_{t+1}.
+      // The reverse recurrence δ_t = g_t·C_t + dA_{t+1} ⊙ δ_{t+1}, four states at a time with
+      // their δ and Σ_t gradA held in registers over the chunk; each step's sums over n continue
+      // from block to block through sumB and sumA, in the order n = 0, 1, …, N − 1.
+      for (let nb = 0; nb < N; nb += 4) {
+        const m = min(4, N - nb);
+        let dh0 = v128.load(v4(dh, nb)), ga0 = v128.load(v4(ga, nb));
+        let dh1 = m > 1 ? v128.load(v4(dh, nb + 1)) : f32x4.splat(0), ga1 = m > 1 ? v128.load(v4(ga, nb + 1)) : f32x4.splat(0);
+        let dh2 = m > 2 ? v128.load(v4(dh, nb + 2)) : f32x4.splat(0), ga2 = m > 2 ? v128.load(v4(ga, nb + 2)) : f32x4.splat(0);
+        let dh3 = m > 3 ? v128.load(v4(dh, nb + 3)) : f32x4.splat(0), ga3 = m > 3 ? v128.load(v4(ga, nb + 3)) : f32x4.splat(0);
+        for (let t = t1 - 1; t >= t0; t--) {
+          const jt = t - t0;
+          const j = jt * N + nb;
+          const i = (b * L + t) * E + e;
+          const gy = ld(f4(gradY, i), lanes);
+          const d = ld(f4(delta, i), lanes);
+          const dxv = f32x4.mul(d, ld(f4(x, i), lanes));
+          const bt = f4(Bm, (b * L + t) * N + nb);
+          const ct = f4(C, (b * L + t) * N + nb);
+          const prev = t == t0 ? v4(h0, nb) : v4(hs, j - N);
+          let sB = nb == 0 ? f32x4.splat(0) : v128.load(v4(sumB, jt)); // Σ_n δ·Bm
+          let sA = nb == 0 ? f32x4.splat(0) : v128.load(v4(sumA, jt)); // Σ_n δ·A·dA·h_{t−1}
+          let adj = reverseStep(gy, v128.load32_splat(ct), dh0, dxv, v4(accC, j), v4(accB, j), v4(hs, j));
+          sB = madd(adj, v128.load32_splat(bt), sB);
+          dh0 = f32x4.mul(adj, v128.load(v4(dAs, j))); // δ_t ⊙ dA_t: δ's share for t − 1
+          let u = f32x4.mul(dh0, v128.load(prev));
+          sA = madd(u, v128.load(v4(at, nb)), sA);
+          ga0 = madd(d, u, ga0);
+          if (m > 1) {
+            adj = reverseStep(gy, v128.load32_splat(ct, 4), dh1, dxv, v4(accC, j + 1), v4(accB, j + 1), v4(hs, j + 1));
+            sB = madd(adj, v128.load32_splat(bt, 4), sB);
+            dh1 = f32x4.mul(adj, v128.load(v4(dAs, j + 1)));
+            u = f32x4.mul(dh1, v128.load(prev, 16));
+            sA = madd(u, v128.load(v4(at, nb + 1)), sA);
+            ga1 = madd(d, u, ga1);
+          }
+          if (m > 2) {
+            adj = reverseStep(gy, v128.load32_splat(ct, 8), dh2, dxv, v4(accC, j + 2), v4(accB, j + 2), v4(hs, j + 2));
+            sB = madd(adj, v128.load32_splat(bt, 8), sB);
+            dh2 = f32x4.mul(adj, v128.load(v4(dAs, j + 2)));
+            u = f32x4.mul(dh2, v128.load(prev, 32));
+            sA = madd(u, v128.load(v4(at, nb + 2)), sA);
+            ga2 = madd(d, u, ga2);
+          }
+          if (m > 3) {
+            adj = reverseStep(gy, v128.load32_splat(ct, 12), dh3, dxv, v4(accC, j + 3), v4(accB, j + 3), v4(hs, j + 3));
+            sB = madd(adj, v128.load32_splat(bt, 12), sB);
+            dh3 = f32x4.mul(adj, v128.load(v4(dAs, j + 3)));
+            u = f32x4.mul(dh3, v128.load(prev, 48));
+            sA = madd(u, v128.load(v4(at, nb + 3)), sA);
+            ga3 = madd(d, u, ga3);
+          }
+          v128.store(v4(sumB, jt), sB);
+          v128.store(v4(sumA, jt), sA);
+        }
+        v128.store(v4(dh, nb), dh0);
+        v128.store(v4(ga, nb), ga0);
+        if (m > 1) { v128.store(v4(dh, nb + 1), dh1); v128.store(v4(ga, nb + 1), ga1); }
+        if (m > 2) { v128.store(v4(dh, nb + 2), dh2); v128.store(v4(ga, nb + 2), ga2); }
+        if (m > 3) { v128.store(v4(dh, nb + 3), dh3); v128.store(v4(ga, nb + 3), ga3); }
+      }
+      // Per step: gradX, gradDt, and the sums over steps of g·x (gradD) and gradDt (gradDeltaBias).
       let sumD = v128.load(v4(gD, g));
       let sumBias = v128.load(v4(gBias, g));
       for (let t = t1 - 1; t >= t0; t--) {
-        const j = (t - t0) * N;
+        const jt = t - t0;
         const i = (b * L + t) * E + e;
         const gy = ld(f4(gradY, i), lanes);
         const d = ld(f4(delta, i), lanes);
         const xv = ld(f4(x, i), lanes);
-        const dxv = f32x4.mul(d, xv);
-        const bt = f4(Bm, (b * L + t) * N);
-        const ct = f4(C, (b * L + t) * N);
-        const prev = t == t0 ? h0 : v4(hs, j - N);
-        let sumDeltaB = f32x4.splat(0); // Σ_n δ·Bm
-        let sumDeltaAdAh = f32x4.splat(0); // Σ_n δ·A·dA·h_{t−1}
-        for (let n = 0; n < N; n++) {
-          const adj = madd(gy, v128.load32_splat(f4(ct, n)), v128.load(v4(dh, n)));
-          const jc = v4(accC, j + n);
-          v128.store(jc, madd(gy, v128.load(v4(hs, j + n)), v128.load(jc)));
-          const jb = v4(accB, j + n);
-          v128.store(jb, madd(adj, dxv, v128.load(jb)));
-          sumDeltaB = madd(adj, v128.load32_splat(f4(bt, n)), sumDeltaB);
-          const dA = v128.load(v4(dAs, j + n));
-          const u = f32x4.mul(f32x4.mul(adj, dA), v128.load(v4(prev, n)));
-          const an = v128.load(v4(at, n));
-          sumDeltaAdAh = madd(u, an, sumDeltaAdAh);
-          v128.store(v4(ga, n), madd(d, u, v128.load(v4(ga, n))));
-          v128.store(v4(dh, n), f32x4.mul(adj, dA));
-        }
+        const sumDeltaB = v128.load(v4(sumB, jt));
         st(f4(gradX, i), f32x4.add(f32x4.mul(d, sumDeltaB), f32x4.mul(gy, dv)), lanes);
         sumD = f32x4.add(sumD, f32x4.mul(gy, xv));
-        let gdt = f32x4.add(sumDeltaAdAh, f32x4.mul(xv, sumDeltaB));
+        let gdt = f32x4.add(v128.load(v4(sumA, jt)), f32x4.mul(xv, sumDeltaB));
         if (useSoftplus) gdt = f32x4.mul(gdt, sigmoidf4(f32x4.add(ld(f4(dt, i), lanes), bv)));
         st(f4(gradDt, i), gdt, lanes);
         sumBias = f32x4.add(sumBias, gdt);
@@ -269,6 +332,18 @@ export function scanStep(
   if (lanes > 2) y = f32x4.replace_lane(y, 2, stepChannel(f32x4.extract_lane(d, 2), f32x4.extract_lane(xv, 2), A + 2 * row, h + 2 * row, B, C, N));
   if (lanes > 3) y = f32x4.replace_lane(y, 3, stepChannel(f32x4.extract_lane(d, 3), f32x4.extract_lane(xv, 3), A + 3 * row, h + 3 * row, B, C, N));
   return y;
+}
+
+/**
+ * One state n of the reverse recurrence at one step, for 4 channels: returns δ_t = g_t·C_t[n] +
+ * δ_{t+1}' (dh: dA_{t+1} ⊙ δ_{t+1}), and adds the step's shares of gradC (g·h_t) and gradBm
+ * (δ·Δ·x) of these channels into accC and accB.
+ */
+@inline function reverseStep(gy: v128, cn: v128, dh: v128, dxv: v128, accC: usize, accB: usize, hs: usize): v128 {
+  const adj = madd(gy, cn, dh);
+  v128.store(accC, madd(gy, v128.load(hs), v128.load(accC)));
+  v128.store(accB, madd(adj, dxv, v128.load(accB)));
+  return adj;
 }
 
 /**

@@ -129,6 +129,25 @@ const V_127 = 2;
   return f32x4.mul(p, i32x4.shl(i32x4.add(kr, ci(V_EXP_BIAS)), 23));
 }
 
+/**
+ * out[n] = exp2f4(d ⊙ a[n]) for the N f32x4 rows of a and out (one time step of the scan), the
+ * same operations as exp2f4 with its constants read once per call instead of once per use.
+ */
+export function exp2Rows(d: v128, a: usize, out: usize, N: i32): void {
+  const lo = c(V_EXP2_MIN), round = c(V_ROUND), one = c(V_ONE), bias = ci(V_EXP_BIAS);
+  const p6 = c(V_EXP2_P6), p5 = c(V_EXP2_P5), p4 = c(V_EXP2_P4), p3 = c(V_EXP2_P3), p2 = c(V_EXP2_P2), p1 = c(V_EXP2_P1);
+  for (let n = 0; n < N; n++) {
+    const o = <usize>n << 4;
+    const x = f32x4.pmax(f32x4.mul(d, v128.load(a + o)), lo);
+    const kr = f32x4.add(x, round);
+    const f = f32x4.sub(x, f32x4.sub(kr, round));
+    let p = madd(madd(p6, f, p5), f, p4);
+    p = madd(madd(madd(p, f, p3), f, p2), f, p1);
+    p = madd(p, f, one);
+    v128.store(out + o, f32x4.mul(p, i32x4.shl(i32x4.add(kr, bias), 23)));
+  }
+}
+
 // The same exp with IEEE tails, for element-wise ops whose callers test them: +Inf beyond
 // 88.72, gradual underflow to subnormals and 0 below −87.34. 2^k is applied as two normal
 // factors 2^(k>>1) · 2^(k − k>>1), so that k down to −150 stays exact until the final product.

@@ -49,7 +49,7 @@ export function makeWasmScan(rt: WasmRuntime) {
     const fin = a.finalState ? rt.output(a.finalState, B * E * N) : 0;
     const blocks = Math.ceil(E / SCAN_BLOCK);
     const threads = B * L * E * N >= SCAN_PARALLEL_MIN ? rt.threads : 1;
-    rt.scratch(threads, (2 * N + 2 * T + T * N) * 16);
+    rt.scratch(threads, (2 * N + 3 * T + T * N) * 16);
     rt.setParams([x, dt, A, Bm, C, D, bias, init, y, delta, states, fin, B, L, E, N, T, a.deltaSoftplus ? 1 : 0, SCAN_BLOCK]);
     rt.run(JOB_SCAN_FORWARD, B * blocks, threads);
     rt.writeBack(y, a.y, B * L * E);
@@ -76,7 +76,7 @@ export function makeWasmScan(rt: WasmRuntime) {
     const partBias = a.gradDeltaBias ? rt.alloc(B * E) : 0;
     const threads = B * L * E * N >= SCAN_PARALLEL_MIN ? rt.threads : 1;
     const groups = SCAN_BLOCK / 4;
-    rt.scratch(threads, (4 * T * N + N + 4 * groups * N + 2 * groups) * 16);
+    rt.scratch(threads, (4 * T * N + N + 4 * groups * N + 2 * groups + 2 * T) * 16);
     rt.setParams([
       x, dt, A, Bm, C, D, bias, delta, states, gradY, gradX, gradDt, partA, partBm, partC, partD, partBias,
       B, L, E, N, T, a.deltaSoftplus ? 1 : 0, SCAN_BLOCK,
