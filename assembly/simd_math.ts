@@ -133,7 +133,7 @@ const V_127 = 2;
  * out[n] = exp2f4(d ⊙ a[n]) for the N f32x4 rows of a and out (one time step of the scan), the
  * same operations as exp2f4 with its constants read once per call instead of once per use.
  */
-export function exp2Rows(d: v128, a: usize, out: usize, N: i32): void {
+@inline export function exp2Rows(d: v128, a: usize, out: usize, N: i32): void {
   const lo = c(V_EXP2_MIN), round = c(V_ROUND), one = c(V_ONE), bias = ci(V_EXP_BIAS);
   const p6 = c(V_EXP2_P6), p5 = c(V_EXP2_P5), p4 = c(V_EXP2_P4), p3 = c(V_EXP2_P3), p2 = c(V_EXP2_P2), p1 = c(V_EXP2_P1);
   for (let n = 0; n < N; n++) {

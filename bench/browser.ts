@@ -30,7 +30,7 @@ registerSection({
     for (const r of runs) {
       ctx.log(`browser: ${r.where} ...`);
       const res = await r.get();
-      const kernels = res.backend === 'ref' ? 'reference' : res.shared ? 'kernels.wasm' : 'kernels-single.wasm';
+      const kernels = res.backend === 'ref' ? 'reference' : `kernels${res.shared ? '' : '-single'}${res.relaxedSimd ? '-relaxed' : ''}.wasm`;
       rows.push([r.where, kernels, String(res.threads), Math.round(res.trainTokensPerSec), Math.round(res.generateTokensPerSec)]);
       data.push({ where: r.where, ...res });
     }

@@ -8,6 +8,7 @@ import { wasmRuntime } from '../src/kernels/index.js';
 export interface BrowserBenchResult {
   backend: string;
   shared: boolean | null;
+  relaxedSimd: boolean | null;
   threads: number;
   trainTokensPerSec: number;
   generateTokensPerSec: number;
@@ -44,6 +45,7 @@ export async function run(wasmUrl?: string, backend: 'wasm' | 'ref' = 'wasm'): P
   return {
     backend: backendName(),
     shared: backendName() === 'wasm' && rt ? rt.shared : null,
+    relaxedSimd: backendName() === 'wasm' && rt ? rt.relaxedSimd : null,
     threads: backendName() === 'wasm' && rt ? rt.threads : 1,
     trainTokensPerSec: median(train),
     generateTokensPerSec: tokens / ((performance.now() - t0) / 1000),

@@ -6,7 +6,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 import { BenchContext, formatTable, sections } from './sections.js';
-import { defaultThreads, findProjectRoot } from '../src/kernels/wasm/index.js';
+import { createWasmRuntime, defaultThreads, findProjectRoot } from '../src/kernels/wasm/index.js';
 import './matmul.js';
 import './pool.js';
 import './scan.js';
@@ -46,8 +46,10 @@ const machine = {
   platform: `${os.platform()} ${os.release()} ${os.arch()}`,
   node: process.version,
   v8: process.versions.v8,
+  // Which build of the wasm kernels the sections create by default (MAMBA_TS_SIMD picks another).
+  kernels: (await createWasmRuntime(undefined, 1)).relaxedSimd ? 'relaxed SIMD (kernels-relaxed.wasm)' : 'plain SIMD (kernels.wasm)',
 };
-console.log(`mamba-ts bench: ${machine.cpu}, ${machine.cpus} CPUs, Node ${machine.node}${ctx.quick ? ' (quick)' : ''}\n`);
+console.log(`mamba-ts bench: ${machine.cpu}, ${machine.cpus} CPUs, Node ${machine.node}, wasm kernels: ${machine.kernels}${ctx.quick ? ' (quick)' : ''}\n`);
 
 /** CPU seconds all cores spent busy, from the kernel's counters. */
 function machineBusy(): number {
