@@ -121,6 +121,24 @@ test('the relaxed-SIMD builds run by default (Node 20 turns on its V8 flag), the
   }
 });
 
+test('a folder without the relaxed-SIMD builds still loads: the plain ones run', async () => {
+  const { mkdtempSync, copyFileSync, rmSync } = await import('node:fs');
+  const { join, dirname } = await import('node:path');
+  const { tmpdir } = await import('node:os');
+  const dir = mkdtempSync(join(tmpdir(), 'mamba-ts-plain-'));
+  try {
+    const built = dirname(await findKernelsWasm());
+    for (const f of ['kernels.wasm', 'kernels-single.wasm']) copyFileSync(join(built, f), join(dir, f));
+    const shared = await createWasmRuntime(join(dir, 'kernels.wasm'), 1);
+    const single = await createWasmRuntime(join(dir, 'kernels.wasm'), 1, { shared: false });
+    assert.equal(shared.relaxedSimd, false);
+    assert.equal(single.relaxedSimd, false);
+    assert.equal(single.shared, false);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test('the kernels can be given as bytes, and setThreads changes the pool size', async () => {
   const bytes = readFileSync(await findKernelsWasm());
   assert.equal(await initBackend('wasm', { wasm: bytes, threads: 1 }), 'wasm');
