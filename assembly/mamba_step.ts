@@ -14,7 +14,7 @@
 import { param, paramF, scratchOf } from './control';
 import { dotRows } from './matmul';
 import { rmsNormRow } from './norm';
-import { stepChannels } from './scan';
+import { stepChannels, stepFourChannels } from './scan';
 import { f4, ld, st } from './lanes';
 import { sigmoidf4, softplusf4 } from './simd_math';
 
@@ -144,7 +144,9 @@ function channelPhase(ctl: usize, task: i32, tasks: i32): void {
       const i = b * E + e;
       const d = softplusf4(f32x4.add(ld(f4(dtRow, e), lanes), ld(f4(bdt, e), lanes)));
       const xv = ld(f4(xs, i), lanes);
-      let yv = stepChannels(d, xv, f4(A, e * N), f4(state, i * N), bp, cp, N, lanes);
+      let yv = lanes == 4 && (N & 3) == 0
+        ? stepFourChannels(d, xv, f4(A, e * N), f4(state, i * N), bp, cp, N)
+        : stepChannels(d, xv, f4(A, e * N), f4(state, i * N), bp, cp, N, lanes);
       if (D) yv = f32x4.add(yv, f32x4.mul(ld(f4(D, e), lanes), xv));
       const z = ld(f4(xz, b * 2 * E + E + e), lanes);
       st(f4(y, i), f32x4.mul(yv, f32x4.mul(z, sigmoidf4(z))), lanes);

@@ -9,7 +9,7 @@
 
 import { param, scratchOf } from './control';
 import { f4, gather, hsum, ld, madd, scatter, st, v4 } from './lanes';
-import { exp2Rows, expf4, sigmoidf4, softplusf4 } from './simd_math';
+import { exp2f4, exp2Rows, expf4, sigmoidf4, softplusf4 } from './simd_math';
 
 /** log₂ e: exp(Δ·A) = 2^(Δ·A·log₂e), with A·log₂e computed once per task. */
 const LOG2E = f32x4.splat(1.44269504088896341);
@@ -318,6 +318,48 @@ export function scanStep(
       st(f4(y, i), f32x4.add(yv, D ? f32x4.mul(ld(f4(D, e), lanes), xv) : f32x4.splat(0)), lanes);
     }
   }
+}
+
+/** Columns of the 4×4 block rows r0..r3 (4 floats each): lane k of column j is lane j of row k. */
+@inline function column(r0: v128, r1: v128, r2: v128, r3: v128, j: i32): v128 {
+  const lo = j < 2;
+  const a = lo ? v128.shuffle<f32>(r0, r1, 0, 4, 1, 5) : v128.shuffle<f32>(r0, r1, 2, 6, 3, 7); // r0[j'] r1[j'] …
+  const b = lo ? v128.shuffle<f32>(r2, r3, 0, 4, 1, 5) : v128.shuffle<f32>(r2, r3, 2, 6, 3, 7);
+  return (j & 1) == 0 ? v128.shuffle<f32>(a, b, 0, 1, 4, 5) : v128.shuffle<f32>(a, b, 2, 3, 6, 7);
+}
+
+/**
+ * The step of 4 adjacent channels whose states are rows of N floats (N a multiple of 4), one
+ * channel per lane: each 4×4 block of states (4 channels × 4 states) is transposed so that a
+ * vector holds one state of the 4 channels, then h ← 2^(Δ·log₂e·A) ⊙ h + Δ·x·B and y = Σ_n C·h
+ * over n in order, with no horizontal sums; the block is transposed back. Returns y.
+ */
+@inline export function stepFourChannels(d: v128, xv: v128, A: usize, h: usize, B: usize, C: usize, N: i32): v128 {
+  const row = <usize>N << 2;
+  const d2 = f32x4.mul(d, LOG2E);
+  const dx = f32x4.mul(d, xv);
+  let acc = f32x4.splat(0);
+  for (let n = 0; n < N; n += 4) {
+    const o = <usize>n << 2;
+    const a0 = v128.load(A + o), a1 = v128.load(A + row + o), a2 = v128.load(A + 2 * row + o), a3 = v128.load(A + 3 * row + o);
+    const r0 = v128.load(h + o), r1 = v128.load(h + row + o), r2 = v128.load(h + 2 * row + o), r3 = v128.load(h + 3 * row + o);
+    let h0 = column(r0, r1, r2, r3, 0), h1 = column(r0, r1, r2, r3, 1);
+    let h2 = column(r0, r1, r2, r3, 2), h3 = column(r0, r1, r2, r3, 3);
+    h0 = madd(exp2f4(f32x4.mul(d2, column(a0, a1, a2, a3, 0))), h0, f32x4.mul(dx, v128.load32_splat(B + o)));
+    acc = madd(v128.load32_splat(C + o), h0, acc);
+    h1 = madd(exp2f4(f32x4.mul(d2, column(a0, a1, a2, a3, 1))), h1, f32x4.mul(dx, v128.load32_splat(B + o, 4)));
+    acc = madd(v128.load32_splat(C + o, 4), h1, acc);
+    h2 = madd(exp2f4(f32x4.mul(d2, column(a0, a1, a2, a3, 2))), h2, f32x4.mul(dx, v128.load32_splat(B + o, 8)));
+    acc = madd(v128.load32_splat(C + o, 8), h2, acc);
+    h3 = madd(exp2f4(f32x4.mul(d2, column(a0, a1, a2, a3, 3))), h3, f32x4.mul(dx, v128.load32_splat(B + o, 12)));
+    acc = madd(v128.load32_splat(C + o, 12), h3, acc);
+    // Back to rows: the transpose is its own inverse.
+    v128.store(h + o, column(h0, h1, h2, h3, 0));
+    v128.store(h + row + o, column(h0, h1, h2, h3, 1));
+    v128.store(h + 2 * row + o, column(h0, h1, h2, h3, 2));
+    v128.store(h + 3 * row + o, column(h0, h1, h2, h3, 3));
+  }
+  return acc;
 }
 
 /**
