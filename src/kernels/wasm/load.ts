@@ -189,7 +189,7 @@ export async function createWasmRuntime(source?: WasmSource, threads?: number, o
   }
   const level = opts.simd ?? simdFromEnv();
   const relaxed = level !== 'plain' && (await relaxedSimdSupported());
-  if (level === 'relaxed' && !relaxed) throw new Error('this WebAssembly engine has no relaxed SIMD (MAMBA_TS_SIMD=relaxed)');
+  if (level === 'relaxed' && !relaxed) throw new Error("this WebAssembly engine has no relaxed SIMD (simd: 'relaxed' or MAMBA_TS_SIMD=relaxed asked for it)");
   if (source === undefined) {
     if (!isNode) throw new Error('pass the URL of kernels.wasm (or its bytes) to initBackend outside Node');
     source = await findKernelsWasm();
@@ -205,7 +205,7 @@ export async function createWasmRuntime(source?: WasmSource, threads?: number, o
   try {
     bytes = await readSource(fast ?? plain);
   } catch (e) {
-    if (fast === null) throw e;
+    if (fast === null || level === 'relaxed') throw e;
     bytes = await readSource(plain);
   }
   const module = new WebAssembly.Module(bytes as BufferSource);
