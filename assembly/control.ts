@@ -1,7 +1,7 @@
 // The control block shared by the main thread and the workers: a few i32 slots at a fixed
 // address in the shared memory. The slot numbers are mirrored in src/kernels/wasm/control.ts.
 
-export const GEN = 0; // bumped once per job; idle workers sleep on it (Atomics.wait)
+// Slot 0 is unused; GEN (64) sits alone on its cache line (src/kernels/wasm/control.ts).
 export const CLAIM = 1; // (job sequence << 16) | next task index, claimed by compare-exchange
 export const NTASKS = 2;
 export const DONE = 3; // tasks finished in the current job
@@ -12,7 +12,8 @@ export const SCRATCH_STRIDE = 7; // bytes of scratch per thread
 export const THREADS = 8; // threads taking part in the current job
 export const PARAMS = 9; // first job parameter slot (9..55)
 export const PHASES = 56; // phases of a phased job (src/kernels/wasm/control.ts)
-export const SLOTS = 64;
+export const GEN = 64; // bumped once per job; idle workers poll it, then sleep on it (Atomics.wait)
+export const SLOTS = 80;
 
 export const JOB_NOP = 0; // an empty task: measures the pool's own cost
 export const JOB_MATMUL = 1;

@@ -13,8 +13,7 @@
 // Tasks are claimed in index order, so every earlier task is already claimed by a running thread
 // and the wait always ends; a worker that wakes late simply joins at the current phase.
 
-export const GEN = 0;
-export const CLAIM = 1;
+export const CLAIM = 1; // slot 0 is unused
 export const NTASKS = 2;
 export const DONE = 3;
 export const ERROR = 4;
@@ -26,7 +25,13 @@ export const PARAMS = 9; // job parameters: slots 9..55
 export const PHASES = 56; // phases of a phased job (0: one phase)
 export const PHASE_ENDS = 57; // task index where each phase ends, in order (MAX_PHASES slots)
 export const MAX_PHASES = 7;
-export const SLOTS = 64;
+/**
+ * Bumped once per parallel job; idle workers poll it, then sleep on it. Alone on its 64-byte
+ * line (slots 64–79): a worker spinning on it would otherwise pull the line holding CLAIM, DONE
+ * and the parameters away from the thread publishing a job at every store.
+ */
+export const GEN = 64;
+export const SLOTS = 80;
 /** Task indices live in the low 16 bits of CLAIM. */
 export const MAX_TASKS = 0xffff;
 

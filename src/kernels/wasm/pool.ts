@@ -76,8 +76,15 @@ export class Pool {
     if (phaseEnds.length > MAX_PHASES) throw new Error(`wasm pool: ${phaseEnds.length} phases exceed the limit of ${MAX_PHASES}`);
     const ctl = this.ctl;
     const parallel = threads > 1 && ntasks > 1 && this.spawn !== null;
-    const used = parallel ? Math.min(threads, ntasks) : 1;
-    if (parallel) this.ensureWorkers(used - 1);
+    if (!parallel) {
+      // One thread: the tasks in order, here, without the claiming protocol (no worker takes
+      // part; a straggler of the last parallel job finds its tasks all claimed and leaves).
+      Atomics.store(ctl, KIND, kind);
+      for (let t = 0; t < ntasks; t++) this.runTask(this.ctlPtr, t, 0);
+      return;
+    }
+    const used = Math.min(threads, ntasks);
+    this.ensureWorkers(used - 1);
     // Close claiming under the new sequence number before changing anything else: a worker still
     // in the previous job's claim loop may have read the old CLAIM and could pair it with the new
     // NTASKS; its compare-exchange must fail, or it would run a task of this job before the job
@@ -93,10 +100,8 @@ export class Pool {
     phaseEnds.forEach((end, p) => Atomics.store(ctl, PHASE_ENDS + p, end));
     Atomics.store(ctl, PHASES, phaseEnds.length);
     Atomics.store(ctl, CLAIM, this.seq << 16);
-    if (parallel) {
-      Atomics.add(ctl, GEN, 1);
-      Atomics.notify(ctl, GEN, used - 1);
-    }
+    Atomics.add(ctl, GEN, 1);
+    Atomics.notify(ctl, GEN, used - 1);
     const error = claimTasks(ctl, this.ctlPtr, this.runTask, 0);
     for (let i = 0; Atomics.load(ctl, DONE) < ntasks; i++) {
       if (i > SPIN && this.mayBlock) Atomics.wait(ctl, DONE, Atomics.load(ctl, DONE), 100);
