@@ -9,7 +9,7 @@ export * from './tensor/tensor.js';
 export { Rng, manualSeed, globalRng } from './tensor/random.js';
 export { backward, noGrad, isGradEnabled, OP_REGISTRY } from './autograd/tape.js';
 export { setBackend, backendName, kernels } from './kernels/backend.js';
-export { initBackend, setThreads, type BackendName, type InitBackendOptions } from './kernels/index.js';
+export { initBackend, setThreads, describeBackend, type BackendName, type InitBackendOptions } from './kernels/index.js';
 export { withArena, allocArray, allocOutput, inArena } from './kernels/memory.js';
 export * from './ops/index.js';
 export * from './nn/index.js';

@@ -11,7 +11,7 @@ import { saveCheckpoint } from '../io/checkpoint.js';
 import { writeJsonAtomic } from '../io/atomic.js';
 import { makeTask, Task } from '../data/tasks.js';
 import { trainTask, TaskTrainResult } from '../train/task_trainer.js';
-import { backendName } from '../kernels/backend.js';
+import { describeBackend } from '../kernels/index.js';
 import { StepProgress } from './progress.js';
 
 /** The mixers createMixer builds today. */
@@ -111,7 +111,7 @@ export function runTask(name: string, o: TaskCliOptions): { result: TaskTrainRes
   const N = config.mixer === 'lru' ? config.lru?.state_size ?? config.hidden_size : config.state_size;
   console.log(
     `mamba-ts task ${task.name} · L ${task.length} · vocab ${task.vocabSize} · ${config.mixer}${ablationNote(config)} · ${config.num_hidden_layers} layer(s) · ` +
-      `d_model ${config.hidden_size} · N ${N} · ${model.parameterCount().toLocaleString()} parameters · backend ${backendName()}`,
+      `d_model ${config.hidden_size} · N ${N} · ${model.parameterCount().toLocaleString()} parameters · kernels ${describeBackend()}`,
   );
   const progress = new StepProgress(o.steps, o.progress && process.stderr.isTTY === true, `${task.name} [{bar}] {value}/{total} · loss {loss} · held-out acc {acc} · ETA {eta_formatted}`);
   let acc = '–';

@@ -10,7 +10,7 @@ import { train, TrainOptions } from '../train/trainer.js';
 import { loadMobyDick, loadTextFile, splitTrainVal, assertSplitLongEnough } from '../data/corpus.js';
 import { CharTokenizer, ByteTokenizer, Tokenizer, tokenizerFromJSON, streamDecoder } from '../data/tokenizer.js';
 import { loadCheckpoint } from '../io/checkpoint.js';
-import { backendName } from '../kernels/backend.js';
+import { describeBackend } from '../kernels/index.js';
 import { TrainProgress } from './progress.js';
 
 /** Defaults: a character-level Mamba on Moby Dick that writes recognisable English in minutes on 2 cores. */
@@ -79,7 +79,7 @@ export function runTraining(o: TrainCliOptions): { model: LanguageModel; tokeniz
   const model = new LanguageModel(config, { seed: o.seed });
   console.log(
     `mamba-ts: ${config.mixer} · ${config.num_hidden_layers} layers · d_model ${config.hidden_size} · N ${config.state_size} · ` +
-      `${(model.parameterCount() / 1e6).toFixed(2)}M parameters · vocab ${tokenizer.vocabSize} · ${trainTokens.length.toLocaleString()} training tokens · backend ${backendName()}`,
+      `${(model.parameterCount() / 1e6).toFixed(2)}M parameters · vocab ${tokenizer.vocabSize} · ${trainTokens.length.toLocaleString()} training tokens · kernels ${describeBackend()}`,
   );
 
   const opts: TrainOptions = {

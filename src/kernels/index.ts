@@ -62,6 +62,16 @@ export function setThreads(threads: number): void {
   runtime.threads = threads;
 }
 
+/**
+ * The kernels in use, in a few words: 'ref', or e.g. 'wasm (relaxed SIMD, 2 threads)' and
+ * 'wasm (SIMD, 1 thread, no shared memory)'. The CLI prints it with every run.
+ */
+export function describeBackend(): string {
+  if (backendName() !== 'wasm' || !runtime) return backendName();
+  const threads = `${runtime.threads} thread${runtime.threads === 1 ? '' : 's'}`;
+  return `wasm (${runtime.relaxedSimd ? 'relaxed SIMD' : 'SIMD'}, ${threads}${runtime.shared ? '' : ', no shared memory'})`;
+}
+
 /** The wasm runtime after a successful initBackend('wasm'), else null. */
 export function wasmRuntime(): WasmRuntime | null {
   return runtime;

@@ -5,7 +5,7 @@ import { test, mock } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
-import { initBackend, setThreads, wasmRuntime } from '../../src/kernels/index.js';
+import { describeBackend, initBackend, setThreads, wasmRuntime } from '../../src/kernels/index.js';
 import { backendName, kernels } from '../../src/kernels/backend.js';
 import { referenceKernels } from '../../src/kernels/reference/index.js';
 import { createWasmBackend, createWasmRuntime, findKernelsWasm, simdSupported } from '../../src/kernels/wasm/index.js';
@@ -137,6 +137,16 @@ test('a folder without the relaxed-SIMD builds still loads: the plain ones run',
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('describeBackend names the kernels in use: the build, the threads, and ref', async () => {
+  await initBackend('wasm', { threads: 2 });
+  const build = wasmRuntime()!.relaxedSimd ? 'relaxed SIMD' : 'SIMD';
+  assert.equal(describeBackend(), `wasm (${build}, 2 threads)`);
+  setThreads(1);
+  assert.equal(describeBackend(), `wasm (${build}, 1 thread)`);
+  await initBackend('ref');
+  assert.equal(describeBackend(), 'ref');
 });
 
 test('the kernels can be given as bytes, and setThreads changes the pool size', async () => {
