@@ -15,9 +15,9 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 mkdirSync(new URL('../build', import.meta.url), { recursive: true });
 
 // Memory limits in 64 KiB pages. The maximum bounds what a host may pass in (the loader
-// creates the memory, possibly with a smaller maximum); 32768 pages = 2 GiB keeps every byte
-// offset a positive i32.
-const common = ['assembly/index.ts', '-O3', '--noAssert', '--runtime', 'stub', '--enable', 'simd', '--importMemory', '--initialMemory', '16', '--maximumMemory', '32768'];
+// creates the memory, possibly with a smaller maximum); 65536 pages = 4 GiB, all of wasm32's
+// address space (the JavaScript side turns byte addresses into float indices with >>> 2).
+const common = ['assembly/index.ts', '-O3', '--noAssert', '--runtime', 'stub', '--enable', 'simd', '--importMemory', '--initialMemory', '16', '--maximumMemory', '65536'];
 const shared = ['--enable', 'threads', '--sharedMemory'];
 const relaxed = ['--enable', 'relaxed-simd'];
 const builds = [

@@ -149,6 +149,40 @@ test('describeBackend names the kernels in use: the build, the threads, and ref'
   assert.equal(describeBackend(), 'ref');
 });
 
+test('arrays above 2 GiB in the 4 GiB memory are addressed right (byte offsets past 2³¹)', async (t) => {
+  const rt = await createWasmRuntime(undefined, 2);
+  if (rt.maxBytes <= 2 ** 31) return t.skip('this host gave the memory a 2 GiB maximum');
+  rt.poisonReleased = false; // the filler below must stay untouched (uncommitted)
+  const k = createWasmBackend(rt).kernels;
+  const rng = new Rng(9);
+  const rand = (n: number) => Float32Array.from({ length: n }, () => rng.next() - 0.5);
+  rt.openArena();
+  try {
+    assert.ok(rt.arenaArray(2 ** 29 + 2 ** 18, false), 'a 2 GiB filler block, never written');
+    const [m, kk, n] = [64, 48, 40];
+    const a = rt.arenaArray(m * kk)!, b = rt.arenaArray(kk * n)!, c = rt.arenaArray(m * n, false)!;
+    assert.ok(c.byteOffset > 2 ** 31, `c at ${c.byteOffset}`);
+    a.set(rand(m * kk));
+    b.set(rand(kk * n));
+    const dims = { batch: 1, m, k: kk, n, transA: false, transB: false, strideA: 0, strideB: 0, accumulate: false };
+    const want = new Float32Array(m * n);
+    referenceKernels.matmul(a, b, want, dims);
+    k.matmul(a, b, c, dims); // operands read and written in place, high in the memory
+    for (let i = 0; i < want.length; i++) assert.ok(Math.abs(c[i] - want[i]) < 1e-5, `in place [${i}]`);
+    const plain = new Float32Array(m * n);
+    k.matmul(a.slice(), b.slice(), plain, dims); // copied in above the arena and out again
+    for (let i = 0; i < want.length; i++) assert.ok(Math.abs(plain[i] - want[i]) < 1e-5, `copied [${i}]`);
+    // A kernel whose weight gradient the JavaScript side reads back from the memory (sumRows).
+    const x = rand(m * kk), w = rand(kk), g = rand(m * kk), rstd = Float32Array.from({ length: m }, () => 1.5);
+    const [gwWant, gwGot] = [new Float32Array(kk), new Float32Array(kk)];
+    referenceKernels.rmsNormBackward(g, x, w, rstd, null, gwWant, m, kk);
+    k.rmsNormBackward(g, x, w, rstd, null, gwGot, m, kk);
+    for (let i = 0; i < kk; i++) assert.ok(Math.abs(gwGot[i] - gwWant[i]) < 1e-4, `gradWeight [${i}]`);
+  } finally {
+    rt.closeArena();
+  }
+});
+
 test('the kernels can be given as bytes, and setThreads changes the pool size', async () => {
   const bytes = readFileSync(await findKernelsWasm());
   assert.equal(await initBackend('wasm', { wasm: bytes, threads: 1 }), 'wasm');

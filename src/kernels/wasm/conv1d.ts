@@ -23,7 +23,7 @@ export function makeWasmConv1d(rt: WasmRuntime) {
   function weightIn(weight: Float32Array, C: number, K: number): number {
     const p = rt.alloc(K * C);
     const f = rt.f32;
-    const base = p >> 2;
+    const base = p >>> 2;
     for (let c = 0; c < C; c++) for (let j = 0; j < K; j++) f[base + j * C + c] = weight[c * K + j];
     return p;
   }
@@ -74,14 +74,14 @@ export function makeWasmConv1d(rt: WasmRuntime) {
       const sum = rt.alloc(K * C);
       ex.sumRows(ppw, sum, tasks, K * C);
       const f = rt.f32;
-      const base = sum >> 2;
+      const base = sum >>> 2;
       for (let c = 0; c < C; c++) for (let j = 0; j < K; j++) gradWeight[c * K + j] += f[base + j * C + c];
     }
     if (gradBias) {
       const sum = rt.alloc(C);
       ex.sumRows(ppb, sum, tasks, C);
       const f = rt.f32;
-      for (let c = 0; c < C; c++) gradBias[c] += f[(sum >> 2) + c];
+      for (let c = 0; c < C; c++) gradBias[c] += f[(sum >>> 2) + c];
     }
   }
 

@@ -21,7 +21,7 @@ export function makeWasmCrossEntropy(rt: WasmRuntime) {
     rt.writeBack(pl, lse, rows);
     const f = rt.f32;
     let total = 0;
-    for (let r = 0; r < rows; r++) total += f[(ploss >> 2) + r];
+    for (let r = 0; r < rows; r++) total += f[(ploss >>> 2) + r];
     return total;
   }
 

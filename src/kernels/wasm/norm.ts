@@ -52,7 +52,7 @@ export function makeWasmNorm(rt: WasmRuntime) {
       const sum = rt.alloc(D);
       ex.sumRows(ppw, sum, tasks, D);
       const f = rt.f32;
-      for (let d = 0; d < D; d++) gradWeight[d] += f[(sum >> 2) + d];
+      for (let d = 0; d < D; d++) gradWeight[d] += f[(sum >>> 2) + d];
     }
   }
 

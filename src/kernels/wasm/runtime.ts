@@ -34,8 +34,10 @@ export interface KernelExports {
 }
 
 const PAGE = 65536;
-/** The module's declared maximum (scripts/build-wasm.mjs): 32768 pages. */
-const MAX_BYTES = 32768 * PAGE;
+/** The module's declared maximum (scripts/build-wasm.mjs): 65536 pages, 4 GiB. */
+const MAX_BYTES = 65536 * PAGE;
+/** What the arenas leave to everything else: parameters, states and the per-call copies of the operands that do not fit an arena. */
+const NON_ARENA_BYTES = 1.25 * 2 ** 30;
 const ALIGN = 64;
 
 export class WasmRuntime {
@@ -60,11 +62,10 @@ export class WasmRuntime {
   private arenaBytes = 0;
   /**
    * Bytes of arena blocks beyond which arenaArray declines (callers then use plain arrays, copied
-   * in and out as before). 768 MiB of the 2 GiB memory leaves the rest to the per-call scratch,
-   * which a large step's non-arena operands need (a d 512, L 4096, B 8 step touched 2 GiB with
-   * 1 GiB of arena).
+   * in and out as before): the memory's maximum less 1.25 GiB for everything else, at least
+   * 768 MiB (a d 512, L 4096, B 8 step touched 2 GiB with 1 GiB of arena in a 2 GiB memory).
    */
-  arenaLimit = 768 * 2 ** 20;
+  arenaLimit: number;
   /** Fill released arena blocks with NaN, so that a use after release shows (tests set it). */
   poisonReleased = false;
   private readonly reclaim = new FinalizationRegistry<[number, number]>(([p, bytes]) => this.heap.release(p, bytes));
@@ -81,7 +82,10 @@ export class WasmRuntime {
     readonly memory: WebAssembly.Memory,
     threads: number,
     spawn: SpawnWorker | null,
+    /** The memory's maximum in bytes (as created by the loader). */
+    readonly maxBytes = MAX_BYTES,
   ) {
+    this.arenaLimit = Math.max(768 * 2 ** 20, maxBytes - NON_ARENA_BYTES);
     const instance = new WebAssembly.Instance(module, { env: { memory } });
     this.exports = instance.exports as unknown as KernelExports;
     this.ctlPtr = alignUp(this.exports.heapBase(), ALIGN);
@@ -142,7 +146,7 @@ export class WasmRuntime {
     const arena = this.arenas.pop();
     if (!arena) throw new Error('wasm runtime: closeArena without openArena');
     for (const [p, bytes] of arena) {
-      if (this.poisonReleased) this.view.fill(NaN, p >> 2, (p + bytes) >> 2);
+      if (this.poisonReleased) this.view.fill(NaN, p >>> 2, (p + bytes) >>> 2);
       this.arenaBytes -= bytes;
       this.heap.release(p, bytes);
     }
@@ -209,7 +213,7 @@ export class WasmRuntime {
   /** Copies src[0, count) into a fresh region; returns its byte address. */
   copyIn(src: Float32Array, count = src.length): number {
     const p = this.alloc(count);
-    this.f32.set(count === src.length ? src : src.subarray(0, count), p >> 2);
+    this.f32.set(count === src.length ? src : src.subarray(0, count), p >>> 2);
     return p;
   }
 
@@ -222,7 +226,7 @@ export class WasmRuntime {
 
   /** Copies `count` floats at byte address p into dst (from dstOffset). */
   copyOut(p: number, dst: Float32Array, count = dst.length, dstOffset = 0): void {
-    dst.set(this.f32.subarray(p >> 2, (p >> 2) + count), dstOffset);
+    dst.set(this.f32.subarray(p >>> 2, (p >>> 2) + count), dstOffset);
   }
 
   /** Reserves `bytesPerThread` of scratch for each of `threads` threads and records it in the control block. */
@@ -239,7 +243,7 @@ export class WasmRuntime {
 
   /** Writes float parameters (bit patterns) from slot `from` on. */
   setParamsF(from: number, values: ArrayLike<number>): void {
-    this.view.set(values, (this.ctlPtr >> 2) + PARAMS + from);
+    this.view.set(values, (this.ctlPtr >>> 2) + PARAMS + from);
   }
 
   /** Which thread ran each of `ntasks` empty tasks (0 = the caller): for tests that workers take part. */
@@ -281,7 +285,7 @@ export class WasmRuntime {
       try {
         this.memory.grow(need);
       } catch {
-        throw new Error(`wasm kernels: cannot grow the memory to ${Math.ceil(bytes / 2 ** 20)} MiB (the maximum is ${MAX_BYTES / 2 ** 20} MiB)`);
+        throw new Error(`wasm kernels: cannot grow the memory to ${Math.ceil(bytes / 2 ** 20)} MiB (the maximum is ${this.maxBytes / 2 ** 20} MiB)`);
       }
     }
     this.view = new Float32Array(this.memory.buffer);
