@@ -16,7 +16,7 @@ export const PARALLEL_MIN_MACS = 1 << 21;
 /**
  * n/m from which a product is computed transposed. Serial packing of op(B) (k·n floats) and
  * row blocks of few rows made 48 × 2048 × 512 (op(A) transposed) run at 18–41 GFLOP/s on two
- * threads, its transpose 512 × 2048 × 48 at 78 (bench/results, matmul section).
+ * threads, its transpose 512 × 2048 × 48 at 78 (timed by hand; docs/results/kernels.md, Matmul).
  */
 export const SWAP_RATIO = 4;
 
@@ -60,7 +60,7 @@ export function makeWasmMatmul(rt: WasmRuntime) {
   }
 
   return function matmul(a: Float32Array, b: Float32Array, c: Float32Array, d: MatmulDims): void {
-    const { batch, m, k, n, transA, transB, strideA, accumulate } = d;
+    const { batch, m, k, n, transA, transB, strideA, strideB, accumulate } = d;
     const sizeC = batch * m * n;
     if (sizeC === 0) return;
     if (k === 0) {
@@ -69,13 +69,13 @@ export function makeWasmMatmul(rt: WasmRuntime) {
     }
     rt.reset();
     const pa = rt.input(a, strideA * (batch - 1) + m * k);
-    const bBatches = d.strideB === 0 ? 1 : batch;
-    const pb = rt.input(b, d.strideB * (bBatches - 1) + k * n);
+    const bBatches = strideB === 0 ? 1 : batch;
+    const pb = rt.input(b, strideB * (bBatches - 1) + k * n);
     const pc = accumulate ? rt.input(c, sizeC) : rt.output(c, sizeC);
     if (m < MR) {
       const row = rt.alloc(k);
       for (let bi = 0; bi < batch; bi++) {
-        ex.gemmFewRows(pa + bi * strideA * 4, pb + bi * d.strideB * 4, pc + bi * m * n * 4, m, k, n, transA ? 1 : 0, transB ? 1 : 0, accumulate ? 1 : 0, row);
+        ex.gemmFewRows(pa + bi * strideA * 4, pb + bi * strideB * 4, pc + bi * m * n * 4, m, k, n, transA ? 1 : 0, transB ? 1 : 0, accumulate ? 1 : 0, row);
       }
     } else if (batch === 1 && n >= SWAP_RATIO * m) {
       // Short and wide (x_proj's weight gradient, 48 × 2048 × 512): Cᵀ = op(B)ᵀ·op(A)ᵀ packs the
