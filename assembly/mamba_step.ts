@@ -9,6 +9,8 @@
 //   channels per block of channels: Δ = softplus(dt_low·W_dtᵀ + b), the state update,
 //            y = (C·h + D·x) ⊙ SiLU(z)
 //   out      out = y·W_outᵀ (+ b) (+ x, the residual), split over columns
+//   head     for the model's last block only: logits = RMSNorm(out)·W_headᵀ, split over the
+//            vocabulary; each task normalises out itself, as in the first phase
 // The matrix-vector phases are memory-bound: each thread streams its share of the weights once.
 
 import { param, paramF, scratchOf } from './control';
@@ -43,7 +45,12 @@ const OUT_BIAS = 20; // [D] or 0
 const OUT = 21; // [B, D]
 const RESIDUAL = 22; // 1: out += x
 const SIZES = 23; // B, D, E, N, R, K
-const TASKS = 29; // tasks of the phases in, conv, x, channels, out
+const TASKS = 29; // tasks of the phases in, conv, x, channels, out, head
+const HEAD_W = 35; // [V, D] or 0: no head phase
+const HEAD_NORM_W = 36; // [D]
+const HEAD_EPS = 37; // f32
+const LOGITS = 38; // [B, V]
+const V_ = 39; // vocabulary size
 
 /** [first, end) of task `task` out of `tasks` over `total` items, in runs of a multiple of 4. */
 @inline function spanStart(total: i32, tasks: i32, task: i32): i32 {
@@ -56,14 +63,15 @@ const TASKS = 29; // tasks of the phases in, conv, x, channels, out
 
 export function mambaStepTask(ctl: usize, task: i32, tid: i32): void {
   let t = task;
-  for (let phase = 0; phase < 5; phase++) {
+  for (let phase = 0; phase < 6; phase++) {
     const n = param(ctl, TASKS + phase);
     if (t < n) {
       if (phase == 0) inPhase(ctl, t, n, tid);
       else if (phase == 1) convPhase(ctl, t, n);
       else if (phase == 2) xPhase(ctl, t, n);
       else if (phase == 3) channelPhase(ctl, t, n);
-      else outPhase(ctl, t, n);
+      else if (phase == 4) outPhase(ctl, t, n);
+      else headPhase(ctl, t, n, tid);
       return;
     }
     t -= n;
@@ -164,5 +172,16 @@ function outPhase(ctl: usize, task: i32, tasks: i32): void {
     dotRows(f4(y, b * E), w, row, E, j0, j1, false);
     if (bias) for (let j = j0; j < j1; j++) store<f32>(f4(row, j), load<f32>(f4(row, j)) + load<f32>(f4(bias, j)));
     if (residual) for (let j = j0; j < j1; j++) store<f32>(f4(row, j), load<f32>(f4(row, j)) + load<f32>(f4(x, b * D + j)));
+  }
+}
+
+function headPhase(ctl: usize, task: i32, tasks: i32, tid: i32): void {
+  const B = param(ctl, SIZES), D = param(ctl, SIZES + 1), V = param(ctl, V_);
+  const out = <usize>param(ctl, OUT), w = <usize>param(ctl, HEAD_W), logits = <usize>param(ctl, LOGITS);
+  const xn = scratchOf(ctl, tid);
+  const j0 = spanStart(V, tasks, task), j1 = spanEnd(V, tasks, task);
+  for (let b = 0; b < B; b++) {
+    rmsNormRow(f4(out, b * D), <usize>param(ctl, HEAD_NORM_W), xn, D, paramF(ctl, HEAD_EPS));
+    dotRows(xn, w, f4(logits, b * V), D, j0, j1, false);
   }
 }

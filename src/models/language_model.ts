@@ -9,9 +9,14 @@ import { noGrad } from '../autograd/tape.js';
 import { add, embedding, linear, crossEntropy, reshape } from '../ops/index.js';
 import { Module } from '../nn/module.js';
 import { Embedding, RMSNorm, Linear } from '../nn/index.js';
-import { Mixer, MixerState } from './mixer.js';
+import { FinalHead, Mixer, MixerState } from './mixer.js';
 import { ModelConfig } from './config.js';
 import { createMixer } from './mixers.js';
+
+/** logits [B, V] = RMSNorm(h)·Wᵀ, the model's end composed from ops. */
+function applyHead(head: FinalHead, h: Tensor): Tensor {
+  return linear(head.norm.forward(h), head.weight);
+}
 
 /** Pre-norm residual block: h + mixer(norm(h)). */
 export class Block extends Module {
@@ -30,6 +35,11 @@ export class Block extends Module {
 
   step(h: Tensor, state: MixerState): Tensor {
     return this.mixer.blockStep(h, state, this.norm) ?? add(h, this.mixer.step(this.norm.forward(h), state));
+  }
+
+  /** The last block's step and the model's head after it: h [B, D] → logits [B, V]. */
+  stepToLogits(h: Tensor, state: MixerState, head: FinalHead): Tensor {
+    return this.mixer.blockStep(h, state, this.norm, head) ?? applyHead(head, this.step(h, state));
   }
 }
 
@@ -89,8 +99,7 @@ export class LanguageModel extends Module {
     this.backbone.layers.items.forEach((block, i) => {
       h = block.forward(h, state?.[i]);
     });
-    h = this.backbone.norm_f.forward(h);
-    return linear(h, this.headWeight()); // [B, L, V]
+    return applyHead({ norm: this.backbone.norm_f, weight: this.headWeight() }, h); // [B, L, V]
   }
 
   /** Mean next-token cross-entropy (nats) of targets [B·L] (−100 entries ignored). */
@@ -111,11 +120,12 @@ export class LanguageModel extends Module {
         throw new Error(`LanguageModel.step: state has ${state.length} layers, model has ${this.config.num_hidden_layers}`);
       }
       let h = embedding(this.backbone.embeddings.weight, tokens, [batch]); // [B, D]
-      this.backbone.layers.items.forEach((block, i) => {
-        h = block.step(h, state[i]);
-      });
-      h = this.backbone.norm_f.forward(h);
-      const logits = linear(h, this.headWeight());
+      const layers = this.backbone.layers.items;
+      const head = { norm: this.backbone.norm_f, weight: this.headWeight() };
+      for (let i = 0; i < layers.length - 1; i++) h = layers[i].step(h, state[i]);
+      // The last block's step may compute the head in the same kernel (MambaMixer.blockStep).
+      const last = layers.length - 1;
+      const logits = last >= 0 ? layers[last].stepToLogits(h, state[last], head) : applyHead(head, h);
       if (logits.shape[1] !== this.config.vocab_size) throw new Error(`step: logits ${shapeStr(logits.shape)}`);
       return logits;
     });

@@ -5,6 +5,12 @@ import { Tensor } from '../tensor/tensor.js';
 import { Module } from '../nn/module.js';
 import type { RMSNorm } from '../nn/norm.js';
 
+/** The model's final RMSNorm and output projection (weight [V, D]), which the last block's step may fuse in. */
+export interface FinalHead {
+  norm: RMSNorm;
+  weight: Tensor;
+}
+
 /** A mixer's recurrent state for generation; each mixer defines its own fields. */
 export type MixerState = Record<string, Float32Array>;
 
@@ -23,9 +29,10 @@ export abstract class Mixer extends Module {
 
   /**
    * The residual block's step around this mixer, h + step(norm(h)), as one kernel where the mixer
-   * has one (generation's hot path); null: the block composes it from ops.
+   * has one (generation's hot path); with `head` (the last block), the logits [B, V] of that
+   * output instead; null: the block composes it from ops.
    */
-  blockStep(_h: Tensor, _state: MixerState, _norm: RMSNorm): Tensor | null {
+  blockStep(_h: Tensor, _state: MixerState, _norm: RMSNorm, _head?: FinalHead): Tensor | null {
     return null;
   }
 }

@@ -15,7 +15,7 @@ import { kernels } from '../kernels/backend.js';
 import { linear, split, conv1d, silu, exp, neg, concat, slice, add, selectiveScan, gate } from '../ops/index.js';
 import { Linear, Conv1d, RMSNorm } from '../nn/index.js';
 import { allocOutput } from '../kernels/memory.js';
-import { Mixer, MixerState } from '../models/mixer.js';
+import { FinalHead, Mixer, MixerState } from '../models/mixer.js';
 import { ModelConfig } from '../models/config.js';
 
 export interface MambaOptions {
@@ -155,19 +155,21 @@ export class MambaMixer extends Mixer {
     return noGrad(() => (this.x_proj ? this.fusedStep(x, state, this.x_proj, null) : this.ltiStep(x, state)));
   }
 
-  /** h + step(norm(h)) in the same kernel (the selective mixer; the S4D ablation composes ops). */
-  override blockStep(h: Tensor, state: MixerState, norm: RMSNorm): Tensor | null {
-    return this.x_proj ? noGrad(() => this.fusedStep(h, state, this.x_proj!, norm)) : null;
+  /** h + step(norm(h)) in the same kernel, and the head after it (the selective mixer; the S4D ablation composes ops). */
+  override blockStep(h: Tensor, state: MixerState, norm: RMSNorm, head?: FinalHead): Tensor | null {
+    return this.x_proj ? noGrad(() => this.fusedStep(h, state, this.x_proj!, norm, head)) : null;
   }
 
   /**
    * The selective step as one kernel (kernels().mambaStep): no tensors between its stages; with
    * `norm`, the residual block around it too (x is then the block's input h).
    */
-  private fusedStep(x: Tensor, state: MixerState, xProj: Linear, norm: RMSNorm | null): Tensor {
+  private fusedStep(x: Tensor, state: MixerState, xProj: Linear, norm: RMSNorm | null, head?: FinalHead): Tensor {
     const { D, E, N, K, R } = this;
     const batch = x.shape[0];
     const out = allocOutput(batch * D);
+    const V = head?.weight.shape[0] ?? 0;
+    const logits = head ? allocOutput(batch * V) : null;
     kernels().mambaStep({
       B: batch, D, E, N, R, K, x: x.data,
       inProj: this.in_proj.weight.data, inBias: this.in_proj.bias?.data ?? null,
@@ -177,8 +179,9 @@ export class MambaMixer extends Mixer {
       outProj: this.out_proj.weight.data, outBias: this.out_proj.bias?.data ?? null,
       convState: state.conv, ssmState: state.ssm, out,
       norm: norm && { weight: norm.weight.data, eps: norm.eps }, residual: norm !== null,
+      head: head && { V, norm: { weight: head.norm.weight.data, eps: head.norm.eps }, weight: head.weight.data, logits: logits! },
     });
-    return new Tensor(out, [batch, D]);
+    return logits ? new Tensor(logits, [batch, V]) : new Tensor(out, [batch, D]);
   }
 
   /** The S4D ablation's step, with ops: Δ, B and C are parameters, not functions of the input. */

@@ -18,6 +18,8 @@ interface StepShape {
   biases: boolean;
   /** The whole block: RMSNorm before, residual after. */
   block?: boolean;
+  /** The model's final norm and head (vocabulary V) after the block. */
+  V?: number;
 }
 
 /** Random weights (scaled by the fan-in, as a model's are) and zero states; x is replaced at every token. */
@@ -38,6 +40,7 @@ function stepArgs(s: StepShape, rng: Rng): MambaStepArgs {
     out: new Float32Array(B * D),
     norm: s.block ? { weight: randArray(D, rng, 0.5, 1.5), eps: 1e-5 } : null,
     residual: s.block === true,
+    head: s.V ? { V: s.V, norm: { weight: randArray(D, rng, 0.5, 1.5), eps: 1e-5 }, weight: randArray(s.V * D, rng), logits: new Float32Array(B * s.V) } : null,
   };
 }
 
@@ -47,7 +50,8 @@ function withFreshState(a: MambaStepArgs, alloc: (n: number) => Float32Array = (
     dst.set(src);
     return dst;
   };
-  return { ...a, convState: copy(a.convState), ssmState: copy(a.ssmState), out: alloc(a.out.length) };
+  const head = a.head && { ...a.head, logits: alloc(a.head.logits.length) };
+  return { ...a, convState: copy(a.convState), ssmState: copy(a.ssmState), out: alloc(a.out.length), head };
 }
 
 /** |got − want| ≤ 1e-4 · (1 + |want|): the two differ in summation order and in exp (8e-8 relative). */
@@ -59,7 +63,7 @@ function assertStepClose(got: Float32Array, want: Float32Array, what: string): v
   }
 }
 
-test('wasm mambaStep equals the reference step over 6 tokens (odd sizes, N not a multiple of 4, K 1–4, with and without biases, mixer or block)', () => {
+test('wasm mambaStep equals the reference step over 6 tokens (odd sizes, N not a multiple of 4, K 1–4, with and without biases, mixer, block, block and head)', () => {
   const rng = new Rng(21);
   const shapes: StepShape[] = [
     { B: 1, D: 8, E: 16, N: 16, R: 2, K: 4, biases: false },
@@ -69,9 +73,11 @@ test('wasm mambaStep equals the reference step over 6 tokens (odd sizes, N not a
     { B: 1, D: 8, E: 16, N: 16, R: 2, K: 4, biases: false, block: true },
     { B: 3, D: 5, E: 7, N: 5, R: 3, K: 2, biases: true, block: true },
     { B: 1, D: 128, E: 520, N: 16, R: 4, K: 4, biases: true, block: true },
+    { B: 3, D: 5, E: 7, N: 5, R: 3, K: 2, biases: true, block: true, V: 3 },
+    { B: 1, D: 128, E: 520, N: 16, R: 4, K: 4, biases: false, block: true, V: 97 },
   ];
   for (const s of shapes) {
-    const label = `B${s.B} D${s.D} E${s.E} N${s.N} R${s.R} K${s.K}${s.biases ? ' biases' : ''}${s.block ? ' block' : ''}`;
+    const label = `B${s.B} D${s.D} E${s.E} N${s.N} R${s.R} K${s.K}${s.biases ? ' biases' : ''}${s.block ? ' block' : ''}${s.V ? ` head V${s.V}` : ''}`;
     const proto = stepArgs(s, rng);
     const ref = withFreshState(proto);
     const got = withFreshState(proto);
@@ -82,13 +88,14 @@ test('wasm mambaStep equals the reference step over 6 tokens (odd sizes, N not a
       assertStepClose(got.out, ref.out, `${label} token ${t} out`);
       assertStepClose(got.ssmState, ref.ssmState, `${label} token ${t} ssm state`);
       assertStepClose(got.convState, ref.convState, `${label} token ${t} conv state`);
+      if (s.V) assertStepClose(got.head!.logits, ref.head!.logits, `${label} token ${t} logits`);
     }
   }
 });
 
 test('wasm mambaStep: bit-identical on 1, 2 and 3 threads, and with resident or plain state arrays', () => {
   const rng = new Rng(22);
-  const s: StepShape = { B: 2, D: 160, E: 262, N: 16, R: 5, K: 4, biases: true, block: true };
+  const s: StepShape = { B: 2, D: 160, E: 262, N: 16, R: 5, K: 4, biases: true, block: true, V: 41 };
   assert.ok(s.B * s.D * 2 * s.E >= STEP_PARALLEL_MIN, 'large enough to run on every thread');
   const proto = stepArgs(s, rng);
   const xs = [0, 1, 2].map(() => randArray(s.B * s.D, rng));
@@ -97,7 +104,7 @@ test('wasm mambaStep: bit-identical on 1, 2 and 3 threads, and with resident or 
     const a = withFreshState(proto, resident ? (n) => rt.residentArray(n) : undefined);
     const outs = xs.map((x) => {
       wasm.mambaStep({ ...a, x });
-      return a.out.slice();
+      return Float32Array.of(...a.out, ...a.head!.logits);
     });
     return { outs, ssm: a.ssmState.slice(), conv: a.convState.slice() };
   };
@@ -105,7 +112,7 @@ test('wasm mambaStep: bit-identical on 1, 2 and 3 threads, and with resident or 
   for (const [threads, resident] of [[2, false], [3, false], [2, true], [1, true]] as const) {
     const r = run(threads, resident);
     const what = `${threads} threads${resident ? ', resident state' : ''}`;
-    r.outs.forEach((o, t) => assertBitIdentical(o, base.outs[t], `out token ${t}, ${what}`));
+    r.outs.forEach((o, t) => assertBitIdentical(o, base.outs[t], `out and logits token ${t}, ${what}`));
     assertBitIdentical(r.ssm, base.ssm, `ssm state, ${what}`);
     assertBitIdentical(r.conv, base.conv, `conv state, ${what}`);
   }

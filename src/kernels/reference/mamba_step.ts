@@ -1,6 +1,7 @@
 // One generation step of a selective Mamba mixer as a single kernel: what MambaMixer.step would
 // compute with ops, on plain arrays, with no tensors and no graph; optionally the whole residual
-// block around it, h + mixer(RMSNorm(h)) (Block.step). The reference composes the reference
+// block around it, h + mixer(RMSNorm(h)) (Block.step), and for the last block the model's final
+// norm and head (LanguageModel.step). The reference composes the reference
 // kernels in the order of the block (Gu & Dao, 2023, Fig. 3):
 //   [x ← RMSNorm(x)]; xz = x·W_inᵀ (+ b) → x_i, z; x_c = SiLU(conv step(x_i));
 //   [dt_low | B | C] = x_c·W_xᵀ; dt = dt_low·W_dtᵀ; y = scan step(x_c, dt, A, B, C, D)
@@ -36,6 +37,18 @@ export interface MambaStepArgs {
   norm: { weight: Float32Array; eps: number } | null;
   /** The block's residual: out = x (before the norm) + the mixer's output. */
   residual: boolean;
+  /**
+   * The model's final norm and head after its last block: logits [B, V] = RMSNorm(out)·Wᵀ with
+   * W [V, D], so that the last layer's step also produces the token's logits.
+   */
+  head?: StepHead | null;
+}
+
+export interface StepHead {
+  V: number;
+  norm: { weight: Float32Array; eps: number }; // [D]
+  weight: Float32Array; // [V, D]
+  logits: Float32Array; // [B, V], written
 }
 
 /** out = x·Wᵀ (+ bias) for x [m, k], W [n, k]. */
@@ -88,4 +101,8 @@ export function mambaStep(a: MambaStepArgs): void {
   for (let i = 0; i < y.length; i++) y[i] *= gate[i];
   linearRows(y, a.outProj, a.outBias, a.out, B, E, D);
   if (a.residual) for (let i = 0; i < B * D; i++) a.out[i] += a.x[i];
+  if (!a.head) return;
+  const normed = new Float32Array(B * D);
+  rmsNormForward(a.out, a.head.norm.weight, normed, new Float32Array(B), B, D, a.head.norm.eps);
+  linearRows(normed, a.head.weight, null, a.head.logits, B, D, a.head.V);
 }

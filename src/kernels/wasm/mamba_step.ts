@@ -1,8 +1,8 @@
 // The WebAssembly generation step of a Mamba block (assembly/mamba_step.ts): same arguments and
 // results as the reference mambaStep. One phased pool job per layer and token: in_proj (with
 // the block's RMSNorm), the conv step, x_proj, the channels (Δ, state update, gate) and out_proj
-// (with the residual), the threads meeting at a barrier between phases instead of a new job per
-// stage. Weights and states are read and updated in place when resident (parameters and
+// (with the residual), for the last block the final norm and the head, the threads meeting at a
+// barrier between phases instead of a new job per stage. Weights and states are read and updated in place when resident (parameters and
 // MambaMixer.initState are), so a token copies only its [B, D] input and output.
 
 import type { MambaStepArgs } from '../reference/mamba_step.js';
@@ -20,6 +20,7 @@ export const STEP_CHANNEL_BLOCK = 64;
 
 /** Parameter slots, mirrored in assembly/mamba_step.ts. */
 const EPS_SLOT = 2;
+const HEAD_EPS_SLOT = 37;
 
 export function makeWasmMambaStep(rt: WasmRuntime) {
   function mambaStep(a: MambaStepArgs): void {
@@ -29,7 +30,8 @@ export function makeWasmMambaStep(rt: WasmRuntime) {
     // worker wakes, so each thread streams the same part of every matrix at every token and finds
     // some of it still in its L2 (d 256: 2–3 % more tokens/s than 4 tasks per thread).
     const threads = B * D * 2 * E >= STEP_PARALLEL_MIN ? rt.threads : 1;
-    const tasks = [threads, threads, Math.min(threads, Math.ceil(P / 8)), Math.ceil(E / STEP_CHANNEL_BLOCK), threads];
+    const head = a.head ?? null;
+    const tasks = [threads, threads, Math.min(threads, Math.ceil(P / 8)), Math.ceil(E / STEP_CHANNEL_BLOCK), threads, head ? threads : 0];
     rt.reset();
     const x = rt.input(a.x, B * D);
     const convState = rt.input(a.convState, B * E * (K - 1));
@@ -40,6 +42,7 @@ export function makeWasmMambaStep(rt: WasmRuntime) {
     const dt = rt.alloc(B * E);
     const y = rt.alloc(B * E);
     const out = rt.output(a.out, B * D);
+    const logits = head ? rt.output(head.logits, B * head.V) : 0;
     rt.scratch(threads, D * 4); // a normalised row of x per thread
     rt.setParams([
       x, a.norm ? rt.input(a.norm.weight, D) : 0, 0,
@@ -50,14 +53,17 @@ export function makeWasmMambaStep(rt: WasmRuntime) {
       rt.input(a.outProj, D * E), rt.optionalInput(a.outBias, D), out, a.residual ? 1 : 0,
       B, D, E, N, R, K,
       ...tasks,
+      head ? rt.input(head.weight, head.V * D) : 0, head ? rt.input(head.norm.weight, D) : 0, 0, logits, head?.V ?? 0,
     ]);
     rt.setParamsF(EPS_SLOT, [a.norm?.eps ?? 0]);
+    if (head) rt.setParamsF(HEAD_EPS_SLOT, [head.norm.eps]);
     const ends: number[] = [];
     tasks.reduce((end, n) => (ends.push(end + n), end + n), 0);
     rt.run(JOB_MAMBA_STEP, ends[ends.length - 1], threads, ends);
     rt.writeBack(convState, a.convState, B * E * (K - 1));
     rt.writeBack(ssmState, a.ssmState, B * E * N);
     rt.writeBack(out, a.out, B * D);
+    if (head) rt.writeBack(logits, head.logits, B * head.V);
   }
 
   return { mambaStep };
