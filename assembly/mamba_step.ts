@@ -11,10 +11,11 @@
 //   out      out = y·W_outᵀ (+ b) (+ x, the residual), split over columns
 //   head     for the model's last block only: logits = RMSNorm(out)·W_headᵀ, split over the
 //            vocabulary; each task normalises out itself, as in the first phase
-// The matrix-vector phases are memory-bound: each thread streams its share of the weights once.
+// The matrix-vector phases are memory-bound: each thread streams its share of the weights once,
+// as f32 or, for generation with bf16 weights, as half as many bytes.
 
 import { param, paramF, scratchOf } from './control';
-import { dotRows } from './matmul';
+import { dotRows, dotRowsBf16 } from './matmul';
 import { rmsNormRow } from './norm';
 import { stepChannels, stepFourChannels } from './scan';
 import { f4, ld, st } from './lanes';
@@ -51,6 +52,7 @@ const HEAD_NORM_W = 36; // [D]
 const HEAD_EPS = 37; // f32
 const LOGITS = 38; // [B, V]
 const V_ = 39; // vocabulary size
+const BF16 = 40; // 1: IN_W, X_W and OUT_W hold packed bf16 rows (src/kernels/bf16.ts)
 
 /** [first, end) of task `task` out of `tasks` over `total` items, in runs of a multiple of 4. */
 @inline function spanStart(total: i32, tasks: i32, task: i32): i32 {
@@ -59,6 +61,12 @@ const V_ = 39; // vocabulary size
 
 @inline function spanEnd(total: i32, tasks: i32, task: i32): i32 {
   return min(total, spanStart(total, tasks, task + 1));
+}
+
+/** out[j] = x · w[j] for j0 ≤ j < j1, with w's rows of k weights in f32 or in packed bf16. */
+@inline function matVec(ctl: usize, x: usize, w: usize, out: usize, k: i32, j0: i32, j1: i32): void {
+  if (param(ctl, BF16) != 0) dotRowsBf16(x, w, out, k, j0, j1);
+  else dotRows(x, w, out, k, j0, j1, false);
 }
 
 export function mambaStepTask(ctl: usize, task: i32, tid: i32): void {
@@ -91,7 +99,7 @@ function inPhase(ctl: usize, task: i32, tasks: i32, tid: i32): void {
       xr = xn;
     }
     const row = f4(xz, b * E2);
-    dotRows(xr, w, row, D, j0, j1, false);
+    matVec(ctl, xr, w, row, D, j0, j1);
     if (bias) for (let j = j0; j < j1; j++) store<f32>(f4(row, j), load<f32>(f4(row, j)) + load<f32>(f4(bias, j)));
   }
 }
@@ -131,7 +139,7 @@ function xPhase(ctl: usize, task: i32, tasks: i32): void {
   const B = param(ctl, SIZES), E = param(ctl, SIZES + 2), P = param(ctl, SIZES + 4) + 2 * param(ctl, SIZES + 3);
   const xs = <usize>param(ctl, XS), w = <usize>param(ctl, X_W), xdbl = <usize>param(ctl, XDBL);
   const j0 = spanStart(P, tasks, task), j1 = spanEnd(P, tasks, task);
-  for (let b = 0; b < B; b++) dotRows(f4(xs, b * E), w, f4(xdbl, b * P), E, j0, j1, false);
+  for (let b = 0; b < B; b++) matVec(ctl, f4(xs, b * E), w, f4(xdbl, b * P), E, j0, j1);
 }
 
 function channelPhase(ctl: usize, task: i32, tasks: i32): void {
@@ -169,7 +177,7 @@ function outPhase(ctl: usize, task: i32, tasks: i32): void {
   const j0 = spanStart(D, tasks, task), j1 = spanEnd(D, tasks, task);
   for (let b = 0; b < B; b++) {
     const row = f4(out, b * D);
-    dotRows(f4(y, b * E), w, row, E, j0, j1, false);
+    matVec(ctl, f4(y, b * E), w, row, E, j0, j1);
     if (bias) for (let j = j0; j < j1; j++) store<f32>(f4(row, j), load<f32>(f4(row, j)) + load<f32>(f4(bias, j)));
     if (residual) for (let j = j0; j < j1; j++) store<f32>(f4(row, j), load<f32>(f4(row, j)) + load<f32>(f4(x, b * D + j)));
   }

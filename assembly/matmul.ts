@@ -6,7 +6,7 @@
 // Every C element is computed by the same sequence of operations whatever its tile position
 // and whichever task owns it: results do not depend on the thread count.
 
-import { hsum, madd } from './lanes';
+import { f4, hsum, madd } from './lanes';
 
 export const MR = 4;
 export const NR = 8;
@@ -318,6 +318,65 @@ export function dotRows(ai: usize, b: usize, ci: usize, k: i32, j0: i32, j1: i32
     const o = ci + (<usize>j << 2);
     store<f32>(o, accumulate ? load<f32>(o) + s : s);
   }
+}
+
+// The low-half mask of packed bf16 words (src/kernels/bf16.ts), read from memory once per call.
+const BF16_HIGH = memory.data<i32>([0xffff0000, 0xffff0000, 0xffff0000, 0xffff0000]);
+
+/**
+ * c[j] = a · w[j] for the columns j0 ≤ j < j1, w in packed bf16 rows of k weights (ceil(k/2)
+ * words each; src/kernels/bf16.ts): per group of 8 weights one 16-byte load, whose low halves
+ * shifted up are the f32 weights 0–3 and whose masked high halves are 4–7. Four columns at a
+ * time with two accumulator chains each; the tail (k mod 8) one weight at a time.
+ */
+export function dotRowsBf16(ai: usize, w: usize, ci: usize, k: i32, j0: i32, j1: i32): void {
+  const rowBytes = <usize>((k + 1) >> 1) << 2;
+  const k8 = k & ~7;
+  const high = v128.load(BF16_HIGH);
+  let j = j0;
+  for (; j + 4 <= j1; j += 4) {
+    const r0 = w + <usize>j * rowBytes;
+    let s0 = f32x4.splat(0), s1 = f32x4.splat(0), s2 = f32x4.splat(0), s3 = f32x4.splat(0);
+    let t0 = f32x4.splat(0), t1 = f32x4.splat(0), t2 = f32x4.splat(0), t3 = f32x4.splat(0);
+    for (let p = 0; p < k8; p += 8) {
+      const a0 = v128.load(ai + (<usize>p << 2)), a1 = v128.load(ai + (<usize>p << 2), 16);
+      const o = r0 + (<usize>p << 1);
+      const w0 = v128.load(o), w1 = v128.load(o + rowBytes), w2 = v128.load(o + 2 * rowBytes), w3 = v128.load(o + 3 * rowBytes);
+      s0 = madd(a0, i32x4.shl(w0, 16), s0);
+      t0 = madd(a1, v128.and(w0, high), t0);
+      s1 = madd(a0, i32x4.shl(w1, 16), s1);
+      t1 = madd(a1, v128.and(w1, high), t1);
+      s2 = madd(a0, i32x4.shl(w2, 16), s2);
+      t2 = madd(a1, v128.and(w2, high), t2);
+      s3 = madd(a0, i32x4.shl(w3, 16), s3);
+      t3 = madd(a1, v128.and(w3, high), t3);
+    }
+    const r = vec4(hsum(f32x4.add(s0, t0)), hsum(f32x4.add(s1, t1)), hsum(f32x4.add(s2, t2)), hsum(f32x4.add(s3, t3)));
+    v128.store(ci + (<usize>j << 2), r);
+    for (let q = 0; q < 4; q++) bf16Tail(ai, r0 + <usize>q * rowBytes, f4(ci, j + q), k8, k);
+  }
+  for (; j < j1; j++) {
+    const rj = w + <usize>j * rowBytes;
+    let s = f32x4.splat(0), t = f32x4.splat(0);
+    for (let p = 0; p < k8; p += 8) {
+      const wv = v128.load(rj + (<usize>p << 1));
+      s = madd(v128.load(ai + (<usize>p << 2)), i32x4.shl(wv, 16), s);
+      t = madd(v128.load(ai + (<usize>p << 2), 16), v128.and(wv, high), t);
+    }
+    store<f32>(f4(ci, j), hsum(f32x4.add(s, t)));
+    bf16Tail(ai, rj, f4(ci, j), k8, k);
+  }
+}
+
+/** c += Σ a[p]·w[p] for k8 ≤ p < k, the row's last weights stored in pairs after its groups of 8. */
+@inline function bf16Tail(ai: usize, row: usize, c: usize, k8: i32, k: i32): void {
+  if (k8 == k) return;
+  let s = load<f32>(c);
+  for (let p = k8; p < k; p++) {
+    const bits = <u32>load<u16>(row + (<usize>p << 1)) << 16;
+    s += load<f32>(f4(ai, p)) * reinterpret<f32>(bits);
+  }
+  store<f32>(c, s);
 }
 
 /** dst [cols, rows] (+)= srcᵀ for src [rows, cols]: a product computed transposed, put back. */

@@ -16,6 +16,7 @@ interface GenerateCliOptions {
   topP: number;
   stop?: string;
   seed: number;
+  weights: 'f32' | 'bf16';
 }
 
 export function generateCommand(o: GenerateCliOptions): void {
@@ -33,6 +34,7 @@ export function generateCommand(o: GenerateCliOptions): void {
     topK: o.topK,
     topP: o.topP,
     seed: o.seed,
+    weights: o.weights,
     vocabLimit: tokenizer!.vocabSize,
     onToken: (id) => {
       const piece = stream.push(id);

@@ -103,7 +103,9 @@ export function buildProgram(): Command {
     .action(startCommand);
   samplingOptions(
     program.command('generate').description('generate text from a trained model').requiredOption('--model <dir>', 'model folder').requiredOption('--prompt <text>', 'text to continue'),
-  ).action(generateCommand);
+  )
+    .addOption(new Option('--weights <precision>', 'weights of the per-token step: f32, or bf16 (half the bytes per token: faster, weights rounded to 8 significant bits)').choices(['f32', 'bf16']).default('f32'))
+    .action(generateCommand);
   program
     .command('eval')
     .description('validation loss and bits per character of a model on its corpus split')

@@ -4,6 +4,7 @@
 import { Rng } from '../tensor/random.js';
 import { noGrad } from '../autograd/tape.js';
 import { LanguageModel, ModelState } from './language_model.js';
+import type { StateOptions } from './mixer.js';
 import { withArena } from '../kernels/memory.js';
 
 export interface SamplingOptions {
@@ -18,7 +19,7 @@ export interface SamplingOptions {
   vocabLimit?: number;
 }
 
-export interface GenerateOptions extends SamplingOptions {
+export interface GenerateOptions extends SamplingOptions, StateOptions {
   maxTokens: number;
   /** Called with each new token as soon as it is sampled; return true to stop. */
   onToken?: (token: number) => boolean | void;
@@ -79,10 +80,10 @@ export function argmax(x: ArrayLike<number>): number {
 }
 
 /** Runs the prompt through the model and returns the state and the logits of its last token. */
-export function prefill(model: LanguageModel, prompt: Int32Array): { state: ModelState; logits: Float32Array } {
+export function prefill(model: LanguageModel, prompt: Int32Array, opts: StateOptions = {}): { state: ModelState; logits: Float32Array } {
   if (prompt.length === 0) throw new Error('generate: the prompt is empty (give at least one token)');
   return noGrad(() => {
-    const state = model.initState(1);
+    const state = model.initState(1, opts);
     const logits = model.forward(prompt, 1, prompt.length, state); // [1, L, V]
     const V = model.config.vocab_size;
     return { state, logits: logits.data.slice((prompt.length - 1) * V, prompt.length * V) };
@@ -93,7 +94,7 @@ export function prefill(model: LanguageModel, prompt: Int32Array): { state: Mode
 export function generate(model: LanguageModel, prompt: Int32Array, opts: GenerateOptions): number[] {
   const rng = new Rng(opts.seed ?? 0);
   const out: number[] = [];
-  const { state, logits: first } = prefill(model, prompt);
+  const { state, logits: first } = prefill(model, prompt, { weights: opts.weights });
   if (opts.maxTokens <= 0) return out;
   let token = sampleToken(first, opts, rng);
   for (let i = 0; ; i++) {

@@ -9,7 +9,7 @@ import { noGrad } from '../autograd/tape.js';
 import { add, embedding, linear, crossEntropy, reshape } from '../ops/index.js';
 import { Module } from '../nn/module.js';
 import { Embedding, RMSNorm, Linear } from '../nn/index.js';
-import { FinalHead, Mixer, MixerState } from './mixer.js';
+import { FinalHead, Mixer, MixerState, StateOptions } from './mixer.js';
 import { ModelConfig } from './config.js';
 import { createMixer } from './mixers.js';
 
@@ -108,8 +108,8 @@ export class LanguageModel extends Module {
     return crossEntropy(reshape(logits, [batch * length, this.config.vocab_size]), targets, { ignoreIndex: -100 });
   }
 
-  initState(batch: number): ModelState {
-    return this.backbone.layers.items.map((b) => b.mixer.initState(batch));
+  initState(batch: number, opts?: StateOptions): ModelState {
+    return this.backbone.layers.items.map((b) => b.mixer.initState(batch, opts));
   }
 
   /** One token per sequence: tokens [B] → logits [B, V]; state advances in place. */

@@ -11,6 +11,17 @@ export interface FinalHead {
   weight: Tensor;
 }
 
+/** How a generation state is made. */
+export interface StateOptions {
+  /**
+   * The weights the per-token step multiplies with. 'bf16': the state keeps bfloat16 copies of
+   * the Mamba block's in_proj, x_proj and out_proj (src/kernels/bf16.ts): half the bytes to read
+   * per token, each weight rounded to 8 significant bits. Mixers without a fused step keep f32.
+   * Default 'f32'.
+   */
+  weights?: 'f32' | 'bf16';
+}
+
 /** A mixer's recurrent state for generation; each mixer defines its own fields. */
 export type MixerState = Record<string, Float32Array>;
 
@@ -22,7 +33,7 @@ export abstract class Mixer extends Module {
   abstract forward(x: Tensor, state?: MixerState): Tensor;
 
   /** A fresh (zero) state for `batch` sequences. */
-  abstract initState(batch: number): MixerState;
+  abstract initState(batch: number, opts?: StateOptions): MixerState;
 
   /** One token per sequence. x: [B, D] → [B, D]; updates `state` in place. */
   abstract step(x: Tensor, state: MixerState): Tensor;

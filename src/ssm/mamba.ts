@@ -15,7 +15,8 @@ import { kernels } from '../kernels/backend.js';
 import { linear, split, conv1d, silu, exp, neg, concat, slice, add, selectiveScan, gate } from '../ops/index.js';
 import { Linear, Conv1d, RMSNorm } from '../nn/index.js';
 import { allocOutput } from '../kernels/memory.js';
-import { FinalHead, Mixer, MixerState } from '../models/mixer.js';
+import { FinalHead, Mixer, MixerState, StateOptions } from '../models/mixer.js';
+import { packBf16Rows } from '../kernels/bf16.js';
 import { ModelConfig } from '../models/config.js';
 
 export interface MambaOptions {
@@ -143,11 +144,19 @@ export class MambaMixer extends Mixer {
    * Zero conv state [B, E, K−1] and SSM state [B, E, N], plus A = −exp(A_log) [E, N] computed
    * once here rather than at every generated token (the weights do not change while generating).
    */
-  initState(batch: number): MixerState {
+  initState(batch: number, opts: StateOptions = {}): MixerState {
     const k = kernels();
+    const { D, E, N, K, R } = this;
     const A = k.residentCopy(noGrad(() => neg(exp(this.A_log))).data);
-    const conv = k.residentCopy(new Float32Array(batch * this.E * (this.K - 1)));
-    return { conv, ssm: k.residentCopy(new Float32Array(batch * this.E * this.N)), A };
+    const conv = k.residentCopy(new Float32Array(batch * E * (K - 1)));
+    const state: MixerState = { conv, ssm: k.residentCopy(new Float32Array(batch * E * N)), A };
+    if (opts.weights === 'bf16' && this.x_proj) {
+      // Packed bf16 copies of the step's matrices (fusedStep multiplies with these instead).
+      state.inProj = k.residentCopy(packBf16Rows(this.in_proj.weight.data, 2 * E, D));
+      state.xProj = k.residentCopy(packBf16Rows(this.x_proj.weight.data, R + 2 * N, E));
+      state.outProj = k.residentCopy(packBf16Rows(this.out_proj.weight.data, D, E));
+    }
+    return state;
   }
 
   /** One token per sequence: x [B, D] → [B, D], in constant time and memory. */
@@ -172,13 +181,14 @@ export class MambaMixer extends Mixer {
     const logits = head ? allocOutput(batch * V) : null;
     kernels().mambaStep({
       B: batch, D, E, N, R, K, x: x.data,
-      inProj: this.in_proj.weight.data, inBias: this.in_proj.bias?.data ?? null,
+      inProj: state.inProj ?? this.in_proj.weight.data, inBias: this.in_proj.bias?.data ?? null,
       convWeight: this.conv1d.weight.data, convBias: this.conv1d.bias?.data ?? null,
-      xProj: xProj.weight.data, dtProj: this.dt_proj.weight.data, dtBias: this.dt_proj.bias!.data,
+      xProj: state.xProj ?? xProj.weight.data, dtProj: this.dt_proj.weight.data, dtBias: this.dt_proj.bias!.data,
       A: state.A, Dskip: this.Dskip.data,
-      outProj: this.out_proj.weight.data, outBias: this.out_proj.bias?.data ?? null,
+      outProj: state.outProj ?? this.out_proj.weight.data, outBias: this.out_proj.bias?.data ?? null,
       convState: state.conv, ssmState: state.ssm, out,
       norm: norm && { weight: norm.weight.data, eps: norm.eps }, residual: norm !== null,
+      bf16: state.inProj !== undefined,
       head: head && { V, norm: { weight: head.norm.weight.data, eps: head.norm.eps }, weight: head.weight.data, logits: logits! },
     });
     return logits ? new Tensor(logits, [batch, V]) : new Tensor(out, [batch, D]);

@@ -9,6 +9,7 @@ import { Rng } from '../../src/tensor/random.js';
 import { referenceKernels } from '../../src/kernels/reference/index.js';
 import type { MambaStepArgs } from '../../src/kernels/reference/mamba_step.js';
 import { STEP_PARALLEL_MIN } from '../../src/kernels/wasm/mamba_step.js';
+import { packBf16Rows } from '../../src/kernels/bf16.js';
 import { assertBitIdentical, randArray, wasmKernels } from './wasm_helpers.js';
 
 const { rt, k: wasm } = await wasmKernels(2);
@@ -20,26 +21,32 @@ interface StepShape {
   block?: boolean;
   /** The model's final norm and head (vocabulary V) after the block. */
   V?: number;
+  /** in_proj, x_proj and out_proj in packed bf16 rows. */
+  bf16?: boolean;
 }
 
 /** Random weights (scaled by the fan-in, as a model's are) and zero states; x is replaced at every token. */
 function stepArgs(s: StepShape, rng: Rng): MambaStepArgs {
   const { B, D, E, N, R, K } = s;
   const bias = (n: number) => (s.biases ? randArray(n, rng) : null);
-  const fanIn = (n: number) => 1 / Math.sqrt(n);
+  const matrix = (rows: number, cols: number) => {
+    const w = randArray(rows * cols, rng, -1 / Math.sqrt(cols), 1 / Math.sqrt(cols));
+    return s.bf16 ? packBf16Rows(w, rows, cols) : w;
+  };
   return {
     B, D, E, N, R, K,
     x: new Float32Array(B * D),
-    inProj: randArray(2 * E * D, rng, -fanIn(D), fanIn(D)), inBias: bias(2 * E),
+    inProj: matrix(2 * E, D), inBias: bias(2 * E),
     convWeight: randArray(E * K, rng), convBias: bias(E),
-    xProj: randArray((R + 2 * N) * E, rng, -fanIn(E), fanIn(E)),
+    xProj: matrix(R + 2 * N, E),
     dtProj: randArray(E * R, rng), dtBias: randArray(E, rng, -4, -1),
     A: randArray(E * N, rng, -4, -0.5), Dskip: randArray(E, rng),
-    outProj: randArray(D * E, rng, -fanIn(E), fanIn(E)), outBias: bias(D),
+    outProj: matrix(D, E), outBias: bias(D),
     convState: new Float32Array(B * E * (K - 1)), ssmState: new Float32Array(B * E * N),
     out: new Float32Array(B * D),
     norm: s.block ? { weight: randArray(D, rng, 0.5, 1.5), eps: 1e-5 } : null,
     residual: s.block === true,
+    bf16: s.bf16 === true,
     head: s.V ? { V: s.V, norm: { weight: randArray(D, rng, 0.5, 1.5), eps: 1e-5 }, weight: randArray(s.V * D, rng), logits: new Float32Array(B * s.V) } : null,
   };
 }
@@ -63,7 +70,7 @@ function assertStepClose(got: Float32Array, want: Float32Array, what: string): v
   }
 }
 
-test('wasm mambaStep equals the reference step over 6 tokens (odd sizes, N not a multiple of 4, K 1–4, with and without biases, mixer, block, block and head)', () => {
+test('wasm mambaStep equals the reference step over 6 tokens (odd sizes, N not a multiple of 4, K 1–4, with and without biases, mixer, block, block and head, f32 or bf16 weights)', () => {
   const rng = new Rng(21);
   const shapes: StepShape[] = [
     { B: 1, D: 8, E: 16, N: 16, R: 2, K: 4, biases: false },
@@ -75,9 +82,13 @@ test('wasm mambaStep equals the reference step over 6 tokens (odd sizes, N not a
     { B: 1, D: 128, E: 520, N: 16, R: 4, K: 4, biases: true, block: true },
     { B: 3, D: 5, E: 7, N: 5, R: 3, K: 2, biases: true, block: true, V: 3 },
     { B: 1, D: 128, E: 520, N: 16, R: 4, K: 4, biases: false, block: true, V: 97 },
+    // bf16 rows of 5, 7, 13 and 20 weights (tails after the groups of 8), 128 and 520 (none)
+    { B: 3, D: 5, E: 7, N: 5, R: 3, K: 2, biases: true, block: true, V: 3, bf16: true },
+    { B: 2, D: 13, E: 20, N: 16, R: 2, K: 4, biases: false, bf16: true },
+    { B: 1, D: 128, E: 520, N: 16, R: 4, K: 4, biases: true, block: true, V: 97, bf16: true },
   ];
   for (const s of shapes) {
-    const label = `B${s.B} D${s.D} E${s.E} N${s.N} R${s.R} K${s.K}${s.biases ? ' biases' : ''}${s.block ? ' block' : ''}${s.V ? ` head V${s.V}` : ''}`;
+    const label = `B${s.B} D${s.D} E${s.E} N${s.N} R${s.R} K${s.K}${s.biases ? ' biases' : ''}${s.block ? ' block' : ''}${s.V ? ` head V${s.V}` : ''}${s.bf16 ? ' bf16' : ''}`;
     const proto = stepArgs(s, rng);
     const ref = withFreshState(proto);
     const got = withFreshState(proto);
@@ -93,9 +104,9 @@ test('wasm mambaStep equals the reference step over 6 tokens (odd sizes, N not a
   }
 });
 
-test('wasm mambaStep: bit-identical on 1, 2 and 3 threads, and with resident or plain state arrays', () => {
+for (const bf16 of [false, true]) test(`wasm mambaStep${bf16 ? ' with bf16 weights' : ''}: bit-identical on 1, 2 and 3 threads, and with resident or plain state arrays`, () => {
   const rng = new Rng(22);
-  const s: StepShape = { B: 2, D: 160, E: 262, N: 16, R: 5, K: 4, biases: true, block: true, V: 41 };
+  const s: StepShape = { B: 2, D: 160, E: 262, N: 16, R: 5, K: 4, biases: true, block: true, V: 41, bf16 };
   assert.ok(s.B * s.D * 2 * s.E >= STEP_PARALLEL_MIN, 'large enough to run on every thread');
   const proto = stepArgs(s, rng);
   const xs = [0, 1, 2].map(() => randArray(s.B * s.D, rng));

@@ -8,6 +8,7 @@ import { backward, noGrad } from '../../src/autograd/tape.js';
 import { modelConfig, ModelConfig } from '../../src/models/config.js';
 import { LanguageModel } from '../../src/models/language_model.js';
 import { MambaMixer } from '../../src/ssm/mamba.js';
+import { packBf16Rows, unpackBf16Rows } from '../../src/kernels/bf16.js';
 import { AdamW } from '../../src/optim/index.js';
 import { assertClose, gradCheck, rand } from '../helpers.js';
 
@@ -78,6 +79,31 @@ test('step-by-step logits equal the full-forward logits (≤ 1e-4)', () => {
       }
     }
   }
+});
+
+test('a bf16 state steps with in_proj, x_proj and out_proj rounded to bf16: the logits of those rounded weights in f32 (≤ 1e-4), not of the exact ones', () => {
+  const cfg = tiny({ hidden_size: 16, num_hidden_layers: 2, state_size: 4 });
+  const model = new LanguageModel(cfg, { seed: 8 });
+  const rounded = new LanguageModel(cfg, { seed: 8 });
+  for (const block of rounded.backbone.layers.items) {
+    const m = block.mixer as MambaMixer;
+    for (const w of [m.in_proj.weight, m.x_proj!.weight, m.out_proj.weight]) {
+      const [rows, cols] = w.shape;
+      w.data.set(unpackBf16Rows(packBf16Rows(w.data, rows, cols), rows, cols));
+    }
+  }
+  const ids = randomIds(9, 11, 3);
+  const bf16 = model.initState(1, { weights: 'bf16' });
+  const f32Rounded = rounded.initState(1);
+  const f32 = model.initState(1);
+  let largest = 0;
+  for (const id of ids) {
+    const got = model.step(Int32Array.of(id), bf16).data;
+    assertClose(got, rounded.step(Int32Array.of(id), f32Rounded).data, 1e-4, 1e-4, `token ${id}`);
+    const exact = model.step(Int32Array.of(id), f32).data;
+    for (let i = 0; i < got.length; i++) largest = Math.max(largest, Math.abs(got[i] - exact[i]));
+  }
+  assert.ok(largest > 1e-5 && largest < 0.05, `bf16 against exact f32 logits: largest difference ${largest}`);
 });
 
 test('prefill in chunks with carried state equals one full forward, and steps continue from it', () => {

@@ -14,6 +14,7 @@ import { conv1dStep } from './conv1d.js';
 import { unaryForward } from './unary.js';
 import { selectiveScanStep } from './selective_scan.js';
 import { rmsNormForward } from './norm.js';
+import { unpackBf16Rows } from '../bf16.js';
 
 export interface MambaStepArgs {
   /** Rows (sequences), model width, inner width, state size, dt rank, conv width. */
@@ -42,6 +43,11 @@ export interface MambaStepArgs {
    * W [V, D], so that the last layer's step also produces the token's logits.
    */
   head?: StepHead | null;
+  /**
+   * inProj, xProj and outProj hold bfloat16 weights in packed rows (src/kernels/bf16.ts) instead
+   * of f32: the step multiplies with their f32 values.
+   */
+  bf16?: boolean;
 }
 
 export interface StepHead {
@@ -65,8 +71,10 @@ export function mambaStep(a: MambaStepArgs): void {
     x = new Float32Array(B * D);
     rmsNormForward(a.x, a.norm.weight, x, new Float32Array(B), B, D, a.norm.eps);
   }
+  const P = R + 2 * N;
+  const weights = (w: Float32Array, rows: number, cols: number) => (a.bf16 ? unpackBf16Rows(w, rows, cols) : w);
   const xz = new Float32Array(B * 2 * E);
-  linearRows(x, a.inProj, a.inBias, xz, B, D, 2 * E);
+  linearRows(x, weights(a.inProj, 2 * E, D), a.inBias, xz, B, D, 2 * E);
   const xi = new Float32Array(B * E);
   const z = new Float32Array(B * E);
   for (let b = 0; b < B; b++) {
@@ -78,9 +86,8 @@ export function mambaStep(a: MambaStepArgs): void {
   const xs = new Float32Array(B * E);
   unaryForward('silu', xc, xs);
 
-  const P = R + 2 * N;
   const xdbl = new Float32Array(B * P);
-  linearRows(xs, a.xProj, null, xdbl, B, E, P);
+  linearRows(xs, weights(a.xProj, P, E), null, xdbl, B, E, P);
   const dtLow = new Float32Array(B * R);
   const Bm = new Float32Array(B * N);
   const C = new Float32Array(B * N);
@@ -99,7 +106,7 @@ export function mambaStep(a: MambaStepArgs): void {
   const gate = new Float32Array(B * E);
   unaryForward('silu', z, gate);
   for (let i = 0; i < y.length; i++) y[i] *= gate[i];
-  linearRows(y, a.outProj, a.outBias, a.out, B, E, D);
+  linearRows(y, weights(a.outProj, D, E), a.outBias, a.out, B, E, D);
   if (a.residual) for (let i = 0; i < B * D; i++) a.out[i] += a.x[i];
   if (!a.head) return;
   const normed = new Float32Array(B * D);

@@ -8,6 +8,7 @@
 import type { MambaStepArgs } from '../reference/mamba_step.js';
 import { JOB_MAMBA_STEP } from './control.js';
 import { WasmRuntime } from './runtime.js';
+import { bf16RowWords } from '../bf16.js';
 
 /**
  * in_proj multiply-adds below which the step stays on the calling thread. A d 128 model
@@ -26,6 +27,7 @@ export function makeWasmMambaStep(rt: WasmRuntime) {
   function mambaStep(a: MambaStepArgs): void {
     const { B, D, E, N, R, K } = a;
     const P = R + 2 * N;
+    const matrixWords = (rows: number, cols: number) => (a.bf16 ? rows * bf16RowWords(cols) : rows * cols);
     // One task per thread for the matrix-vector phases: the caller claims the first before a
     // worker wakes, so each thread streams the same part of every matrix at every token and finds
     // some of it still in its L2 (d 256: 2–3 % more tokens/s than 4 tasks per thread).
@@ -46,14 +48,15 @@ export function makeWasmMambaStep(rt: WasmRuntime) {
     rt.scratch(threads, D * 4); // a normalised row of x per thread
     rt.setParams([
       x, a.norm ? rt.input(a.norm.weight, D) : 0, 0,
-      rt.input(a.inProj, 2 * E * D), rt.optionalInput(a.inBias, 2 * E), xz,
+      rt.input(a.inProj, matrixWords(2 * E, D)), rt.optionalInput(a.inBias, 2 * E), xz,
       rt.input(a.convWeight, E * K), rt.optionalInput(a.convBias, E), convState, xs,
-      rt.input(a.xProj, P * E), xdbl,
+      rt.input(a.xProj, matrixWords(P, E)), xdbl,
       rt.input(a.dtProj, E * R), rt.input(a.dtBias, E), rt.input(a.A, E * N), rt.optionalInput(a.Dskip, E), ssmState, y, dt,
-      rt.input(a.outProj, D * E), rt.optionalInput(a.outBias, D), out, a.residual ? 1 : 0,
+      rt.input(a.outProj, matrixWords(D, E)), rt.optionalInput(a.outBias, D), out, a.residual ? 1 : 0,
       B, D, E, N, R, K,
       ...tasks,
       head ? rt.input(head.weight, head.V * D) : 0, head ? rt.input(head.norm.weight, D) : 0, 0, logits, head?.V ?? 0,
+      a.bf16 ? 1 : 0,
     ]);
     rt.setParamsF(EPS_SLOT, [a.norm?.eps ?? 0]);
     if (head) rt.setParamsF(HEAD_EPS_SLOT, [head.norm.eps]);
