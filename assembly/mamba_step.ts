@@ -2,9 +2,10 @@
 // phased pool job per layer and token (src/kernels/wasm/control.ts): each phase's tasks split
 // its work, and a phase starts once the previous one is done, so the threads meet at a barrier
 // instead of a new job. The phases, in order:
-//   in       xz = RMSNorm(x)·W_inᵀ (+ b), split over columns; each task normalises x itself
-//            (D floats) into its thread's scratch when the block's norm is fused in
-//   conv     the causal conv's step and SiLU, split over channels (the conv state shifts once)
+//   in       per block of channels: x_i and z of those channels, xz = RMSNorm(x)·W_inᵀ (+ b)
+//            (each task normalises x itself into its thread's scratch when the block's norm is
+//            fused in), then the causal conv's step and SiLU of x_i (the conv state shifts once):
+//            a channel's conv needs only its own x_i, so it needs no barrier after in_proj
 //   x        [dt_low | B | C] = x_c·W_xᵀ, split over columns
 //   channels per block of channels: Δ = softplus(dt_low·W_dtᵀ + b), the state update,
 //            y = (C·h + D·x) ⊙ SiLU(z)
@@ -46,13 +47,13 @@ const OUT_BIAS = 20; // [D] or 0
 const OUT = 21; // [B, D]
 const RESIDUAL = 22; // 1: out += x
 const SIZES = 23; // B, D, E, N, R, K
-const TASKS = 29; // tasks of the phases in, conv, x, channels, out, head
-const HEAD_W = 35; // [V, D] or 0: no head phase
-const HEAD_NORM_W = 36; // [D]
-const HEAD_EPS = 37; // f32
-const LOGITS = 38; // [B, V]
-const V_ = 39; // vocabulary size
-const BF16 = 40; // 1: IN_W, X_W and OUT_W hold packed bf16 rows (src/kernels/bf16.ts)
+const TASKS = 29; // tasks of the phases in, x, channels, out, head
+const HEAD_W = 34; // [V, D] or 0: no head phase
+const HEAD_NORM_W = 35; // [D]
+const HEAD_EPS = 36; // f32
+const LOGITS = 37; // [B, V]
+const V_ = 38; // vocabulary size
+const BF16 = 39; // 1: IN_W, X_W and OUT_W hold packed bf16 rows (src/kernels/bf16.ts)
 
 /** [first, end) of task `task` out of `tasks` over `total` items, in runs of a multiple of 4. */
 @inline function spanStart(total: i32, tasks: i32, task: i32): i32 {
@@ -71,14 +72,13 @@ const BF16 = 40; // 1: IN_W, X_W and OUT_W hold packed bf16 rows (src/kernels/bf
 
 export function mambaStepTask(ctl: usize, task: i32, tid: i32): void {
   let t = task;
-  for (let phase = 0; phase < 6; phase++) {
+  for (let phase = 0; phase < 5; phase++) {
     const n = param(ctl, TASKS + phase);
     if (t < n) {
       if (phase == 0) inPhase(ctl, t, n, tid);
-      else if (phase == 1) convPhase(ctl, t, n);
-      else if (phase == 2) xPhase(ctl, t, n);
-      else if (phase == 3) channelPhase(ctl, t, n);
-      else if (phase == 4) outPhase(ctl, t, n);
+      else if (phase == 1) xPhase(ctl, t, n);
+      else if (phase == 2) channelPhase(ctl, t, n);
+      else if (phase == 3) outPhase(ctl, t, n);
       else headPhase(ctl, t, n, tid);
       return;
     }
@@ -87,10 +87,10 @@ export function mambaStepTask(ctl: usize, task: i32, tid: i32): void {
 }
 
 function inPhase(ctl: usize, task: i32, tasks: i32, tid: i32): void {
-  const B = param(ctl, SIZES), D = param(ctl, SIZES + 1), E2 = 2 * param(ctl, SIZES + 2);
+  const B = param(ctl, SIZES), D = param(ctl, SIZES + 1), E = param(ctl, SIZES + 2);
   const x = <usize>param(ctl, X), normW = <usize>param(ctl, NORM_W), w = <usize>param(ctl, IN_W);
   const bias = <usize>param(ctl, IN_BIAS), xz = <usize>param(ctl, XZ);
-  const j0 = spanStart(E2, tasks, task), j1 = spanEnd(E2, tasks, task);
+  const e0 = spanStart(E, tasks, task), e1 = spanEnd(E, tasks, task);
   for (let b = 0; b < B; b++) {
     let xr = f4(x, b * D);
     if (normW) {
@@ -98,21 +98,25 @@ function inPhase(ctl: usize, task: i32, tasks: i32, tid: i32): void {
       rmsNormRow(xr, normW, xn, D, paramF(ctl, EPS));
       xr = xn;
     }
-    const row = f4(xz, b * E2);
-    matVec(ctl, xr, w, row, D, j0, j1);
-    if (bias) for (let j = j0; j < j1; j++) store<f32>(f4(row, j), load<f32>(f4(row, j)) + load<f32>(f4(bias, j)));
+    const row = f4(xz, b * 2 * E);
+    matVec(ctl, xr, w, row, D, e0, e1); // x_i
+    matVec(ctl, xr, w, row, D, E + e0, E + e1); // z
+    if (bias) {
+      for (let j = e0; j < e1; j++) store<f32>(f4(row, j), load<f32>(f4(row, j)) + load<f32>(f4(bias, j)));
+      for (let j = E + e0; j < E + e1; j++) store<f32>(f4(row, j), load<f32>(f4(row, j)) + load<f32>(f4(bias, j)));
+    }
   }
+  convStep(ctl, e0, e1);
 }
 
 /**
- * For every row b and channel e of the task: x_e = xz[b, e], y = bias + Σ_j w[e, j]·state[b, e, j]
+ * For every row b and channel e0 ≤ e < e1: x_e = xz[b, e], y = bias + Σ_j w[e, j]·state[b, e, j]
  * + w[e, K−1]·x_e, the state shifts left by one with x_e appended, and xs[b, e] = SiLU(y).
  */
-function convPhase(ctl: usize, task: i32, tasks: i32): void {
+function convStep(ctl: usize, e0: i32, e1: i32): void {
   const B = param(ctl, SIZES), E = param(ctl, SIZES + 2), K = param(ctl, SIZES + 5);
   const xz = <usize>param(ctl, XZ), state = <usize>param(ctl, CONV_STATE), w = <usize>param(ctl, CONV_W);
   const bias = <usize>param(ctl, CONV_BIAS), out = <usize>param(ctl, XS);
-  const e0 = spanStart(E, tasks, task), e1 = spanEnd(E, tasks, task);
   const S = K - 1;
   for (let b = 0; b < B; b++) {
     const xrow = f4(xz, b * 2 * E);

@@ -1,6 +1,6 @@
 // The WebAssembly generation step of a Mamba block (assembly/mamba_step.ts): same arguments and
 // results as the reference mambaStep. One phased pool job per layer and token: in_proj (with
-// the block's RMSNorm), the conv step, x_proj, the channels (Δ, state update, gate) and out_proj
+// the block's RMSNorm) and the conv step, x_proj, the channels (Δ, state update, gate), out_proj
 // (with the residual), for the last block the final norm and the head, the threads meeting at a
 // barrier between phases instead of a new job per stage. Weights and states are read and updated in place when resident (parameters and
 // MambaMixer.initState are), so a token copies only its [B, D] input and output.
@@ -21,7 +21,7 @@ export const STEP_CHANNEL_BLOCK = 64;
 
 /** Parameter slots, mirrored in assembly/mamba_step.ts. */
 const EPS_SLOT = 2;
-const HEAD_EPS_SLOT = 37;
+const HEAD_EPS_SLOT = 36;
 
 export function makeWasmMambaStep(rt: WasmRuntime) {
   function mambaStep(a: MambaStepArgs): void {
@@ -33,7 +33,7 @@ export function makeWasmMambaStep(rt: WasmRuntime) {
     // some of it still in its L2 (d 256: 2–3 % more tokens/s than 4 tasks per thread).
     const threads = B * D * 2 * E >= STEP_PARALLEL_MIN ? rt.threads : 1;
     const head = a.head ?? null;
-    const tasks = [threads, threads, Math.min(threads, Math.ceil(P / 8)), Math.ceil(E / STEP_CHANNEL_BLOCK), threads, head ? threads : 0];
+    const tasks = [threads, Math.min(threads, Math.ceil(P / 8)), Math.ceil(E / STEP_CHANNEL_BLOCK), threads, head ? threads : 0];
     rt.reset();
     const x = rt.input(a.x, B * D);
     const convState = rt.input(a.convState, B * E * (K - 1));
