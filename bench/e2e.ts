@@ -51,15 +51,18 @@ function trainTokensPerSec(model: LanguageModel, c: Case, steps: number): number
   return median(samples);
 }
 
-function generateTokensPerSec(model: LanguageModel, tokens: number): number {
+/** Generation runs per figure (median): runs of a process differ by up to ~20 % on this shared host. */
+const GENERATE_RUNS = 5;
+
+function generateTokensPerSec(model: LanguageModel, tokens: number, weights: 'f32' | 'bf16'): number {
   const prompt = Int32Array.of(1, 2, 3, 4);
   // Warm-up: the first few hundred tokens of a process run up to 1.5× slower (JIT tiers, the
   // pool's workers starting); measured with 1, 10, 100, 400 and 1000-token runs in a row.
-  generate(model, prompt, { maxTokens: Math.min(tokens, 500), temperature: 1, seed: 0 });
+  generate(model, prompt, { maxTokens: Math.min(tokens, 500), temperature: 1, seed: 0, weights });
   const samples: number[] = [];
-  for (let r = 0; r < 3; r++) {
+  for (let r = 0; r < GENERATE_RUNS; r++) {
     const t0 = performance.now();
-    generate(model, prompt, { maxTokens: tokens, temperature: 1, seed: r });
+    generate(model, prompt, { maxTokens: tokens, temperature: 1, seed: r, weights });
     samples.push(tokens / ((performance.now() - t0) / 1000));
   }
   return median(samples);
@@ -99,18 +102,23 @@ registerSection({
         const steps = ctx.quick || v.backend === 'ref' || longest ? 2 : 4;
         ctx.log(`e2e: d ${c.dModel} L ${c.length} ${v.label} ...`);
         const train = trainTokensPerSec(model, c, steps);
-        const gen = c.length === 256 ? generateTokensPerSec(model, ctx.quick || v.backend === 'ref' ? 100 : GENERATED) : null;
-        rows.push([`d ${c.dModel} · L ${c.length} · B ${c.batch}`, v.label, (params / 1e6).toFixed(2) + 'M', Math.round(train), gen === null ? null : Math.round(gen)]);
-        data.push({ ...c, layers: 4, vocab: 96, params, variant: v, trainTokensPerSec: train, generateTokensPerSec: gen });
+        const tokens = ctx.quick || v.backend === 'ref' ? 100 : GENERATED;
+        const gen = c.length === 256 ? generateTokensPerSec(model, tokens, 'f32') : null;
+        // bf16 weights are a generation option of the fast kernels; the reference would unpack them at every token.
+        const genBf16 = c.length === 256 && v.backend === 'wasm' ? generateTokensPerSec(model, tokens, 'bf16') : null;
+        const round = (x: number | null) => (x === null ? null : Math.round(x));
+        rows.push([`d ${c.dModel} · L ${c.length} · B ${c.batch}`, v.label, (params / 1e6).toFixed(2) + 'M', Math.round(train), round(gen), round(genBf16)]);
+        data.push({ ...c, layers: 4, vocab: 96, params, variant: v, trainTokensPerSec: train, generateTokensPerSec: gen, generateBf16TokensPerSec: genBf16 });
       }
     }
     await initBackend();
     return {
       title: 'End to end: Mamba LM tokens/s (4 layers, vocab 96, N 16)',
-      table: { columns: ['case', 'backend', 'params', 'train tok/s', 'generate tok/s (B 1)'], rows },
+      table: { columns: ['case', 'backend', 'params', 'train tok/s', 'generate tok/s (B 1)', 'generate, bf16 weights'], rows },
       notes: [
         'train: median over steps of batch·length / seconds for forward + backward + AdamW step (random tokens).',
-        `generate: batch 1, prompt of 4 tokens, median of 3 runs of ${ctx.quick ? 100 : GENERATED} tokens (100 on the reference) after a warm-up of up to 500; prefill + one fused step per layer and token.`,
+        `generate: batch 1, prompt of 4 tokens, median of ${GENERATE_RUNS} runs of ${ctx.quick ? 100 : GENERATED} tokens (100 on the reference) after a warm-up of up to 500; prefill + one fused step per layer and token.`,
+        'generate, bf16 weights: the same with generate({ weights: "bf16" }): in_proj, x_proj and out_proj as bfloat16 in the step (f32 arithmetic).',
         'generation is the same per-token work at every L (constant-time steps), so it is measured at L 256 only.',
       ],
       data,

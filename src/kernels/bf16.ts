@@ -34,42 +34,36 @@ export function bf16RowWords(cols: number): number {
   return Math.ceil(cols / 2);
 }
 
-/** Where weight c of a packed row sits: [word, 0 for the low half or 16 for the high half]. */
-function slot(c: number, cols: number): [number, number] {
-  const groups = cols >> 3;
-  if (c < groups * 8) {
-    const g = c >> 3, r = c & 7;
-    return [g * 4 + (r & 3), r < 4 ? 0 : 16];
-  }
-  const t = c - groups * 8;
-  return [groups * 4 + (t >> 1), (t & 1) * 16];
+/** Where each weight of a packed row of `cols` sits: word · 2 + (0 for the low half, 1 for the high one). */
+function rowLayout(cols: number): Int32Array {
+  const at = new Int32Array(cols);
+  const whole = cols & ~7;
+  for (let c = 0; c < whole; c++) at[c] = ((c >> 3) * 4 + (c & 3)) * 2 + ((c & 7) >> 2);
+  for (let c = whole; c < cols; c++) at[c] = whole + (c - whole); // pairs after the groups: word whole/2 + t/2, half t mod 2
+  return at;
 }
 
 /** w [rows, cols] (f32, row-major) → packed bf16 rows [rows, bf16RowWords(cols)] words. */
 export function packBf16Rows(w: Float32Array, rows: number, cols: number): Float32Array {
   if (w.length !== rows * cols) throw new Error(`packBf16Rows: ${w.length} weights for ${rows} × ${cols}`);
   const rowWords = bf16RowWords(cols);
-  const words = new Uint32Array(rows * rowWords);
+  const halves = new Uint16Array(rows * rowWords * 2); // little-endian: half h of word q is halves[2q + h]
+  const at = rowLayout(cols);
   for (let r = 0; r < rows; r++) {
-    for (let c = 0; c < cols; c++) {
-      const [q, shift] = slot(c, cols);
-      words[r * rowWords + q] |= bf16Bits(w[r * cols + c]) << shift;
-    }
+    for (let c = 0; c < cols; c++) halves[r * rowWords * 2 + at[c]] = bf16Bits(w[r * cols + c]);
   }
-  return new Float32Array(words.buffer);
+  return new Float32Array(halves.buffer);
 }
 
 /** Packed bf16 rows → their f32 values [rows, cols]: what a kernel multiplies with. */
 export function unpackBf16Rows(packed: Float32Array, rows: number, cols: number): Float32Array {
   const rowWords = bf16RowWords(cols);
   if (packed.length !== rows * rowWords) throw new Error(`unpackBf16Rows: ${packed.length} words for ${rows} × ${cols}`);
-  const words = new Uint32Array(packed.buffer, packed.byteOffset, packed.length);
-  const out = new Float32Array(rows * cols);
+  const halves = new Uint16Array(packed.buffer, packed.byteOffset, packed.length * 2);
+  const values = new Uint32Array(rows * cols);
+  const at = rowLayout(cols);
   for (let r = 0; r < rows; r++) {
-    for (let c = 0; c < cols; c++) {
-      const [q, shift] = slot(c, cols);
-      out[r * cols + c] = bf16Value((words[r * rowWords + q] >>> shift) & 0xffff);
-    }
+    for (let c = 0; c < cols; c++) values[r * cols + c] = halves[r * rowWords * 2 + at[c]] << 16;
   }
-  return out;
+  return new Float32Array(values.buffer);
 }
