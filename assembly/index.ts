@@ -6,7 +6,7 @@ import {
   JOB_UNARY_BACKWARD, JOB_UNARY_FORWARD, JOB_RMSNORM_FORWARD, JOB_RMSNORM_BACKWARD,
   JOB_CROSS_ENTROPY_FORWARD, JOB_CROSS_ENTROPY_BACKWARD, JOB_BINARY, JOB_MAMBA_STEP, JOB_WHO, JOB_LINEAR_SCAN_FORWARD, JOB_LINEAR_SCAN_BACKWARD, JOB_GATE_FORWARD, JOB_GATE_BACKWARD, JOB_ADAMW, KIND, param, scratchOf,
 } from './control';
-import { gemmBlock } from './matmul';
+import { gemmBlock, packBPanels, KC, NR } from './matmul';
 import { scanBackwardTask, scanForwardTask } from './scan';
 import { gateBackwardTask, gateForwardTask, unaryBackwardTask, unaryForwardTask } from './elementwise';
 import { conv1dBackwardTask, conv1dForwardTask } from './conv1d';
@@ -17,7 +17,7 @@ import { mambaStepTask } from './mamba_step';
 import { linearScanBackwardTask, linearScanForwardTask } from './linear_scan';
 import { adamwTask } from './adamw';
 
-export { packB, packedBSize, gemmFewRows, transposeInto, MR, NR, KC, MC } from './matmul';
+export { packedBSize, gemmFewRows, transposeInto, MR, NR, KC, MC } from './matmul';
 export { scanStep, sumRows } from './scan';
 export { mapExp, mapExp2, mapExpFull, mapSoftplus, mapSigmoid } from './simd_math';
 export { UNARY_SIGMOID, UNARY_SILU, UNARY_SOFTPLUS, UNARY_CHUNK } from './elementwise';
@@ -64,8 +64,31 @@ export function heapBase(): usize {
  * 11 row blocks, 12 columns per chunk (a multiple of NR), 13 column chunks.
  * Task t = (batch, row block, column chunk) in row-major order.
  */
-function matmulTask(ctl: usize, t: i32, tid: i32): void {
+/**
+ * A matmul job has two phases: tasks 0..packTasks−1 pack op(B) of every batch entry (its panels
+ * split evenly), then one gemmBlock task per (batch entry, row block, column chunk). Parameters:
+ * 0 a, 1 packed B, 2 c, 3 m, 4 k, 5 n, 6 transA, 7 accumulate, 8 strideA, 9 packed stride (0:
+ * one B for all entries), 10 rows per block, 11 row blocks, 12 columns per chunk, 13 column
+ * chunks, 14 b, 15 transB, 16 strideB, 17 B entries, 18 packTasks.
+ */
+function matmulTask(ctl: usize, task: i32, tid: i32): void {
   const m = param(ctl, 3), k = param(ctl, 4), n = param(ctl, 5);
+  const packTasks = param(ctl, 18);
+  if (task < packTasks) {
+    const perEntry = ((k + KC - 1) / KC) * ((n + NR - 1) / NR);
+    const total = param(ctl, 17) * perEntry;
+    const per = (total + packTasks - 1) / packTasks;
+    const packedStride = <usize>k * (((n + NR - 1) / NR) * NR);
+    for (let u = task * per; u < min(total, task * per + per); ) {
+      const bi = u / perEntry;
+      const u1 = min(min(total, task * per + per), (bi + 1) * perEntry); // within one batch entry
+      const b = <usize>param(ctl, 14) + ((<usize>bi * param(ctl, 16)) << 2);
+      packBPanels(b, k, n, param(ctl, 15) != 0, <usize>param(ctl, 1) + ((<usize>bi * packedStride) << 2), u - bi * perEntry, u1 - bi * perEntry);
+      u = u1;
+    }
+    return;
+  }
+  const t = task - packTasks;
   const mc = param(ctl, 10), rowBlocks = param(ctl, 11), colChunk = param(ctl, 12), colChunks = param(ctl, 13);
   const perBatch = rowBlocks * colChunks;
   const bi = t / perBatch;

@@ -134,15 +134,18 @@ export function packedBSize(k: i32, n: i32): i32 {
   return k * (((n + NR - 1) / NR) * NR);
 }
 
-/** Packs all of op(B) [k, n]: for each KC block of k, ceil(n/NR) panels of [kc][NR]. */
-export function packB(b: usize, k: i32, n: i32, transB: bool, dst: usize): void {
-  const npad = ((n + NR - 1) / NR) * NR;
-  for (let p0 = 0; p0 < k; p0 += KC) {
+/**
+ * Packs panels u0..u1 of op(B) [k, n] into dst, whose layout is, for each KC block of k,
+ * ceil(n/NR) panels of [kc][NR]; panel u is column panel u mod ceil(n/NR) of KC block
+ * u / ceil(n/NR). The matmul job's first phase: its tasks pack disjoint runs of panels.
+ */
+export function packBPanels(b: usize, k: i32, n: i32, transB: bool, dst: usize, u0: i32, u1: i32): void {
+  const panels = (n + NR - 1) / NR;
+  const npad = panels * NR;
+  for (let u = u0; u < u1; u++) {
+    const p0 = (u / panels) * KC, j0 = (u % panels) * NR;
     const kc = min(KC, k - p0);
-    const blk = dst + ((<usize>p0 * npad) << 2);
-    for (let j0 = 0; j0 < n; j0 += NR) {
-      packPanelB(b, k, n, transB, j0, min(NR, n - j0), p0, kc, blk + ((<usize>j0 * kc) << 2));
-    }
+    packPanelB(b, k, n, transB, j0, min(NR, n - j0), p0, kc, dst + ((<usize>p0 * npad + <usize>j0 * kc) << 2));
   }
 }
 

@@ -52,7 +52,8 @@ test('wasm matmul equals the reference for all transposes and edge sizes', () =>
 
 test('wasm matmul handles batches, including one matrix broadcast over the batch', () => {
   const rng = new Rng(2);
-  for (const [m, k, n] of [[3, 4, 5], [9, 17, 12]]) {
+  // The last is large enough to run on both threads: B's packing split over tasks crosses batch entries and KC blocks.
+  for (const [m, k, n] of [[3, 4, 5], [9, 17, 12], [40, 300, 70]]) {
     for (const [sa, sb] of [[1, 1], [0, 1], [1, 0]]) {
       for (const transB of [false, true]) {
         const dims = { batch: 3, m, k, n, transA: false, transB, strideA: sa * m * k, strideB: sb * k * n, accumulate: sa === 0 };

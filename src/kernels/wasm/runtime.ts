@@ -22,7 +22,6 @@ export interface KernelExports {
   heapBase(): number;
   relaxedSimd(): number;
   runTask: RunTask;
-  packB(b: number, k: number, n: number, transB: number, dst: number): void;
   packedBSize(k: number, n: number): number;
   zero(p: number, bytes: number): void;
   gemmFewRows(a: number, b: number, c: number, m: number, k: number, n: number, transA: number, transB: number, accumulate: number, scratch: number): void;
