@@ -50,6 +50,27 @@ export function record(
   return out;
 }
 
+// Gradient arrays of parameters, kept from one backward pass to the next (keepGradArray).
+const keptGrads = new WeakMap<Tensor, Float32Array | null>();
+
+/**
+ * Makes t (a module's parameter) keep its gradient array: each backward pass writes t's gradient
+ * into the same array, held where the backend's kernels work in place (wasm memory), instead of a
+ * fresh one per step that would be copied out of the step's arena. A gradient that a caller keeps
+ * past the next backward pass is overwritten by it (copy it to keep it).
+ */
+export function keepGradArray(t: Tensor): void {
+  if (!keptGrads.has(t)) keptGrads.set(t, null);
+}
+
+/** t's kept gradient array (created on first use; contents stale), or null when t keeps none. */
+function keptGrad(t: Tensor): Float32Array | null {
+  if (!keptGrads.has(t)) return null;
+  let g = keptGrads.get(t) ?? null;
+  if (g === null) keptGrads.set(t, (g = kernels().residentCopy(new Float32Array(t.size))));
+  return g;
+}
+
 /**
  * Adds g into t.grad (allocating it on first use); skips tensors that need no gradient.
  * Pass owned = true when g is a fresh array nobody else holds, to adopt it without a copy.
@@ -58,8 +79,10 @@ export function accumulate(t: Tensor, g: Float32Array, owned = false): void {
   if (!t.requiresGrad) return;
   if (g.length !== t.size) throw new Error(`autograd: gradient of ${t} has ${g.length} elements`);
   if (t.grad === null) {
+    const kept = keptGrad(t);
+    if (kept) (t.grad = kept).set(g);
     // A leaf's gradient (a parameter's) outlives the step: never keep an arena array for it.
-    if (t.node === null && inArena()) t.grad = g.slice();
+    else if (t.node === null && inArena()) t.grad = g.slice();
     else if (owned) t.grad = g;
     else (t.grad = allocOutput(g.length)).set(g);
     return;
@@ -76,6 +99,12 @@ export function accumulate(t: Tensor, g: Float32Array, owned = false): void {
 export function accumulateWith(t: Tensor, write: (dst: Float32Array, add: boolean) => void, zeroed = false): void {
   if (!t.requiresGrad) return;
   if (t.grad !== null) return write(t.grad, true);
+  const kept = keptGrad(t);
+  if (kept) {
+    if (zeroed) kept.fill(0);
+    write((t.grad = kept), false);
+    return;
+  }
   const g = zeroed ? allocArray(t.size) : allocOutput(t.size);
   write(g, false);
   accumulate(t, g, true);

@@ -4,6 +4,7 @@
 
 import { Tensor, shapeStr } from '../tensor/tensor.js';
 import { kernels } from '../kernels/backend.js';
+import { keepGradArray } from '../autograd/tape.js';
 
 export abstract class Module {
   private readonly params = new Map<string, Tensor>();
@@ -17,6 +18,7 @@ export abstract class Module {
   protected param(name: string, t: Tensor): Tensor {
     t.requiresGrad = true;
     t.data = kernels().residentCopy(t.data);
+    keepGradArray(t); // a training step writes this gradient in place, into the same array every step
     this.params.set(name, t);
     return t;
   }

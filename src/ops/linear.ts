@@ -29,11 +29,9 @@ export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor 
     accumulateWith(x, (gx, add) => {
       k.matmul(g, weight.data, gx, { batch: 1, m: rows, k: nOut, n: nIn, transA: false, transB: false, strideA: 0, strideB: 0, accumulate: add });
     });
-    if (weight.requiresGrad) {
-      const gw = allocOutput(weight.size);
-      k.matmul(g, x.data, gw, { batch: 1, m: nOut, k: rows, n: nIn, transA: true, transB: false, strideA: 0, strideB: 0, accumulate: false });
-      accumulate(weight, gw, true);
-    }
+    accumulateWith(weight, (gw, add) => {
+      k.matmul(g, x.data, gw, { batch: 1, m: nOut, k: rows, n: nIn, transA: true, transB: false, strideA: 0, strideB: 0, accumulate: add });
+    });
     if (bias && bias.requiresGrad) {
       const gb = allocArray(nOut);
       for (let r = 0; r < rows; r++) for (let j = 0; j < nOut; j++) gb[j] += g[r * nOut + j];
