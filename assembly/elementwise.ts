@@ -1,4 +1,4 @@
-// Element-wise sigmoid, silu and softplus, forward and backward, f32x4 at a time. A task is a
+// Element-wise sigmoid, silu, softplus, exp and neg, forward and backward, f32x4 at a time. A task is a
 // chunk of UNARY_CHUNK elements; arrays are padded to whole vectors by the allocator, so the
 // last vector of the last chunk may read and write up to 3 floats of padding.
 // Both σ(x) and σ(−x) come from e = e^−|x| ∈ (0, 1]: 1 / (1 + e) and e / (1 + e), the larger
@@ -10,6 +10,8 @@ import { expf4Full, softplusf4Full } from './simd_math';
 export const UNARY_SIGMOID = 0;
 export const UNARY_SILU = 1;
 export const UNARY_SOFTPLUS = 2;
+export const UNARY_EXP = 3;
+export const UNARY_NEG = 4;
 export const UNARY_CHUNK = 16384;
 
 /** σ(x) from e = e^−|x|. */
@@ -41,6 +43,8 @@ export function unaryForwardTask(ctl: usize, task: i32, tid: i32): void {
     let y: v128;
     if (op == UNARY_SOFTPLUS) y = softplusf4Full(v);
     else if (op == UNARY_SILU) y = siluf4(v);
+    else if (op == UNARY_EXP) y = expf4Full(v);
+    else if (op == UNARY_NEG) y = f32x4.neg(v);
     else {
       const e = expf4Full(f32x4.neg(f32x4.abs(v)));
       y = sigmoidFrom(v, e, f32x4.div(f32x4.splat(1), f32x4.add(f32x4.splat(1), e)));
@@ -51,7 +55,7 @@ export function unaryForwardTask(ctl: usize, task: i32, tid: i32): void {
 
 /**
  * Parameters: 0 op, 1 x, 2 y (unused: every derivative here is computed from x), 3 gradOut,
- * 4 gradX, 5 n. sigmoid' = σ(x)·σ(−x); silu' = σ(x)·(1 + x·σ(−x)); softplus' = σ(x).
+ * 4 gradX, 5 n. sigmoid' = σ(x)·σ(−x); silu' = σ(x)·(1 + x·σ(−x)); softplus' = σ(x); exp' = e^x; neg' = −1.
  */
 export function unaryBackwardTask(ctl: usize, task: i32, tid: i32): void {
   const op = param(ctl, 0);
@@ -62,6 +66,8 @@ export function unaryBackwardTask(ctl: usize, task: i32, tid: i32): void {
     const v = v128.load(x + o);
     let d: v128;
     if (op == UNARY_SILU) d = siluGradf4(v);
+    else if (op == UNARY_EXP) d = expf4Full(v);
+    else if (op == UNARY_NEG) d = f32x4.splat(-1);
     else {
       const e = expf4Full(f32x4.neg(f32x4.abs(v)));
       const inv = f32x4.div(f32x4.splat(1), f32x4.add(f32x4.splat(1), e));

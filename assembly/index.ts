@@ -20,7 +20,7 @@ import { adamwTask } from './adamw';
 export { packedBSize, gemmFewRows, transposeInto, MR, NR, KC, MC } from './matmul';
 export { scanStep, sumRows } from './scan';
 export { mapExp, mapExp2, mapExpFull, mapSoftplus, mapSigmoid } from './simd_math';
-export { UNARY_SIGMOID, UNARY_SILU, UNARY_SOFTPLUS, UNARY_CHUNK } from './elementwise';
+export { UNARY_SIGMOID, UNARY_SILU, UNARY_SOFTPLUS, UNARY_EXP, UNARY_NEG, UNARY_CHUNK } from './elementwise';
 
 /** 1 in the relaxed-SIMD builds (fused multiply-adds), 0 in the plain ones. */
 export function relaxedSimd(): i32 {

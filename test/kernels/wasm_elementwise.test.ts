@@ -15,13 +15,13 @@ function unaryBound(want: Float32Array): Float32Array {
   return want.map((v) => 1e-6 * Math.abs(v) + 1e-30);
 }
 
-test('wasm sigmoid, silu and softplus equal the reference, forward and backward', () => {
+test('wasm sigmoid, silu, softplus, exp and neg equal the reference, forward and backward', () => {
   const rng = new Rng(21);
   // 16385 crosses a 16384-element task chunk; 1, 3 and 5 leave partial vectors.
   for (const n of [1, 3, 5, 64, 16385]) {
     const x = randArray(n, rng, -30, 30);
     const g = randArray(n, rng);
-    for (const op of ['sigmoid', 'silu', 'softplus'] as UnaryOp[]) {
+    for (const op of ['sigmoid', 'silu', 'softplus', 'exp', 'neg'] as UnaryOp[]) {
       const want = new Float32Array(n);
       const got = new Float32Array(n);
       referenceKernels.unaryForward(op, x, want);
