@@ -82,6 +82,11 @@ const V_127 = 2;
   return v128.load32_splat(F32S + (<usize>slot << 2));
 }
 
+/** 1 in every lane, read from the constant table (see F32S: a splat of a literal costs three instructions per use in a loop). */
+@inline export function ones(): v128 {
+  return c(V_ONE);
+}
+
 @inline function ci(slot: i32): v128 {
   return v128.load32_splat(I32S + (<usize>slot << 2));
 }
