@@ -40,12 +40,12 @@ test('vectorised exp has a relative error below 1.5e-7 from −87 to 88 (measure
   assert.ok(err < 1.5e-7, `max relative error ${err}`);
 });
 
-test('the scan\'s exp2 (2^x by a degree-6 series) has a relative error below 3e-7 from −126 to 0 (measured 2.4e-7)', () => {
+test('the scan\'s exp2 (2^x by a degree-5 minimax polynomial) has a relative error below 2e-7 from −126 to 0 (measured 1.6e-7 relaxed, 1.8e-7 plain SIMD)', () => {
   const rng = new Rng(8);
   const xs = new Float32Array(200_000);
   for (let i = 0; i < xs.length; i++) xs[i] = i < 100_000 ? -126 + (126 * i) / 100_000 : -30 * rng.next();
   const err = maxRelError(mapInWasm('mapExp2', xs), xs, (x) => 2 ** x);
-  assert.ok(err < 3e-7, `max relative error ${err}`);
+  assert.ok(err < 2e-7, `max relative error ${err}`);
 });
 
 test('the exp with IEEE tails overflows to Infinity, underflows through subnormals to 0 and keeps NaN', () => {
