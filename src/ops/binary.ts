@@ -16,9 +16,16 @@ function binaryOp(op: BinaryOp, a: Tensor, b: Tensor): Tensor {
   const out = allocOutput(plan.outShape.reduce((x, y) => x * y, 1));
   k.binary(op, a.data, b.data, out, plan);
   return record(op, out, plan.outShape, [a, b], (g) => {
-    // Gradient w.r.t. the broadcast output, then summed back to each input's shape.
+    // Gradient w.r.t. the broadcast output, then summed back to each input's shape. g itself is
+    // free once this backward returns (autograd drops an output's gradient after propagating
+    // it), so the first input that takes g as it is adopts it; a second one copies it.
+    let gTaken = false;
     const toInput = (t: Tensor, local: Float32Array, strides: number[]) => {
-      if (sameShape(t.shape, plan.outShape)) return accumulate(t, local, local !== g);
+      if (sameShape(t.shape, plan.outShape)) {
+        const owned = local !== g || !gTaken;
+        if (local === g) gTaken = true;
+        return accumulate(t, local, owned);
+      }
       const reduced = allocArray(t.size);
       k.reduceBroadcast(local, reduced, plan.outShape, strides);
       accumulate(t, reduced, true);

@@ -23,6 +23,9 @@ export const coreCases: GradCases = {
   ],
   add: [
     { name: 'same shape', inputs: (r) => [rand([3, 4], r), rand([3, 4], r)], fn: (a, b) => add(a, b) },
+    // The first input adopts the output's gradient array, the second copies it: one tensor as both.
+    { name: 'one input twice', inputs: (r) => [rand([3, 4], r)], fn: (x) => add(x, x) },
+    { name: 'adopted gradient, then more added to it', inputs: (r) => [rand([3, 4], r), rand([3, 4], r)], fn: (a, b) => mul(add(add(a, b), a), b) },
     { name: 'broadcast both', inputs: (r) => [rand([3, 1, 5], r), rand([4, 1], r)], fn: (a, b) => add(a, b) },
   ],
   sub: [{ name: 'broadcast row', inputs: (r) => [rand([2, 3], r), rand([3], r)], fn: (a, b) => sub(a, b) }],
