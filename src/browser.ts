@@ -14,7 +14,7 @@ export { withArena, allocArray, allocOutput, inArena } from './kernels/memory.js
 export * from './ops/index.js';
 export * from './nn/index.js';
 export * from './optim/index.js';
-export { Mixer, type MixerState } from './models/mixer.js';
+export { Mixer, type MixerState, type StateOptions, type FinalHead } from './models/mixer.js';
 export { modelConfig, MIXER_KINDS, type ModelConfig, type ModelConfigInput, type MixerKind } from './models/config.js';
 export { LanguageModel, Block, type ModelState } from './models/language_model.js';
 export { generate, prefill, sampleToken, argmax, type GenerateOptions, type SamplingOptions } from './models/generate.js';

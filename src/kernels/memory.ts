@@ -4,9 +4,9 @@
 // activations and gradients there and the next step reuses the same memory.
 //
 // The rule that makes this safe: nothing allocated inside an arena may be used after it closes.
-// withArena refuses to return a tensor; parameter gradients are copied out by autograd
-// (accumulate) because they outlive the step; states that outlive a call (generation) are
-// allocated with residentCopy, never in an arena.
+// withArena refuses to return a tensor; parameter gradients, which outlive the step, go to
+// arrays each parameter keeps (autograd's keepGradArray, resident); states that outlive a call
+// (generation) are allocated with residentCopy, never in an arena.
 
 import { Tensor } from '../tensor/tensor.js';
 import { kernels } from './backend.js';
