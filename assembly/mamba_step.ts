@@ -54,6 +54,7 @@ const HEAD_EPS = 36; // f32
 const LOGITS = 37; // [B, V]
 const V_ = 38; // vocabulary size
 const BF16 = 39; // 1: IN_W, X_W and OUT_W hold packed bf16 rows (src/kernels/bf16.ts)
+const HEAD_BF16 = 40; // 1: HEAD_W holds packed bf16 rows
 
 /** [first, end) of task `task` out of `tasks` over `total` items, in runs of a multiple of 4. */
 @inline function spanStart(total: i32, tasks: i32, task: i32): i32 {
@@ -65,8 +66,8 @@ const BF16 = 39; // 1: IN_W, X_W and OUT_W hold packed bf16 rows (src/kernels/bf
 }
 
 /** out[j] = x · w[j] for j0 ≤ j < j1, with w's rows of k weights in f32 or in packed bf16. */
-@inline function matVec(ctl: usize, x: usize, w: usize, out: usize, k: i32, j0: i32, j1: i32): void {
-  if (param(ctl, BF16) != 0) dotRowsBf16(x, w, out, k, j0, j1);
+@inline function matVec(bf16: bool, x: usize, w: usize, out: usize, k: i32, j0: i32, j1: i32): void {
+  if (bf16) dotRowsBf16(x, w, out, k, j0, j1);
   else dotRows(x, w, out, k, j0, j1, false);
 }
 
@@ -99,8 +100,9 @@ function inPhase(ctl: usize, task: i32, tasks: i32, tid: i32): void {
       xr = xn;
     }
     const row = f4(xz, b * 2 * E);
-    matVec(ctl, xr, w, row, D, e0, e1); // x_i
-    matVec(ctl, xr, w, row, D, E + e0, E + e1); // z
+    const bf16 = param(ctl, BF16) != 0;
+    matVec(bf16, xr, w, row, D, e0, e1); // x_i
+    matVec(bf16, xr, w, row, D, E + e0, E + e1); // z
     if (bias) {
       for (let j = e0; j < e1; j++) store<f32>(f4(row, j), load<f32>(f4(row, j)) + load<f32>(f4(bias, j)));
       for (let j = E + e0; j < E + e1; j++) store<f32>(f4(row, j), load<f32>(f4(row, j)) + load<f32>(f4(bias, j)));
@@ -143,7 +145,7 @@ function xPhase(ctl: usize, task: i32, tasks: i32): void {
   const B = param(ctl, SIZES), E = param(ctl, SIZES + 2), P = param(ctl, SIZES + 4) + 2 * param(ctl, SIZES + 3);
   const xs = <usize>param(ctl, XS), w = <usize>param(ctl, X_W), xdbl = <usize>param(ctl, XDBL);
   const j0 = spanStart(P, tasks, task), j1 = spanEnd(P, tasks, task);
-  for (let b = 0; b < B; b++) matVec(ctl, f4(xs, b * E), w, f4(xdbl, b * P), E, j0, j1);
+  for (let b = 0; b < B; b++) matVec(param(ctl, BF16) != 0, f4(xs, b * E), w, f4(xdbl, b * P), E, j0, j1);
 }
 
 function channelPhase(ctl: usize, task: i32, tasks: i32): void {
@@ -181,7 +183,7 @@ function outPhase(ctl: usize, task: i32, tasks: i32): void {
   const j0 = spanStart(D, tasks, task), j1 = spanEnd(D, tasks, task);
   for (let b = 0; b < B; b++) {
     const row = f4(out, b * D);
-    matVec(ctl, f4(y, b * E), w, row, E, j0, j1);
+    matVec(param(ctl, BF16) != 0, f4(y, b * E), w, row, E, j0, j1);
     if (bias) for (let j = j0; j < j1; j++) store<f32>(f4(row, j), load<f32>(f4(row, j)) + load<f32>(f4(bias, j)));
     if (residual) for (let j = j0; j < j1; j++) store<f32>(f4(row, j), load<f32>(f4(row, j)) + load<f32>(f4(x, b * D + j)));
   }
@@ -194,6 +196,6 @@ function headPhase(ctl: usize, task: i32, tasks: i32, tid: i32): void {
   const j0 = spanStart(V, tasks, task), j1 = spanEnd(V, tasks, task);
   for (let b = 0; b < B; b++) {
     rmsNormRow(f4(out, b * D), <usize>param(ctl, HEAD_NORM_W), xn, D, paramF(ctl, HEAD_EPS));
-    dotRows(xn, w, f4(logits, b * V), D, j0, j1, false);
+    matVec(param(ctl, HEAD_BF16) != 0, xn, w, f4(logits, b * V), D, j0, j1);
   }
 }

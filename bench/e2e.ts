@@ -2,7 +2,8 @@
 // one step per token after a prefill) of the Mamba language model, on the wasm backend with all
 // threads and with one thread, and on the reference backend for the smallest configuration.
 // Shapes from the kernels issue: 4 layers, vocab 96, batch 8, N 16; d_model 128 and 256 at
-// L 256, and d_model 128 at L 1024 and 4096.
+// L 256, and d_model 128 at L 1024 and 4096. Then generation alone for a model of the shape of
+// state-spaces/mamba-130m (random weights), whose 0.5 GB of f32 weights stream from memory.
 
 import { Rng } from '../src/tensor/random.js';
 import { backward } from '../src/autograd/tape.js';
@@ -68,6 +69,24 @@ function generateTokensPerSec(model: LanguageModel, tokens: number, weights: 'f3
   return median(samples);
 }
 
+/** Steps per second of a model with a state made beforehand (not timed), and how long making it took. */
+function stepTokensPerSec(model: LanguageModel, weights: 'f32' | 'bf16', tokens: number): { perSec: number; stateMs: number } {
+  const t0 = performance.now();
+  const state = model.initState(1, { weights });
+  const stateMs = performance.now() - t0;
+  const run = (n: number, from: number) => {
+    for (let i = 0; i < n; i++) withArena(() => void model.step(Int32Array.of((from + i) % model.config.vocab_size), state));
+  };
+  run(5, 0); // warm-up
+  const samples: number[] = [];
+  for (let r = 0; r < 3; r++) {
+    const t1 = performance.now();
+    run(tokens, 100 * r);
+    samples.push(tokens / ((performance.now() - t1) / 1000));
+  }
+  return { perSec: median(samples), stateMs };
+}
+
 registerSection({
   name: 'e2e',
   description: 'Mamba LM training and generation tokens/s (wasm N threads, 1 thread, reference)',
@@ -111,6 +130,17 @@ registerSection({
         data.push({ ...c, layers: 4, vocab: 96, params, variant: v, trainTokensPerSec: train, generateTokensPerSec: gen, generateBf16TokensPerSec: genBf16 });
       }
     }
+    if (!ctx.quick) {
+      // mamba-130m's shape (24 layers, d 768, vocab 50,280): 129 M parameters, generation only.
+      await initBackend('wasm', { threads: ctx.threads });
+      ctx.log('e2e: mamba-130m shape, generation ...');
+      const big = new LanguageModel(modelConfig({ vocab_size: 50280, hidden_size: 768, num_hidden_layers: 24 }), { seed: 0 });
+      const f32 = stepTokensPerSec(big, 'f32', 40);
+      const bf16 = stepTokensPerSec(big, 'bf16', 40);
+      const params = big.parameterCount();
+      rows.push(['mamba-130m shape (24 × d 768, V 50,280)', `wasm ${ctx.threads} threads`, (params / 1e6).toFixed(0) + 'M', null, Math.round(f32.perSec), Math.round(bf16.perSec)]);
+      data.push({ case: 'mamba-130m shape', layers: 24, dModel: 768, vocab: 50280, params, threads: ctx.threads, stepTokensPerSec: f32.perSec, stepBf16TokensPerSec: bf16.perSec, bf16StateMs: bf16.stateMs });
+    }
     await initBackend();
     return {
       title: 'End to end: Mamba LM tokens/s (4 layers, vocab 96, N 16)',
@@ -120,6 +150,7 @@ registerSection({
         `generate: batch 1, prompt of 4 tokens, median of ${GENERATE_RUNS} runs of ${ctx.quick ? 100 : GENERATED} tokens (100 on the reference) after a warm-up of up to 500; prefill + one fused step per layer and token.`,
         'generate, bf16 weights: the same with generate({ weights: "bf16" }): in_proj, x_proj and out_proj as bfloat16 in the step (f32 arithmetic).',
         'generation is the same per-token work at every L (constant-time steps), so it is measured at L 256 only.',
+        'mamba-130m shape: random weights, steps only (median of 3 runs of 40 steps after 5, the state made beforehand: packing the bf16 copies takes ~1 s at this size).',
       ],
       data,
     };

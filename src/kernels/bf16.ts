@@ -18,7 +18,11 @@ const u32 = new Uint32Array(f32.buffer);
 /** The bf16 bits of x, rounded to nearest even (NaN stays a quiet NaN). */
 export function bf16Bits(x: number): number {
   f32[0] = x;
-  const bits = u32[0];
+  return roundBits(u32[0]);
+}
+
+/** f32 bits → bf16 bits, rounded to nearest even. */
+function roundBits(bits: number): number {
   if ((bits & 0x7fffffff) > 0x7f800000) return 0x7fc0;
   return ((bits + 0x7fff + ((bits >>> 16) & 1)) >>> 16) & 0xffff;
 }
@@ -48,9 +52,10 @@ export function packBf16Rows(w: Float32Array, rows: number, cols: number): Float
   if (w.length !== rows * cols) throw new Error(`packBf16Rows: ${w.length} weights for ${rows} × ${cols}`);
   const rowWords = bf16RowWords(cols);
   const halves = new Uint16Array(rows * rowWords * 2); // little-endian: half h of word q is halves[2q + h]
+  const bits = new Uint32Array(w.buffer, w.byteOffset, w.length);
   const at = rowLayout(cols);
   for (let r = 0; r < rows; r++) {
-    for (let c = 0; c < cols; c++) halves[r * rowWords * 2 + at[c]] = bf16Bits(w[r * cols + c]);
+    for (let c = 0; c < cols; c++) halves[r * rowWords * 2 + at[c]] = roundBits(bits[r * cols + c]);
   }
   return new Float32Array(halves.buffer);
 }

@@ -10,6 +10,8 @@ import { add, embedding, linear, crossEntropy, reshape } from '../ops/index.js';
 import { Module } from '../nn/module.js';
 import { Embedding, RMSNorm, Linear } from '../nn/index.js';
 import { FinalHead, Mixer, MixerState, StateOptions } from './mixer.js';
+import { kernels } from '../kernels/backend.js';
+import { packBf16Rows } from '../kernels/bf16.js';
 import { ModelConfig } from './config.js';
 import { createMixer } from './mixers.js';
 
@@ -67,8 +69,11 @@ class Backbone extends Module {
   }
 }
 
-/** One generation state per layer. */
-export type ModelState = MixerState[];
+/**
+ * One generation state per layer; with `weights: 'bf16'`, also the head's weight as packed bf16
+ * rows (src/kernels/bf16.ts) when the last block's step computes the head.
+ */
+export type ModelState = MixerState[] & { head?: Float32Array };
 
 export class LanguageModel extends Module {
   readonly config: ModelConfig;
@@ -108,8 +113,14 @@ export class LanguageModel extends Module {
     return crossEntropy(reshape(logits, [batch * length, this.config.vocab_size]), targets, { ignoreIndex: -100 });
   }
 
-  initState(batch: number, opts?: StateOptions): ModelState {
-    return this.backbone.layers.items.map((b) => b.mixer.initState(batch, opts));
+  initState(batch: number, opts: StateOptions = {}): ModelState {
+    const layers = this.backbone.layers.items;
+    const state: ModelState = layers.map((b) => b.mixer.initState(batch, opts));
+    if (opts.weights === 'bf16' && layers.length > 0 && layers[layers.length - 1].mixer.fusesHead()) {
+      const w = this.headWeight(); // [V, D]
+      state.head = kernels().residentCopy(packBf16Rows(w.data, w.shape[0], w.shape[1]));
+    }
+    return state;
   }
 
   /** One token per sequence: tokens [B] → logits [B, V]; state advances in place. */
@@ -121,7 +132,7 @@ export class LanguageModel extends Module {
       }
       let h = embedding(this.backbone.embeddings.weight, tokens, [batch]); // [B, D]
       const layers = this.backbone.layers.items;
-      const head = { norm: this.backbone.norm_f, weight: this.headWeight() };
+      const head: FinalHead = { norm: this.backbone.norm_f, weight: this.headWeight(), packed: state.head };
       for (let i = 0; i < layers.length - 1; i++) h = layers[i].step(h, state[i]);
       // The last block's step may compute the head in the same kernel (MambaMixer.blockStep).
       const last = layers.length - 1;

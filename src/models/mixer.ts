@@ -9,15 +9,17 @@ import type { RMSNorm } from '../nn/norm.js';
 export interface FinalHead {
   norm: RMSNorm;
   weight: Tensor;
+  /** The weight as packed bf16 rows (from a bf16 state): the fused step multiplies with these. */
+  packed?: Float32Array;
 }
 
 /** How a generation state is made. */
 export interface StateOptions {
   /**
    * The weights the per-token step multiplies with. 'bf16': the state keeps bfloat16 copies of
-   * the Mamba block's in_proj, x_proj and out_proj (src/kernels/bf16.ts): half the bytes to read
-   * per token, each weight rounded to 8 significant bits. Mixers without a fused step keep f32.
-   * Default 'f32'.
+   * the Mamba block's in_proj, x_proj and out_proj, and of the head when the last block is one
+   * (src/kernels/bf16.ts): half the bytes to read per token, each weight rounded to 8
+   * significant bits. Mixers without a fused step keep f32. Default 'f32'.
    */
   weights?: 'f32' | 'bf16';
 }
@@ -45,5 +47,10 @@ export abstract class Mixer extends Module {
    */
   blockStep(_h: Tensor, _state: MixerState, _norm: RMSNorm, _head?: FinalHead): Tensor | null {
     return null;
+  }
+
+  /** Whether blockStep computes the head when given one (a bf16 state then packs the head's weight too). */
+  fusesHead(): boolean {
+    return false;
   }
 }

@@ -164,6 +164,10 @@ export class MambaMixer extends Mixer {
     return noGrad(() => (this.x_proj ? this.fusedStep(x, state, this.x_proj, null) : this.ltiStep(x, state)));
   }
 
+  override fusesHead(): boolean {
+    return this.x_proj !== null;
+  }
+
   /** h + step(norm(h)) in the same kernel, and the head after it (the selective mixer; the S4D ablation composes ops). */
   override blockStep(h: Tensor, state: MixerState, norm: RMSNorm, head?: FinalHead): Tensor | null {
     return this.x_proj ? noGrad(() => this.fusedStep(h, state, this.x_proj!, norm, head)) : null;
@@ -189,7 +193,10 @@ export class MambaMixer extends Mixer {
       convState: state.conv, ssmState: state.ssm, out,
       norm: norm && { weight: norm.weight.data, eps: norm.eps }, residual: norm !== null,
       bf16: state.inProj !== undefined,
-      head: head && { V, norm: { weight: head.norm.weight.data, eps: head.norm.eps }, weight: head.weight.data, logits: logits! },
+      head: head && {
+        V, norm: { weight: head.norm.weight.data, eps: head.norm.eps }, logits: logits!,
+        weight: head.packed ?? head.weight.data, bf16: head.packed !== undefined,
+      },
     });
     return logits ? new Tensor(logits, [batch, V]) : new Tensor(out, [batch, D]);
   }

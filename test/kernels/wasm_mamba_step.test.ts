@@ -21,7 +21,7 @@ interface StepShape {
   block?: boolean;
   /** The model's final norm and head (vocabulary V) after the block. */
   V?: number;
-  /** in_proj, x_proj and out_proj in packed bf16 rows. */
+  /** in_proj, x_proj, out_proj and the head in packed bf16 rows. */
   bf16?: boolean;
 }
 
@@ -47,7 +47,7 @@ function stepArgs(s: StepShape, rng: Rng): MambaStepArgs {
     norm: s.block ? { weight: randArray(D, rng, 0.5, 1.5), eps: 1e-5 } : null,
     residual: s.block === true,
     bf16: s.bf16 === true,
-    head: s.V ? { V: s.V, norm: { weight: randArray(D, rng, 0.5, 1.5), eps: 1e-5 }, weight: randArray(s.V * D, rng), logits: new Float32Array(B * s.V) } : null,
+    head: s.V ? { V: s.V, norm: { weight: randArray(D, rng, 0.5, 1.5), eps: 1e-5 }, weight: matrix(s.V, D), bf16: s.bf16 === true, logits: new Float32Array(B * s.V) } : null,
   };
 }
 

@@ -81,25 +81,32 @@ test('step-by-step logits equal the full-forward logits (≤ 1e-4)', () => {
   }
 });
 
-test('a bf16 state steps with in_proj, x_proj and out_proj rounded to bf16: the logits of those rounded weights in f32 (≤ 1e-4), not of the exact ones', () => {
+test('a bf16 state steps with in_proj, x_proj, out_proj and the head rounded to bf16: the logits of those rounded weights in f32 (≤ 1e-4), not of the exact ones', () => {
   const cfg = tiny({ hidden_size: 16, num_hidden_layers: 2, state_size: 4 });
   const model = new LanguageModel(cfg, { seed: 8 });
-  const rounded = new LanguageModel(cfg, { seed: 8 });
-  for (const block of rounded.backbone.layers.items) {
-    const m = block.mixer as MambaMixer;
-    for (const w of [m.in_proj.weight, m.x_proj!.weight, m.out_proj.weight]) {
-      const [rows, cols] = w.shape;
-      w.data.set(unpackBf16Rows(packBf16Rows(w.data, rows, cols), rows, cols));
-    }
+  // The same weights with those matrices rounded, in f32. The head is the tied embedding, which
+  // the bf16 state keeps exact for the lookup: the rounded model has its own, rounded, head.
+  const weights = model.weights();
+  const rounded = (name: string) => {
+    const { shape, data } = weights.get(name)!;
+    return { shape, data: unpackBf16Rows(packBf16Rows(data, shape[0], shape[1]), shape[0], shape[1]) };
+  };
+  for (let i = 0; i < cfg.num_hidden_layers; i++) {
+    for (const m of ['in_proj', 'x_proj', 'out_proj']) weights.set(`backbone.layers.${i}.mixer.${m}.weight`, rounded(`backbone.layers.${i}.mixer.${m}.weight`));
   }
+  weights.set('lm_head.weight', rounded('backbone.embeddings.weight'));
+  const roundedModel = new LanguageModel({ ...cfg, tie_word_embeddings: false }, { seed: 8 });
+  roundedModel.loadWeights(weights);
   const ids = randomIds(9, 11, 3);
   const bf16 = model.initState(1, { weights: 'bf16' });
-  const f32Rounded = rounded.initState(1);
+  const f32Rounded = roundedModel.initState(1);
+  assert.ok(bf16.head, 'the state holds the packed head');
+  assert.equal(new LanguageModel(tiny({ mixer: 's4d' }), { seed: 8 }).initState(1, { weights: 'bf16' }).head, undefined, 'no head copy without a fused step');
   const f32 = model.initState(1);
   let largest = 0;
   for (const id of ids) {
     const got = model.step(Int32Array.of(id), bf16).data;
-    assertClose(got, rounded.step(Int32Array.of(id), f32Rounded).data, 1e-4, 1e-4, `token ${id}`);
+    assertClose(got, roundedModel.step(Int32Array.of(id), f32Rounded).data, 1e-4, 1e-4, `token ${id}`);
     const exact = model.step(Int32Array.of(id), f32).data;
     for (let i = 0; i < got.length; i++) largest = Math.max(largest, Math.abs(got[i] - exact[i]));
   }

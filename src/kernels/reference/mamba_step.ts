@@ -53,7 +53,8 @@ export interface MambaStepArgs {
 export interface StepHead {
   V: number;
   norm: { weight: Float32Array; eps: number }; // [D]
-  weight: Float32Array; // [V, D]
+  weight: Float32Array; // [V, D], or packed bf16 rows when bf16
+  bf16?: boolean;
   logits: Float32Array; // [B, V], written
 }
 
@@ -111,5 +112,6 @@ export function mambaStep(a: MambaStepArgs): void {
   if (!a.head) return;
   const normed = new Float32Array(B * D);
   rmsNormForward(a.out, a.head.norm.weight, normed, new Float32Array(B), B, D, a.head.norm.eps);
-  linearRows(normed, a.head.weight, null, a.head.logits, B, D, a.head.V);
+  const headWeight = a.head.bf16 ? unpackBf16Rows(a.head.weight, a.head.V, D) : a.head.weight;
+  linearRows(normed, headWeight, null, a.head.logits, B, D, a.head.V);
 }

@@ -55,8 +55,8 @@ export function makeWasmMambaStep(rt: WasmRuntime) {
       rt.input(a.outProj, matrixWords(D, E)), rt.optionalInput(a.outBias, D), out, a.residual ? 1 : 0,
       B, D, E, N, R, K,
       ...tasks,
-      head ? rt.input(head.weight, head.V * D) : 0, head ? rt.input(head.norm.weight, D) : 0, 0, logits, head?.V ?? 0,
-      a.bf16 ? 1 : 0,
+      head ? rt.input(head.weight, head.bf16 ? head.V * bf16RowWords(D) : head.V * D) : 0, head ? rt.input(head.norm.weight, D) : 0, 0, logits, head?.V ?? 0,
+      a.bf16 ? 1 : 0, head?.bf16 ? 1 : 0,
     ]);
     rt.setParamsF(EPS_SLOT, [a.norm?.eps ?? 0]);
     if (head) rt.setParamsF(HEAD_EPS_SLOT, [head.norm.eps]);
