@@ -5,7 +5,7 @@
 // and the smaller by the sign of x, so neither overflows and tails go subnormal as the reference.
 
 import { param } from './control';
-import { expf4Full, ones, softplusf4Full } from './simd_math';
+import { expf4Full, expNegAbsf4, ones, softplusf4Full } from './simd_math';
 
 export const UNARY_SIGMOID = 0;
 export const UNARY_SILU = 1;
@@ -21,13 +21,13 @@ export const UNARY_CHUNK = 16384;
 
 /** SiLU(x) = x·σ(x). */
 @inline export function siluf4(v: v128): v128 {
-  const e = expf4Full(f32x4.neg(f32x4.abs(v)));
+  const e = expNegAbsf4(v);
   return f32x4.mul(v, sigmoidFrom(v, e, f32x4.div(ones(), f32x4.add(ones(), e))));
 }
 
 /** SiLU'(x) = σ(x)·(1 + x·σ(−x)). */
 @inline export function siluGradf4(v: v128): v128 {
-  const e = expf4Full(f32x4.neg(f32x4.abs(v)));
+  const e = expNegAbsf4(v);
   const inv = f32x4.div(ones(), f32x4.add(ones(), e));
   return f32x4.mul(sigmoidFrom(v, e, inv), f32x4.add(ones(), f32x4.mul(v, sigmoidFrom(f32x4.neg(v), e, inv))));
 }
@@ -46,7 +46,7 @@ export function unaryForwardTask(ctl: usize, task: i32, tid: i32): void {
     else if (op == UNARY_EXP) y = expf4Full(v);
     else if (op == UNARY_NEG) y = f32x4.neg(v);
     else {
-      const e = expf4Full(f32x4.neg(f32x4.abs(v)));
+      const e = expNegAbsf4(v);
       y = sigmoidFrom(v, e, f32x4.div(ones(), f32x4.add(ones(), e)));
     }
     v128.store(out + o, y);
@@ -69,7 +69,7 @@ export function unaryBackwardTask(ctl: usize, task: i32, tid: i32): void {
     else if (op == UNARY_EXP) d = expf4Full(v);
     else if (op == UNARY_NEG) d = f32x4.splat(-1);
     else {
-      const e = expf4Full(f32x4.neg(f32x4.abs(v)));
+      const e = expNegAbsf4(v);
       const inv = f32x4.div(ones(), f32x4.add(ones(), e));
       const s = sigmoidFrom(v, e, inv); // σ(x)
       d = op == UNARY_SOFTPLUS ? s : f32x4.mul(s, sigmoidFrom(f32x4.neg(v), e, inv)); // sigmoid' = σ(x)·σ(−x)
@@ -85,7 +85,7 @@ export function gateForwardTask(ctl: usize, task: i32, tid: i32): void {
   for (let i = task * UNARY_CHUNK; i < i1; i += 4) {
     const o = <usize>i << 2;
     const zv = v128.load(z + o);
-    const e = expf4Full(f32x4.neg(f32x4.abs(zv)));
+    const e = expNegAbsf4(zv);
     const s = sigmoidFrom(zv, e, f32x4.div(ones(), f32x4.add(ones(), e)));
     v128.store(out + o, f32x4.mul(v128.load(y + o), f32x4.mul(zv, s)));
   }
@@ -102,7 +102,7 @@ export function gateBackwardTask(ctl: usize, task: i32, tid: i32): void {
   for (let i = task * UNARY_CHUNK; i < i1; i += 4) {
     const o = <usize>i << 2;
     const zv = v128.load(z + o), gv = v128.load(g + o);
-    const e = expf4Full(f32x4.neg(f32x4.abs(zv)));
+    const e = expNegAbsf4(zv);
     const inv = f32x4.div(ones(), f32x4.add(ones(), e));
     const s = sigmoidFrom(zv, e, inv); // σ(z)
     if (gy) v128.store(gy + o, f32x4.mul(gv, f32x4.mul(zv, s)));

@@ -171,6 +171,17 @@ const V_127 = 2;
   return v128.bitselect(c(V_INF), f32x4.mul(f32x4.mul(e, s1), s2), over);
 }
 
+/**
+ * e^−|x| with expf4Full's tails: the sigmoid family's exp. Below −87.34 the result is subnormal
+ * and needs expf4Full's two-step scaling; where no lane is that far out (the common case) the
+ * clamped expf4 gives the same bits with a third fewer instructions.
+ */
+@inline export function expNegAbsf4(x: v128): v128 {
+  const a = f32x4.neg(f32x4.abs(x));
+  if (v128.any_true(f32x4.lt(a, c(V_EXP_MIN)))) return expf4Full(a);
+  return expf4(a);
+}
+
 // log(x) for x ∈ [1, 2]: x = 2^e · (1 + f) with e ∈ {0, 1} and f ∈ [√½ − 1, √2 − 1], then the
 // Cephes logf polynomial in f.
 @inline function log1to2(x: v128): v128 {
