@@ -142,7 +142,9 @@ export class MambaMixer extends Mixer {
 
   /**
    * Zero conv state [B, E, K−1] and SSM state [B, E, N], plus A = −exp(A_log) [E, N] computed
-   * once here rather than at every generated token (the weights do not change while generating).
+   * once here rather than at every generated token (the weights do not change while generating),
+   * and with `weights: 'bf16'` packed bf16 copies of in_proj, x_proj and out_proj: a state holds
+   * them as they were when it was made.
    */
   initState(batch: number, opts: StateOptions = {}): MixerState {
     const k = kernels();
