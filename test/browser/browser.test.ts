@@ -27,6 +27,7 @@ function assertMatchesReference(r: PageResult): void {
   assert.ok(r.losses[2] < r.losses[0], `training lowers the loss: ${r.losses.join(', ')}`);
   assert.equal(r.tokens.length, 12);
   assert.deepEqual(r.tokens, r.referenceTokens);
+  assert.deepEqual(r.bf16Tokens, r.referenceBf16Tokens, 'bf16 weights: the same greedy tokens as the reference kernels with them');
 }
 
 test('in a cross-origin isolated page: the wasm kernels from a URL, Web Worker threads, results equal to the reference', { skip, timeout: 120_000 }, async () => {

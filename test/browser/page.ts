@@ -25,10 +25,13 @@ export interface PageResult {
   referenceLosses: number[];
   tokens: number[];
   referenceTokens: number[];
+  /** The same greedy tokens with bf16 weights in the steps (generate's weights: 'bf16'). */
+  bf16Tokens: number[];
+  referenceBf16Tokens: number[];
 }
 
-/** Logits, 3 training steps and 12 greedy tokens of a seeded 2-layer model on the current backend. */
-function exercise(): { logits: Float32Array; losses: number[]; tokens: number[] } {
+/** Logits, 3 training steps and 12 greedy tokens (f32 and bf16 weights) of a seeded 2-layer model on the current backend. */
+function exercise(): { logits: Float32Array; losses: number[]; tokens: number[]; bf16Tokens: number[] } {
   const model = new LanguageModel(modelConfig({ vocab_size: 20, hidden_size: 32, num_hidden_layers: 2, state_size: 8 }), { seed: 1 });
   const inputs = Int32Array.from({ length: 64 }, (_, i) => (i * 7 + 3) % 20);
   const targets = Int32Array.from({ length: 64 }, (_, i) => (i * 5 + 1) % 20);
@@ -36,7 +39,8 @@ function exercise(): { logits: Float32Array; losses: number[]; tokens: number[] 
   const opt = createOptimizer(model, { steps: 3, lr: 1e-2, minLr: 1e-3, warmupSteps: 1, weightDecay: 0.1 });
   const losses = [0, 1, 2].map((step) => optimizerStep(model, opt, step, { inputs, targets, batch: 2, length: 32 }, 1, '').loss);
   const tokens = generate(model, inputs.subarray(0, 5), { maxTokens: 12, temperature: 0 });
-  return { logits, losses, tokens };
+  const bf16Tokens = generate(model, inputs.subarray(0, 5), { maxTokens: 12, temperature: 0, weights: 'bf16' });
+  return { logits, losses, tokens, bf16Tokens };
 }
 
 export async function run(wasmUrl: string): Promise<PageResult> {
@@ -60,5 +64,7 @@ export async function run(wasmUrl: string): Promise<PageResult> {
     referenceLosses: slow.losses,
     tokens: fast.tokens,
     referenceTokens: slow.tokens,
+    bf16Tokens: fast.bf16Tokens,
+    referenceBf16Tokens: slow.bf16Tokens,
   };
 }
