@@ -7,7 +7,7 @@
 // scratch.
 
 import { param, scratchOf } from './control';
-import { f4, ld, st } from './lanes';
+import { f4, ld, madd, st } from './lanes';
 import { siluf4, siluGradf4 } from './elementwise';
 
 /** Parameters: 0 x, 1 wT, 2 bias (0 = none), 3 out, 4 B, 5 L, 6 C, 7 K, 8 LC, 9 pre (0 = none). */
@@ -19,6 +19,10 @@ export function conv1dForwardTask(ctl: usize, task: i32, tid: i32): void {
   const t0 = (task % chunks) * LC, t1 = min(L, t0 + LC);
   for (let t = t0; t < t1; t++) {
     const o = (b * L + t) * C;
+    if (K == 4 && t >= 3 && (C & 3) == 0) {
+      forwardRowK4(f4(x, o), wT, bias, f4(out, o), pre ? f4(pre, o) : 0, C);
+      continue;
+    }
     for (let c = 0; c < C; c += 4) {
       const lanes = min(4, C - c);
       let acc = bias ? ld(f4(bias, c), lanes) : f32x4.splat(0);
@@ -32,6 +36,62 @@ export function conv1dForwardTask(ctl: usize, task: i32, tid: i32): void {
         acc = siluf4(acc);
       }
       st(f4(out, o + c), acc, lanes);
+    }
+  }
+}
+
+/**
+ * One time step t ≥ 3 of a K = 4 conv (Mamba's d_conv) over C channels (a multiple of 4), the
+ * taps unrolled with their rows' addresses computed once: the same sums in the same order as the
+ * general loop (bias, then taps j = 0…3 on x[t − 3 + j]), which spends most of its time on index
+ * arithmetic. xt: x's row t; out and pre (0 = none): their row t.
+ */
+@inline function forwardRowK4(xt: usize, wT: usize, bias: usize, out: usize, pre: usize, C: i32): void {
+  const row = <usize>C << 2;
+  const x0 = xt - 3 * row, x1 = xt - 2 * row, x2 = xt - row;
+  const w1 = wT + row, w2 = wT + 2 * row, w3 = wT + 3 * row;
+  for (let c = 0; c < C; c += 4) {
+    const o = <usize>c << 2;
+    let acc = bias ? v128.load(bias + o) : f32x4.splat(0);
+    acc = madd(v128.load(wT + o), v128.load(x0 + o), acc);
+    acc = madd(v128.load(w1 + o), v128.load(x1 + o), acc);
+    acc = madd(v128.load(w2 + o), v128.load(x2 + o), acc);
+    acc = madd(v128.load(w3 + o), v128.load(xt + o), acc);
+    if (pre) {
+      v128.store(pre + o, acc);
+      acc = siluf4(acc);
+    }
+    v128.store(out + o, acc);
+  }
+}
+
+/**
+ * One time step 3 ≤ t < L − 3 of a K = 4 conv's backward, as forwardRowK4: gt and xt are row t of
+ * the output gradient and of x, gx row t of gradX, myW [4, C] and myB [C] the task's partials
+ * (each 0 = not wanted). The same sums in the same order as the general loop.
+ */
+@inline function backwardRowK4(gt: usize, xt: usize, wT: usize, gx: usize, myW: usize, myB: usize, C: i32): void {
+  const row = <usize>C << 2;
+  const g1 = gt + row, g2 = gt + 2 * row, g3 = gt + 3 * row;
+  const x0 = xt - 3 * row, x1 = xt - 2 * row, x2 = xt - row;
+  const w1 = wT + row, w2 = wT + 2 * row, w3 = wT + 3 * row;
+  for (let c = 0; c < C; c += 4) {
+    const o = <usize>c << 2;
+    const gv = v128.load(gt + o);
+    if (gx) {
+      // dx[t] = Σ_j w[j]·g[t + 3 − j], j = 3 … 0.
+      let acc = f32x4.mul(v128.load(w3 + o), gv);
+      acc = madd(v128.load(w2 + o), v128.load(g1 + o), acc);
+      acc = madd(v128.load(w1 + o), v128.load(g2 + o), acc);
+      acc = madd(v128.load(wT + o), v128.load(g3 + o), acc);
+      v128.store(gx + o, acc);
+    }
+    if (myB) v128.store(myB + o, f32x4.add(v128.load(myB + o), gv));
+    if (myW) {
+      v128.store(myW + o, madd(gv, v128.load(x0 + o), v128.load(myW + o)));
+      v128.store(myW + row + o, madd(gv, v128.load(x1 + o), v128.load(myW + row + o)));
+      v128.store(myW + 2 * row + o, madd(gv, v128.load(x2 + o), v128.load(myW + 2 * row + o)));
+      v128.store(myW + 3 * row + o, madd(gv, v128.load(xt + o), v128.load(myW + 3 * row + o)));
     }
   }
 }
@@ -68,6 +128,10 @@ export function conv1dBackwardTask(ctl: usize, task: i32, tid: i32): void {
   if (pb) memory.fill(myB, 0, <usize>C << 2);
   for (let t = t0; t < t1; t++) {
     const o = (b * L + t) * C;
+    if (K == 4 && t >= 3 && t + 3 < L && (C & 3) == 0) {
+      backwardRowK4(f4(g, (t - u0) * C), f4(x, o), wT, gx ? f4(gx, o) : 0, pw ? myW : 0, pb ? myB : 0, C);
+      continue;
+    }
     for (let c = 0; c < C; c += 4) {
       const lanes = min(4, C - c);
       if (gx) {
