@@ -113,7 +113,8 @@ export function scanForwardTask(ctl: usize, task: i32, tid: i32): void {
  * Sums over channels (gradBm, gradC) and over batch rows (gradA, gradD, gradDeltaBias) are left
  * as per-task partials, added up in a fixed order by scanReduce: deterministic for any thread count.
  * Scratch per thread, in f32x4: hs, dAs, accC, accB [T, N]; h0 [N]; per 4-channel group of the
- * block: A, A·log₂e, dh, gA [N] and gD, gBias.
+ * block: A, A·log₂e, dh, gA [N] and gD, gBias; per step of the chunk: Σ_n δ·Bm, Σ_n δ·A·dA·h
+ * and the group's gradY, delta and delta·x [T].
  */
 export function scanBackwardTask(ctl: usize, task: i32, tid: i32): void {
   const x = <usize>param(ctl, 0), dt = <usize>param(ctl, 1), A = <usize>param(ctl, 2);
@@ -144,6 +145,11 @@ export function scanBackwardTask(ctl: usize, task: i32, tid: i32): void {
   const gBias = v4(gD, groups); // per group: Σ gradDt
   const sumB = v4(gBias, groups); // per step of the chunk: Σ_n δ·Bm [T]
   const sumA = v4(sumB, T); // per step of the chunk: Σ_n δ·A·dA·h_{t−1} [T]
+  // The group's gradY, delta and delta·x at each step of the chunk, read once by the
+  // recomputation and then by each block of states in the reverse recurrence.
+  const gys = v4(sumA, T);
+  const dls = v4(gys, T);
+  const dxs = v4(dls, T);
   const rowN = <usize>N << 2;
   for (let g = 0; g < groups; g++) {
     const e = e0 + 4 * g;
@@ -182,6 +188,9 @@ export function scanBackwardTask(ctl: usize, task: i32, tid: i32): void {
         const i = (b * L + t) * E + e;
         const d = ld(f4(delta, i), lanes);
         const dx = f32x4.mul(d, ld(f4(x, i), lanes));
+        v128.store(v4(gys, t - t0), ld(f4(gradY, i), lanes));
+        v128.store(v4(dls, t - t0), d);
+        v128.store(v4(dxs, t - t0), dx);
         const bt = f4(Bm, (b * L + t) * N);
         const prev = t == t0 ? h0 : v4(hs, j - N);
         exp2Rows(d, at2, v4(dAs, j), N);
@@ -201,10 +210,9 @@ export function scanBackwardTask(ctl: usize, task: i32, tid: i32): void {
         for (let t = t1 - 1; t >= t0; t--) {
           const jt = t - t0;
           const j = jt * N + nb;
-          const i = (b * L + t) * E + e;
-          const gy = ld(f4(gradY, i), lanes);
-          const d = ld(f4(delta, i), lanes);
-          const dxv = f32x4.mul(d, ld(f4(x, i), lanes));
+          const gy = v128.load(v4(gys, jt));
+          const d = v128.load(v4(dls, jt));
+          const dxv = v128.load(v4(dxs, jt));
           const bt = f4(Bm, (b * L + t) * N + nb);
           const ct = f4(C, (b * L + t) * N + nb);
           const prev = t == t0 ? v4(h0, nb) : v4(hs, j - N);
@@ -255,8 +263,8 @@ export function scanBackwardTask(ctl: usize, task: i32, tid: i32): void {
       for (let t = t1 - 1; t >= t0; t--) {
         const jt = t - t0;
         const i = (b * L + t) * E + e;
-        const gy = ld(f4(gradY, i), lanes);
-        const d = ld(f4(delta, i), lanes);
+        const gy = v128.load(v4(gys, jt));
+        const d = v128.load(v4(dls, jt));
         const xv = ld(f4(x, i), lanes);
         const sumDeltaB = v128.load(v4(sumB, jt));
         st(f4(gradX, i), f32x4.add(f32x4.mul(d, sumDeltaB), f32x4.mul(gy, dv)), lanes);

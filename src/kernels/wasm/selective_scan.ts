@@ -76,7 +76,7 @@ export function makeWasmScan(rt: WasmRuntime) {
     const partBias = a.gradDeltaBias ? rt.alloc(B * E) : 0;
     const threads = B * L * E * N >= SCAN_PARALLEL_MIN ? rt.threads : 1;
     const groups = SCAN_BLOCK / 4;
-    rt.scratch(threads, (4 * T * N + N + 4 * groups * N + 2 * groups + 2 * T) * 16);
+    rt.scratch(threads, (4 * T * N + N + 4 * groups * N + 2 * groups + 5 * T) * 16);
     rt.setParams([
       x, dt, A, Bm, C, D, bias, delta, states, gradY, gradX, gradDt, partA, partBm, partC, partD, partBias,
       B, L, E, N, T, a.deltaSoftplus ? 1 : 0, SCAN_BLOCK,
