@@ -44,7 +44,7 @@ export function conv1dForwardTask(ctl: usize, task: i32, tid: i32): void {
  * One time step t ≥ 3 of a K = 4 conv (Mamba's d_conv) over C channels (a multiple of 4), the
  * taps unrolled with their rows' addresses computed once: the same sums in the same order as the
  * general loop (bias, then taps j = 0…3 on x[t − 3 + j]), which spends most of its time on index
- * arithmetic. xt: x's row t; out and pre (0 = none): their row t.
+ * arithmetic, as fused multiply-adds in the relaxed build. xt: x's row t; out and pre (0 = none): their row t.
  */
 @inline function forwardRowK4(xt: usize, wT: usize, bias: usize, out: usize, pre: usize, C: i32): void {
   const row = <usize>C << 2;
@@ -68,7 +68,7 @@ export function conv1dForwardTask(ctl: usize, task: i32, tid: i32): void {
 /**
  * One time step 3 ≤ t < L − 3 of a K = 4 conv's backward, as forwardRowK4: gt and xt are row t of
  * the output gradient and of x, gx row t of gradX, myW [4, C] and myB [C] the task's partials
- * (each 0 = not wanted). The same sums in the same order as the general loop.
+ * (each 0 = not wanted). The same sums in the same order as the general loop (fused in the relaxed build).
  */
 @inline function backwardRowK4(gt: usize, xt: usize, wT: usize, gx: usize, myW: usize, myB: usize, C: i32): void {
   const row = <usize>C << 2;

@@ -59,17 +59,12 @@ export function heapBase(): usize {
 }
 
 /**
- * Matmul job parameters: 0 a, 1 packed b, 2 c, 3 m, 4 k, 5 n, 6 transA, 7 accumulate,
- * 8 strideA, 9 packed-B stride (strides in floats), 10 rows per block (≤ MC, a multiple of MR),
- * 11 row blocks, 12 columns per chunk (a multiple of NR), 13 column chunks.
- * Task t = (batch, row block, column chunk) in row-major order.
- */
-/**
  * A matmul job has two phases: tasks 0..packTasks−1 pack op(B) of every batch entry (its panels
- * split evenly), then one gemmBlock task per (batch entry, row block, column chunk). Parameters:
- * 0 a, 1 packed B, 2 c, 3 m, 4 k, 5 n, 6 transA, 7 accumulate, 8 strideA, 9 packed stride (0:
- * one B for all entries), 10 rows per block, 11 row blocks, 12 columns per chunk, 13 column
- * chunks, 14 b, 15 transB, 16 strideB, 17 B entries, 18 packTasks.
+ * split evenly), then one gemmBlock task per (batch entry, row block, column chunk), in row-major
+ * order. Parameters: 0 a, 1 packed B, 2 c, 3 m, 4 k, 5 n, 6 transA, 7 accumulate, 8 strideA,
+ * 9 packed-B stride (0: one B for all entries; strides in floats), 10 rows per block (≤ MC, a
+ * multiple of MR), 11 row blocks, 12 columns per chunk (a multiple of NR), 13 column chunks,
+ * 14 b, 15 transB, 16 strideB, 17 B entries, 18 packTasks.
  */
 function matmulTask(ctl: usize, task: i32, tid: i32): void {
   const m = param(ctl, 3), k = param(ctl, 4), n = param(ctl, 5);
@@ -78,12 +73,12 @@ function matmulTask(ctl: usize, task: i32, tid: i32): void {
     const perEntry = ((k + KC - 1) / KC) * ((n + NR - 1) / NR);
     const total = param(ctl, 17) * perEntry;
     const per = (total + packTasks - 1) / packTasks;
-    const packedStride = <usize>k * (((n + NR - 1) / NR) * NR);
     for (let u = task * per; u < min(total, task * per + per); ) {
       const bi = u / perEntry;
       const u1 = min(min(total, task * per + per), (bi + 1) * perEntry); // within one batch entry
       const b = <usize>param(ctl, 14) + ((<usize>bi * param(ctl, 16)) << 2);
-      packBPanels(b, k, n, param(ctl, 15) != 0, <usize>param(ctl, 1) + ((<usize>bi * packedStride) << 2), u - bi * perEntry, u1 - bi * perEntry);
+      const dst = <usize>param(ctl, 1) + ((<usize>bi * param(ctl, 9)) << 2);
+      packBPanels(b, k, n, param(ctl, 15) != 0, dst, u - bi * perEntry, u1 - bi * perEntry);
       u = u1;
     }
     return;

@@ -65,6 +65,11 @@ const HEAD_BF16 = 40; // 1: HEAD_W holds packed bf16 rows
   return min(total, spanStart(total, tasks, task + 1));
 }
 
+/** row[j] += src[j] for j0 ≤ j < j1 (a bias, or the residual). */
+@inline function addSpan(row: usize, src: usize, j0: i32, j1: i32): void {
+  for (let j = j0; j < j1; j++) store<f32>(f4(row, j), load<f32>(f4(row, j)) + load<f32>(f4(src, j)));
+}
+
 /** out[j] = x · w[j] for j0 ≤ j < j1, with w's rows of k weights in f32 or in packed bf16. */
 @inline function matVec(bf16: bool, x: usize, w: usize, out: usize, k: i32, j0: i32, j1: i32): void {
   if (bf16) dotRowsBf16(x, w, out, k, j0, j1);
@@ -92,6 +97,7 @@ function inPhase(ctl: usize, task: i32, tasks: i32, tid: i32): void {
   const x = <usize>param(ctl, X), normW = <usize>param(ctl, NORM_W), w = <usize>param(ctl, IN_W);
   const bias = <usize>param(ctl, IN_BIAS), xz = <usize>param(ctl, XZ);
   const e0 = spanStart(E, tasks, task), e1 = spanEnd(E, tasks, task);
+  const bf16 = param(ctl, BF16) != 0;
   for (let b = 0; b < B; b++) {
     let xr = f4(x, b * D);
     if (normW) {
@@ -100,12 +106,11 @@ function inPhase(ctl: usize, task: i32, tasks: i32, tid: i32): void {
       xr = xn;
     }
     const row = f4(xz, b * 2 * E);
-    const bf16 = param(ctl, BF16) != 0;
     matVec(bf16, xr, w, row, D, e0, e1); // x_i
     matVec(bf16, xr, w, row, D, E + e0, E + e1); // z
     if (bias) {
-      for (let j = e0; j < e1; j++) store<f32>(f4(row, j), load<f32>(f4(row, j)) + load<f32>(f4(bias, j)));
-      for (let j = E + e0; j < E + e1; j++) store<f32>(f4(row, j), load<f32>(f4(row, j)) + load<f32>(f4(bias, j)));
+      addSpan(row, bias, e0, e1);
+      addSpan(row, bias, E + e0, E + e1);
     }
   }
   convStep(ctl, e0, e1);
@@ -184,8 +189,8 @@ function outPhase(ctl: usize, task: i32, tasks: i32): void {
   for (let b = 0; b < B; b++) {
     const row = f4(out, b * D);
     matVec(param(ctl, BF16) != 0, f4(y, b * E), w, row, E, j0, j1);
-    if (bias) for (let j = j0; j < j1; j++) store<f32>(f4(row, j), load<f32>(f4(row, j)) + load<f32>(f4(bias, j)));
-    if (residual) for (let j = j0; j < j1; j++) store<f32>(f4(row, j), load<f32>(f4(row, j)) + load<f32>(f4(x, b * D + j)));
+    if (bias) addSpan(row, bias, j0, j1);
+    if (residual) addSpan(row, f4(x, b * D), j0, j1);
   }
 }
 

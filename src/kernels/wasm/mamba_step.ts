@@ -2,8 +2,9 @@
 // results as the reference mambaStep. One phased pool job per layer and token: in_proj (with
 // the block's RMSNorm) and the conv step, x_proj, the channels (Δ, state update, gate), out_proj
 // (with the residual), for the last block the final norm and the head, the threads meeting at a
-// barrier between phases instead of a new job per stage. Weights and states are read and updated in place when resident (parameters and
-// MambaMixer.initState are), so a token copies only its [B, D] input and output.
+// barrier between phases instead of a new job per stage. Weights and states are read and
+// updated in place when resident (parameters and MambaMixer.initState are), so a token copies
+// only its [B, D] input and output.
 
 import type { MambaStepArgs } from '../reference/mamba_step.js';
 import { JOB_MAMBA_STEP } from './control.js';
@@ -27,7 +28,8 @@ export function makeWasmMambaStep(rt: WasmRuntime) {
   function mambaStep(a: MambaStepArgs): void {
     const { B, D, E, N, R, K } = a;
     const P = R + 2 * N;
-    const matrixWords = (rows: number, cols: number) => (a.bf16 ? rows * bf16RowWords(cols) : rows * cols);
+    // 32-bit words of a [rows, cols] matrix, in f32 or in packed bf16 rows.
+    const words = (rows: number, cols: number, bf16 = a.bf16) => (bf16 ? rows * bf16RowWords(cols) : rows * cols);
     // One task per thread for the matrix-vector phases: the caller claims the first before a
     // worker wakes, so each thread streams the same part of every matrix at every token and finds
     // some of it still in its L2 (d 256: 2–3 % more tokens/s than 4 tasks per thread).
@@ -48,14 +50,14 @@ export function makeWasmMambaStep(rt: WasmRuntime) {
     rt.scratch(threads, D * 4); // a normalised row of x per thread
     rt.setParams([
       x, a.norm ? rt.input(a.norm.weight, D) : 0, 0,
-      rt.input(a.inProj, matrixWords(2 * E, D)), rt.optionalInput(a.inBias, 2 * E), xz,
+      rt.input(a.inProj, words(2 * E, D)), rt.optionalInput(a.inBias, 2 * E), xz,
       rt.input(a.convWeight, E * K), rt.optionalInput(a.convBias, E), convState, xs,
-      rt.input(a.xProj, matrixWords(P, E)), xdbl,
+      rt.input(a.xProj, words(P, E)), xdbl,
       rt.input(a.dtProj, E * R), rt.input(a.dtBias, E), rt.input(a.A, E * N), rt.optionalInput(a.Dskip, E), ssmState, y, dt,
-      rt.input(a.outProj, matrixWords(D, E)), rt.optionalInput(a.outBias, D), out, a.residual ? 1 : 0,
+      rt.input(a.outProj, words(D, E)), rt.optionalInput(a.outBias, D), out, a.residual ? 1 : 0,
       B, D, E, N, R, K,
       ...tasks,
-      head ? rt.input(head.weight, head.bf16 ? head.V * bf16RowWords(D) : head.V * D) : 0, head ? rt.input(head.norm.weight, D) : 0, 0, logits, head?.V ?? 0,
+      head ? rt.input(head.weight, words(head.V, D, head.bf16)) : 0, head ? rt.input(head.norm.weight, D) : 0, 0, logits, head?.V ?? 0,
       a.bf16 ? 1 : 0, head?.bf16 ? 1 : 0,
     ]);
     rt.setParamsF(EPS_SLOT, [a.norm?.eps ?? 0]);
