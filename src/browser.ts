@@ -17,6 +17,8 @@ export * from './optim/index.js';
 export { Mixer, type MixerState, type StateOptions, type FinalHead } from './models/mixer.js';
 export { modelConfig, MIXER_KINDS, type ModelConfig, type ModelConfigInput, type MixerKind } from './models/config.js';
 export { LanguageModel, Block, type ModelState } from './models/language_model.js';
+export type { CausalLM, CausalLMConfig, NamedWeight } from './models/causal_lm.js';
+export { createModel, MODEL_TYPES } from './models/create.js';
 export { generate, prefill, sampleToken, argmax, type GenerateOptions, type SamplingOptions } from './models/generate.js';
 export { MambaMixer, type MambaOptions } from './ssm/mamba.js';
 export { LRUMixer, GLU, type LRUOptions } from './ssm/lru.js';

@@ -4,7 +4,8 @@
 // into the config's `lru` object, so that a saved run (--out) rebuilds the same model.
 
 import { join } from 'node:path';
-import { LanguageModel } from '../models/language_model.js';
+import type { CausalLM } from '../models/causal_lm.js';
+import { createModel } from '../models/create.js';
 import { LRUConfig, MixerKind } from '../models/config.js';
 import { mambaConfig, MambaConfig } from '../io/config.js';
 import { saveCheckpoint } from '../io/checkpoint.js';
@@ -105,9 +106,9 @@ export function taskSetup(name: string, o: TaskCliOptions): { task: Task; config
   }
 }
 
-export function runTask(name: string, o: TaskCliOptions): { result: TaskTrainResult; model: LanguageModel; seconds: number } {
+export function runTask(name: string, o: TaskCliOptions): { result: TaskTrainResult; model: CausalLM; seconds: number } {
   const { task, config } = taskSetup(name, o);
-  const model = new LanguageModel(config, { seed: o.seed });
+  const model = createModel(config, { seed: o.seed });
   const N = config.mixer === 'lru' ? config.lru?.state_size ?? config.hidden_size : config.state_size;
   console.log(
     `mamba-ts task ${task.name} · L ${task.length} · vocab ${task.vocabSize} · ${config.mixer}${ablationNote(config)} · ${config.num_hidden_layers} layer(s) · ` +

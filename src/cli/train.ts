@@ -3,7 +3,8 @@
 
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { LanguageModel } from '../models/language_model.js';
+import type { CausalLM } from '../models/causal_lm.js';
+import { createModel } from '../models/create.js';
 import { modelConfig, MixerKind } from '../models/config.js';
 import { generate } from '../models/generate.js';
 import { train, TrainOptions } from '../train/trainer.js';
@@ -59,7 +60,7 @@ export interface TrainCliOptions {
   progress: boolean;
 }
 
-export function runTraining(o: TrainCliOptions): { model: LanguageModel; tokenizer: Tokenizer; valBpc: number; seconds: number } {
+export function runTraining(o: TrainCliOptions): { model: CausalLM; tokenizer: Tokenizer; valBpc: number; seconds: number } {
   const text = o.data ? loadTextFile(o.data) : loadMobyDick();
   let tokenizer: Tokenizer;
   if (o.resume) {
@@ -76,7 +77,7 @@ export function runTraining(o: TrainCliOptions): { model: LanguageModel; tokeniz
   const config = o.resume
     ? loadCheckpoint(o.out).config
     : modelConfig({ vocab_size: tokenizer.vocabSize, hidden_size: o.dModel, num_hidden_layers: o.layers, state_size: o.dState, mixer: o.mixer });
-  const model = new LanguageModel(config, { seed: o.seed });
+  const model = createModel(config, { seed: o.seed });
   console.log(
     `mamba-ts: ${config.mixer} · ${config.num_hidden_layers} layers · d_model ${config.hidden_size} · N ${config.state_size} · ` +
       `${(model.parameterCount() / 1e6).toFixed(2)}M parameters · vocab ${tokenizer.vocabSize} · ${trainTokens.length.toLocaleString()} training tokens · kernels ${describeBackend()}`,

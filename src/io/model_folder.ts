@@ -1,15 +1,16 @@
 // A model folder in the Hugging Face layout (config.json + model.safetensors [+ tokenizer.json])
-// loaded into a LanguageModel: what `generate`, `eval`, `info` and `logits` open. The tokenizer is
+// loaded into the model its config names: what `generate`, `eval`, `info` and `logits` open. The tokenizer is
 // ours (char, byte) or any Hugging Face tokenizer.json, e.g. GPT-NeoX's BPE of a Hub checkpoint.
 
 import path from 'node:path';
 import { loadCheckpoint } from './checkpoint.js';
-import { LanguageModel } from '../models/language_model.js';
+import type { CausalLM } from '../models/causal_lm.js';
+import { createModel } from '../models/create.js';
 import { Tokenizer, tokenizerFromJSON } from '../data/tokenizer.js';
 
-export function loadModelFolder(dir: string, opts: { requireTokenizer: boolean }): { model: LanguageModel; tokenizer: Tokenizer | null } {
+export function loadModelFolder(dir: string, opts: { requireTokenizer: boolean }): { model: CausalLM; tokenizer: Tokenizer | null } {
   const ckpt = loadCheckpoint(dir, { requireTokenizer: opts.requireTokenizer });
-  const model = new LanguageModel(ckpt.config);
+  const model = createModel(ckpt.config);
   try {
     model.loadWeights(ckpt.weights);
   } catch (err) {

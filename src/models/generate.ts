@@ -3,8 +3,7 @@
 
 import { Rng } from '../tensor/random.js';
 import { noGrad } from '../autograd/tape.js';
-import { LanguageModel, ModelState } from './language_model.js';
-import type { StateOptions } from './mixer.js';
+import type { CausalLM, StateOptions } from './causal_lm.js';
 import { withArena } from '../kernels/memory.js';
 
 export interface SamplingOptions {
@@ -80,7 +79,7 @@ export function argmax(x: ArrayLike<number>): number {
 }
 
 /** Runs the prompt through the model and returns the state and the logits of its last token. */
-export function prefill(model: LanguageModel, prompt: Int32Array, opts: StateOptions = {}): { state: ModelState; logits: Float32Array } {
+export function prefill<State>(model: CausalLM<State>, prompt: Int32Array, opts: StateOptions = {}): { state: State; logits: Float32Array } {
   if (prompt.length === 0) throw new Error('generate: the prompt is empty (give at least one token)');
   return noGrad(() => {
     const state = model.initState(1, opts);
@@ -91,7 +90,7 @@ export function prefill(model: LanguageModel, prompt: Int32Array, opts: StateOpt
 }
 
 /** Generates up to maxTokens after the prompt (batch 1); returns the new token ids. */
-export function generate(model: LanguageModel, prompt: Int32Array, opts: GenerateOptions): number[] {
+export function generate(model: CausalLM, prompt: Int32Array, opts: GenerateOptions): number[] {
   const rng = new Rng(opts.seed ?? 0);
   const out: number[] = [];
   const { state, logits: first } = prefill(model, prompt, { weights: opts.weights });

@@ -14,6 +14,7 @@ import { kernels } from '../kernels/backend.js';
 import { packBf16Rows } from '../kernels/bf16.js';
 import { ModelConfig } from './config.js';
 import { createMixer } from './mixers.js';
+import type { CausalLM, NamedWeight } from './causal_lm.js';
 
 /** logits [B, V] = RMSNorm(h)·Wᵀ, the model's end composed from ops. */
 function applyHead(head: FinalHead, h: Tensor): Tensor {
@@ -75,7 +76,8 @@ class Backbone extends Module {
  */
 export type ModelState = MixerState[] & { head?: Float32Array };
 
-export class LanguageModel extends Module {
+/** The Mamba family's CausalLM (model_type 'mamba'; the block's mixer is config.mixer). */
+export class LanguageModel extends Module implements CausalLM<ModelState> {
   readonly config: ModelConfig;
   readonly backbone: Backbone;
   readonly lm_head: Linear | null;
@@ -150,7 +152,7 @@ export class LanguageModel extends Module {
   }
 
   /** Loads HF-layout weights; a stored lm_head.weight is ignored when the head is tied. */
-  loadWeights(dict: Map<string, { shape: readonly number[]; data: Float32Array }>): void {
+  loadWeights(dict: Map<string, NamedWeight>): void {
     this.loadStateDict(dict, { ignore: this.lm_head ? [] : ['lm_head.weight'] });
   }
 }

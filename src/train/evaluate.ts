@@ -1,12 +1,12 @@
 // Validation: mean next-token loss over consecutive, non-overlapping windows (deterministic).
 
 import { noGrad } from '../autograd/tape.js';
-import { LanguageModel } from '../models/language_model.js';
+import type { CausalLM } from '../models/causal_lm.js';
 import { evalBatches } from '../data/batches.js';
 import { withArena } from '../kernels/memory.js';
 
 export function evaluate(
-  model: LanguageModel,
+  model: CausalLM,
   tokens: Int32Array,
   opts: { batchSize: number; contextLength: number; maxBatches?: number },
 ): number {

@@ -3,7 +3,7 @@
 // non-finite loss or gradient norm before the weights change.
 
 import { backward } from '../autograd/tape.js';
-import { LanguageModel } from '../models/language_model.js';
+import type { CausalLM } from '../models/causal_lm.js';
 import { AdamW, paramGroupsForDecay, clipGradNorm, cosineWithWarmup } from '../optim/index.js';
 import type { TokenBatch } from '../data/batches.js';
 import { withArena } from '../kernels/memory.js';
@@ -19,7 +19,7 @@ export interface OptimizerOptions {
 }
 
 /** AdamW (no decay on 1-D tensors, norms, A_log, D) and its learning rate at each step. */
-export function createOptimizer(model: LanguageModel, o: OptimizerOptions): { optimizer: AdamW; schedule: (step: number) => number } {
+export function createOptimizer(model: CausalLM, o: OptimizerOptions): { optimizer: AdamW; schedule: (step: number) => number } {
   const optimizer = new AdamW(paramGroupsForDecay(model, o.weightDecay), { lr: o.lr, weightDecay: o.weightDecay });
   const schedule = cosineWithWarmup({ lr: o.lr, minLr: o.minLr, warmupSteps: o.warmupSteps, totalSteps: o.steps });
   return { optimizer, schedule };
@@ -33,7 +33,7 @@ export type SizedBatch = TokenBatch & { batch: number; length: number };
  * TrainingDivergedError, its message ending with `advice`, on a non-finite loss or gradient norm.
  */
 export function optimizerStep(
-  model: LanguageModel,
+  model: CausalLM,
   opt: { optimizer: AdamW; schedule: (step: number) => number },
   step: number,
   data: SizedBatch,

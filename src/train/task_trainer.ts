@@ -4,7 +4,7 @@
 // training batches never use. Returns the curves; nothing is written to disk.
 
 import { noGrad } from '../autograd/tape.js';
-import { LanguageModel } from '../models/language_model.js';
+import type { CausalLM } from '../models/causal_lm.js';
 import { crossEntropy, reshape } from '../ops/index.js';
 import { IGNORE_INDEX, Task, TaskBatch } from '../data/tasks.js';
 import { createOptimizer, optimizerStep } from './step.js';
@@ -68,7 +68,7 @@ export function heldOutSet(task: Task, evalSize: number, batchSize: number, seed
 }
 
 /** Loss and accuracy over the answer positions of `batches` (no gradient). */
-export function evaluateTask(model: LanguageModel, batches: TaskBatch[]): { loss: number; accuracy: number } {
+export function evaluateTask(model: CausalLM, batches: TaskBatch[]): { loss: number; accuracy: number } {
   return noGrad(() => {
     let lossSum = 0;
     let correct = 0;
@@ -95,7 +95,7 @@ export function evaluateTask(model: LanguageModel, batches: TaskBatch[]): { loss
 }
 
 /** Trains `model` on `task`; the model's vocabulary must hold the task's. */
-export function trainTask(model: LanguageModel, task: Task, opts: TaskTrainOptions, callbacks: TaskCallbacks = {}): TaskTrainResult {
+export function trainTask(model: CausalLM, task: Task, opts: TaskTrainOptions, callbacks: TaskCallbacks = {}): TaskTrainResult {
   checkOptions(model, task, opts);
   const opt = createOptimizer(model, opts);
   const seeds = taskSeeds(opts.seed);
@@ -123,7 +123,7 @@ export function trainTask(model: LanguageModel, task: Task, opts: TaskTrainOptio
   return result;
 }
 
-function checkOptions(model: LanguageModel, task: Task, o: TaskTrainOptions): void {
+function checkOptions(model: CausalLM, task: Task, o: TaskTrainOptions): void {
   const V = model.config.vocab_size;
   if (V < task.vocabSize) throw new Error(`trainTask: the model's vocab_size ${V} is smaller than the ${task.name} task's vocabulary ${task.vocabSize}`);
   for (const key of ['steps', 'evalEvery', 'warmupSteps'] as const) {

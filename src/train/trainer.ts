@@ -4,7 +4,7 @@
 
 import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { LanguageModel } from '../models/language_model.js';
+import type { CausalLM } from '../models/causal_lm.js';
 import { AdamW } from '../optim/index.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { BatchSampler } from '../data/batches.js';
@@ -92,7 +92,7 @@ function optimizerParams(optimizer: AdamW): Tensor[] {
  * optimizer moments, step and data position from runDir and continues exactly.
  */
 export function train(
-  model: LanguageModel,
+  model: CausalLM,
   tokenizer: Tokenizer,
   data: { train: Int32Array; val: Int32Array },
   opts: TrainOptions,

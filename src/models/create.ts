@@ -1,0 +1,19 @@
+// Builds the model a config describes, chosen by its Hugging Face `model_type`: the one place that
+// knows every architecture, so that training, loading and generation code never names a class.
+
+import type { CausalLM, CausalLMConfig } from './causal_lm.js';
+import type { ModelConfig } from './config.js';
+import { LanguageModel } from './language_model.js';
+
+export const MODEL_TYPES = ['mamba'] as const;
+
+/** A freshly initialised model of `config` (weights drawn from `seed`, default 0). */
+export function createModel(config: CausalLMConfig, opts: { seed?: number } = {}): CausalLM {
+  const type = config.model_type ?? 'mamba';
+  switch (type) {
+    case 'mamba':
+      return new LanguageModel(config as ModelConfig, opts);
+    default:
+      throw new Error(`config model_type ${JSON.stringify(type)} is not supported (known: ${MODEL_TYPES.map((t) => `"${t}"`).join(', ')})`);
+  }
+}
