@@ -1,23 +1,21 @@
 // `mamba-ts train` and `mamba-ts start`: build the corpus and tokenizer, the model, and run the
 // trainer with a progress bar; `start` then reports the validation bpc and a sample.
 
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import type { CausalLM } from '../models/causal_lm.js';
 import { createModel } from '../models/create.js';
-import { modelConfig, MixerKind } from '../models/config.js';
+import { modelConfig, MixerKind, type ModelConfig } from '../models/config.js';
 import { generate } from '../models/generate.js';
 import { train, TrainOptions } from '../train/trainer.js';
-import { loadMobyDick, loadTextFile, splitTrainVal, assertSplitLongEnough } from '../data/corpus.js';
-import { CharTokenizer, ByteTokenizer, Tokenizer, tokenizerFromJSON, streamDecoder } from '../data/tokenizer.js';
-import { loadCheckpoint } from '../io/checkpoint.js';
+import { loadCorpus, splitTrainVal, assertSplitLongEnough, type CorpusRecord } from '../data/corpus.js';
+import { CharTokenizer, ByteTokenizer, Tokenizer, streamDecoder } from '../data/tokenizer.js';
+import { resumeRun } from './resume.js';
+import { defaultRunDir, prepareFreshRunDir } from './run_folder.js';
 import { describeBackend } from '../kernels/index.js';
 import { TrainProgress } from './progress.js';
 
 /** Defaults: a character-level Mamba on Moby Dick that writes recognisable English in minutes on 2 cores. */
 export const TRAIN_DEFAULTS = {
   tokenizer: 'char',
-  out: 'runs/moby-dick',
   mixer: 'mamba' as MixerKind,
   layers: 4,
   dModel: 128,
@@ -39,7 +37,8 @@ export const TRAIN_DEFAULTS = {
 export interface TrainCliOptions {
   data?: string;
   tokenizer: string;
-  out: string;
+  /** Default: runs/<corpus>-<date>-<time> (run_folder.ts). */
+  out?: string;
   mixer: MixerKind;
   layers: number;
   dModel: number;
@@ -57,34 +56,59 @@ export interface TrainCliOptions {
   saveEvery: number;
   seed: number;
   resume?: boolean;
+  overwrite?: boolean;
   progress: boolean;
 }
 
-export function runTraining(o: TrainCliOptions): { model: CausalLM; tokenizer: Tokenizer; valBpc: number; seconds: number } {
-  const text = o.data ? loadTextFile(o.data) : loadMobyDick();
-  let tokenizer: Tokenizer;
-  if (o.resume) {
-    if (!existsSync(join(o.out, 'config.json'))) throw new Error(`--resume: ${o.out} holds no run to resume (config.json is missing)`);
-    const ckpt = loadCheckpoint(o.out, { requireTokenizer: true });
-    tokenizer = tokenizerFromJSON(ckpt.tokenizer!, join(o.out, 'tokenizer.json'));
-  } else if (o.tokenizer === 'char') tokenizer = CharTokenizer.fromText(text);
-  else if (o.tokenizer === 'byte') tokenizer = new ByteTokenizer();
-  else throw new Error(`--tokenizer must be 'char' or 'byte', got '${o.tokenizer}'`);
+/** Which options the user typed (commander's value source 'cli'); the rest are defaults. */
+export type Typed = (key: keyof TrainCliOptions) => boolean;
 
+/** Checks between options (each option alone is checked by its parser in main.ts). */
+function checkSettings(o: TrainCliOptions): void {
+  if (o.minLr > o.lr) throw new Error(`--min-lr ${o.minLr} is above --lr ${o.lr}: the cosine decays from --lr down to --min-lr`);
+  if (o.warmup > o.steps) throw new Error(`--warmup ${o.warmup} is longer than the run (--steps ${o.steps})`);
+}
+
+/** "480,384" below a million, "1.23M" above. */
+export function formatCount(n: number): string {
+  return n < 1e6 ? n.toLocaleString('en-US') : `${(n / 1e6).toFixed(2)}M`;
+}
+
+export const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+
+export function runTraining(opts: TrainCliOptions, typed: Typed = () => false): { model: CausalLM; tokenizer: Tokenizer; out: string; valBpc: number; seconds: number } {
+  let o: TrainCliOptions;
+  let text: string;
+  let corpus: CorpusRecord;
+  let tokenizer: Tokenizer;
+  let config: ModelConfig;
+  if (opts.resume) {
+    const run = resumeRun(opts, typed);
+    ({ settings: o, text, corpus, tokenizer } = run);
+    config = run.ckpt.config;
+    checkSettings(o);
+  } else {
+    // The default warmup shrinks with a short run (a tenth of it); a typed one must fit.
+    o = typed('warmup') ? opts : { ...opts, warmup: Math.min(opts.warmup, Math.floor(opts.steps / 10)) };
+    checkSettings(o);
+    ({ text, record: corpus } = loadCorpus(o.data));
+    tokenizer = o.tokenizer === 'char' ? CharTokenizer.fromText(text) : new ByteTokenizer();
+    config = modelConfig({ vocab_size: tokenizer.vocabSize, hidden_size: o.dModel, num_hidden_layers: o.layers, state_size: o.dState, mixer: o.mixer });
+  }
   const { train: trainTokens, val } = splitTrainVal(tokenizer.encode(text));
   assertSplitLongEnough({ train: trainTokens, val }, o.context);
+  const out = o.out ?? defaultRunDir(corpus);
+  if (!o.resume) prepareFreshRunDir(out, o.overwrite === true);
 
-  const config = o.resume
-    ? loadCheckpoint(o.out).config
-    : modelConfig({ vocab_size: tokenizer.vocabSize, hidden_size: o.dModel, num_hidden_layers: o.layers, state_size: o.dState, mixer: o.mixer });
   const model = createModel(config, { seed: o.seed });
   console.log(
-    `mamba-ts: ${config.mixer} · ${config.num_hidden_layers} layers · d_model ${config.hidden_size} · N ${config.state_size} · ` +
-      `${(model.parameterCount() / 1e6).toFixed(2)}M parameters · vocab ${tokenizer.vocabSize} · ${trainTokens.length.toLocaleString()} training tokens · kernels ${describeBackend()}`,
+    `mamba-ts: ${config.mixer} · ${plural(config.num_hidden_layers, 'layer')} · d_model ${config.hidden_size} · N ${config.state_size} · ` +
+      `${formatCount(model.parameterCount())} parameters · vocab ${tokenizer.vocabSize} · ${trainTokens.length.toLocaleString('en-US')} training tokens · kernels ${describeBackend()}` +
+      (o.resume ? ` · resuming ${out}` : ` · run folder ${out}`),
   );
 
-  const opts: TrainOptions = {
-    runDir: o.out,
+  const trainOpts: TrainOptions = {
+    runDir: out,
     steps: o.steps,
     batchSize: o.batch,
     contextLength: o.context,
@@ -97,25 +121,27 @@ export function runTraining(o: TrainCliOptions): { model: CausalLM; tokenizer: T
     evalBatches: o.evalBatches,
     saveEvery: o.saveEvery,
     seed: o.seed,
+    corpus,
   };
   const progress = new TrainProgress(o.steps, o.progress && process.stderr.isTTY === true);
   const t0 = performance.now();
   try {
-    const { finalEval } = train(model, tokenizer, { train: trainTokens, val }, opts, progress.callbacks(), o.resume ?? false);
+    const { finalEval } = train(model, tokenizer, { train: trainTokens, val }, trainOpts, progress.callbacks(), o.resume ?? false);
     progress.stop();
-    return { model, tokenizer, valBpc: finalEval.valBpc, seconds: (performance.now() - t0) / 1000 };
+    return { model, tokenizer, out, valBpc: finalEval.valBpc, seconds: (performance.now() - t0) / 1000 };
   } finally {
     progress.stop();
   }
 }
 
-export function trainCommand(o: TrainCliOptions): void {
-  const { valBpc, seconds } = runTraining(o);
-  console.log(`val bpc ${valBpc.toFixed(2)} · ${seconds.toFixed(0)} s · saved to ${o.out}`);
+export function trainCommand(o: TrainCliOptions, typed: Typed): void {
+  const { valBpc, seconds, out } = runTraining(o, typed);
+  console.log(`val bpc ${valBpc.toFixed(2)} · ${seconds.toFixed(0)} s · saved to ${out}`);
 }
 
+/** `npm start`: the default run into runs/start, replacing the previous demo run there. */
 export function startCommand(o: { out: string }): void {
-  const { model, tokenizer, valBpc, seconds } = runTraining({ ...TRAIN_DEFAULTS, out: o.out, progress: true });
+  const { model, tokenizer, valBpc, seconds } = runTraining({ ...TRAIN_DEFAULTS, out: o.out, overwrite: true, progress: true });
   console.log(`\nval bpc ${valBpc.toFixed(2)} (${seconds.toFixed(0)} s of training; model saved to ${o.out})`);
   const prompt = 'Call me Ishmael.';
   process.stdout.write(`\nSample (temperature 0.8):\n${prompt}`);

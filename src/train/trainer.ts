@@ -9,6 +9,7 @@ import { AdamW } from '../optim/index.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { BatchSampler } from '../data/batches.js';
 import { Tokenizer } from '../data/tokenizer.js';
+import type { CorpusRecord } from '../data/corpus.js';
 import { saveCheckpoint, loadCheckpoint } from '../io/checkpoint.js';
 import { evaluate } from './evaluate.js';
 import { createOptimizer, optimizerStep } from './step.js';
@@ -30,6 +31,8 @@ export interface TrainOptions {
   evalBatches: number;
   saveEvery: number;
   seed: number;
+  /** The text the tokens came from, kept in trainer_state.json for resume and eval. */
+  corpus?: CorpusRecord;
 }
 
 export interface StepInfo {
@@ -53,7 +56,8 @@ export interface TrainCallbacks {
   onSave?: (step: number) => void;
 }
 
-interface TrainerState {
+/** trainer_state.json: where the run is, and the options it runs with. */
+export interface TrainerState {
   step: number;
   sampler: ReturnType<BatchSampler['getState']>;
   optimizerStep: number;

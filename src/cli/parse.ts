@@ -1,0 +1,32 @@
+// Option parsers for commander: each checks its value when the command line is read, before any
+// work, and commander's message names the option (`option '--layers <n>' argument '0' is
+// invalid. expected an integer of at least 1.`). Only plain decimal text is a number here:
+// Number() alone would take '' as 0 and '0x10' as 16.
+
+import { InvalidArgumentError } from 'commander';
+
+const DECIMAL_INT = /^\+?\d+$/;
+const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
+
+/** An integer ≥ min. */
+export function integer(min: number): (v: string) => number {
+  return (v) => {
+    const n = Number(v);
+    if (!DECIMAL_INT.test(v.trim()) || !Number.isSafeInteger(n) || n < min) throw new InvalidArgumentError(`expected an integer of at least ${min}.`);
+    return n;
+  };
+}
+
+/** A finite decimal number in a range; `above` excludes the lower bound, `max` is included. */
+export function decimal(range: { min?: number; above?: number; max?: number } = {}): (v: string) => number {
+  const { min, above, max } = range;
+  const wanted =
+    min !== undefined ? `a number of at least ${min}` : above !== undefined ? `a number above ${above}` : 'a number';
+  const upTo = max !== undefined ? ` and at most ${max}` : '';
+  return (v) => {
+    const n = Number(v);
+    const ok = DECIMAL.test(v.trim()) && Number.isFinite(n) && (min === undefined || n >= min) && (above === undefined || n > above) && (max === undefined || n <= max);
+    if (!ok) throw new InvalidArgumentError(`expected ${wanted}${upTo}.`);
+    return n;
+  };
+}

@@ -1,0 +1,101 @@
+// `train --resume`: the run folder holds everything the run needs (config.json: the model;
+// tokenizer.json; trainer_state.json: the optimiser, schedule, batches, seed and the corpus with
+// its hash), so a resumed run takes its settings from there, not from the defaults. `--steps`
+// extends the run; any other setting typed with a different value is refused, naming the option.
+
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { loadCheckpoint, type Checkpoint } from '../io/checkpoint.js';
+import { loadCorpus, loadMobyDick, loadTextFile, sha256, MOBY_DICK, type CorpusRecord } from '../data/corpus.js';
+import { tokenizerFromJSON, type Tokenizer } from '../data/tokenizer.js';
+import type { TrainerState } from '../train/trainer.js';
+import type { TrainCliOptions } from './train.js';
+
+/** The settings a run keeps, by option (`--d-model` is dModel). */
+type Kept = Pick<TrainCliOptions, 'tokenizer' | 'mixer' | 'layers' | 'dModel' | 'dState' | 'steps' | 'batch' | 'context' | 'lr' | 'minLr' | 'warmup' | 'weightDecay' | 'gradClip' | 'evalEvery' | 'evalBatches' | 'saveEvery' | 'seed'>;
+
+/** `dModel` → `--d-model`. */
+export const flagOf = (key: string) => '--' + key.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase());
+
+export interface ResumedRun {
+  settings: TrainCliOptions;
+  ckpt: Checkpoint;
+  tokenizer: Tokenizer;
+  text: string;
+  corpus: CorpusRecord;
+}
+
+/** Reads the run in `o.out` and merges what the user typed (`typed(key)`) into its settings. */
+export function resumeRun(o: TrainCliOptions, typed: (key: keyof TrainCliOptions) => boolean): ResumedRun {
+  const dir = o.out;
+  if (dir === undefined) throw new Error('--resume needs --out <the run folder to continue>');
+  if (o.overwrite) throw new Error('--resume continues the run in --out and --overwrite replaces it: give one of them');
+  if (!existsSync(join(dir, 'config.json'))) throw new Error(`--resume: ${dir} holds no run to resume (config.json is missing)`);
+  const ckpt = loadCheckpoint(dir, { requireTokenizer: true });
+  const state = ckpt.trainerState as TrainerState | undefined;
+  if (!state?.options || !ckpt.optimizer) throw new Error(`--resume: ${dir} has no training state to resume from (trainer_state.json or optimizer.safetensors is missing)`);
+
+  const tokenizer = tokenizerFromJSON(ckpt.tokenizer!, join(dir, 'tokenizer.json'));
+  const t = state.options;
+  const kept: Kept = {
+    tokenizer: tokenizer.kind,
+    mixer: ckpt.config.mixer ?? 'mamba',
+    layers: ckpt.config.num_hidden_layers,
+    dModel: ckpt.config.hidden_size,
+    dState: ckpt.config.state_size,
+    steps: t.steps,
+    batch: t.batchSize,
+    context: t.contextLength,
+    lr: t.lr,
+    minLr: t.minLr,
+    warmup: t.warmupSteps,
+    weightDecay: t.weightDecay,
+    gradClip: t.gradClip,
+    evalEvery: t.evalEvery,
+    evalBatches: t.evalBatches,
+    saveEvery: t.saveEvery,
+    seed: t.seed,
+  };
+  for (const key of Object.keys(kept) as Array<keyof Kept>) {
+    if (key === 'steps' || !typed(key) || o[key] === kept[key]) continue;
+    throw new Error(
+      `${flagOf(key)} ${o[key]} conflicts with the run in ${dir}, which has ${flagOf(key)} ${kept[key]}: a resumed run keeps its settings ` +
+        `(only --steps may change, to extend it); drop ${flagOf(key)}, or start a new run`,
+    );
+  }
+  if (typed('steps')) {
+    if (o.steps <= state.step) throw new Error(`--steps ${o.steps}: the run in ${dir} is already at step ${state.step}; to extend it, give more steps`);
+    kept.steps = o.steps;
+  } else if (state.step >= kept.steps) {
+    throw new Error(`--resume: the run in ${dir} has finished its ${kept.steps} steps; to train it further, add --steps with a larger number`);
+  }
+
+  const { text, corpus } = sameCorpus(dir, t.corpus, o.data);
+  return { settings: { ...o, ...kept, data: corpus.source === MOBY_DICK ? undefined : corpus.source }, ckpt, tokenizer, text, corpus };
+}
+
+/**
+ * The text the run trained on: the recorded file (or `--data`, if the file moved), refused when
+ * its hash differs, since resuming on other text would silently change the run.
+ */
+function sameCorpus(dir: string, recorded: CorpusRecord | undefined, data: string | undefined): { text: string; corpus: CorpusRecord } {
+  // Runs saved before corpora were recorded: trust --data (or Moby Dick) as before.
+  if (!recorded) {
+    const { text, record } = loadCorpus(data);
+    return { text, corpus: record };
+  }
+  const where = recorded.source === MOBY_DICK ? 'Moby Dick (the bundled corpus)' : recorded.source;
+  if (data === undefined && recorded.source !== MOBY_DICK && !existsSync(recorded.source)) {
+    throw new Error(`--resume: the run in ${dir} trained on ${recorded.source}, which is no longer there; give its new path with --data`);
+  }
+  const text = data !== undefined ? loadTextFile(data) : recorded.source === MOBY_DICK ? loadMobyDick() : loadTextFile(recorded.source);
+  const hash = sha256(text);
+  if (hash !== recorded.sha256) {
+    const what = data !== undefined ? `--data ${data} is not the text` : `${where} has changed since`;
+    throw new Error(
+      `--resume: ${what} the run in ${dir} trained on (sha256 ${recorded.sha256.slice(0, 12)}…, now ${hash.slice(0, 12)}…); ` +
+        'resuming on other text would change the run: restore the original file, or start a new run',
+    );
+  }
+  return { text, corpus: data !== undefined ? { ...recorded, source: loadCorpus(data).record.source } : recorded };
+}
