@@ -4,7 +4,7 @@
 
 import { writeFileSync } from 'node:fs';
 import { LanguageModel } from '../src/models/language_model.js';
-import { mambaConfig, MambaConfigInput } from '../src/io/config.js';
+import { modelConfig, MambaConfigInput } from '../src/models/config.js';
 import { Task } from '../src/data/tasks.js';
 import { trainTask, TaskEvalInfo, TaskStepInfo, TaskTrainOptions } from '../src/train/task_trainer.js';
 import { TrainingDivergedError } from '../src/train/step.js';
@@ -33,7 +33,7 @@ export function runVariant(
   name: string, config: Run['config'], task: Task, opts: TaskTrainOptions, log: (line: string) => void,
   probe?: (model: LanguageModel) => Record<string, number>,
 ): Run {
-  const cfg = mambaConfig({ ...config, vocab_size: task.vocabSize } as MambaConfigInput, name);
+  const cfg = modelConfig({ ...config, vocab_size: task.vocabSize } as MambaConfigInput, name);
   const model = new LanguageModel(cfg, { seed: opts.seed });
   const run: Run = { name, config, train: [], eval: [], final: { step: 0, loss: NaN, accuracy: NaN }, diverged: null, probes: [], seconds: 0, parameters: model.parameterCount() };
   const t0 = performance.now();

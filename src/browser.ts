@@ -15,7 +15,7 @@ export * from './ops/index.js';
 export * from './nn/index.js';
 export * from './optim/index.js';
 export { Mixer, type MixerState, type StateOptions, type FinalHead } from './models/mixer.js';
-export { modelConfig, MIXER_KINDS, type ModelConfig, type ModelConfigInput, type MixerKind } from './models/config.js';
+export { modelConfig, parseConfig, MIXER_KINDS, type ModelConfig, type ModelConfigInput, type MambaConfig, type MambaConfigInput, type MixerKind } from './models/config.js';
 export { LanguageModel, Block, type ModelState } from './models/language_model.js';
 export type { CausalLM, CausalLMConfig, NamedWeight } from './models/causal_lm.js';
 export { createModel, MODEL_TYPES } from './models/create.js';

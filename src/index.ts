@@ -6,6 +6,6 @@ export { train, TrainingDivergedError, type TrainOptions, type TrainCallbacks, t
 export { loadModelFolder } from './io/model_folder.js';
 export { writeFileAtomic, writeJsonAtomic } from './io/atomic.js';
 export { saveSafetensors, loadSafetensors } from './io/safetensors.js';
-export { mambaConfig, parseConfig, readConfig, writeConfig, type MambaConfig, type MambaConfigInput } from './io/config.js';
+export { readConfig, writeConfig } from './io/config.js';
 export { saveCheckpoint, loadCheckpoint, CHECKPOINT_FILES, type Checkpoint, type CheckpointInput } from './io/checkpoint.js';
 export { loadMobyDick, loadTextFile } from './data/corpus.js';

@@ -6,8 +6,7 @@
 import { join } from 'node:path';
 import type { CausalLM } from '../models/causal_lm.js';
 import { createModel } from '../models/create.js';
-import { LRUConfig, MixerKind } from '../models/config.js';
-import { mambaConfig, MambaConfig } from '../io/config.js';
+import { LRUConfig, MixerKind, modelConfig, MambaConfig } from '../models/config.js';
 import { saveCheckpoint } from '../io/checkpoint.js';
 import { writeJsonAtomic } from '../io/atomic.js';
 import { makeTask, Task } from '../data/tasks.js';
@@ -88,7 +87,7 @@ export function taskSetup(name: string, o: TaskCliOptions): { task: Task; config
     ...(o.real ? { complex: false } : {}),
   };
   try {
-    const config = mambaConfig(
+    const config = modelConfig(
       {
         vocab_size: task.vocabSize, hidden_size: o.dModel, num_hidden_layers: o.layers, mixer: o.mixer,
         ...(o.mixer === 'lru' ? { lru } : { state_size: o.dState }),

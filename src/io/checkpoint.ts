@@ -1,6 +1,6 @@
 // A run/checkpoint folder: the Hugging Face layout plus our training state.
 //
-//   config.json            MambaConfig (HF keys)                       required
+//   config.json            ModelConfig (HF keys)                       required
 //   model.safetensors      weights, HF tensor names, metadata format=pt required
 //   tokenizer.json         Hugging Face `tokenizers` file (ours or any) optional
 //   tokenizer_config.json  {"tokenizer_class": "PreTrainedTokenizerFast"} written with tokenizer.json
@@ -25,12 +25,13 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { writeFileAtomic, writeJsonAtomic, syncDir } from './atomic.js';
 import { encodeSafetensors, loadSafetensors, type NamedTensor } from './safetensors.js';
-import { mambaConfig, parseConfig, type MambaConfig, type MambaConfigInput } from './config.js';
+import { modelConfig, parseConfig, type ModelConfig, type ModelConfigInput } from '../models/config.js';
+import type { CausalLMConfig } from '../models/causal_lm.js';
 import { tokenizerFromJSON, type TokenizerJson } from '../data/tokenizer.js';
 import { TOKENIZER_CONFIG } from '../data/hf_format.js';
 
 export interface Checkpoint {
-  config: MambaConfig;
+  config: ModelConfig;
   weights: Map<string, NamedTensor>;
   tokenizer?: TokenizerJson;
   trainerState?: unknown;
@@ -38,7 +39,7 @@ export interface Checkpoint {
 }
 
 /** What saveCheckpoint takes: the config may be partial, it is completed and validated on save. */
-export type CheckpointInput = Omit<Checkpoint, 'config'> & { config: MambaConfigInput };
+export type CheckpointInput = Omit<Checkpoint, 'config'> & { config: ModelConfigInput | CausalLMConfig };
 
 export const CHECKPOINT_FILES = ['config.json', 'model.safetensors', 'tokenizer.json', 'tokenizer_config.json', 'trainer_state.json', 'optimizer.safetensors'] as const;
 type FileName = (typeof CHECKPOINT_FILES)[number];
@@ -48,7 +49,7 @@ const PENDING = 'checkpoint.pending.json';
 type PendingRecord = { files: Record<FileName, boolean> };
 
 export function saveCheckpoint(dir: string, ckpt: CheckpointInput): void {
-  const config = mambaConfig(ckpt.config, `saveCheckpoint ${dir}: config`);
+  const config = modelConfig(ckpt.config, `saveCheckpoint ${dir}: config`);
   if (ckpt.tokenizer) checkTokenizer(ckpt.tokenizer, config, `saveCheckpoint ${dir}: tokenizer`);
   fs.mkdirSync(dir, { recursive: true });
   const pending = readPending(dir);
@@ -147,7 +148,7 @@ function readJson(file: string): unknown {
 }
 
 /** A valid tokenizer whose ids all have an embedding row (HF may pad vocab_size upwards). */
-function checkTokenizer(json: TokenizerJson, config: MambaConfig, label: string): void {
+function checkTokenizer(json: TokenizerJson, config: ModelConfig, label: string): void {
   const tok = tokenizerFromJSON(json, label);
   if (tok.vocabSize > config.vocab_size) {
     throw new Error(`${label}: ${tok.vocabSize} tokens, but config.json vocab_size is ${config.vocab_size}`);

@@ -1,11 +1,22 @@
-// The model configuration, with the Hugging Face MambaConfig keys so that config.json files
-// move between mamba-ts and the Python ecosystem unchanged. `mixer` is ours (HF ignores it):
-// it selects the sequence mixer of every block; so is `lru`, the LRU mixer's options.
+// The model configuration: one object per architecture, in that architecture's Hugging Face
+// config.json layout, so that folders move between mamba-ts and transformers unchanged.
+// `ModelConfig` is a union discriminated by `model_type`; `modelConfig` builds (fills defaults,
+// validates) any of them and `parseConfig` reads a config.json object, both through BUILDERS.
+//
+// Mamba (model_type "mamba", MambaForCausalLM): `mixer` is our extra key, selecting the sequence
+// mixer of every block for this project's other block kinds, and `lru` holds the LRU mixer's
+// options. transformers keeps unknown keys as plain attributes and ignores them, so a file with
+// `"mixer": "mamba"` still loads there; the other mixers have no Hugging Face counterpart. Keys we
+// do not know (HF's pad_token_id, hidden_act, time_step_min, ...) are accepted on read and not
+// kept: HF's defaults for them are what we implement.
 
-export const MIXER_KINDS = ['mamba', 'lru', 's4d', 'attention'] as const;
+export const MIXER_KINDS = ['mamba', 'lru', 's4d'] as const;
 export type MixerKind = (typeof MIXER_KINDS)[number];
 
-export interface ModelConfig {
+/** config.json of a MambaForCausalLM, with our `mixer` and `lru` keys. */
+export interface MambaConfig {
+  model_type: 'mamba';
+  architectures: string[];
   vocab_size: number;
   hidden_size: number; // D
   state_size: number; // N
@@ -18,9 +29,12 @@ export interface ModelConfig {
   use_bias: boolean;
   use_conv_bias: boolean;
   tie_word_embeddings: boolean;
-  mixer?: MixerKind;
+  mixer: MixerKind;
   lru?: LRUConfig;
 }
+
+/** Every architecture's config; `model_type` tells them apart. */
+export type ModelConfig = MambaConfig;
 
 /**
  * Options of the LRU mixer, config key `lru` (ours, like `mixer`; HF ignores it). Absent keys take
@@ -42,29 +56,131 @@ export const LRU_CONFIG_KEYS = ['state_size', 'r_min', 'r_max', 'max_phase', 'st
 /** The paper's long-task setting: |λ| in [0.9, 0.999], phases in [0, 2π]. */
 export const LRU_DEFAULTS = { r_min: 0.9, r_max: 0.999, max_phase: 2 * Math.PI };
 
-export type ModelConfigInput = Pick<ModelConfig, 'vocab_size' | 'hidden_size' | 'num_hidden_layers'> & Partial<ModelConfig>;
+/** The three sizes are required; everything else defaults as in the paper and HF's MambaConfig. */
+export type MambaConfigInput = Pick<MambaConfig, 'vocab_size' | 'hidden_size' | 'num_hidden_layers'> &
+  Partial<Omit<MambaConfig, 'model_type' | 'time_step_rank' | 'lru'>> & {
+    model_type?: 'mamba';
+    time_step_rank?: number | 'auto';
+    lru?: LRUConfig;
+  };
 
-/** Fills the paper's defaults: N = 16, K = 4, E = 2·D, R = ceil(D/16), tied embeddings. */
-export function modelConfig(c: ModelConfigInput): ModelConfig {
-  const expand = c.expand ?? 2;
-  // Only the keys of ModelConfig, so that extra keys of a parsed config.json are not carried along.
-  const defined = Object.fromEntries(Object.entries(c).filter(([k, v]) => v !== undefined && CONFIG_KEYS.has(k)));
-  return {
-    state_size: 16,
-    conv_kernel: 4,
-    expand,
-    intermediate_size: expand * c.hidden_size,
-    time_step_rank: Math.ceil(c.hidden_size / 16),
-    layer_norm_epsilon: 1e-5,
-    use_bias: false,
-    use_conv_bias: true,
-    tie_word_embeddings: true,
-    mixer: 'mamba',
-    ...defined,
-  } as ModelConfig;
+export type ModelConfigInput = MambaConfigInput;
+
+/** The builder of each model_type: fills the defaults of a (possibly parsed) input and validates it. */
+const BUILDERS: { [T in ModelConfig['model_type']]: (c: Record<string, unknown>, where: string) => Extract<ModelConfig, { model_type: T }> } = {
+  mamba: mambaConfig,
+};
+
+/**
+ * The complete, validated config of the architecture named by `model_type` (absent: "mamba").
+ * Errors start with `where` (the file or option the values came from).
+ */
+export function modelConfig(c: MambaConfigInput, where?: string): MambaConfig;
+/** Any object claiming to be a config (a model's, a parsed file's): checked in full at run time. */
+export function modelConfig(c: ModelConfigInput | { model_type?: string }, where?: string): ModelConfig;
+export function modelConfig(c: ModelConfigInput | { model_type?: string }, where = 'modelConfig'): ModelConfig {
+  const raw = c as unknown as Record<string, unknown>;
+  const type = raw.model_type ?? 'mamba';
+  if (typeof type !== 'string' || !Object.hasOwn(BUILDERS, type)) {
+    const supported = Object.keys(BUILDERS).map((t) => `"${t}"`).join(', ');
+    throw new Error(`${where}: model_type is ${JSON.stringify(type)}; supported: ${supported}`);
+  }
+  return BUILDERS[type as ModelConfig['model_type']](raw, where);
 }
 
-const CONFIG_KEYS = new Set([
-  'vocab_size', 'hidden_size', 'state_size', 'num_hidden_layers', 'intermediate_size', 'conv_kernel',
-  'time_step_rank', 'expand', 'layer_norm_epsilon', 'use_bias', 'use_conv_bias', 'tie_word_embeddings', 'mixer', 'lru',
-]);
+/** Parses and validates a config.json object; `label` names the file in errors. */
+export function parseConfig(json: unknown, label = 'config.json'): ModelConfig {
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) throw new Error(`${label}: expected a JSON object`);
+  const o = json as Record<string, unknown>;
+  if (o.model_type === undefined && o.hidden_size === undefined && o.d_model !== undefined) {
+    // The original state-spaces/mamba checkpoints use mamba_ssm's own keys, not transformers'.
+    throw new Error(`${label}: uses the original mamba_ssm keys (d_model, n_layer); use the Hugging Face "-hf" version of the checkpoint`);
+  }
+  return modelConfig(o as unknown as ModelConfigInput, label);
+}
+
+/**
+ * Mamba: N = 16, K = 4, expand 2, E = expand·D, R = ceil(D/16) (also for "auto"), eps 1e-5, no
+ * bias in the linear layers, bias in the conv, tied embeddings, mixer "mamba". The keys come out
+ * in one fixed order, so that config.json is the same bytes whatever order the input had.
+ */
+function mambaConfig(raw: Record<string, unknown>, where: string): MambaConfig {
+  const posInt = (key: string): number => {
+    const v = raw[key];
+    if (typeof v !== 'number' || !Number.isInteger(v) || v <= 0) {
+      throw new Error(`${where}: ${key} must be a positive integer, got ${JSON.stringify(v)}`);
+    }
+    return v;
+  };
+  const optPosInt = (key: string, fallback: number): number => (raw[key] === undefined ? fallback : posInt(key));
+  const bool = (key: string, fallback: boolean): boolean => {
+    const v = raw[key];
+    if (v === undefined) return fallback;
+    if (typeof v !== 'boolean') throw new Error(`${where}: ${key} must be true or false, got ${JSON.stringify(v)}`);
+    return v;
+  };
+  for (const key of ['vocab_size', 'hidden_size', 'num_hidden_layers']) {
+    if (raw[key] === undefined) throw new Error(`${where}: ${key} is missing`);
+  }
+  const D = posInt('hidden_size');
+  const expand = optPosInt('expand', 2);
+  const eps = raw.layer_norm_epsilon ?? 1e-5;
+  if (typeof eps !== 'number' || !Number.isFinite(eps) || eps <= 0) {
+    throw new Error(`${where}: layer_norm_epsilon must be a positive number, got ${JSON.stringify(eps)}`);
+  }
+  const mixer = raw.mixer ?? 'mamba';
+  if (!(MIXER_KINDS as readonly unknown[]).includes(mixer)) {
+    throw new Error(`${where}: mixer must be one of ${MIXER_KINDS.map((m) => `"${m}"`).join(', ')}, got ${JSON.stringify(mixer)}`);
+  }
+  const config: MambaConfig = {
+    model_type: 'mamba',
+    architectures: ['MambaForCausalLM'],
+    state_size: optPosInt('state_size', 16),
+    conv_kernel: optPosInt('conv_kernel', 4),
+    expand,
+    intermediate_size: optPosInt('intermediate_size', expand * D),
+    time_step_rank: raw.time_step_rank === 'auto' ? Math.ceil(D / 16) : optPosInt('time_step_rank', Math.ceil(D / 16)),
+    layer_norm_epsilon: eps,
+    use_bias: bool('use_bias', false),
+    use_conv_bias: bool('use_conv_bias', true),
+    tie_word_embeddings: bool('tie_word_embeddings', true),
+    mixer: mixer as MixerKind,
+    vocab_size: posInt('vocab_size'),
+    hidden_size: D,
+    num_hidden_layers: posInt('num_hidden_layers'),
+  };
+  if (raw.lru !== undefined) config.lru = checkLru(raw.lru, mixer, where);
+  return config;
+}
+
+/**
+ * The `lru` object: only LRU options, each of its type and range, r_min ≤ r_max once the defaults
+ * fill the absent one, and only with mixer "lru". Returns a copy without undefined entries.
+ */
+function checkLru(value: unknown, mixer: unknown, where: string): LRUConfig {
+  const known = `known: ${LRU_CONFIG_KEYS.join(', ')}`;
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new Error(`${where}: lru must be an object of LRU options (${known}), got ${JSON.stringify(value)}`);
+  }
+  if (mixer !== 'lru') {
+    throw new Error(`${where}: lru options are given but mixer is ${JSON.stringify(mixer)}; set "mixer": "lru" or remove "lru"`);
+  }
+  const o = Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined));
+  for (const key of Object.keys(o)) {
+    if (!(LRU_CONFIG_KEYS as readonly string[]).includes(key)) throw new Error(`${where}: lru.${key} is not an LRU option (${known})`);
+  }
+  const fail = (key: string, what: string) => new Error(`${where}: lru.${key} must be ${what}, got ${JSON.stringify(o[key])}`);
+  const isNum = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
+  if (o.state_size !== undefined && !(Number.isInteger(o.state_size) && (o.state_size as number) > 0)) throw fail('state_size', 'a positive integer');
+  for (const key of ['r_min', 'r_max']) {
+    if (o[key] !== undefined && !(isNum(o[key]) && o[key] >= 0 && o[key] < 1)) throw fail(key, 'a number in [0, 1)');
+  }
+  if (o.max_phase !== undefined && !(isNum(o.max_phase) && o.max_phase > 0)) throw fail('max_phase', 'a positive number');
+  for (const key of ['stable_exp_param', 'ring_init', 'gamma_norm', 'complex']) {
+    if (o[key] !== undefined && typeof o[key] !== 'boolean') throw fail(key, 'true or false');
+  }
+  const rMin = (o.r_min as number | undefined) ?? LRU_DEFAULTS.r_min;
+  const rMax = (o.r_max as number | undefined) ?? LRU_DEFAULTS.r_max;
+  if (rMin > rMax) throw new Error(`${where}: lru.r_min ${rMin} is above lru.r_max ${rMax} (absent ones default to ${LRU_DEFAULTS.r_min} and ${LRU_DEFAULTS.r_max})`);
+  return o as LRUConfig;
+}

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { saveCheckpoint } from '../../src/io/checkpoint.js';
-import { mambaConfig } from '../../src/io/config.js';
+import { modelConfig } from '../../src/models/config.js';
 import { LanguageModel } from '../../src/models/language_model.js';
 import { ByteTokenizer, type TokenizerJson } from '../../src/data/tokenizer.js';
 import { tinyBpeJson } from '../data/fixtures/tiny_bpe.js';
@@ -24,7 +24,7 @@ test.after(() => rmSync(work, { recursive: true, force: true }));
 /** A randomly initialised one-layer model folder; vocab_size may exceed the tokenizer's ids (HF pads it). */
 function modelFolder(name: string, vocabSize: number, tokenizer: TokenizerJson): string {
   const dir = join(work, name);
-  const model = new LanguageModel(mambaConfig({ vocab_size: vocabSize, hidden_size: 8, num_hidden_layers: 1, state_size: 4 }), { seed: 5 });
+  const model = new LanguageModel(modelConfig({ vocab_size: vocabSize, hidden_size: 8, num_hidden_layers: 1, state_size: 4 }), { seed: 5 });
   saveCheckpoint(dir, { config: model.config, weights: model.weights(), tokenizer });
   return dir;
 }

@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { saveCheckpoint, loadCheckpoint, type Checkpoint } from '../../src/io/checkpoint.js';
-import { mambaConfig } from '../../src/io/config.js';
+import { modelConfig } from '../../src/models/config.js';
 import { encodeSafetensors, loadSafetensors, type NamedTensor } from '../../src/io/safetensors.js';
 import { CharTokenizer, tokenizerFromJSON } from '../../src/data/tokenizer.js';
 import { tinyBpeJson } from '../data/fixtures/tiny_bpe.js';
@@ -12,7 +12,7 @@ import { tinyBpeJson } from '../data/fixtures/tiny_bpe.js';
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'mamba-ts-ckpt-'));
 after(() => fs.rmSync(root, { recursive: true, force: true }));
 
-const config = mambaConfig({ vocab_size: 4, hidden_size: 3, num_hidden_layers: 1 });
+const config = modelConfig({ vocab_size: 4, hidden_size: 3, num_hidden_layers: 1 });
 
 /** A checkpoint whose every tensor and its step carry `version`, so a mix of two saves shows. */
 function version(v: number, withOptimizer = true): Checkpoint {

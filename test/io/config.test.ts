@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { mambaConfig, parseConfig, readConfig, writeConfig } from '../../src/io/config.js';
+import { readConfig, writeConfig } from '../../src/io/config.js';
+import { modelConfig, parseConfig } from '../../src/models/config.js';
 
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'mamba-ts-config-'));
 after(() => fs.rmSync(root, { recursive: true, force: true }));
@@ -32,8 +33,8 @@ const hf130m = {
   vocab_size: 50280,
 };
 
-test('mambaConfig fills the paper and Hugging Face defaults', () => {
-  const c = mambaConfig({ vocab_size: 96, hidden_size: 72, num_hidden_layers: 4 });
+test('modelConfig fills the paper and Hugging Face defaults', () => {
+  const c = modelConfig({ vocab_size: 96, hidden_size: 72, num_hidden_layers: 4 });
   assert.deepEqual(c, {
     model_type: 'mamba',
     architectures: ['MambaForCausalLM'],
@@ -54,7 +55,7 @@ test('mambaConfig fills the paper and Hugging Face defaults', () => {
 });
 
 test('expand sets the inner size, "auto" time_step_rank is ceil(D/16), explicit values win', () => {
-  const c = mambaConfig({ vocab_size: 10, hidden_size: 32, num_hidden_layers: 1, expand: 3, time_step_rank: 'auto', state_size: 8, mixer: 'lru' });
+  const c = modelConfig({ vocab_size: 10, hidden_size: 32, num_hidden_layers: 1, expand: 3, time_step_rank: 'auto', state_size: 8, mixer: 'lru' });
   assert.equal(c.intermediate_size, 96);
   assert.equal(c.time_step_rank, 2);
   assert.equal(c.state_size, 8);
@@ -78,8 +79,10 @@ const invalid: Array<[string, Record<string, unknown>, RegExp]> = [
   ['a missing vocab size', { vocab_size: undefined }, /config\.json: vocab_size is missing/],
   ['a string boolean', { use_bias: 'false' }, /config\.json: use_bias must be true or false, got "false"/],
   ['a negative epsilon', { layer_norm_epsilon: -1 }, /config\.json: layer_norm_epsilon must be a positive number, got -1/],
-  ['another model type', { model_type: 'llama' }, /config\.json: model_type is "llama", only "mamba"/],
-  ['an unknown mixer', { mixer: 'rnn' }, /config\.json: mixer must be one of "mamba", "lru", "s4d", "attention", got "rnn"/],
+  ['an unknown model type', { model_type: 'rwkv' }, /^Error: config\.json: model_type is "rwkv"; supported: "mamba"$/],
+  ['a model type that is not a string', { model_type: 7 }, /config\.json: model_type is 7; supported: "mamba"/],
+  ['an unknown mixer', { mixer: 'rnn' }, /config\.json: mixer must be one of "mamba", "lru", "s4d", got "rnn"/],
+  ['the attention placeholder (no such mixer)', { mixer: 'attention' }, /mixer must be one of "mamba", "lru", "s4d", got "attention"/],
   ['a bad time_step_rank', { time_step_rank: 'big' }, /config\.json: time_step_rank must be a positive integer, got "big"/],
 ];
 
@@ -98,11 +101,46 @@ test('the original mamba_ssm keys are recognised and refused with advice', () =>
 
 test('writeConfig then readConfig round-trips, and errors name the file', () => {
   const file = path.join(root, 'config.json');
-  const c = mambaConfig({ vocab_size: 65, hidden_size: 48, num_hidden_layers: 2, mixer: 'attention' });
+  const c = modelConfig({ vocab_size: 65, hidden_size: 48, num_hidden_layers: 2, mixer: 's4d' });
   writeConfig(file, c);
   assert.deepEqual(readConfig(file), c);
   assert.equal(JSON.parse(fs.readFileSync(file, 'utf8')).model_type, 'mamba');
   fs.writeFileSync(file, '{ "vocab_size": ');
   assert.throws(() => readConfig(file), /config\.json: invalid JSON/);
   assert.throws(() => readConfig(path.join(root, 'nope.json')), /nope\.json: file not found/);
+});
+
+test('config.json keeps its bytes: the keys come out in one order whatever the input order', () => {
+  const file = path.join(root, 'bytes.json');
+  const expected = `{
+  "model_type": "mamba",
+  "architectures": [
+    "MambaForCausalLM"
+  ],
+  "state_size": 8,
+  "conv_kernel": 4,
+  "expand": 2,
+  "intermediate_size": 128,
+  "time_step_rank": 4,
+  "layer_norm_epsilon": 0.00001,
+  "use_bias": false,
+  "use_conv_bias": true,
+  "tie_word_embeddings": true,
+  "mixer": "mamba",
+  "vocab_size": 96,
+  "hidden_size": 64,
+  "num_hidden_layers": 2
+}
+`;
+  writeConfig(file, modelConfig({ vocab_size: 96, hidden_size: 64, num_hidden_layers: 2, state_size: 8, mixer: 'mamba' }));
+  assert.equal(fs.readFileSync(file, 'utf8'), expected);
+  writeConfig(file, parseConfig({ num_hidden_layers: 2, mixer: 'mamba', hidden_size: 64, state_size: 8, vocab_size: 96 }));
+  assert.equal(fs.readFileSync(file, 'utf8'), expected);
+});
+
+test('a config without model_type is a Mamba config, as transformers writes every MambaConfig with it', () => {
+  const { model_type, ...rest } = hf130m;
+  assert.equal(model_type, 'mamba');
+  assert.deepEqual(parseConfig(rest), parseConfig(hf130m));
+  assert.equal(parseConfig(rest).model_type, 'mamba');
 });

@@ -6,9 +6,9 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { mambaConfig, parseConfig, readConfig, writeConfig } from '../../src/io/config.js';
+import { readConfig, writeConfig } from '../../src/io/config.js';
 import { saveCheckpoint, loadCheckpoint } from '../../src/io/checkpoint.js';
-import { modelConfig } from '../../src/models/config.js';
+import { modelConfig, parseConfig } from '../../src/models/config.js';
 import { LanguageModel } from '../../src/models/language_model.js';
 import { LRUMixer } from '../../src/ssm/lru.js';
 
@@ -19,7 +19,7 @@ const base = { vocab_size: 12, hidden_size: 8, num_hidden_layers: 1, mixer: 'lru
 const ablated = { state_size: 6, r_min: 0.5, r_max: 0.9, max_phase: 0.3, stable_exp_param: false, ring_init: true, gamma_norm: false, complex: false };
 
 test('the lru options round-trip through config.json and a checkpoint folder', () => {
-  const c = mambaConfig({ ...base, lru: ablated });
+  const c = modelConfig({ ...base, lru: ablated });
   assert.deepEqual(c.lru, ablated);
   const file = path.join(root, 'config.json');
   writeConfig(file, c);
@@ -46,8 +46,8 @@ test('createMixer passes the lru options to the LRUMixer; absent ones keep its d
 });
 
 test('a config without lru stays without it (Hugging Face files unchanged)', () => {
-  assert.equal('lru' in mambaConfig(base), false);
-  assert.equal('lru' in mambaConfig({ ...base, lru: undefined }), false);
+  assert.equal('lru' in modelConfig(base), false);
+  assert.equal('lru' in modelConfig({ ...base, lru: undefined }), false);
 });
 
 const invalid: Array<[string, Record<string, unknown>, RegExp]> = [
