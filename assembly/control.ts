@@ -1,7 +1,8 @@
 // The control block shared by the main thread and the workers: a few i32 slots at a fixed
 // address in the shared memory. The slot numbers are mirrored in src/kernels/wasm/control.ts.
 
-// Slot 0 is unused; GEN (64) sits alone on its cache line (src/kernels/wasm/control.ts).
+// Slot 0 (WORKER_TASKS) and 65 (STARTED) are only used by the pool; GEN (64) sits alone on its
+// cache line (src/kernels/wasm/control.ts).
 export const CLAIM = 1; // (job sequence << 16) | next task index, claimed by compare-exchange
 export const NTASKS = 2;
 export const DONE = 3; // tasks finished in the current job

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { Rng } from '../../src/tensor/random.js';
 import { referenceKernels } from '../../src/kernels/reference/index.js';
 import type { AdamWHyper } from '../../src/kernels/reference/adamw.js';
-import { assertBitIdentical, randArray, wasmKernels } from './wasm_helpers.js';
+import { assertBitIdentical, onThreads, randArray, wasmKernels } from './wasm_helpers.js';
 
 const { rt, k: wasm } = await wasmKernels(2);
 
@@ -40,19 +40,19 @@ test('wasm AdamW equals the reference over five steps, for sizes around 4 and th
   }
 });
 
-test('wasm AdamW gives the same bits on 1 and 2 threads, on resident and plain arrays', () => {
+test('wasm AdamW gives the same bits on 1 and 2 threads (a worker running tasks), on resident and plain arrays', async () => {
   const rng = new Rng(4);
   const n = 70001;
   const w0 = randArray(n, rng);
   const g = randArray(n, rng);
-  const runs = [1, 2].map((threads) => [true, false].map((resident) => {
-    rt.threads = threads;
+  const run = (resident: boolean) => {
     const place = (a: Float32Array) => (resident ? rt.residentCopy(a) : a.slice());
     const [w, m, v] = [place(w0), place(new Float32Array(n)), place(new Float32Array(n))];
     wasm.adamwStep(w, g, m, v, hyper(1, 1e-3, 0.1));
     wasm.adamwStep(w, g, m, v, hyper(2, 1e-3, 0.1));
     return w;
-  })).flat();
-  rt.threads = 2;
+  };
+  const runs: Float32Array[] = [];
+  for (const threads of [1, 2]) for (const resident of [true, false]) runs.push(await onThreads(rt, threads, () => run(resident)));
   for (const w of runs.slice(1)) assertBitIdentical(w, runs[0], 'w');
 });

@@ -193,9 +193,25 @@ test('the kernels can be given as bytes, and setThreads changes the pool size', 
   await initBackend('ref');
 });
 
-test('worker threads take part in parallel jobs (some tasks run on thread 1)', async () => {
+test('waitForWorkers resolves once every worker has started and waits for jobs; its probe job ran on a worker', async () => {
+  // Before, it ran probe jobs of 256 empty tasks until a worker took one: a worker asleep on GEN is
+  // woken too late for such a job whenever the other core is busy, and it gave up after 5 s.
+  const rt = await createWasmRuntime(undefined, 3);
+  assert.equal(rt.pool.running, 0, 'workers start with the first parallel job');
+  assert.ok((await rt.waitForWorkers()).some((tid) => tid > 0), 'a worker ran a task of the probe');
+  assert.equal(rt.pool.running, 2);
+  assert.equal(rt.pool.started, 2);
+});
+
+test('with workerFirst, every parallel job runs a task on a worker, even a job of empty tasks', async () => {
   const rt = await createWasmRuntime(undefined, 2);
-  assert.ok((await rt.waitForWorkers()).includes(1));
+  await rt.pool.ready(2);
+  rt.pool.workerFirst = true;
+  for (let j = 0; j < 200; j++) {
+    const before = rt.pool.workerTasks;
+    assert.ok(rt.whoRuns(2).includes(1), `job ${j}: thread 1 ran a task`);
+    assert.ok(rt.pool.workerTasks > before, `job ${j}: counted`);
+  }
 });
 
 test('a process that ran parallel kernels exits by itself: the workers are unref\'ed', () => {
@@ -209,8 +225,8 @@ test('a process that ran parallel kernels exits by itself: the workers are unref
       { batch: 1, m: n, k: n, n, transA: false, transB: false, strideA: 0, strideB: 0, accumulate: false });
     if (rt.pool.started < 1) throw new Error('no worker started');
     console.log('done');`;
-  const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', timeout: 20_000 });
-  assert.equal(r.error, undefined, 'the process did not exit within 20 s');
+  const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', timeout: 120_000 }); // only a hang guard: it exits in about a second
+  assert.equal(r.error, undefined, 'the process did not exit within 120 s');
   assert.equal(r.status, 0, r.stderr);
   assert.equal(r.stdout.trim(), 'done');
 });

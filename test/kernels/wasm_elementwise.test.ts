@@ -6,7 +6,7 @@ import { Rng } from '../../src/tensor/random.js';
 import { referenceKernels } from '../../src/kernels/reference/index.js';
 import type { UnaryOp } from '../../src/kernels/reference/unary.js';
 import { broadcastPlan } from '../../src/ops/broadcast.js';
-import { assertBitIdentical, assertWithin, randArray, wasmKernels } from './wasm_helpers.js';
+import { assertBitIdentical, assertWithin, onThreads, randArray, wasmKernels } from './wasm_helpers.js';
 
 const { rt, k: wasm } = await wasmKernels(2);
 
@@ -154,14 +154,13 @@ test('wasm conv1d with SiLU fused equals the reference conv then SiLU, forward a
   }
 });
 
-test('wasm unary and conv1d give bit-identical results on 1 and 2 threads', () => {
+test('wasm unary and conv1d give bit-identical results on 1 and 2 threads (a worker running tasks)', async () => {
   const rng = new Rng(25);
   const [B, L, C, K] = [4, 200, 96, 4]; // 76800 elements: above both parallel thresholds
   const x = randArray(B * L * C, rng);
   const w = randArray(C * K, rng);
   const g = randArray(B * L * C, rng);
-  const run = (threads: number) => {
-    rt.threads = threads;
+  const run = () => {
     const silu = new Float32Array(B * L * C);
     wasm.unaryForward('silu', x, silu);
     const gx = new Float32Array(B * L * C);
@@ -173,11 +172,9 @@ test('wasm unary and conv1d give bit-identical results on 1 and 2 threads', () =
     wasm.conv1dBackward(g, x, w, gxFused, null, null, B, L, C, K, pre);
     return [silu, gx, gw, gb, pre, out, gxFused];
   };
-  const one = run(1);
-  const two = run(2);
+  const one = await onThreads(rt, 1, run);
+  const two = await onThreads(rt, 2, run);
   one.forEach((a, i) => assertBitIdentical(two[i], a, `output ${i}`));
-  assert.ok(rt.pool.started >= 1);
-  rt.threads = 2;
 });
 
 test('wasm copyAlongAxis on arrays in wasm memory gives the reference copy (slices, splits, concats)', () => {

@@ -11,6 +11,26 @@ export async function wasmKernels(threads = 2): Promise<{ rt: WasmRuntime; k: Ke
   return { rt, k: createWasmBackend(rt).kernels };
 }
 
+/**
+ * Runs fn on `threads` threads and returns its result. With more than one, the workers have
+ * started first and each parallel job waits for a worker to claim a task (Pool.workerFirst): the
+ * run certainly uses a worker, whatever the scheduler does; it fails if no worker ran a task.
+ */
+export async function onThreads<T>(rt: WasmRuntime, threads: number, fn: () => T): Promise<T> {
+  await rt.pool.ready(threads);
+  const [savedThreads, savedFirst, before] = [rt.threads, rt.pool.workerFirst, rt.pool.workerTasks];
+  rt.threads = threads;
+  rt.pool.workerFirst = threads > 1;
+  try {
+    const result = fn();
+    if (threads > 1) assert.ok(rt.pool.workerTasks > before, `a worker ran tasks of the run on ${threads} threads`);
+    return result;
+  } finally {
+    rt.threads = savedThreads;
+    rt.pool.workerFirst = savedFirst;
+  }
+}
+
 export function randArray(n: number, rng: Rng, low = -1, high = 1): Float32Array {
   const a = new Float32Array(n);
   for (let i = 0; i < n; i++) a[i] = low + (high - low) * rng.next();

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { Rng } from '../../src/tensor/random.js';
 import { referenceKernels } from '../../src/kernels/reference/index.js';
 import type { LinearScanBackwardArgs, LinearScanForwardArgs } from '../../src/kernels/reference/linear_scan.js';
-import { assertBitIdentical, randArray, wasmKernels } from './wasm_helpers.js';
+import { assertBitIdentical, onThreads, randArray, wasmKernels } from './wasm_helpers.js';
 
 const { rt, k: wasm } = await wasmKernels(2);
 
@@ -73,20 +73,19 @@ test('wasm linear scan forward and backward equal the reference sequential scan 
   }
 });
 
-test('wasm linear scan: bit-identical on 1, 2 and 3 threads; non-sequential algorithms give the reference bits', () => {
+test('wasm linear scan: bit-identical on 1, 2 and 3 threads (workers running tasks); non-sequential algorithms give the reference bits', async () => {
   const rng = new Rng(32);
   const s: Case = { B: 2, L: 300, C: 130, complex: true, h0: true }; // 78,000 elements: parallel
   const proto = forwardArgs(s, rng);
   const gradProto = backwardArgs(proto, rng);
-  const runs = [1, 2, 3].map((threads) => {
-    rt.threads = threads;
+  const run = () => {
     const f = { ...proto, h: new Float32Array(proto.h.length), hIm: new Float32Array(proto.h.length) };
     wasm.linearScanForward(f);
     const g = { ...gradProto, h: f.h, hIm: f.hIm, gradA: new Float32Array(f.h.length), gradAIm: new Float32Array(f.h.length), gradB: new Float32Array(f.h.length), gradBIm: new Float32Array(f.h.length) };
     wasm.linearScanBackward(g);
     return [f.h, f.hIm, g.gradA, g.gradAIm, g.gradB, g.gradBIm];
-  });
-  rt.threads = 2;
+  };
+  const runs = [await onThreads(rt, 1, run), await onThreads(rt, 2, run), await onThreads(rt, 3, run)];
   for (const r of [1, 2]) runs[r].forEach((arr, i) => assertBitIdentical(arr, runs[0][i], `output ${i}, ${r + 1} threads`));
 
   const chunked = { ...proto, algorithm: 'chunked' as const, h: new Float32Array(proto.h.length), hIm: new Float32Array(proto.h.length) };

@@ -10,7 +10,7 @@ import { referenceKernels } from '../../src/kernels/reference/index.js';
 import type { MambaStepArgs } from '../../src/kernels/reference/mamba_step.js';
 import { STEP_PARALLEL_MIN } from '../../src/kernels/wasm/mamba_step.js';
 import { packBf16Rows } from '../../src/kernels/bf16.js';
-import { assertBitIdentical, randArray, wasmKernels } from './wasm_helpers.js';
+import { assertBitIdentical, onThreads, randArray, wasmKernels } from './wasm_helpers.js';
 
 const { rt, k: wasm } = await wasmKernels(2);
 
@@ -104,30 +104,28 @@ test('wasm mambaStep equals the reference step over 6 tokens (odd sizes, N not a
   }
 });
 
-for (const bf16 of [false, true]) test(`wasm mambaStep${bf16 ? ' with bf16 weights' : ''}: bit-identical on 1, 2 and 3 threads, and with resident or plain state arrays`, () => {
+for (const bf16 of [false, true]) test(`wasm mambaStep${bf16 ? ' with bf16 weights' : ''}: bit-identical on 1, 2 and 3 threads, and with resident or plain state arrays (workers running tasks)`, async () => {
   const rng = new Rng(22);
   const s: StepShape = { B: 2, D: 160, E: 262, N: 16, R: 5, K: 4, biases: true, block: true, V: 41, bf16 };
   assert.ok(s.B * s.D * 2 * s.E >= STEP_PARALLEL_MIN, 'large enough to run on every thread');
   const proto = stepArgs(s, rng);
   const xs = [0, 1, 2].map(() => randArray(s.B * s.D, rng));
-  const run = (threads: number, resident: boolean) => {
-    rt.threads = threads;
+  const run = (threads: number, resident: boolean) => onThreads(rt, threads, () => {
     const a = withFreshState(proto, resident ? (n) => rt.residentArray(n) : undefined);
     const outs = xs.map((x) => {
       wasm.mambaStep({ ...a, x });
       return Float32Array.of(...a.out, ...a.head!.logits);
     });
     return { outs, ssm: a.ssmState.slice(), conv: a.convState.slice() };
-  };
-  const base = run(1, false);
+  });
+  const base = await run(1, false);
   for (const [threads, resident] of [[2, false], [3, false], [2, true], [1, true]] as const) {
-    const r = run(threads, resident);
+    const r = await run(threads, resident);
     const what = `${threads} threads${resident ? ', resident state' : ''}`;
     r.outs.forEach((o, t) => assertBitIdentical(o, base.outs[t], `out and logits token ${t}, ${what}`));
     assertBitIdentical(r.ssm, base.ssm, `ssm state, ${what}`);
     assertBitIdentical(r.conv, base.conv, `conv state, ${what}`);
   }
-  rt.threads = 2;
 });
 
 test('resident arrays: zeroed, recognised (with their subarrays), read in place, and untouched by kernel calls', () => {

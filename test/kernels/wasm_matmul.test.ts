@@ -7,7 +7,7 @@ import { Rng } from '../../src/tensor/random.js';
 import { referenceKernels } from '../../src/kernels/reference/index.js';
 import type { MatmulDims } from '../../src/kernels/reference/matmul.js';
 import { PARALLEL_MIN_MACS } from '../../src/kernels/wasm/matmul.js';
-import { assertBitIdentical, assertWithin, randArray, wasmKernels } from './wasm_helpers.js';
+import { assertBitIdentical, assertWithin, onThreads, randArray, wasmKernels } from './wasm_helpers.js';
 
 const { rt, k: wasm } = await wasmKernels(2);
 
@@ -71,7 +71,7 @@ test('wasm matmul with k = 0 writes zeros, or leaves C unchanged when accumulati
   assert.deepEqual([...c], [0, 0, 0, 0]);
 });
 
-test('wasm matmul gives bit-identical results on 1, 2 and 3 threads', () => {
+test('wasm matmul gives bit-identical results on 1, 2 and 3 threads (workers running tasks)', async () => {
   const rng = new Rng(3);
   // Large enough (≥ PARALLEL_MIN_MACS) to run in parallel; shapes that split by rows and by columns.
   for (const [batch, m, k, n, transA, transB] of [[1, 200, 70, 160, false, true], [1, 6, 300, 1200, true, false], [3, 40, 90, 200, false, false]] as const) {
@@ -79,15 +79,13 @@ test('wasm matmul gives bit-identical results on 1, 2 and 3 threads', () => {
     const a = randArray(batch * m * k, rng);
     const b = randArray(batch * k * n, rng);
     const dims = { batch, m, k, n, transA, transB, strideA: m * k, strideB: k * n, accumulate: false };
-    const outs = [1, 2, 3].map((threads) => {
-      rt.threads = threads;
+    const run = () => {
       const c = new Float32Array(batch * m * n);
       wasm.matmul(a, b, c, dims);
       return c;
-    });
+    };
+    const outs = [await onThreads(rt, 1, run), await onThreads(rt, 2, run), await onThreads(rt, 3, run)];
     assertBitIdentical(outs[1], outs[0], `2 vs 1 threads, m${m} k${k} n${n}`);
     assertBitIdentical(outs[2], outs[0], `3 vs 1 threads, m${m} k${k} n${n}`);
   }
-  assert.ok(rt.pool.started >= 1, 'the parallel runs started a worker');
-  rt.threads = 2;
 });

@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Rng } from '../../src/tensor/random.js';
 import { referenceKernels } from '../../src/kernels/reference/index.js';
-import { assertBitIdentical, assertWithin, randArray, wasmKernels } from './wasm_helpers.js';
+import { assertBitIdentical, assertWithin, onThreads, randArray, wasmKernels } from './wasm_helpers.js';
 
 const { rt, k: wasm } = await wasmKernels(2);
 
@@ -56,14 +56,13 @@ test('wasm cross-entropy equals the reference, with ignored rows', () => {
   }
 });
 
-test('wasm rmsNorm and cross-entropy give bit-identical results on 1 and 2 threads', () => {
+test('wasm rmsNorm and cross-entropy give bit-identical results on 1 and 2 threads (a worker running tasks)', async () => {
   const rng = new Rng(33);
   const [rows, D] = [600, 128]; // 76800 elements: parallel
   const x = randArray(rows * D, rng);
   const w = randArray(D, rng);
   const t = Int32Array.from({ length: rows }, () => rng.int(D));
-  const run = (threads: number) => {
-    rt.threads = threads;
+  const run = () => {
     const y = new Float32Array(rows * D);
     const r = new Float32Array(rows);
     wasm.rmsNormForward(x, w, y, r, rows, D, 1e-5);
@@ -74,9 +73,8 @@ test('wasm rmsNorm and cross-entropy give bit-identical results on 1 and 2 threa
     const loss = wasm.crossEntropyForward(x, t, lse, rows, D, -100);
     return { out: [y, r, gx, gw, lse], loss };
   };
-  const one = run(1);
-  const two = run(2);
+  const one = await onThreads(rt, 1, run);
+  const two = await onThreads(rt, 2, run);
   one.out.forEach((a, i) => assertBitIdentical(two.out[i], a, `output ${i}`));
   assert.equal(two.loss, one.loss);
-  rt.threads = 2;
 });

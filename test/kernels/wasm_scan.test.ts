@@ -8,7 +8,7 @@ import { referenceKernels } from '../../src/kernels/reference/index.js';
 import type {
   SelectiveScanBackwardArgs, SelectiveScanForwardArgs, SelectiveScanInputs,
 } from '../../src/kernels/reference/selective_scan.js';
-import { assertBitIdentical, randArray, wasmKernels } from './wasm_helpers.js';
+import { assertBitIdentical, onThreads, randArray, wasmKernels } from './wasm_helpers.js';
 
 const { rt, k: wasm } = await wasmKernels(2);
 
@@ -174,26 +174,25 @@ test('wasm selective scan step equals the reference step', () => {
   }
 });
 
-test('wasm selective scan gives bit-identical results on 1, 2 and 3 threads', () => {
+test('wasm selective scan gives bit-identical results on 1, 2 and 3 threads (workers running tasks)', async () => {
   const rng = new Rng(13);
   // 2·64·70·8 = 71680 elements: above the parallel threshold; E = 70 leaves a partial block and a partial vector.
   const s: Shape = { B: 2, L: 64, E: 70, N: 8, T: 16, withD: true, softplus: true, init: true };
   const inp = inputs(s, rng);
   const proto = forwardArgs(s, inp, rng);
   const gradY = randArray(s.B * s.L * s.E, rng);
-  const runs = [1, 2, 3].map((threads) => {
-    rt.threads = threads;
+  const run = () => {
     const f = { ...proto, y: proto.y.slice(), delta: proto.delta.slice(), chunkStates: proto.chunkStates.slice(), finalState: proto.finalState!.slice() };
     wasm.selectiveScanForward(f);
     const g = backwardArgs(s, inp, f, gradY);
     wasm.selectiveScanBackward(g);
     return { f, g };
-  });
+  };
+  const runs = [await onThreads(rt, 1, run), await onThreads(rt, 2, run), await onThreads(rt, 3, run)];
   for (const r of [1, 2]) {
     assertBitIdentical(runs[r].f.y, runs[0].f.y, `y, ${r + 1} threads`);
     for (const key of ['gradX', 'gradDt', 'gradA', 'gradBm', 'gradC', 'gradD', 'gradDeltaBias'] as const) {
       assertBitIdentical(runs[r].g[key]!, runs[0].g[key]!, `${key}, ${r + 1} threads`);
     }
   }
-  rt.threads = 2;
 });

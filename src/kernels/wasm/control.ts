@@ -13,7 +13,9 @@
 // Tasks are claimed in index order, so every earlier task is already claimed by a running thread
 // and the wait always ends; a worker that wakes late simply joins at the current phase.
 
-export const CLAIM = 1; // slot 0 is unused
+/** Tasks run by workers (not the caller), over the pool's life: tests check that a job used a worker. */
+export const WORKER_TASKS = 0;
+export const CLAIM = 1;
 export const NTASKS = 2;
 export const DONE = 3;
 export const ERROR = 4;
@@ -31,6 +33,8 @@ export const MAX_PHASES = 7;
  * and the parameters away from the thread publishing a job at every store.
  */
 export const GEN = 64;
+/** Workers that have started and entered their wait on GEN (each adds 1 once): see Pool.ready. */
+export const STARTED = 65;
 export const SLOTS = 80;
 /** Task indices live in the low 16 bits of CLAIM. */
 export const MAX_TASKS = 0xffff;
@@ -90,6 +94,7 @@ export function claimTasks(ctl: Int32Array, ctlPtr: number, runTask: RunTask, ti
       error ??= e;
       Atomics.store(ctl, ERROR, 1);
     }
+    if (tid > 0) Atomics.add(ctl, WORKER_TASKS, 1); // before DONE, so the caller sees it when the job ends
     if (Atomics.add(ctl, DONE, 1) + 1 === n) Atomics.notify(ctl, DONE);
   }
 }

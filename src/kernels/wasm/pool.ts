@@ -1,14 +1,17 @@
 // The worker pool: threads 1..size−1 are workers (worker_threads in Node, module Web Workers in
 // browsers) running worker_loop.ts on the same shared WebAssembly.Memory; thread 0 is the caller,
 // which publishes a job, claims tasks like everyone else, then waits for the stragglers. Workers
-// start lazily (first parallel job); in Node they are unref'ed so that they never keep the
-// process alive. A worker that is still starting simply claims no task: the others do them all.
+// start lazily (first parallel job, or ready()); in Node they are unref'ed so that they never keep
+// the process alive. A worker that is still starting simply claims no task: the others do them
+// all. Even a started worker sleeping on GEN often takes part in no task of a short job: the
+// caller may finish every task before the worker is woken and scheduled (milliseconds on a loaded
+// machine), so a test that needs a worker to take part waits for ready() and sets workerFirst.
 //
 // Dispatch is by Atomics.notify/wait on the control block, not postMessage: the kernels are
 // synchronous, so the caller cannot yield to its event loop to receive a reply anyway, and a
 // postMessage wake-up costs more (see bench/pool.ts for the measured round trips).
 
-import { CLAIM, DONE, ERROR, GEN, KIND, MAX_PHASES, MAX_TASKS, NTASKS, PHASES, PHASE_ENDS, THREADS, claimTasks, RunTask } from './control.js';
+import { CLAIM, DONE, ERROR, GEN, KIND, MAX_PHASES, MAX_TASKS, NTASKS, PHASES, PHASE_ENDS, STARTED, THREADS, WORKER_TASKS, claimTasks, RunTask } from './control.js';
 import type { WorkerInit } from './worker_loop.js';
 
 /** Starts one pool worker with its init; null where workers cannot share the memory. */
@@ -32,6 +35,11 @@ export class Pool {
   private seq = 0;
   /** The caller waits for stragglers by polling, then (where allowed) by sleeping in Atomics.wait. */
   private readonly mayBlock = canBlock();
+  /**
+   * For tests: in every parallel job the caller claims no task before a worker has claimed one,
+   * so that the job certainly runs on two threads whatever the scheduler does.
+   */
+  workerFirst = false;
 
   constructor(
     private readonly spawn: SpawnWorker | null,
@@ -56,6 +64,32 @@ export class Pool {
   /** Workers started so far. */
   get started(): number {
     return this.spawned;
+  }
+
+  /** Workers that have started and wait for jobs. */
+  get running(): number {
+    return Atomics.load(this.ctl, STARTED);
+  }
+
+  /** Tasks run by workers so far (tests compare it before and after a job). */
+  get workerTasks(): number {
+    return Atomics.load(this.ctl, WORKER_TASKS);
+  }
+
+  /**
+   * Starts the workers that a job on `threads` threads uses and resolves once every worker has
+   * started and waits for jobs: each job published from then on reaches them. The deadline only
+   * turns a worker that never starts (an error on its thread) into an error here; a worker
+   * starts in 150–250 ms.
+   */
+  async ready(threads: number, timeoutMs = 60_000): Promise<void> {
+    if (this.spawn === null || threads <= 1) return;
+    this.ensureWorkers(threads - 1);
+    const start = Date.now();
+    while (this.running < this.spawned) {
+      if (Date.now() - start > timeoutMs) throw new Error(`wasm pool: ${this.running} of ${this.spawned} workers started within ${timeoutMs / 1000} s`);
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
   }
 
   private ensureWorkers(count: number): void {
@@ -99,9 +133,15 @@ export class Pool {
     Atomics.store(ctl, THREADS, used);
     phaseEnds.forEach((end, p) => Atomics.store(ctl, PHASE_ENDS + p, end));
     Atomics.store(ctl, PHASES, phaseEnds.length);
-    Atomics.store(ctl, CLAIM, this.seq << 16);
+    const open = this.seq << 16;
+    Atomics.store(ctl, CLAIM, open);
     Atomics.add(ctl, GEN, 1);
-    Atomics.notify(ctl, GEN, used - 1);
+    // Wakes used − 1 sleepers, the longest asleep first: with workers beyond `used` (threads was
+    // lowered), maybe none that may claim. Under workerFirst the caller waits for one: wake all.
+    Atomics.notify(ctl, GEN, this.workerFirst ? this.spawned : used - 1);
+    for (let i = 0; this.workerFirst && Atomics.load(ctl, CLAIM) === open; i++) {
+      if (i > SPIN && this.mayBlock) Atomics.wait(ctl, CLAIM, open, 0.05);
+    }
     const error = claimTasks(ctl, this.ctlPtr, this.runTask, 0);
     for (let i = 0; Atomics.load(ctl, DONE) < ntasks; i++) {
       if (i > SPIN && this.mayBlock) Atomics.wait(ctl, DONE, Atomics.load(ctl, DONE), 100);

@@ -255,16 +255,18 @@ export class WasmRuntime {
   }
 
   /**
-   * Waits (yielding to the event loop) until a worker runs one of a job's tasks; returns the
-   * distinct thread ids seen, or throws after `timeoutMs`. Workers start asynchronously.
+   * Resolves once the workers of a job on `threads` threads have started and wait for jobs
+   * (Pool.ready); returns the distinct ids of the threads that ran a probe job of 256 empty
+   * tasks in which the caller waits for a worker to claim first: a worker's id is always there.
    */
-  async waitForWorkers(timeoutMs = 5000): Promise<number[]> {
-    const start = Date.now();
-    for (;;) {
-      const seen = [...new Set(this.whoRuns(256, this.threads))].sort();
-      if (seen.some((tid) => tid > 0)) return seen;
-      if (Date.now() - start > timeoutMs) throw new Error(`no worker ran a task within ${timeoutMs} ms`);
-      await new Promise((resolve) => setTimeout(resolve, 20));
+  async waitForWorkers(threads = this.threads): Promise<number[]> {
+    await this.pool.ready(threads);
+    const workerFirst = this.pool.workerFirst;
+    this.pool.workerFirst = true;
+    try {
+      return [...new Set(this.whoRuns(256, threads))].sort((a, b) => a - b);
+    } finally {
+      this.pool.workerFirst = workerFirst;
     }
   }
 

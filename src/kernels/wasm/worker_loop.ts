@@ -2,7 +2,7 @@
 // kernels.wasm on the shared memory, then sleep on GEN and claim tasks of each new job. Holds no
 // state between jobs.
 
-import { GEN, SLOTS, claimTasks, RunTask } from './control.js';
+import { GEN, SLOTS, STARTED, claimTasks, RunTask } from './control.js';
 
 export interface WorkerInit {
   module: WebAssembly.Module;
@@ -19,6 +19,8 @@ export function serve(init: WorkerInit): never {
   const runTask = instance.exports.runTask as RunTask;
   const ctl = new Int32Array(init.memory.buffer, init.ctlPtr, SLOTS);
   let seen = init.gen;
+  // From here on every job published after init.gen reaches this worker: it is part of the pool.
+  Atomics.add(ctl, STARTED, 1);
   for (;;) {
     for (let i = 0; i < init.spin && Atomics.load(ctl, GEN) === seen; i++);
     Atomics.wait(ctl, GEN, seen);
