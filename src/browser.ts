@@ -14,14 +14,14 @@ export { withArena, allocArray, allocOutput, inArena } from './kernels/memory.js
 export * from './ops/index.js';
 export * from './nn/index.js';
 export * from './optim/index.js';
-export { Mixer, type MixerState, type StateOptions, type FinalHead } from './models/mixer.js';
+export { Mixer, type MixerState } from './ssm/mixer.js';
 export { modelConfig, parseConfig, MIXER_KINDS, type ModelConfig, type ModelConfigInput, type MambaConfig, type MambaConfigInput, type MixerKind } from './models/config.js';
 export { LanguageModel, Block, type ModelState } from './models/language_model.js';
-export type { CausalLM, CausalLMConfig, NamedWeight } from './models/causal_lm.js';
+export type { CausalLM, CausalLMConfig, NamedWeight, StateOptions } from './models/causal_lm.js';
 export { createModel, MODEL_TYPES } from './models/create.js';
 export { generate, prefill, sampleToken, argmax, type GenerateOptions, type SamplingOptions } from './models/generate.js';
-export { MambaMixer, type MambaOptions } from './ssm/mamba.js';
-export { LRUMixer, GLU, type LRUOptions } from './ssm/lru.js';
+export { MambaMixer, type MambaOptions, type MambaBlockConfig } from './ssm/mamba.js';
+export { LRUMixer, GLU, LRU_DEFAULTS, type LRUOptions } from './ssm/lru.js';
 export * from './kernels/scan/index.js';
 export { evaluate } from './train/evaluate.js';
 export {

@@ -10,6 +10,8 @@
 // do not know (HF's pad_token_id, hidden_act, time_step_min, ...) are accepted on read and not
 // kept: HF's defaults for them are what we implement.
 
+import { LRU_DEFAULTS } from '../ssm/lru.js';
+
 export const MIXER_KINDS = ['mamba', 'lru', 's4d'] as const;
 export type MixerKind = (typeof MIXER_KINDS)[number];
 
@@ -53,8 +55,7 @@ export interface LRUConfig {
 
 export const LRU_CONFIG_KEYS = ['state_size', 'r_min', 'r_max', 'max_phase', 'stable_exp_param', 'ring_init', 'gamma_norm', 'complex'] as const;
 
-/** The paper's long-task setting: |λ| in [0.9, 0.999], phases in [0, 2π]. */
-export const LRU_DEFAULTS = { r_min: 0.9, r_max: 0.999, max_phase: 2 * Math.PI };
+export { LRU_DEFAULTS };
 
 /** The three sizes are required; everything else defaults as in the paper and HF's MambaConfig. */
 export type MambaConfigInput = Pick<MambaConfig, 'vocab_size' | 'hidden_size' | 'num_hidden_layers'> &

@@ -3,23 +3,18 @@
 // Parameter names follow Hugging Face MambaForCausalLM: backbone.embeddings.weight,
 // backbone.layers.{i}.norm.weight, backbone.layers.{i}.mixer.*, backbone.norm_f.weight, lm_head.weight.
 
-import { Tensor, shapeStr } from '../tensor/tensor.js';
+import { Tensor } from '../tensor/tensor.js';
 import { Rng } from '../tensor/random.js';
 import { noGrad } from '../autograd/tape.js';
-import { add, embedding, linear, crossEntropy, reshape } from '../ops/index.js';
+import { add, embedding, linear, crossEntropy, reshape, mambaStep, packMambaWeights, packRows } from '../ops/index.js';
+import type { MambaStepWeights, PackedMambaWeights, StepHead } from '../ops/index.js';
 import { Module } from '../nn/module.js';
 import { Embedding, RMSNorm, Linear } from '../nn/index.js';
-import { FinalHead, Mixer, MixerState, StateOptions } from './mixer.js';
-import { kernels } from '../kernels/backend.js';
-import { packBf16Rows } from '../kernels/bf16.js';
+import { Mixer, MixerState } from '../ssm/mixer.js';
+import { MambaMixer } from '../ssm/mamba.js';
 import { ModelConfig } from './config.js';
 import { createMixer } from './mixers.js';
-import type { CausalLM, NamedWeight } from './causal_lm.js';
-
-/** logits [B, V] = RMSNorm(h)·Wᵀ, the model's end composed from ops. */
-function applyHead(head: FinalHead, h: Tensor): Tensor {
-  return linear(head.norm.forward(h), head.weight);
-}
+import type { CausalLM, NamedWeight, StateOptions } from './causal_lm.js';
 
 /** Pre-norm residual block: h + mixer(norm(h)). */
 export class Block extends Module {
@@ -37,12 +32,12 @@ export class Block extends Module {
   }
 
   step(h: Tensor, state: MixerState): Tensor {
-    return this.mixer.blockStep(h, state, this.norm) ?? add(h, this.mixer.step(this.norm.forward(h), state));
+    return add(h, this.mixer.step(this.norm.forward(h), state));
   }
 
-  /** The last block's step and the model's head after it: h [B, D] → logits [B, V]. */
-  stepToLogits(h: Tensor, state: MixerState, head: FinalHead): Tensor {
-    return this.mixer.blockStep(h, state, this.norm, head) ?? applyHead(head, this.step(h, state));
+  /** The weights of the fused Mamba step op when this block has one (a selective Mamba mixer). */
+  fusedStepWeights(): MambaStepWeights | null {
+    return this.mixer instanceof MambaMixer ? this.mixer.stepWeights() : null;
   }
 }
 
@@ -71,10 +66,14 @@ class Backbone extends Module {
 }
 
 /**
- * One generation state per layer; with `weights: 'bf16'`, also the head's weight as packed bf16
- * rows (src/kernels/bf16.ts) when the last block's step computes the head.
+ * The generation state: one mixer state per layer; with `weights: 'bf16'`, packed bf16 copies of
+ * the weights the fused steps read (per fused layer, and the head's when the last layer is fused).
  */
-export type ModelState = MixerState[] & { head?: Float32Array };
+export interface ModelState {
+  layers: MixerState[];
+  packed?: Array<PackedMambaWeights | null>;
+  head?: Float32Array;
+}
 
 /** The Mamba family's CausalLM (model_type 'mamba'; the block's mixer is config.mixer). */
 export class LanguageModel extends Module implements CausalLM<ModelState> {
@@ -94,9 +93,14 @@ export class LanguageModel extends Module implements CausalLM<ModelState> {
     return this.lm_head ? this.lm_head.weight : this.backbone.embeddings.weight;
   }
 
+  /** logits = RMSNorm(h)·Wᵀ: h [..., D] → [..., V]. */
+  private head(h: Tensor): Tensor {
+    return linear(this.backbone.norm_f.forward(h), this.headWeight());
+  }
+
   /**
    * ids: [B·L] token ids of B sequences of length L → logits [B, L, V].
-   * With `state` (one entry per layer), continues from it and leaves the final states in it.
+   * With `state`, continues from it and leaves the final states in it.
    */
   forward(ids: Int32Array, batch: number, length: number, state?: ModelState): Tensor {
     if (ids.length !== batch * length) {
@@ -104,9 +108,9 @@ export class LanguageModel extends Module implements CausalLM<ModelState> {
     }
     let h = embedding(this.backbone.embeddings.weight, ids, [batch, length]); // [B, L, D]
     this.backbone.layers.items.forEach((block, i) => {
-      h = block.forward(h, state?.[i]);
+      h = block.forward(h, state?.layers[i]);
     });
-    return applyHead({ norm: this.backbone.norm_f, weight: this.headWeight() }, h); // [B, L, V]
+    return this.head(h); // [B, L, V]
   }
 
   /** Mean next-token cross-entropy (nats) of targets [B·L] (−100 entries ignored). */
@@ -116,31 +120,44 @@ export class LanguageModel extends Module implements CausalLM<ModelState> {
   }
 
   initState(batch: number, opts: StateOptions = {}): ModelState {
-    const layers = this.backbone.layers.items;
-    const state: ModelState = layers.map((b) => b.mixer.initState(batch, opts));
-    if (opts.weights === 'bf16' && layers.length > 0 && layers[layers.length - 1].mixer.fusesHead()) {
-      const w = this.headWeight(); // [V, D]
-      state.head = kernels().residentCopy(packBf16Rows(w.data, w.shape[0], w.shape[1]));
+    const blocks = this.backbone.layers.items;
+    const state: ModelState = { layers: blocks.map((b) => b.mixer.initState(batch)) };
+    if (opts.weights === 'bf16') {
+      state.packed = blocks.map((b) => {
+        const w = b.fusedStepWeights();
+        return w && packMambaWeights(w);
+      });
+      if (blocks.length > 0 && state.packed[blocks.length - 1]) state.head = packRows(this.headWeight()); // [V, D] rows
     }
     return state;
   }
 
-  /** One token per sequence: tokens [B] → logits [B, V]; state advances in place. */
+  /**
+   * One token per sequence: tokens [B] → logits [B, V]; state advances in place. A selective
+   * Mamba block runs as one fused op (src/ops/mamba_step.ts) with its norm and residual, and the
+   * last one with the model's head as well; other blocks compose their mixer's step with ops.
+   */
   step(tokens: Int32Array, state: ModelState): Tensor {
     return noGrad(() => {
       const batch = tokens.length;
-      if (state.length !== this.config.num_hidden_layers) {
-        throw new Error(`LanguageModel.step: state has ${state.length} layers, model has ${this.config.num_hidden_layers}`);
+      if (state.layers.length !== this.config.num_hidden_layers) {
+        throw new Error(`LanguageModel.step: state has ${state.layers.length} layers, model has ${this.config.num_hidden_layers}`);
       }
       let h = embedding(this.backbone.embeddings.weight, tokens, [batch]); // [B, D]
-      const layers = this.backbone.layers.items;
-      const head: FinalHead = { norm: this.backbone.norm_f, weight: this.headWeight(), packed: state.head };
-      for (let i = 0; i < layers.length - 1; i++) h = layers[i].step(h, state[i]);
-      // The last block's step may compute the head in the same kernel (MambaMixer.blockStep).
-      const last = layers.length - 1;
-      const logits = last >= 0 ? layers[last].stepToLogits(h, state[last], head) : applyHead(head, h);
-      if (logits.shape[1] !== this.config.vocab_size) throw new Error(`step: logits ${shapeStr(logits.shape)}`);
-      return logits;
+      const blocks = this.backbone.layers.items;
+      const head: StepHead = { norm: this.backbone.norm_f, weight: this.headWeight(), packed: state.head };
+      for (let i = 0; i < blocks.length; i++) {
+        const w = blocks[i].fusedStepWeights();
+        if (!w) {
+          h = blocks[i].step(h, state.layers[i]);
+          continue;
+        }
+        const last = i === blocks.length - 1;
+        const { conv, ssm, A } = state.layers[i];
+        h = mambaStep(h, w, { conv, ssm, A }, { norm: blocks[i].norm, packed: state.packed?.[i] ?? undefined, head: last ? head : undefined });
+        if (last) return h; // logits [B, V]
+      }
+      return this.head(h); // [B, V]
     });
   }
 

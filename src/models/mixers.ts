@@ -1,7 +1,7 @@
 // Builds the sequence mixer named by config.mixer for one layer.
 
 import { Rng } from '../tensor/random.js';
-import { Mixer } from './mixer.js';
+import { Mixer } from '../ssm/mixer.js';
 import { LRUConfig, ModelConfig } from './config.js';
 import { MambaMixer } from '../ssm/mamba.js';
 import { LRUMixer, LRUOptions } from '../ssm/lru.js';

@@ -1,4 +1,5 @@
-// Every differentiable op, one file each (forward, backward, the kernels it calls).
+// Every differentiable op, one file each (forward, backward, the kernels it calls), and
+// generation's fused Mamba step (no gradient).
 
 export { matmul } from './matmul.js';
 export { linear } from './linear.js';
@@ -17,3 +18,4 @@ export { reshape, transpose, permute, slice, split, concat } from './shape.js';
 export { selectiveScan, selectiveScanReference, type SelectiveScanOptions } from './selective_scan.js';
 export { cos, sin } from './trig.js';
 export { linearScan, linearScanComplex, type LinearScanOptions, type LinearScanComplexOptions, type ScanAlgorithm } from './linear_scan.js';
+export { mambaStep, packMambaWeights, packRows, type MambaStepWeights, type MambaStepState, type PackedMambaWeights, type MambaStepOptions, type StepHead, type StepNorm } from './mamba_step.js';

@@ -1,6 +1,8 @@
 // selectiveScan: Mamba's selective state-space scan (S6) as one fused differentiable op.
-// x, dt: [B, L, E]; A: [E, N] (already −exp(A_log)); Bm, C: [B, L, N]; D, deltaBias: [E] → y: [B, L, E]
-//   delta = softplus(dt + deltaBias);  h_t = exp(delta·A) ⊙ h_{t−1} + delta·Bm_t·x_t;  y_t = C_t·h_t + D·x_t
+// x, dt: [B, L, E]; A: [E, N] (already −exp(A_log)); Bm, C: [B, L, N]; Dskip, deltaBias: [E] → y: [B, L, E]
+//   delta = softplus(dt + deltaBias);  h_t = exp(delta·A) ⊙ h_{t−1} + delta·Bm_t·x_t;  y_t = C_t·h_t + Dskip·x_t
+// (the paper's Δ = delta, its skip D = Dskip: D is the model width everywhere in this code; the
+// kernels' argument structs still call the skip D and its gradient gradD).
 // Kernels: selectiveScanForward / selectiveScanBackward (chunked: only the state entering each
 // chunk of SCAN_CHUNK steps is kept, the backward recomputes the rest), and for generation the
 // kernel-level selectiveScanStep (src/kernels/reference/selective_scan.ts).
@@ -28,9 +30,9 @@ export interface SelectiveScanOptions {
 }
 
 export function selectiveScan(
-  x: Tensor, dt: Tensor, A: Tensor, Bm: Tensor, C: Tensor, D: Tensor | null, opts: SelectiveScanOptions = {},
+  x: Tensor, dt: Tensor, A: Tensor, Bm: Tensor, C: Tensor, Dskip: Tensor | null, opts: SelectiveScanOptions = {},
 ): Tensor {
-  const inputs = checkedInputs('selectiveScan', x, dt, A, Bm, C, D, opts);
+  const inputs = checkedInputs('selectiveScan', x, dt, A, Bm, C, Dskip, opts);
   const { B, L, E, N } = inputs;
   const k = kernels();
   const T = SCAN_CHUNK;
@@ -38,19 +40,19 @@ export function selectiveScan(
   const delta = allocOutput(x.size); // [B, L, E]
   const chunkStates = allocOutput(B * Math.ceil(L / T) * E * N); // [B, ⌈L/T⌉, E, N]
   k.selectiveScanForward({ ...inputs, T, initialState: opts.initialState ?? null, y, delta, chunkStates, finalState: opts.finalState ?? null });
-  const parents = parentsOf(x, dt, A, Bm, C, D, opts);
+  const parents = parentsOf(x, dt, A, Bm, C, Dskip, opts);
   return record('selectiveScan', y, x.shape, parents, (g) => {
     const grads = gradientArrays(inputs, g);
     k.selectiveScanBackward({ ...inputs, ...grads, T, delta, chunkStates });
-    accumulateAll(x, dt, A, Bm, C, D, opts, grads);
+    accumulateAll(x, dt, A, Bm, C, Dskip, opts, grads);
   });
 }
 
 /** The same op on the naive kernels, which materialise every state [B, L, E, N]: the reference for tests. */
 export function selectiveScanReference(
-  x: Tensor, dt: Tensor, A: Tensor, Bm: Tensor, C: Tensor, D: Tensor | null, opts: SelectiveScanOptions = {},
+  x: Tensor, dt: Tensor, A: Tensor, Bm: Tensor, C: Tensor, Dskip: Tensor | null, opts: SelectiveScanOptions = {},
 ): Tensor {
-  const inputs = checkedInputs('selectiveScanReference', x, dt, A, Bm, C, D, opts);
+  const inputs = checkedInputs('selectiveScanReference', x, dt, A, Bm, C, Dskip, opts);
   const { B, L, E, N } = inputs;
   const k = kernels();
   const initialState = opts.initialState ? opts.initialState.slice() : null; // the backward reads it
@@ -58,20 +60,20 @@ export function selectiveScanReference(
   const delta = allocArray(x.size); // [B, L, E]
   const states = allocArray(B * L * E * N); // [B, L, E, N]
   k.selectiveScanNaiveForward({ ...inputs, initialState, y, delta, states, finalState: opts.finalState ?? null });
-  const parents = parentsOf(x, dt, A, Bm, C, D, opts);
+  const parents = parentsOf(x, dt, A, Bm, C, Dskip, opts);
   return record('selectiveScanNaive', y, x.shape, parents, (g) => {
     const grads = gradientArrays(inputs, g);
     k.selectiveScanNaiveBackward({ ...inputs, ...grads, initialState, delta, states });
-    accumulateAll(x, dt, A, Bm, C, D, opts, grads);
+    accumulateAll(x, dt, A, Bm, C, Dskip, opts, grads);
   });
 }
 
 function checkedInputs(
-  op: string, x: Tensor, dt: Tensor, A: Tensor, Bm: Tensor, C: Tensor, D: Tensor | null, opts: SelectiveScanOptions,
+  op: string, x: Tensor, dt: Tensor, A: Tensor, Bm: Tensor, C: Tensor, Dskip: Tensor | null, opts: SelectiveScanOptions,
 ): SelectiveScanInputs {
   const bias = opts.deltaBias ?? null;
   const shapes = [`x ${shapeStr(x.shape)}`, `dt ${shapeStr(dt.shape)}`, `A ${shapeStr(A.shape)}`, `Bm ${shapeStr(Bm.shape)}`, `C ${shapeStr(C.shape)}`];
-  if (D) shapes.push(`D ${shapeStr(D.shape)}`);
+  if (Dskip) shapes.push(`Dskip ${shapeStr(Dskip.shape)}`);
   if (bias) shapes.push(`deltaBias ${shapeStr(bias.shape)}`);
   const fail = (what: string): never => {
     throw new Error(`${op}: ${what} (inputs: ${shapes.join(', ')})`);
@@ -88,7 +90,7 @@ function checkedInputs(
   expect('dt', dt, [B, L, E], '[B, L, E]');
   expect('Bm', Bm, [B, L, N], '[B, L, N]');
   expect('C', C, [B, L, N], '[B, L, N]');
-  if (D) expect('D', D, [E], '[E]');
+  if (Dskip) expect('Dskip', Dskip, [E], '[E]');
   if (bias) expect('deltaBias', bias, [E], '[E]');
   for (const [name, s] of [['initialState', opts.initialState], ['finalState', opts.finalState]] as const) {
     if (s && s.length !== B * E * N) fail(`${name} has ${s.length} elements, expected [B, E, N] = [${B}, ${E}, ${N}]`);
@@ -96,14 +98,14 @@ function checkedInputs(
   return {
     B, L, E, N,
     x: x.data, dt: dt.data, A: A.data, Bm: Bm.data, C: C.data,
-    D: D ? D.data : null, deltaBias: bias ? bias.data : null,
+    D: Dskip ? Dskip.data : null, deltaBias: bias ? bias.data : null,
     deltaSoftplus: opts.deltaSoftplus ?? true,
   };
 }
 
-function parentsOf(x: Tensor, dt: Tensor, A: Tensor, Bm: Tensor, C: Tensor, D: Tensor | null, opts: SelectiveScanOptions): Tensor[] {
+function parentsOf(x: Tensor, dt: Tensor, A: Tensor, Bm: Tensor, C: Tensor, Dskip: Tensor | null, opts: SelectiveScanOptions): Tensor[] {
   const parents = [x, dt, A, Bm, C];
-  if (D) parents.push(D);
+  if (Dskip) parents.push(Dskip);
   if (opts.deltaBias) parents.push(opts.deltaBias);
   return parents;
 }
@@ -118,13 +120,13 @@ function gradientArrays(s: SelectiveScanInputs, gradY: Float32Array): SelectiveS
 }
 
 function accumulateAll(
-  x: Tensor, dt: Tensor, A: Tensor, Bm: Tensor, C: Tensor, D: Tensor | null, opts: SelectiveScanOptions, g: SelectiveScanGradients,
+  x: Tensor, dt: Tensor, A: Tensor, Bm: Tensor, C: Tensor, Dskip: Tensor | null, opts: SelectiveScanOptions, g: SelectiveScanGradients,
 ): void {
   accumulate(x, g.gradX, true);
   accumulate(dt, g.gradDt, true);
   accumulate(A, g.gradA, true);
   accumulate(Bm, g.gradBm, true);
   accumulate(C, g.gradC, true);
-  if (D && g.gradD) accumulate(D, g.gradD, true);
+  if (Dskip && g.gradD) accumulate(Dskip, g.gradD, true);
   if (opts.deltaBias && g.gradDeltaBias) accumulate(opts.deltaBias, g.gradDeltaBias, true);
 }

@@ -1,7 +1,7 @@
 // The Linear Recurrent Unit (Orvieto et al. 2023, "Resurrecting Recurrent Neural Networks for Long
 // Sequences") as a sequence mixer, followed by the position-wise GLU of the paper's block:
 //
-//   u ─ B (complex, ⊙ γ) ─ h_t = Λ h_{t−1} + γ ⊙ B u_t ─ y = Re(C h) + D ⊙ u ─ GELU ─ GLU ─ out
+//   u ─ B (complex, ⊙ γ) ─ h_t = Λ h_{t−1} + γ ⊙ B u_t ─ y = Re(C h) + Dskip ⊙ u ─ GELU ─ GLU ─ out
 //
 // Λ is diagonal complex, λ_n = exp(−exp(ν_n) + i·exp(θ_n)), so |λ_n| = exp(−exp(ν_n)) < 1 for any
 // ν_n (stable) and small changes of ν resolve |λ| near 1. γ_n = sqrt(1 − |λ_n|²) at initialisation
@@ -9,7 +9,8 @@
 // σ(out2(z)). The LanguageModel's block wraps it as x + LRUMixer(RMSNorm(x)), like the Mamba mixer.
 //
 // Shapes: u [B, L, D] (D = hidden_size); state h [B, L, N] complex; B_re, B_im [N, D];
-// C_re, C_im [D, N]; nu_log, theta_log, gamma_log [N]; D [D].
+// C_re, C_im [D, N]; nu_log, theta_log, gamma_log [N]; the skip Dskip [D] (the paper's D, stored
+// as `D`: in the code D is the width).
 // Ablation switches (all on by default), each removing one ingredient of the paper:
 //   stableExpParam: false → λ is the free parameter pair lambda_re, lambda_im [N] (no constraint);
 //   ringInit: false → |λ|² uniform in [0, 1) and phase in [0, 2π): uniform on the unit disk, the
@@ -23,8 +24,10 @@ import { Rng } from '../tensor/random.js';
 import { noGrad } from '../autograd/tape.js';
 import { linear, add, sub, mul, exp, neg, cos, sin, gelu, sigmoid, linearScan, linearScanComplex, type ScanAlgorithm } from '../ops/index.js';
 import { Linear, Module } from '../nn/index.js';
-import { Mixer, MixerState } from '../models/mixer.js';
-import { LRU_DEFAULTS, ModelConfig } from '../models/config.js';
+import { Mixer, MixerState } from './mixer.js';
+
+/** The paper's long-task setting: |λ| in [0.9, 0.999], phases in [0, 2π]. */
+export const LRU_DEFAULTS = { r_min: 0.9, r_max: 0.999, max_phase: 2 * Math.PI };
 
 export interface LRUOptions {
   /** N, the number of complex state channels; default hidden_size (then the layer has as many parameters as a Mamba block, about 6·D²). */
@@ -79,7 +82,7 @@ export class LRUMixer extends Mixer {
   readonly Dskip: Tensor; // [D], stored as `D`
   readonly glu: GLU;
 
-  constructor(cfg: ModelConfig, opts: LRUOptions = {}) {
+  constructor(cfg: { hidden_size: number }, opts: LRUOptions = {}) {
     super();
     const rng = opts.rng ?? new Rng(0);
     const D = (this.D = cfg.hidden_size);
@@ -148,7 +151,7 @@ export class LRUMixer extends Mixer {
     return { re, im };
   }
 
-  /** GLU(GELU(Re(C h) + D ⊙ u)): h [..., N], u [..., D] → [..., D]. Re(C h) = C_re h_re − C_im h_im. */
+  /** GLU(GELU(Re(C h) + Dskip ⊙ u)): h [..., N], u [..., D] → [..., D]. Re(C h) = C_re h_re − C_im h_im. */
   private output(hRe: Tensor, hIm: Tensor | null, u: Tensor): Tensor {
     let y = linear(hRe, this.C_re);
     if (hIm) y = sub(y, linear(hIm, this.C_im!));

@@ -2,22 +2,52 @@
 //
 //   x ─ in_proj ─┬─ xi ─ conv1d ─ SiLU ─ x_proj ─┬─ dt_low ─ dt_proj ─ Δ ─┐
 //                │                               ├─ B ─────────────────────┼─ selective scan ─ y ─┐
-//                │                               └─ C ─────────────────────┘     (A, D)           │
+//                │                               └─ C ─────────────────────┘   (A, Dskip)         │
 //                └─ z ─ SiLU ──────────────────────────────────────────────────────────── ⊙ ─ out_proj
 //
-// Shapes: x [B, L, D] → in_proj [B, L, 2E] → xi, z [B, L, E]; x_proj → [B, L, R + 2N].
-// With `selective: false` (the S4D-style ablation) Δ, B and C are parameters, not functions of x.
+// Glossary: each paper symbol has one name in the code (here, in the ops and in the model) and
+// one Hugging Face name (MambaConfig key or tensor under backbone.layers.{i}.mixer.):
+//
+//   paper                     code                 Hugging Face
+//   D  model width            D, hidden_size       hidden_size
+//   E  inner width = expand·D E, intermediate_size intermediate_size, expand
+//   N  state size             N, state_size        state_size
+//   K  conv width             K                    conv_kernel
+//   R  rank of Δ's projection R                    time_step_rank
+//   B  batch                  batch (B in kernels) —
+//   x, z  the two halves      xi, z [B, L, E]      in_proj.weight [2E, D] (x rows first), in_proj.bias
+//   conv + SiLU of x          xc [B, L, E]         conv1d.weight [E, 1, K], conv1d.bias [E]
+//   s_Δ(x) before the bias    dt [B, L, E]         dt_proj.weight [E, R] applied to dt_low [B, L, R]
+//   Δ's bias (τ_Δ's Parameter) deltaBias [E]       dt_proj.bias
+//   Δ = softplus(dt + bias)   delta [B, L, E]      —
+//   A (diagonal, negative)    A = −exp(A_log)      A_log [E, N]
+//   B (input matrix, s_B(x))  Bm [B, L, N]         rows R … R+N−1 of x_proj.weight [R + 2N, E]
+//   C (output matrix, s_C(x)) C [B, L, N]          rows R+N … R+2N−1 of x_proj.weight
+//   D (skip)                  Dskip [E]            D
+//   h  the SSM state          ssm [B, E, N]        —
+//   output                    out_proj(y ⊙ SiLU(z)) out_proj.weight [D, E], out_proj.bias
+//
+// With `selective: false` (the S4D-style ablation) Δ, B and C are parameters (dt_low [R], B [N],
+// C [N]), not functions of x.
 
 import { Tensor, zeros } from '../tensor/tensor.js';
 import { Rng } from '../tensor/random.js';
 import { noGrad } from '../autograd/tape.js';
 import { kernels } from '../kernels/backend.js';
-import { linear, split, conv1d, silu, exp, neg, concat, slice, add, selectiveScan, gate } from '../ops/index.js';
-import { Linear, Conv1d, RMSNorm } from '../nn/index.js';
-import { allocOutput } from '../kernels/memory.js';
-import { FinalHead, Mixer, MixerState, StateOptions } from '../models/mixer.js';
-import { packBf16Rows } from '../kernels/bf16.js';
-import { ModelConfig } from '../models/config.js';
+import { linear, split, conv1d, silu, exp, neg, concat, slice, add, selectiveScan, gate, mambaStep, type MambaStepWeights } from '../ops/index.js';
+import { Linear, Conv1d } from '../nn/index.js';
+import { Mixer, MixerState } from './mixer.js';
+
+/** The block's sizes and switches, with the Hugging Face MambaConfig keys (a model config is one). */
+export interface MambaBlockConfig {
+  hidden_size: number; // D
+  intermediate_size: number; // E
+  state_size: number; // N
+  conv_kernel: number; // K
+  time_step_rank: number; // R
+  use_bias: boolean;
+  use_conv_bias: boolean;
+}
 
 export interface MambaOptions {
   /** Input-dependent Δ, B, C (S6); false gives the time-invariant S4D-style ablation. */
@@ -41,10 +71,10 @@ export class MambaMixer extends Mixer {
   readonly A_log: Tensor; // [E, N]
   readonly Dskip: Tensor; // [E], stored as `D`
   readonly out_proj: Linear;
-  /** S4D ablation only: input-independent dt_low [R], B [N] and C [N]. */
-  readonly ltiParams: { dtLow: Tensor; B: Tensor; C: Tensor } | null;
+  /** S4D ablation only: input-independent dt_low [R], Bm [N] and C [N] (stored as dt_low, B, C). */
+  readonly ltiParams: { dtLow: Tensor; Bm: Tensor; C: Tensor } | null;
 
-  constructor(cfg: ModelConfig, opts: MambaOptions = {}) {
+  constructor(cfg: MambaBlockConfig, opts: MambaOptions = {}) {
     super();
     const rng = opts.rng ?? new Rng(0);
     this.D = cfg.hidden_size;
@@ -64,7 +94,7 @@ export class MambaMixer extends Mixer {
       this.x_proj = null;
       this.ltiParams = {
         dtLow: this.param('dt_low', initUniform([R], 1, rng)),
-        B: this.param('B', initUniform([N], 1, rng)),
+        Bm: this.param('B', initUniform([N], 1, rng)),
         C: this.param('C', initUniform([N], 1, rng)),
       };
     }
@@ -135,72 +165,38 @@ export class MambaMixer extends Mixer {
     const zerosBL = (n: number) => zeros([batch, L, n]);
     return {
       dt: add(zerosBL(E), linear(p.dtLow, this.dt_proj.weight)),
-      Bm: add(zerosBL(N), p.B),
+      Bm: add(zerosBL(N), p.Bm),
       C: add(zerosBL(N), p.C),
     };
   }
 
   /**
    * Zero conv state [B, E, K−1] and SSM state [B, E, N], plus A = −exp(A_log) [E, N] computed
-   * once here rather than at every generated token (the weights do not change while generating),
-   * and with `weights: 'bf16'` packed bf16 copies of in_proj, x_proj and out_proj: a state holds
-   * them as they were when it was made.
+   * once here rather than at every generated token (the weights do not change while generating).
    */
-  initState(batch: number, opts: StateOptions = {}): MixerState {
+  initState(batch: number): MixerState {
     const k = kernels();
-    const { D, E, N, K, R } = this;
+    const { E, N, K } = this;
     const A = k.residentCopy(noGrad(() => neg(exp(this.A_log))).data);
     const conv = k.residentCopy(new Float32Array(batch * E * (K - 1)));
-    const state: MixerState = { conv, ssm: k.residentCopy(new Float32Array(batch * E * N)), A };
-    if (opts.weights === 'bf16' && this.x_proj) {
-      // Packed bf16 copies of the step's matrices (fusedStep multiplies with these instead).
-      state.inProj = k.residentCopy(packBf16Rows(this.in_proj.weight.data, 2 * E, D));
-      state.xProj = k.residentCopy(packBf16Rows(this.x_proj.weight.data, R + 2 * N, E));
-      state.outProj = k.residentCopy(packBf16Rows(this.out_proj.weight.data, D, E));
-    }
-    return state;
+    return { conv, ssm: k.residentCopy(new Float32Array(batch * E * N)), A };
   }
 
   /** One token per sequence: x [B, D] → [B, D], in constant time and memory. */
   step(x: Tensor, state: MixerState): Tensor {
-    return noGrad(() => (this.x_proj ? this.fusedStep(x, state, this.x_proj, null) : this.ltiStep(x, state)));
+    const w = this.stepWeights();
+    return noGrad(() => (w ? mambaStep(x, w, { conv: state.conv, ssm: state.ssm, A: state.A }) : this.ltiStep(x, state)));
   }
 
-  override fusesHead(): boolean {
-    return this.x_proj !== null;
-  }
-
-  /** h + step(norm(h)) in the same kernel, and the head after it (the selective mixer; the S4D ablation composes ops). */
-  override blockStep(h: Tensor, state: MixerState, norm: RMSNorm, head?: FinalHead): Tensor | null {
-    return this.x_proj ? noGrad(() => this.fusedStep(h, state, this.x_proj!, norm, head)) : null;
-  }
-
-  /**
-   * The selective step as one kernel (kernels().mambaStep): no tensors between its stages; with
-   * `norm`, the residual block around it too (x is then the block's input h).
-   */
-  private fusedStep(x: Tensor, state: MixerState, xProj: Linear, norm: RMSNorm | null, head?: FinalHead): Tensor {
-    const { D, E, N, K, R } = this;
-    const batch = x.shape[0];
-    const out = allocOutput(batch * D);
-    const V = head?.weight.shape[0] ?? 0;
-    const logits = head ? allocOutput(batch * V) : null;
-    kernels().mambaStep({
-      B: batch, D, E, N, R, K, x: x.data,
-      inProj: state.inProj ?? this.in_proj.weight.data, inBias: this.in_proj.bias?.data ?? null,
-      convWeight: this.conv1d.weight.data, convBias: this.conv1d.bias?.data ?? null,
-      xProj: state.xProj ?? xProj.weight.data, dtProj: this.dt_proj.weight.data, dtBias: this.dt_proj.bias!.data,
-      A: state.A, Dskip: this.Dskip.data,
-      outProj: state.outProj ?? this.out_proj.weight.data, outBias: this.out_proj.bias?.data ?? null,
-      convState: state.conv, ssmState: state.ssm, out,
-      norm: norm && { weight: norm.weight.data, eps: norm.eps }, residual: norm !== null,
-      bf16: state.inProj !== undefined,
-      head: head && {
-        V, norm: { weight: head.norm.weight.data, eps: head.norm.eps }, logits: logits!,
-        weight: head.packed ?? head.weight.data, bf16: head.packed !== undefined,
-      },
-    });
-    return logits ? new Tensor(logits, [batch, V]) : new Tensor(out, [batch, D]);
+  /** The weights of the fused step op (src/ops/mamba_step.ts); null for the S4D ablation, which has none. */
+  stepWeights(): MambaStepWeights | null {
+    if (!this.x_proj) return null;
+    return {
+      inProj: this.in_proj.weight, inBias: this.in_proj.bias,
+      convWeight: this.conv1d.weight, convBias: this.conv1d.bias,
+      xProj: this.x_proj.weight, dtProj: this.dt_proj.weight, deltaBias: this.dt_proj.bias!,
+      Dskip: this.Dskip, outProj: this.out_proj.weight, outBias: this.out_proj.bias,
+    };
   }
 
   /** The S4D ablation's step, with ops: Δ, B and C are parameters, not functions of the input. */

@@ -229,7 +229,7 @@ test('mismatched shapes are rejected with the op name and every input shape', ()
     [() => selectiveScan(x, dt, t(3, 3), Bm, C, null), /selectiveScan: A \[3, 3\] must be \[E, N\] with E = 4/],
     [() => selectiveScan(x, dt, A, t(2, 5, 2), C, null), /selectiveScan: Bm \[2, 5, 2\] must be \[B, L, N\] = \[2, 5, 3\]/],
     [() => selectiveScan(x, dt, A, Bm, t(1, 5, 3), null), /selectiveScan: C \[1, 5, 3\] must be \[B, L, N\] = \[2, 5, 3\]/],
-    [() => selectiveScan(x, dt, A, Bm, C, t(3)), /selectiveScan: D \[3\] must be \[E\] = \[4\].*D \[3\]\)$/],
+    [() => selectiveScan(x, dt, A, Bm, C, t(3)), /selectiveScan: Dskip \[3\] must be \[E\] = \[4\].*Dskip \[3\]\)$/],
     [() => selectiveScan(x, dt, A, Bm, C, null, { deltaBias: t(4, 1) }), /selectiveScan: deltaBias \[4, 1\] must be \[E\] = \[4\]/],
     [() => selectiveScan(x, dt, A, Bm, C, null, { initialState: new Float32Array(5) }), /selectiveScan: initialState has 5 elements, expected \[B, E, N\] = \[2, 4, 3\]/],
     [() => selectiveScanReference(x, dt, A, Bm, C, null, { finalState: new Float32Array(25) }), /selectiveScanReference: finalState has 25 elements/],

@@ -1,7 +1,7 @@
 // One generation step of a selective Mamba mixer as a single kernel: what MambaMixer.step would
 // compute with ops, on plain arrays, with no tensors and no graph; optionally the whole residual
-// block around it, h + mixer(RMSNorm(h)) (Block.step), and for the last block the model's final
-// norm and head (LanguageModel.step). The reference composes the reference
+// block around it, h + mixer(RMSNorm(h)), and for the last block the model's final norm and head
+// (the op src/ops/mamba_step.ts, which LanguageModel.step uses). The reference composes the reference
 // kernels in the order of the block (Gu & Dao, 2023, Fig. 3):
 //   [x ← RMSNorm(x)]; xz = x·W_inᵀ (+ b) → x_i, z; x_c = SiLU(conv step(x_i));
 //   [dt_low | B | C] = x_c·W_xᵀ; dt = dt_low·W_dtᵀ; y = scan step(x_c, dt, A, B, C, D)

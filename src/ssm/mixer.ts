@@ -1,0 +1,23 @@
+// The sequence-mixer interface shared by the Mamba (S6), S4D, LRU and attention blocks, so that
+// one LanguageModel, trainer and sampler serve them all (see ../shared/DESIGN.md). A mixer maps
+// [B, L, D] to [B, L, D]; the residual block, the norms and the head around it belong to the model.
+
+import { Tensor } from '../tensor/tensor.js';
+import { Module } from '../nn/module.js';
+
+/** A mixer's state between generated tokens; each mixer defines its own fields. */
+export type MixerState = Record<string, Float32Array>;
+
+export abstract class Mixer extends Module {
+  /**
+   * Whole-sequence path (training, prefill). x: [B, L, D] → [B, L, D].
+   * With `state`, starts from it and leaves the final state in it (chunked prefill).
+   */
+  abstract forward(x: Tensor, state?: MixerState): Tensor;
+
+  /** A fresh (zero) state for `batch` sequences. */
+  abstract initState(batch: number): MixerState;
+
+  /** One token per sequence. x: [B, D] → [B, D]; updates `state` in place. */
+  abstract step(x: Tensor, state: MixerState): Tensor;
+}
