@@ -9,13 +9,19 @@ import { keepGradArray } from '../autograd/tape.js';
 export abstract class Module {
   private readonly params = new Map<string, Tensor>();
   private readonly children = new Map<string, Module>();
+  /** Whether weight decay applies to each parameter (by local name). */
+  private readonly decay = new Map<string, boolean>();
   training = true;
 
   /**
    * Registers a parameter under a local name; returns it for `this.weight = this.param(...)`.
    * Its data moves to where the current backend's kernels read it without copying (wasm memory).
+   * Weight decay applies to matrices (rank ≥ 2) and not to vectors (biases, norm weights,
+   * per-channel scales), where it would only pull a scale or offset toward 0; `decay` overrides
+   * that for a parameter whose meaning decay would harm (Mamba's A_log, for instance).
    */
-  protected param(name: string, t: Tensor): Tensor {
+  protected param(name: string, t: Tensor, opts: { decay?: boolean } = {}): Tensor {
+    this.decay.set(name, opts.decay ?? t.ndim >= 2);
     t.requiresGrad = true;
     t.data = kernels().residentCopy(t.data);
     keepGradArray(t); // a training step writes this gradient in place, into the same array every step
@@ -34,6 +40,14 @@ export abstract class Module {
     const out: Array<[string, Tensor]> = [];
     for (const [n, t] of this.params) out.push([prefix + n, t]);
     for (const [n, m] of this.children) out.push(...m.namedParameters(`${prefix}${n}.`));
+    return out;
+  }
+
+  /** The parameters weight decay applies to (see param). */
+  decayedParameters(): Set<Tensor> {
+    const out = new Set<Tensor>();
+    for (const [n, t] of this.params) if (this.decay.get(n)) out.add(t);
+    for (const m of this.children.values()) for (const t of m.decayedParameters()) out.add(t);
     return out;
   }
 

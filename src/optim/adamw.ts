@@ -109,18 +109,17 @@ export class AdamW {
 }
 
 /**
- * Two groups: weight-decayed matrices, and a no-decay group for what decay would only harm:
- * biases, norm weights, Mamba's A_log and D, and every 1-D tensor in general. Unnamed parameters
- * get their dotted name, so that optimiser errors can name them.
+ * Two groups: the parameters the model marks for weight decay (matrices, unless a module opted
+ * one out where it made it: see Module.param), and a no-decay group of the rest. Unnamed
+ * parameters get their dotted name, so that optimiser errors can name them.
  */
 export function paramGroupsForDecay(model: Module, weightDecay: number): ParamGroup[] {
+  const decayed = model.decayedParameters();
   const decay: Tensor[] = [];
   const noDecay: Tensor[] = [];
   for (const [name, t] of model.namedParameters()) {
     if (!t.name) t.name = name;
-    const exempt = t.ndim <= 1 || name.endsWith('.bias') || name === 'bias' || name.endsWith('norm.weight')
-      || name.endsWith('norm_f.weight') || name.endsWith('A_log') || name.endsWith('.D') || name === 'D';
-    (exempt ? noDecay : decay).push(t);
+    (decayed.has(t) ? decay : noDecay).push(t);
   }
   return [{ params: decay, weightDecay }, { params: noDecay, weightDecay: 0 }];
 }

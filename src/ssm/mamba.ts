@@ -101,10 +101,11 @@ export class MambaMixer extends Mixer {
     this.dt_proj = this.child('dt_proj', new Linear(R, E, { bias: true, rng }));
     initDtProj(this.dt_proj, R, rng);
 
-    // A = −exp(A_log) with A_log[e, n] = log(n + 1): the S4D-real initialisation.
+    // A = −exp(A_log) with A_log[e, n] = log(n + 1): the S4D-real initialisation. Not decayed
+    // (as the reference's _no_weight_decay): decay would pull every A toward −1, one timescale.
     const aLog = zeros([E, N]);
     for (let e = 0; e < E; e++) for (let n = 0; n < N; n++) aLog.data[e * N + n] = Math.log(n + 1);
-    this.A_log = this.param('A_log', aLog);
+    this.A_log = this.param('A_log', aLog, { decay: false });
     this.Dskip = this.param('D', new Tensor(new Float32Array(E).fill(1), [E]));
 
     this.out_proj = this.child('out_proj', new Linear(E, D, { bias: cfg.use_bias, rng }));

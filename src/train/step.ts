@@ -18,7 +18,7 @@ export interface OptimizerOptions {
   weightDecay: number;
 }
 
-/** AdamW (no decay on 1-D tensors, norms, A_log, D) and its learning rate at each step. */
+/** AdamW (decay on the model's matrices, see Module.param) and its learning rate at each step. */
 export function createOptimizer(model: CausalLM, o: OptimizerOptions): { optimizer: AdamW; schedule: (step: number) => number } {
   const optimizer = new AdamW(paramGroupsForDecay(model, o.weightDecay), { lr: o.lr, weightDecay: o.weightDecay });
   const schedule = cosineWithWarmup({ lr: o.lr, minLr: o.minLr, warmupSteps: o.warmupSteps, totalSteps: o.steps });

@@ -76,7 +76,7 @@ test('AdamW resumed from its state dict continues exactly as the uninterrupted r
 class Tiny extends Module {
   readonly proj = this.child('proj', new Linear(3, 2));
   readonly norm = this.child('norm', new RMSNorm(2));
-  readonly A_log = this.param('A_log', zeros([2, 4]));
+  readonly A_log = this.param('A_log', zeros([2, 4]), { decay: false });
   readonly D = this.param('D', zeros([2]));
 }
 
@@ -89,7 +89,7 @@ test('loadStateDict names the parameter whose moment has the wrong size', () => 
   assert.throws(() => opt.loadStateDict(state), /moment v of parameter 1 \(A_log\) has 3 elements, the tensor \[2, 4\] has 8/);
 });
 
-test('paramGroupsForDecay decays matrices only: not biases, norms, A_log, D or 1-D tensors', () => {
+test('paramGroupsForDecay decays matrices, not vectors (biases, norms, D) nor a matrix made with { decay: false } (A_log)', () => {
   const model = new Tiny();
   const [decay, noDecay] = paramGroupsForDecay(model, 0.1);
   const names = (ts: Tensor[]) => ts.map((t) => t.name);
