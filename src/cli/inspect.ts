@@ -1,6 +1,7 @@
 // `mamba-ts generate | eval | info | logits`: commands that load a model folder (HF layout).
 
 import { loadModelFolder } from '../io/model_folder.js';
+import { describeCheckpoint } from '../io/checkpoint.js';
 import { generate } from '../models/generate.js';
 import { evaluate } from '../train/evaluate.js';
 import { loadMobyDick, loadTextFile, splitTrainVal } from '../data/corpus.js';
@@ -67,8 +68,8 @@ export function evalCommand(o: { model: string; data?: string; context: number; 
 }
 
 export function infoCommand(o: { model: string }): void {
-  const { model, tokenizer } = loadModelFolder(o.model, { requireTokenizer: false });
-  console.log(JSON.stringify({ ...model.config, parameters: model.parameterCount(), tokenizer: tokenizer?.kind ?? null }, null, 2));
+  const { config, parameters, tokenizer } = describeCheckpoint(o.model);
+  console.log(JSON.stringify({ ...config, parameters, tokenizer: tokenizer?.kind ?? null }, null, 2));
 }
 
 export function logitsCommand(o: { model: string; tokens: string }): void {

@@ -19,6 +19,40 @@ export function isTempPath(file: string): boolean {
   return /\.tmp-\d+-[0-9a-f]{8}$/.test(file);
 }
 
+/**
+ * Removes the temp files that writers killed mid-write left in `dir` (their pid is not running),
+ * so that repeated kills do not pile up half-written checkpoints. A file of a running process,
+ * this one's included, may still be renamed into place and is kept; so is one whose pid was reused.
+ * Best effort: a folder we may not write to keeps its files.
+ */
+export function removeStaleTemps(dir: string): void {
+  let names: string[];
+  try {
+    names = fs.readdirSync(dir);
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    const m = /\.tmp-(\d+)-[0-9a-f]{8}$/.exec(name);
+    if (!m || Number(m[1]) === process.pid || isRunning(Number(m[1]))) continue;
+    try {
+      fs.rmSync(path.join(dir, name), { force: true });
+    } catch {
+      // see above
+    }
+  }
+}
+
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    // EPERM: it runs, as another user.
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
 export function writeFileAtomic(target: string, data: Uint8Array | string): void {
   const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
   const tmp = tempPathFor(target);

@@ -17,18 +17,30 @@
 // A kill before the commit leaves the old files untouched (stray `.next` files are ignored and
 // overwritten by the next save). A kill after it leaves a record that readers follow (taking
 // `<name>.next` while it exists, `<name>` once renamed), so they see the new checkpoint whole, and
-// the next save finishes the renames first. Python tools that read only config.json and
-// model.safetensors see each of them whole at every moment. Two saves into one folder at the same
-// time are not supported.
+// the next save finishes the renames first. A reader racing a live save retries until it has
+// opened one checkpoint whole (checkpoint_files.ts), so reading a run folder while it trains is
+// safe. Python tools that read only config.json and model.safetensors see each of them whole at
+// every moment. Two saves into one folder at the same time are not supported.
+//
+// Inference (loadCheckpoint with training: false) reads only config.json, model.safetensors and the
+// tokenizer, so damaged training files do not stop generate, eval, info or logits. The weights are
+// checked against config.json from the safetensors header before any data is read, and for NaN/Inf
+// once read (weights_check.ts).
 
 import fs from 'node:fs';
 import path from 'node:path';
-import { writeFileAtomic, writeJsonAtomic, syncDir } from './atomic.js';
-import { encodeSafetensors, loadSafetensors, type NamedTensor } from './safetensors.js';
+import { randomBytes } from 'node:crypto';
+import { writeFileAtomic, writeJsonAtomic, syncDir, removeStaleTemps } from './atomic.js';
+import { encodeSafetensors, decodeSafetensors, type NamedTensor } from './safetensors.js';
+import { decodeSafetensorsHeader, safetensorsHeaderLength } from './safetensors_codec.js';
+import { CHECKPOINT_FILES, PENDING, closeFiles, openCheckpointFiles, parsePending, readAll, readRange, type FileName, type OpenFile, type PendingRecord } from './checkpoint_files.js';
+import { checkFinite, checkMemory, checkWeightsFitConfig } from './weights_check.js';
 import { modelConfig, parseConfig, type ModelConfig, type ModelConfigInput } from '../models/config.js';
 import type { CausalLMConfig } from '../models/causal_lm.js';
-import { tokenizerFromJSON, type TokenizerJson } from '../data/tokenizer.js';
+import { tokenizerFromJSON, type Tokenizer, type TokenizerJson } from '../data/tokenizer.js';
 import { TOKENIZER_CONFIG } from '../data/hf_format.js';
+
+export { CHECKPOINT_FILES };
 
 export interface Checkpoint {
   config: ModelConfig;
@@ -41,19 +53,16 @@ export interface Checkpoint {
 /** What saveCheckpoint takes: the config may be partial, it is completed and validated on save. */
 export type CheckpointInput = Omit<Checkpoint, 'config'> & { config: ModelConfigInput | CausalLMConfig };
 
-export const CHECKPOINT_FILES = ['config.json', 'model.safetensors', 'tokenizer.json', 'tokenizer_config.json', 'trainer_state.json', 'optimizer.safetensors'] as const;
-type FileName = (typeof CHECKPOINT_FILES)[number];
-const PENDING = 'checkpoint.pending.json';
-
-/** For each file of the new checkpoint: true = staged as `<name>.next`, false = absent. */
-type PendingRecord = { files: Record<FileName, boolean> };
-
 export function saveCheckpoint(dir: string, ckpt: CheckpointInput): void {
   const config = modelConfig(ckpt.config, `saveCheckpoint ${dir}: config`);
   if (ckpt.tokenizer) checkTokenizer(ckpt.tokenizer, config, `saveCheckpoint ${dir}: tokenizer`);
   fs.mkdirSync(dir, { recursive: true });
-  const pending = readPending(dir);
-  if (pending) applyPending(dir, pending);
+  removeStaleTemps(dir);
+  const pending = parsePending(readText(path.join(dir, PENDING)));
+  // A record that is not one was never committed by a save (see checkpoint_files.ts); this save
+  // replaces every file, so it only has to go before anything is staged.
+  if (pending === 'garbage') fs.rmSync(path.join(dir, PENDING), { force: true });
+  else if (pending) applyPending(dir, pending);
 
   const contents: Record<FileName, Uint8Array | string | null> = {
     'config.json': JSON.stringify(config, null, 2) + '\n',
@@ -65,7 +74,7 @@ export function saveCheckpoint(dir: string, ckpt: CheckpointInput): void {
     'trainer_state.json': ckpt.trainerState !== undefined ? JSON.stringify(ckpt.trainerState, null, 2) + '\n' : null,
     'optimizer.safetensors': ckpt.optimizer ? encodeSafetensors(ckpt.optimizer, { format: 'pt' }) : null,
   };
-  const record: PendingRecord = { files: {} as Record<FileName, boolean> };
+  const record: PendingRecord = { files: {} as Record<FileName, boolean>, id: randomBytes(8).toString('hex') };
   for (const name of CHECKPOINT_FILES) {
     const data = contents[name];
     if (data !== null) writeFileAtomic(path.join(dir, `${name}.next`), data);
@@ -83,74 +92,126 @@ function applyPending(dir: string, record: PendingRecord): void {
       if (fs.existsSync(`${target}.next`)) fs.renameSync(`${target}.next`, target);
     } else {
       fs.rmSync(target, { force: true });
+      fs.rmSync(`${target}.next`, { force: true });
     }
   }
   syncDir(dir);
   fs.rmSync(path.join(dir, PENDING), { force: true });
 }
 
-function readPending(dir: string): PendingRecord | null {
-  const file = path.join(dir, PENDING);
-  if (!fs.existsSync(file)) return null;
-  const record = JSON.parse(fs.readFileSync(file, 'utf8')) as PendingRecord;
-  if (typeof record?.files !== 'object' || record.files === null) throw new Error(`${file}: not a pending-checkpoint record`);
-  return record;
-}
-
-/** Where each file of the current checkpoint is, following an unfinished commit if there is one. */
-function locateFiles(dir: string): Record<FileName, string | null> {
-  const pending = readPending(dir);
-  const out = {} as Record<FileName, string | null>;
-  for (const name of CHECKPOINT_FILES) {
-    const target = path.join(dir, name);
-    if (pending && !pending.files[name]) out[name] = null;
-    else if (pending && fs.existsSync(`${target}.next`)) out[name] = `${target}.next`;
-    else out[name] = fs.existsSync(target) ? target : null;
+function readText(file: string): string | null {
+  try {
+    return fs.readFileSync(file, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw err;
   }
-  return out;
 }
 
-export function loadCheckpoint(dir: string, opts: { requireTokenizer?: boolean } = {}): Checkpoint {
+export interface LoadOptions {
+  requireTokenizer?: boolean;
+  /** Also read trainer_state.json and optimizer.safetensors (default true); inference needs neither. */
+  training?: boolean;
+}
+
+/**
+ * The checkpoint in `dir`, validated: config.json, the weights checked against it (names, shapes,
+ * then finite values), the tokenizer against its vocab_size, and with `training` the training state.
+ */
+export function loadCheckpoint(dir: string, opts: LoadOptions = {}): Checkpoint {
+  return withCheckpointFiles(dir, opts, (files, config) => {
+    const model = files.get('model.safetensors')!;
+    const modelLabel = labelOf(dir, model.path);
+    const { parameters } = readWeightsHeader(model, config, modelLabel, labelOf(dir, files.get('config.json')!.path));
+    checkMemory(parameters, modelLabel);
+    const weights = decodeSafetensors(readAll(model), modelLabel).tensors;
+    checkFinite(weights, modelLabel);
+    const ckpt: Checkpoint = { config, weights };
+    const tok = files.get('tokenizer.json');
+    if (tok) ckpt.tokenizer = readTokenizer(dir, tok, config).json;
+    const state = files.get('trainer_state.json');
+    if (state) ckpt.trainerState = readJson(state);
+    const optimizer = files.get('optimizer.safetensors');
+    if (optimizer) ckpt.optimizer = decodeSafetensors(readAll(optimizer), labelOf(dir, optimizer.path)).tensors;
+    return ckpt;
+  });
+}
+
+/**
+ * What `info` shows, without building the model or reading its weights: the config, the
+ * parameter count from the safetensors header (checked against the config) and the tokenizer.
+ */
+export function describeCheckpoint(dir: string): { config: ModelConfig; parameters: number; tokenizer: Tokenizer | null } {
+  return withCheckpointFiles(dir, { training: false }, (files, config) => {
+    const model = files.get('model.safetensors')!;
+    const { parameters } = readWeightsHeader(model, config, labelOf(dir, model.path), labelOf(dir, files.get('config.json')!.path));
+    const tok = files.get('tokenizer.json');
+    return { config, parameters, tokenizer: tok ? readTokenizer(dir, tok, config).tokenizer : null };
+  });
+}
+
+/** Opens the checkpoint's files as one (see checkpoint_files.ts), checks the required ones, parses config.json. */
+function withCheckpointFiles<T>(dir: string, opts: LoadOptions, read: (files: Map<FileName, OpenFile>, config: ModelConfig) => T): T {
   if (!fs.existsSync(dir)) throw new Error(`${dir}: folder not found`);
   if (!fs.statSync(dir).isDirectory()) throw new Error(`${dir} is a file, expected a model folder (holding config.json and model.safetensors)`);
-  const files = locateFiles(dir);
-  const present = (): string => {
-    const names = fs.readdirSync(dir).sort();
-    return names.length === 0 ? 'the folder is empty' : `it holds: ${names.join(', ')}`;
-  };
-  for (const name of ['config.json', 'model.safetensors'] as const) {
-    if (!files[name]) throw new Error(`${dir} is not a model folder: ${name} is missing (${present()})`);
+  removeStaleTemps(dir);
+  const names: FileName[] = ['config.json', 'model.safetensors', 'tokenizer.json'];
+  if (opts.training ?? true) names.push('trainer_state.json', 'optimizer.safetensors');
+  const opened = openCheckpointFiles(dir, names);
+  try {
+    const present = (): string => {
+      const entries = fs.readdirSync(dir).sort();
+      return entries.length === 0 ? 'the folder is empty' : `it holds: ${entries.join(', ')}`;
+    };
+    for (const name of ['config.json', 'model.safetensors'] as const) {
+      if (!opened.get(name)) throw new Error(`${dir} is not a model folder: ${name} is missing (${present()})`);
+    }
+    if (opts.requireTokenizer && !opened.get('tokenizer.json')) {
+      throw new Error(`${dir}: tokenizer.json is missing, so text cannot be encoded for this model (${present()})`);
+    }
+    const files = new Map([...opened].filter((e): e is [FileName, OpenFile] => e[1] !== null));
+    const configFile = files.get('config.json')!;
+    return read(files, parseConfig(readJson(configFile), labelOf(dir, configFile.path)));
+  } finally {
+    closeFiles(opened);
   }
-  if (opts.requireTokenizer && !files['tokenizer.json']) {
-    throw new Error(`${dir}: tokenizer.json is missing, so text cannot be encoded for this model (${present()})`);
-  }
-  const config = parseConfig(readJson(files['config.json']!), labelOf(dir, files['config.json']!));
-  const ckpt: Checkpoint = { config, weights: loadSafetensors(files['model.safetensors']!).tensors };
-  if (files['tokenizer.json']) {
-    ckpt.tokenizer = readJson(files['tokenizer.json']) as TokenizerJson;
-    checkTokenizer(ckpt.tokenizer, config, labelOf(dir, files['tokenizer.json']));
-  }
-  if (files['trainer_state.json']) ckpt.trainerState = readJson(files['trainer_state.json']);
-  if (files['optimizer.safetensors']) ckpt.optimizer = loadSafetensors(files['optimizer.safetensors']).tensors;
-  return ckpt;
+}
+
+/** The safetensors header of the weights, checked against the config before any data is read. */
+function readWeightsHeader(f: OpenFile, config: ModelConfig, modelLabel: string, configLabel: string): { parameters: number } {
+  const size = fs.fstatSync(f.fd).size;
+  const first = readRange(f, 0, 8);
+  const headerLen = first.length === 8 ? safetensorsHeaderLength(first) : 0;
+  // A header longer than the file is reported by the decoder without being read.
+  const head = headerLen <= size - 8 ? readRange(f, 0, 8 + headerLen) : first;
+  const { entries } = decodeSafetensorsHeader(head, size, modelLabel);
+  const tensors = new Map(entries.map((e) => [e.name, { shape: e.shape }]));
+  return { parameters: checkWeightsFitConfig(config, tensors, modelLabel, configLabel) };
+}
+
+function readTokenizer(dir: string, f: OpenFile, config: ModelConfig): { json: TokenizerJson; tokenizer: Tokenizer } {
+  const label = labelOf(dir, f.path);
+  const json = readJson(f) as TokenizerJson;
+  return { json, tokenizer: checkTokenizer(json, config, label) };
 }
 
 function labelOf(dir: string, file: string): string {
   return path.join(dir, path.basename(file));
 }
 
-function readJson(file: string): unknown {
+function readJson(f: OpenFile): unknown {
   try {
-    return JSON.parse(fs.readFileSync(file, 'utf8'));
+    return JSON.parse(readAll(f).toString('utf8'));
   } catch (err) {
-    throw new Error(`${file}: invalid JSON (${(err as Error).message})`);
+    throw new Error(`${f.path}: invalid JSON (${(err as Error).message})`);
   }
 }
 
 /** A valid tokenizer whose ids all have an embedding row (HF may pad vocab_size upwards). */
-function checkTokenizer(json: TokenizerJson, config: ModelConfig, label: string): void {
+function checkTokenizer(json: TokenizerJson, config: ModelConfig, label: string): Tokenizer {
   const tok = tokenizerFromJSON(json, label);
   if (tok.vocabSize > config.vocab_size) {
     throw new Error(`${label}: ${tok.vocabSize} tokens, but config.json vocab_size is ${config.vocab_size}`);
   }
+  return tok;
 }

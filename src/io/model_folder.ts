@@ -9,7 +9,8 @@ import { createModel } from '../models/create.js';
 import { Tokenizer, tokenizerFromJSON } from '../data/tokenizer.js';
 
 export function loadModelFolder(dir: string, opts: { requireTokenizer: boolean }): { model: CausalLM; tokenizer: Tokenizer | null } {
-  const ckpt = loadCheckpoint(dir, { requireTokenizer: opts.requireTokenizer });
+  // Only what inference needs: damaged training files (optimizer, trainer state) do not matter here.
+  const ckpt = loadCheckpoint(dir, { requireTokenizer: opts.requireTokenizer, training: false });
   const model = createModel(ckpt.config);
   try {
     model.loadWeights(ckpt.weights);

@@ -71,7 +71,7 @@ export function encodeSafetensors(tensors: Map<string, NamedTensor>, metadata?: 
   return out;
 }
 
-interface Entry {
+export interface Entry {
   name: string;
   dtype: string;
   shape: number[];
@@ -79,26 +79,36 @@ interface Entry {
   end: number;
 }
 
-export function decodeSafetensors(bytes: Uint8Array, fileLabel = '<buffer>'): { tensors: Map<string, NamedTensor>; metadata: Record<string, string> } {
-  if (!LITTLE_ENDIAN) throw new Error('safetensors: big-endian hosts are not supported');
+/** A parsed header: where each tensor lies in the data, which starts at byte `dataStart`. */
+export interface SafetensorsHeader {
+  entries: Entry[];
+  metadata: Record<string, string>;
+  dataStart: number;
+}
+
+/**
+ * Reads and checks the header: `head` holds at least the file's first 8 + N bytes, `fileLength`
+ * is the whole file's length. The tensors' data is not needed, so a loader can check names and
+ * shapes before reading (or allocating) any of it.
+ */
+export function decodeSafetensorsHeader(head: Uint8Array, fileLength: number, fileLabel = '<buffer>'): SafetensorsHeader {
   const fail = (msg: string): never => {
     throw new Error(`${fileLabel}: ${msg}`);
   };
-  if (bytes.length < 8) fail(`not a safetensors file: ${bytes.length} bytes, shorter than the 8-byte header length`);
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const headerLen = view.getUint32(0, true) + view.getUint32(4, true) * 0x100000000;
-  if (headerLen > bytes.length - 8) {
-    fail(`header length ${headerLen} is larger than the ${bytes.length - 8} bytes after it (truncated or not a safetensors file)`);
+  if (fileLength < 8) fail(`not a safetensors file: ${fileLength} bytes, shorter than the 8-byte header length`);
+  const headerLen = safetensorsHeaderLength(head);
+  if (headerLen > fileLength - 8) {
+    fail(`header length ${headerLen} is larger than the ${fileLength - 8} bytes after it (truncated or not a safetensors file)`);
   }
   let header: unknown;
   try {
-    header = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(8, 8 + headerLen)));
+    header = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(head.subarray(8, 8 + headerLen)));
   } catch (err) {
     fail(`header is not valid UTF-8 JSON (${(err as Error).message})`);
   }
   if (typeof header !== 'object' || header === null || Array.isArray(header)) fail('header is not a JSON object');
   const dataStart = 8 + headerLen;
-  const bufferLen = bytes.length - dataStart;
+  const bufferLen = fileLength - dataStart;
 
   const metadata: Record<string, string> = {};
   const entries: Entry[] = [];
@@ -130,7 +140,18 @@ export function decodeSafetensors(bytes: Uint8Array, fileLabel = '<buffer>'): { 
     prev = e;
   }
   if (covered !== bufferLen) fail(`bytes ${covered}..${bufferLen} of the data belong to no tensor (trailing bytes)`);
+  return { entries, metadata, dataStart };
+}
 
+/** N, the header's length, from the file's first 8 bytes (a little-endian u64). */
+export function safetensorsHeaderLength(head: Uint8Array): number {
+  const view = new DataView(head.buffer, head.byteOffset, head.byteLength);
+  return view.getUint32(0, true) + view.getUint32(4, true) * 0x100000000;
+}
+
+export function decodeSafetensors(bytes: Uint8Array, fileLabel = '<buffer>'): { tensors: Map<string, NamedTensor>; metadata: Record<string, string> } {
+  if (!LITTLE_ENDIAN) throw new Error('safetensors: big-endian hosts are not supported');
+  const { entries, metadata, dataStart } = decodeSafetensorsHeader(bytes, bytes.length, fileLabel);
   const tensors = new Map<string, NamedTensor>();
   for (const e of entries) {
     const raw = bytes.subarray(dataStart + e.begin, dataStart + e.end);

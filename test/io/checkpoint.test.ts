@@ -3,8 +3,10 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { spawn } from 'node:child_process';
 import { saveCheckpoint, loadCheckpoint, type Checkpoint } from '../../src/io/checkpoint.js';
 import { modelConfig } from '../../src/models/config.js';
+import { expectedWeights } from '../../src/models/weight_shapes.js';
 import { encodeSafetensors, loadSafetensors, type NamedTensor } from '../../src/io/safetensors.js';
 import { CharTokenizer, tokenizerFromJSON } from '../../src/data/tokenizer.js';
 import { tinyBpeJson } from '../data/fixtures/tiny_bpe.js';
@@ -19,7 +21,7 @@ function version(v: number, withOptimizer = true): Checkpoint {
   const t = (shape: number[]): NamedTensor => ({ shape, data: new Float32Array(shape.reduce((a, b) => a * b, 1)).fill(v) });
   return {
     config,
-    weights: new Map([['backbone.embeddings.weight', t([4, 3])], ['backbone.norm_f.weight', t([3])]]),
+    weights: new Map([...expectedWeights(config)].map(([name, e]) => [name, t(e.shape)])),
     tokenizer: CharTokenizer.fromText('abcd').toJSON(),
     trainerState: { step: v, rng: { s: [1, 2, 3, v], spare: null }, metrics: [{ loss: 1.5 }] },
     optimizer: withOptimizer ? new Map([['m.backbone.norm_f.weight', t([3])], ['v.backbone.norm_f.weight', t([3])]]) : undefined,
@@ -147,4 +149,54 @@ test('a Hugging Face tokenizer with more ids than config.json vocab_size is refu
   assert.throws(() => loadCheckpoint(dir), /hf-too-many-ids\/tokenizer\.json: 270 tokens, but config\.json vocab_size is 4/);
   fs.writeFileSync(path.join(dir, 'tokenizer.json'), '{"version": "1.0", "model": ');
   assert.throws(() => loadCheckpoint(dir), /hf-too-many-ids\/tokenizer\.json: invalid JSON/);
+});
+
+// Defect 10 of issue 11: a corrupt checkpoint.pending.json blocked every command with
+// `Unexpected end of JSON input`. Records are written atomically, so a garbage one was never
+// written by a save: with nothing staged it is ignored, with staged files the error names the file
+// and the two ways out; a new save replaces it (it rewrites every file).
+for (const [what, text] of [['torn', '{"files": {"config.json": tr'], ['empty', ''], ['not a record', '[1, 2]']] as const) {
+  test(`a ${what} checkpoint.pending.json with nothing staged is ignored, and the next save replaces it`, () => {
+    const dir = path.join(root, `garbage-record-${what.replace(/ /g, '-')}`);
+    saveCheckpoint(dir, version(1));
+    fs.writeFileSync(path.join(dir, 'checkpoint.pending.json'), text);
+    assert.equal(loadedVersion(dir), 1);
+    saveCheckpoint(dir, version(2));
+    assert.equal(loadedVersion(dir), 2);
+    assert.ok(!fs.existsSync(path.join(dir, 'checkpoint.pending.json')));
+  });
+}
+
+test('a garbage checkpoint.pending.json beside staged files is refused naming it and what to do; a new save replaces both', () => {
+  const dir = path.join(root, 'garbage-record-staged');
+  saveCheckpoint(dir, version(1));
+  fs.writeFileSync(path.join(dir, 'model.safetensors.next'), encodeSafetensors(version(2).weights));
+  fs.writeFileSync(path.join(dir, 'checkpoint.pending.json'), '{"files": ');
+  assert.throws(() => loadCheckpoint(dir), (err: Error) => {
+    assert.match(err.message, /garbage-record-staged\/checkpoint\.pending\.json: not a pending-checkpoint record/);
+    assert.match(err.message, /staged files model\.safetensors\.next/);
+    assert.match(err.message, /Delete checkpoint\.pending\.json to keep the files in place/);
+    return true;
+  });
+  saveCheckpoint(dir, version(3));
+  assert.equal(loadedVersion(dir), 3);
+  assert.deepEqual(fs.readdirSync(dir).filter((f) => f.endsWith('.next') || f.includes('pending')), []);
+});
+
+// Defect 11 of issue 11: the temp files of killed saves (`*.tmp-<pid>-<hex>`) piled up.
+test('temp files of dead writers are removed at the next save and at the next load; those of running processes stay', async () => {
+  const dir = path.join(root, 'stale-temps');
+  saveCheckpoint(dir, version(1));
+  const dead = spawn(process.execPath, ['-e', '']);
+  const deadPid = await new Promise<number>((resolve) => dead.on('exit', () => resolve(dead.pid!)));
+  const deadTemps = [`model.safetensors.next.tmp-${deadPid}-0badf00d`, `optimizer.safetensors.tmp-${deadPid}-0badf00d`];
+  const liveTemps = [`model.safetensors.tmp-${process.pid}-00c0ffee`, `config.json.tmp-${process.ppid}-00c0ffee`];
+  const make = () => [...deadTemps, ...liveTemps].forEach((f) => fs.writeFileSync(path.join(dir, f), 'half a file'));
+  const temps = () => fs.readdirSync(dir).filter((f) => f.includes('.tmp-')).sort();
+  make();
+  saveCheckpoint(dir, version(2));
+  assert.deepEqual(temps(), [...liveTemps].sort());
+  make();
+  assert.equal(loadedVersion(dir), 2);
+  assert.deepEqual(temps(), [...liveTemps].sort());
 });

@@ -1,0 +1,96 @@
+// The tensors a config describes, by Hugging Face name, with their shapes: computed from the
+// config alone, without building the model. A loader checks a weights file against it before
+// allocating anything (a crafted config.json with 10^6 layers or a 10^30 width must fail at once,
+// naming the key), and `info` counts parameters from it. test/io/weight_shapes.test.ts checks each
+// layout against the tensors the built model actually has.
+
+import type { MambaConfig, ModelConfig } from './config.js';
+
+/** One tensor's shape; keys[i] names the config key(s) that set dimension i ('' for a constant). */
+export interface ExpectedWeight {
+  shape: number[];
+  keys: string[];
+  /** For a tensor that only some configs have: the key that asks for it. */
+  because?: string;
+}
+
+/** The tensors of the model `config` describes, in the model's own order. */
+export function expectedWeights(config: ModelConfig): Map<string, ExpectedWeight> {
+  return LAYOUTS[config.model_type](config);
+}
+
+/** Tensors a file may hold that the model ignores (HF writes a tied head in some files). */
+export function ignoredWeights(config: ModelConfig): string[] {
+  return config.tie_word_embeddings ? ['lm_head.weight'] : [];
+}
+
+const LAYOUTS: { [T in ModelConfig['model_type']]: (c: Extract<ModelConfig, { model_type: T }>) => Map<string, ExpectedWeight> } = {
+  mamba: mambaWeights,
+};
+
+function mambaWeights(c: MambaConfig): Map<string, ExpectedWeight> {
+  const out = new Map<string, ExpectedWeight>();
+  const add = (name: string, dims: Array<[number, string]>, because?: string) => {
+    out.set(name, { shape: dims.map(([n]) => n), keys: dims.map(([, k]) => k), ...(because ? { because } : {}) });
+  };
+  const V: [number, string] = [c.vocab_size, 'vocab_size'];
+  const D: [number, string] = [c.hidden_size, 'hidden_size'];
+  const E: [number, string] = [c.intermediate_size, 'intermediate_size'];
+  const N: [number, string] = [c.state_size, 'state_size'];
+  const K: [number, string] = [c.conv_kernel, 'conv_kernel'];
+  const R: [number, string] = [c.time_step_rank, 'time_step_rank'];
+  const two = (d: [number, string]): [number, string] => [2 * d[0], d[1]];
+  add('backbone.embeddings.weight', [V, D]);
+  for (let i = 0; i < c.num_hidden_layers; i++) {
+    const p = `backbone.layers.${i}.`;
+    add(`${p}norm.weight`, [D]);
+    if (c.mixer === 'lru') {
+      lruWeights(c, `${p}mixer.`, add);
+      continue;
+    }
+    if (c.mixer === 's4d') {
+      add(`${p}mixer.dt_low`, [R], 'mixer');
+      add(`${p}mixer.B`, [N], 'mixer');
+      add(`${p}mixer.C`, [N], 'mixer');
+    }
+    add(`${p}mixer.A_log`, [E, N]);
+    add(`${p}mixer.D`, [E]);
+    add(`${p}mixer.in_proj.weight`, [two(E), D]);
+    if (c.use_bias) add(`${p}mixer.in_proj.bias`, [two(E)], 'use_bias');
+    add(`${p}mixer.conv1d.weight`, [E, [1, ''], K]);
+    if (c.use_conv_bias) add(`${p}mixer.conv1d.bias`, [E], 'use_conv_bias');
+    if (c.mixer === 'mamba') add(`${p}mixer.x_proj.weight`, [[c.time_step_rank + 2 * c.state_size, 'time_step_rank, state_size'], E]);
+    add(`${p}mixer.dt_proj.weight`, [E, R]);
+    add(`${p}mixer.dt_proj.bias`, [E]);
+    add(`${p}mixer.out_proj.weight`, [D, E]);
+    if (c.use_bias) add(`${p}mixer.out_proj.bias`, [D], 'use_bias');
+  }
+  add('backbone.norm_f.weight', [D]);
+  if (!c.tie_word_embeddings) add('lm_head.weight', [V, D], 'tie_word_embeddings');
+  return out;
+}
+
+/** The LRU mixer (src/ssm/lru.ts): which λ parameterisation and which parts the switches keep. */
+function lruWeights(c: MambaConfig, p: string, add: (name: string, dims: Array<[number, string]>, because?: string) => void): void {
+  const o = c.lru ?? {};
+  const D: [number, string] = [c.hidden_size, 'hidden_size'];
+  const N: [number, string] = o.state_size === undefined ? [c.hidden_size, 'hidden_size'] : [o.state_size, 'lru.state_size'];
+  const complex = o.complex ?? true;
+  if (o.stable_exp_param ?? true) {
+    add(`${p}nu_log`, [N]);
+    if (complex) add(`${p}theta_log`, [N], 'lru.complex');
+  } else {
+    add(`${p}lambda_re`, [N], 'lru.stable_exp_param');
+    if (complex) add(`${p}lambda_im`, [N], 'lru.complex');
+  }
+  if (o.gamma_norm ?? true) add(`${p}gamma_log`, [N], 'lru.gamma_norm');
+  add(`${p}B_re`, [N, D]);
+  if (complex) add(`${p}B_im`, [N, D], 'lru.complex');
+  add(`${p}C_re`, [D, N]);
+  if (complex) add(`${p}C_im`, [D, N], 'lru.complex');
+  add(`${p}D`, [D]);
+  for (const k of ['out1', 'out2']) {
+    add(`${p}glu.${k}.weight`, [D, D]);
+    add(`${p}glu.${k}.bias`, [D]);
+  }
+}
