@@ -9,3 +9,4 @@ export { saveSafetensors, loadSafetensors } from './io/safetensors.js';
 export { readConfig, writeConfig } from './io/config.js';
 export { saveCheckpoint, loadCheckpoint, CHECKPOINT_FILES, type Checkpoint, type CheckpointInput } from './io/checkpoint.js';
 export { loadMobyDick, loadTextFile } from './data/corpus.js';
+export { serve, startServer, loadServedModel, SERVE_DEFAULTS, type ServeOptions, type RunningServer } from './serve/index.js';

@@ -1,11 +1,12 @@
 #!/usr/bin/env node
-// The `mamba-ts` command: train, generate, eval, info, logits, task (and `start`, the quick demo).
+// The `mamba-ts` command: train, generate, eval, info, logits, task, serve (and `start`, the quick demo).
 // Every failure a user can cause ends with a one-line message and exit code 1, not a stack trace.
 
 import { Argument, Command, CommanderError, Option } from 'commander';
 import { trainCommand, startCommand, TRAIN_DEFAULTS } from './train.js';
 import { generateCommand, evalCommand, infoCommand, logitsCommand } from './inspect.js';
 import { taskCommand, TASK_DEFAULTS, TASK_MIXERS } from './task.js';
+import { serveCommand, SERVE_DEFAULTS } from './serve.js';
 import { TASK_NAMES } from '../data/tasks.js';
 import { initBackend } from '../kernels/index.js';
 import { integer, decimal } from './parse.js';
@@ -83,6 +84,24 @@ function taskOptions(cmd: Command): Command {
     .option('--no-progress', 'plain log lines instead of a progress bar');
 }
 
+function serveOptions(cmd: Command): Command {
+  const d = SERVE_DEFAULTS;
+  return cmd
+    .requiredOption('--model <dir>', 'model folder (config.json, model.safetensors, tokenizer.json)')
+    .option('--name <id>', 'the model id clients send (default: the folder name)')
+    .option('--port <n>', 'TCP port (0: any free port)', count, d.port)
+    .option('--host <addr>', 'address to listen on', d.host)
+    .option('--max-prompt-tokens <n>', 'prompt tokens per request at most (longer: 400)', count, d.maxPromptTokens)
+    .option('--max-tokens <n>', 'largest max_tokens a request may ask for', count, d.maxTokens)
+    .option('--chat-max-tokens <n>', 'max_tokens of a chat request that gives none', count, d.chatMaxTokens)
+    .option('--max-batch <n>', 'sequences decoded together at most', positive, d.maxBatch)
+    .option('--max-queue <n>', 'sequences waiting for a slot at most (more: 429)', count, d.maxQueue)
+    .option('--prefill-chunk <n>', 'prompt tokens run between two batched steps', positive, d.prefillChunk)
+    .option('--cache-mb <x>', 'recurrent-state cache bound in MiB (0 = off)', nonNegative, d.cacheBytes / 2 ** 20)
+    .option('--state-dir <dir>', 'where POST /v1/states/save writes conversation states')
+    .addOption(new Option('--weights <precision>', 'weights of the per-token step: f32 or bf16').choices(['f32', 'bf16']).default('f32'));
+}
+
 export function buildProgram(): Command {
   const program = new Command('mamba-ts')
     .description('Mamba selective state-space models from scratch in TypeScript: train, generate, evaluate.')
@@ -111,6 +130,7 @@ export function buildProgram(): Command {
   taskOptions(
     program.command('task').description('train a small model on a synthetic long-range task and report its held-out accuracy'),
   ).action(taskCommand);
+  serveOptions(program.command('serve').description('serve a model folder over an OpenAI-compatible HTTP API (completions, chat)')).action(serveCommand);
   program.command('info').description('the configuration and parameter count of a model folder').requiredOption('--model <dir>', 'model folder').action(infoCommand);
   program
     .command('logits')
