@@ -7,6 +7,6 @@ export { loadModelFolder } from './io/model_folder.js';
 export { writeFileAtomic, writeJsonAtomic } from './io/atomic.js';
 export { saveSafetensors, loadSafetensors } from './io/safetensors.js';
 export { readConfig, writeConfig } from './io/config.js';
-export { saveCheckpoint, loadCheckpoint, CHECKPOINT_FILES, type Checkpoint, type CheckpointInput } from './io/checkpoint.js';
+export { saveCheckpoint, loadCheckpoint, describeCheckpoint, CHECKPOINT_FILES, type Checkpoint, type CheckpointInput } from './io/checkpoint.js';
 export { loadMobyDick, loadTextFile } from './data/corpus.js';
 export { serve, startServer, loadServedModel, SERVE_DEFAULTS, type ServeOptions, type RunningServer } from './serve/index.js';

@@ -19,7 +19,8 @@
 // `<name>.next` while it exists, `<name>` once renamed), so they see the new checkpoint whole, and
 // the next save finishes the renames first. A reader racing a live save retries until it has
 // opened one checkpoint whole (checkpoint_files.ts), so reading a run folder while it trains is
-// safe. Python tools that read only config.json and model.safetensors see each of them whole at
+// safe. A record that does not parse was not written by a save (see readerRecord); the temp
+// files of killed writers are removed at the next save or load (removeStaleTemps). Python tools that read only config.json and model.safetensors see each of them whole at
 // every moment. Two saves into one folder at the same time are not supported.
 //
 // Inference (loadCheckpoint with training: false) reads only config.json, model.safetensors and the
@@ -33,7 +34,7 @@ import { randomBytes } from 'node:crypto';
 import { writeFileAtomic, writeJsonAtomic, syncDir, removeStaleTemps } from './atomic.js';
 import { encodeSafetensors, decodeSafetensors, type NamedTensor } from './safetensors.js';
 import { decodeSafetensorsHeader, safetensorsHeaderLength } from './safetensors_codec.js';
-import { CHECKPOINT_FILES, PENDING, closeFiles, openCheckpointFiles, parsePending, readAll, readRange, type FileName, type OpenFile, type PendingRecord } from './checkpoint_files.js';
+import { CHECKPOINT_FILES, PENDING, closeFiles, openCheckpointFiles, parsePending, readAll, readPendingText, readRange, type FileName, type OpenFile, type PendingRecord } from './checkpoint_files.js';
 import { checkFinite, checkMemory, checkWeightsFitConfig } from './weights_check.js';
 import { modelConfig, parseConfig, type ModelConfig, type ModelConfigInput } from '../models/config.js';
 import type { CausalLMConfig } from '../models/causal_lm.js';
@@ -58,7 +59,7 @@ export function saveCheckpoint(dir: string, ckpt: CheckpointInput): void {
   if (ckpt.tokenizer) checkTokenizer(ckpt.tokenizer, config, `saveCheckpoint ${dir}: tokenizer`);
   fs.mkdirSync(dir, { recursive: true });
   removeStaleTemps(dir);
-  const pending = parsePending(readText(path.join(dir, PENDING)));
+  const pending = parsePending(readPendingText(dir));
   // A record that is not one was never committed by a save (see checkpoint_files.ts); this save
   // replaces every file, so it only has to go before anything is staged.
   if (pending === 'garbage') fs.rmSync(path.join(dir, PENDING), { force: true });
@@ -97,15 +98,6 @@ function applyPending(dir: string, record: PendingRecord): void {
   }
   syncDir(dir);
   fs.rmSync(path.join(dir, PENDING), { force: true });
-}
-
-function readText(file: string): string | null {
-  try {
-    return fs.readFileSync(file, 'utf8');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
-    throw err;
-  }
 }
 
 export interface LoadOptions {

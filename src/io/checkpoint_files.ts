@@ -16,7 +16,7 @@ export const PENDING = 'checkpoint.pending.json';
 export type PendingRecord = { files: Record<FileName, boolean>; id?: string };
 
 /** The record's text, or null when there is none. */
-function readPendingText(dir: string): string | null {
+export function readPendingText(dir: string): string | null {
   try {
     return fs.readFileSync(path.join(dir, PENDING), 'utf8');
   } catch (err) {
