@@ -2,7 +2,7 @@
 // knows every architecture, so that training, loading and generation code never names a class.
 
 import type { CausalLM, CausalLMConfig } from './causal_lm.js';
-import type { ModelConfig } from './config.js';
+import type { MambaConfig } from './config.js';
 import { LanguageModel } from './language_model.js';
 
 export const MODEL_TYPES = ['mamba'] as const;
@@ -12,7 +12,7 @@ export function createModel(config: CausalLMConfig, opts: { seed?: number } = {}
   const type = config.model_type ?? 'mamba';
   switch (type) {
     case 'mamba':
-      return new LanguageModel(config as ModelConfig, opts);
+      return new LanguageModel(config as MambaConfig, opts);
     default:
       throw new Error(`config model_type ${JSON.stringify(type)} is not supported (known: ${MODEL_TYPES.map((t) => `"${t}"`).join(', ')})`);
   }

@@ -12,7 +12,7 @@ import { Module } from '../nn/module.js';
 import { Embedding, RMSNorm, Linear } from '../nn/index.js';
 import { Mixer, MixerState } from '../ssm/mixer.js';
 import { MambaMixer } from '../ssm/mamba.js';
-import { ModelConfig } from './config.js';
+import type { MambaConfig } from './config.js';
 import { createMixer } from './mixers.js';
 import type { CausalLM, NamedWeight, StateOptions } from './causal_lm.js';
 
@@ -21,10 +21,10 @@ export class Block extends Module {
   readonly norm: RMSNorm;
   readonly mixer: Mixer;
 
-  constructor(cfg: ModelConfig, layer: number, rng: Rng) {
+  constructor(cfg: MambaConfig, rng: Rng) {
     super();
     this.norm = this.child('norm', new RMSNorm(cfg.hidden_size, cfg.layer_norm_epsilon));
-    this.mixer = this.child('mixer', createMixer(cfg, layer, rng));
+    this.mixer = this.child('mixer', createMixer(cfg, rng));
   }
 
   forward(h: Tensor, state?: MixerState): Tensor {
@@ -55,11 +55,11 @@ class Backbone extends Module {
   readonly layers: LayerList;
   readonly norm_f: RMSNorm;
 
-  constructor(cfg: ModelConfig, rng: Rng) {
+  constructor(cfg: MambaConfig, rng: Rng) {
     super();
     this.embeddings = this.child('embeddings', new Embedding(cfg.vocab_size, cfg.hidden_size, { rng }));
     const blocks: Block[] = [];
-    for (let i = 0; i < cfg.num_hidden_layers; i++) blocks.push(new Block(cfg, i, rng));
+    for (let i = 0; i < cfg.num_hidden_layers; i++) blocks.push(new Block(cfg, rng));
     this.layers = this.child('layers', new LayerList(blocks));
     this.norm_f = this.child('norm_f', new RMSNorm(cfg.hidden_size, cfg.layer_norm_epsilon));
   }
@@ -77,11 +77,11 @@ export interface ModelState {
 
 /** The Mamba family's CausalLM (model_type 'mamba'; the block's mixer is config.mixer). */
 export class LanguageModel extends Module implements CausalLM<ModelState> {
-  readonly config: ModelConfig;
+  readonly config: MambaConfig;
   readonly backbone: Backbone;
   readonly lm_head: Linear | null;
 
-  constructor(cfg: ModelConfig, opts: { seed?: number } = {}) {
+  constructor(cfg: MambaConfig, opts: { seed?: number } = {}) {
     super();
     const rng = new Rng(opts.seed ?? 0);
     this.config = cfg;

@@ -2,12 +2,11 @@
 
 import { Rng } from '../tensor/random.js';
 import { Mixer } from '../ssm/mixer.js';
-import { LRUConfig, ModelConfig } from './config.js';
+import type { LRUConfig, MambaConfig } from './config.js';
 import { MambaMixer } from '../ssm/mamba.js';
 import { LRUMixer, LRUOptions } from '../ssm/lru.js';
 
-export function createMixer(cfg: ModelConfig, layer: number, rng: Rng): Mixer {
-  void layer;
+export function createMixer(cfg: MambaConfig, rng: Rng): Mixer {
   const kind = cfg.mixer ?? 'mamba';
   switch (kind) {
     case 'mamba':
