@@ -3,13 +3,15 @@
 // then each ingredient is removed on its own — the exponential parameterisation of λ, the ring
 // initialisation near |λ| = 1, the γ normalisation, complex Λ — with the same seed, the same
 // batches, the same held-out set and the same step budget. Writes the curves (JSON), the plots
-// (SVG, PNG when ImageMagick is installed) and prints the table for docs/results/lru.md.
+// (SVG and PNG) and prints the table for docs/results/lru.md.
 //
 //   npx tsc -p . --outDir /tmp/dist && nice -n 10 node /tmp/dist/experiments/lru-ablations.js [--steps N] [--length L] [--quick]
+//   node dist/experiments/lru-ablations.js --replot
 //
 // --quick: L 64 and 60 steps, a smoke test of the script (seconds, no files written).
+// --replot: redraws the plots from docs/results/lru-ablations.json, without training.
 
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { initBackend } from '../src/kernels/index.js';
 import { findProjectRoot } from '../src/kernels/wasm/index.js';
@@ -19,7 +21,7 @@ import { TaskTrainOptions } from '../src/train/task_trainer.js';
 import { LanguageModel } from '../src/models/language_model.js';
 import { LRUMixer } from '../src/ssm/lru.js';
 import { noGrad } from '../src/autograd/tape.js';
-import { Run, runVariant, plotRuns, pct, firstStepAt, compactRun } from './task-runs.js';
+import { Run, PlottedRun, runVariant, plotRuns, pct, firstStepAt, compactRun } from './task-runs.js';
 
 const arg = (name: string, fallback: number) => {
   const i = process.argv.indexOf(name);
@@ -62,6 +64,15 @@ function eigenvalues(model: LanguageModel): Record<string, number> {
   return { maxAbsLambda: Math.max(...mods), unstable: mods.filter((m) => m >= 1).length, medianMemory: memory[memory.length >> 1] };
 }
 
+const dir = join(await findProjectRoot(import.meta.url), 'docs', 'results');
+const base = join(dir, 'lru-ablations');
+const title = (length: number) => `LRU ablations, delayed recall L ${length}`;
+if (process.argv.includes('--replot')) {
+  const saved = JSON.parse(readFileSync(`${base}.json`, 'utf8')) as { length: number; runs: PlottedRun[] };
+  console.error(`wrote ${(await plotRuns(saved.runs, base, title(saved.length))).join(', ')}`);
+  process.exit(0);
+}
+
 const threads = 1; // the machine's other core belongs to other work; accuracy does not depend on it
 console.error(`backend ${await initBackend(undefined, { threads })}, ${threads} thread · delayed recall L ${LENGTH} · ${OPTS.steps} steps × batch ${OPTS.batchSize}`);
 const task = makeTask('delayed-recall', { length: LENGTH });
@@ -88,10 +99,8 @@ const lines = [
 console.log(lines.join('\n'));
 
 if (!quick) {
-  const dir = join(await findProjectRoot(import.meta.url), 'docs', 'results');
   mkdirSync(dir, { recursive: true });
-  const base = join(dir, 'lru-ablations');
   writeFileSync(`${base}.json`, JSON.stringify({ task: task.name, length: LENGTH, model: MODEL, ring: RING, options: OPTS, runs: runs.map(compactRun) }) + '\n');
-  const files = plotRuns(runs, base, `LRU ablations, delayed recall L ${LENGTH}`);
+  const files = await plotRuns(runs, base, title(LENGTH));
   console.error(`wrote ${[`${base}.json`, ...files].join(', ')}`);
 }

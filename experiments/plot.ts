@@ -1,114 +1,191 @@
-// A tiny dependency-free line-plot writer: SVG with axes, ticks at round numbers, grid lines,
-// one polyline per series and a legend. Enough for training curves in docs/results/.
+// Vega-Lite specs for the plots in docs/results: line charts (training curves, scaling plots with
+// log axes), error bands over seeds and heatmaps. A spec is plain data (its points inlined), so
+// the same object renders in Node (experiments/render.ts: SVG, and PNG with resvg) and in a
+// browser (vega-embed or vega.View). This file imports nothing at run time, on purpose: the browser
+// lab loads it as it is.
 
-import { spawnSync } from 'node:child_process';
+import type { TopLevelSpec } from 'vega-lite';
 
+/** One line: (x, y) points drawn in order; colour and dash optional (default: the palette, solid). */
 export interface Series {
   label: string;
-  points: Array<[number, number]>; // (x, y), drawn in order
+  points: Array<[number, number]>;
   color?: string;
   dashed?: boolean;
 }
 
-export interface PlotOptions {
+export interface ChartOptions {
   title: string;
+  /** Axis titles: say the unit, e.g. 'held-out loss (nats)'. */
   xLabel: string;
   yLabel: string;
-  /** Axis ranges; default: the data's, y padded by 5 %. */
+  /** Logarithmic axes (base 10), for scaling plots. */
+  xLog?: boolean;
+  yLog?: boolean;
+  /** Axis ranges; default: the data's (y not forced through zero). Lines outside are clipped. */
   xRange?: [number, number];
   yRange?: [number, number];
+  /** Size of the plot area in pixels (axes, title and legend come on top). */
   width?: number;
   height?: number;
+  /** The legend's title; default none. */
+  legendTitle?: string;
 }
 
-const COLORS = ['#1f77b4', '#d62728', '#2ca02c', '#ff7f0e', '#9467bd', '#8c564b', '#e377c2', '#17becf'];
+/** Tableau 10, Vega's default palette, listed so that a series' colour is known before rendering. */
+export const PALETTE = ['#4c78a8', '#f58518', '#e45756', '#72b7b2', '#54a24b', '#eeca3b', '#b279a2', '#ff9da6', '#9d755d', '#bab0ac'];
+const DASH = [6, 4];
 
-/** About `count` ticks at 1, 2 or 5 × 10^k steps covering [lo, hi]. */
-export function niceTicks(lo: number, hi: number, count = 6): number[] {
-  if (!(hi > lo)) return [lo];
-  const raw = (hi - lo) / count;
-  const mag = 10 ** Math.floor(Math.log10(raw));
-  const step = [1, 2, 5, 10].map((m) => m * mag).find((s) => s >= raw)!;
-  const ticks: number[] = [];
-  for (let t = Math.ceil(lo / step - 1e-9) * step; t <= hi + step * 1e-9; t += step) ticks.push(Number(t.toPrecision(12)));
-  return ticks;
+const SCHEMA = 'https://vega.github.io/schema/vega-lite/v6.json';
+
+/** What every chart shares: white background, the title, readable font sizes. */
+function frame(o: ChartOptions) {
+  return {
+    $schema: SCHEMA,
+    title: o.title,
+    width: o.width ?? 560,
+    height: o.height ?? 320,
+    background: 'white',
+    padding: 12,
+    config: {
+      font: 'sans-serif',
+      title: { fontSize: 15 },
+      axis: { labelFontSize: 12, titleFontSize: 13 },
+      legend: { labelFontSize: 12, titleFontSize: 12, labelLimit: 260, titleLimit: 260 },
+    },
+  };
 }
 
-function fmt(v: number): string {
-  if (v === 0) return '0';
-  const a = Math.abs(v);
-  if (a >= 1e4 || a < 1e-3) return v.toExponential(0);
-  return String(Number(v.toPrecision(6)));
+function scale(log: boolean | undefined, range: [number, number] | undefined) {
+  const domain = range ? { domain: range } : {};
+  // A log axis stays at the data's range: rounded out to powers of ten it is mostly empty.
+  return log ? { type: 'log', nice: false, ...domain } : { type: 'linear', zero: false, nice: !range, ...domain };
 }
 
-function esc(s: string): string {
-  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+/** The legend's order, colours and dashes: one entry per series, as given. */
+function seriesScales(series: Array<Pick<Series, 'label' | 'color' | 'dashed'>>, legendTitle?: string) {
+  const domain = series.map((s) => s.label);
+  if (new Set(domain).size !== domain.length) throw new Error(`plot: series labels must be unique (got ${domain.join(', ')})`);
+  const color = { field: 'series', type: 'nominal', title: legendTitle ?? null, scale: { domain, range: series.map((s, i) => s.color ?? PALETTE[i % PALETTE.length]) } } as const;
+  // The same field and title on both channels: Vega-Lite draws one legend showing colour and dash.
+  const strokeDash = { field: 'series', type: 'nominal', title: legendTitle ?? null, scale: { domain, range: series.map((s) => (s.dashed ? DASH : [1, 0])) } } as const;
+  return { color, strokeDash };
 }
 
-export function linePlotSvg(series: Series[], o: PlotOptions): string {
-  const W = o.width ?? 720;
-  const H = o.height ?? 420;
-  const m = { left: 64, right: 190, top: 40, bottom: 52 }; // the legend sits in the right margin
-  const all = series.flatMap((s) => s.points).filter(([x, y]) => Number.isFinite(x) && Number.isFinite(y));
-  const span = (vals: number[]): [number, number] => (vals.length ? [Math.min(...vals), Math.max(...vals)] : [0, 1]);
-  const [x0, x1] = o.xRange ?? span(all.map((p) => p[0]));
-  let [y0, y1] = o.yRange ?? span(all.map((p) => p[1]));
-  if (!o.yRange) {
-    const pad = (y1 - y0 || 1) * 0.05;
-    [y0, y1] = [y0 - pad, y1 + pad];
+/**
+ * Lines against a quantitative x: training curves (x = step or tokens) or scaling plots (log x and
+ * y). Points with a non-finite coordinate (a diverged run's NaN loss) are left out; on a log axis
+ * so are points ≤ 0.
+ */
+export function lineChart(series: Series[], o: ChartOptions): TopLevelSpec {
+  const ok = (v: number, log?: boolean) => Number.isFinite(v) && (!log || v > 0);
+  const values = series.flatMap((s) => s.points.filter(([x, y]) => ok(x, o.xLog) && ok(y, o.yLog)).map(([x, y]) => ({ series: s.label, x, y })));
+  return {
+    ...frame(o),
+    data: { values },
+    mark: { type: 'line', strokeWidth: 2, clip: true },
+    encoding: {
+      x: { field: 'x', type: 'quantitative', title: o.xLabel, scale: scale(o.xLog, o.xRange) },
+      y: { field: 'y', type: 'quantitative', title: o.yLabel, scale: scale(o.yLog, o.yRange) },
+      ...seriesScales(series, o.legendTitle),
+      order: { field: 'x', type: 'quantitative' }, // connect points in x order, not data order
+    },
+  } as TopLevelSpec;
+}
+
+/** One group of runs that differ only by seed: drawn as their mean and a band. */
+export interface BandGroup {
+  label: string;
+  /** One curve per seed, (x, y) points; the band is taken at the x values the runs share. */
+  runs: Array<Array<[number, number]>>;
+  color?: string;
+  dashed?: boolean;
+}
+
+export interface BandOptions extends ChartOptions {
+  /** The band: min–max over the seeds (default, honest for 2–5 seeds) or mean ± one standard deviation. */
+  band?: 'minmax' | 'stdev';
+  /** Also draw each seed's curve as a thin line (default false). */
+  showRuns?: boolean;
+}
+
+/** Mean, low and high of each x over the runs of a group (only x values present in every run). */
+export function bandRows(group: BandGroup, band: 'minmax' | 'stdev' = 'minmax'): Array<{ x: number; mean: number; lo: number; hi: number }> {
+  const byX = new Map<number, number[]>();
+  for (const run of group.runs) for (const [x, y] of run) if (Number.isFinite(y)) byX.set(x, [...(byX.get(x) ?? []), y]);
+  const rows: Array<{ x: number; mean: number; lo: number; hi: number }> = [];
+  for (const [x, ys] of [...byX].sort((a, b) => a[0] - b[0])) {
+    if (ys.length !== group.runs.length) continue;
+    const mean = ys.reduce((a, b) => a + b, 0) / ys.length;
+    const sd = Math.sqrt(ys.reduce((a, y) => a + (y - mean) ** 2, 0) / Math.max(1, ys.length - 1));
+    rows.push(band === 'stdev' ? { x, mean, lo: mean - sd, hi: mean + sd } : { x, mean, lo: Math.min(...ys), hi: Math.max(...ys) });
   }
-  const pw = W - m.left - m.right;
-  const ph = H - m.top - m.bottom;
-  const sx = (x: number) => m.left + ((x - x0) / (x1 - x0 || 1)) * pw;
-  const sy = (y: number) => m.top + ph - ((y - y0) / (y1 - y0 || 1)) * ph;
-  const n = (v: number) => v.toFixed(1);
-
-  const out: string[] = [];
-  out.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="sans-serif" font-size="12">`);
-  out.push(`<rect width="${W}" height="${H}" fill="white"/>`);
-  out.push(`<text x="${n(m.left + pw / 2)}" y="22" text-anchor="middle" font-size="15">${esc(o.title)}</text>`);
-  for (const t of niceTicks(x0, x1)) {
-    if (t < x0 || t > x1) continue;
-    out.push(`<line x1="${n(sx(t))}" y1="${m.top}" x2="${n(sx(t))}" y2="${m.top + ph}" stroke="#e5e5e5"/>`);
-    out.push(`<line x1="${n(sx(t))}" y1="${m.top + ph}" x2="${n(sx(t))}" y2="${m.top + ph + 5}" stroke="black"/>`);
-    out.push(`<text x="${n(sx(t))}" y="${m.top + ph + 18}" text-anchor="middle">${fmt(t)}</text>`);
-  }
-  for (const t of niceTicks(y0, y1)) {
-    if (t < y0 || t > y1) continue;
-    out.push(`<line x1="${m.left}" y1="${n(sy(t))}" x2="${m.left + pw}" y2="${n(sy(t))}" stroke="#e5e5e5"/>`);
-    out.push(`<line x1="${m.left - 5}" y1="${n(sy(t))}" x2="${m.left}" y2="${n(sy(t))}" stroke="black"/>`);
-    out.push(`<text x="${m.left - 8}" y="${n(sy(t) + 4)}" text-anchor="end">${fmt(t)}</text>`);
-  }
-  out.push(`<rect x="${m.left}" y="${m.top}" width="${pw}" height="${ph}" fill="none" stroke="black"/>`);
-  out.push(`<text x="${n(m.left + pw / 2)}" y="${H - 12}" text-anchor="middle">${esc(o.xLabel)}</text>`);
-  out.push(`<text transform="translate(16 ${n(m.top + ph / 2)}) rotate(-90)" text-anchor="middle">${esc(o.yLabel)}</text>`);
-
-  series.forEach((s, i) => {
-    const color = s.color ?? COLORS[i % COLORS.length];
-    const dash = s.dashed ? ' stroke-dasharray="6 4"' : '';
-    const pts = s.points.filter(([x, y]) => Number.isFinite(x) && Number.isFinite(y));
-    if (pts.length > 0) {
-      // Clipped to the plot area so that a diverging run does not draw over the axes.
-      const d = pts.map(([x, y]) => `${n(sx(x))},${n(Math.min(Math.max(sy(y), m.top), m.top + ph))}`).join(' ');
-      out.push(`<polyline points="${d}" fill="none" stroke="${color}" stroke-width="2"${dash}/>`);
-    }
-    const ly = m.top + 12 + i * 20;
-    const lx = m.left + pw + 14;
-    out.push(`<line x1="${lx}" y1="${ly}" x2="${lx + 24}" y2="${ly}" stroke="${color}" stroke-width="2"${dash}/>`);
-    out.push(`<text x="${lx + 30}" y="${ly + 4}">${esc(s.label)}</text>`);
-  });
-  out.push('</svg>');
-  return out.join('\n') + '\n';
+  return rows;
 }
 
-/** Renders an SVG to PNG beside it with ImageMagick (the real one, not a stand-in); null without it. */
-export function svgToPng(svg: string): string | null {
-  const png = svg.replace(/\.svg$/, '.png');
-  for (const cmd of ['magick', '/usr/bin/convert', 'convert']) {
-    const version = spawnSync(cmd, ['-version'], { encoding: 'utf8' });
-    if (version.status !== 0 || !/^Version: ImageMagick/m.test(version.stdout)) continue;
-    const r = spawnSync(cmd, ['-density', '192', svg, '-resize', '50%', '-depth', '8', png], { encoding: 'utf8' });
-    if (r.status === 0) return png;
-  }
-  return null;
+/**
+ * Error bands over seeds: per group, the mean as a line and the spread as an `errorband`
+ * (min–max by default, as said in the legend title), with each seed's curve optionally.
+ */
+export function bandChart(groups: BandGroup[], o: BandOptions): TopLevelSpec {
+  const band = o.band ?? 'minmax';
+  const values = groups.flatMap((g) => bandRows(g, band).map((r) => ({ series: g.label, ...r })));
+  const runs = groups.flatMap((g) => g.runs.flatMap((run, seed) => run.filter(([, y]) => Number.isFinite(y)).map(([x, y]) => ({ series: g.label, seed, x, y }))));
+  const legendTitle = o.legendTitle ?? (band === 'minmax' ? 'mean; band: min–max of seeds' : 'mean; band: ± 1 s.d. of seeds');
+  const { color, strokeDash } = seriesScales(groups, legendTitle);
+  const x = { field: 'x', type: 'quantitative', title: o.xLabel, scale: scale(o.xLog, o.xRange) } as const;
+  const y = { field: 'mean', type: 'quantitative', title: o.yLabel, scale: scale(o.yLog, o.yRange) } as const;
+  return {
+    ...frame(o),
+    layer: [
+      { data: { values }, mark: { type: 'errorband', opacity: 0.25, clip: true }, encoding: { x, y: { ...y, field: 'lo' }, y2: { field: 'hi' }, color: { ...color, legend: null } } },
+      ...(o.showRuns
+        ? [{ data: { values: runs }, mark: { type: 'line', strokeWidth: 0.8, opacity: 0.5, clip: true }, encoding: { x, y: { ...y, field: 'y' }, color: { ...color, legend: null }, detail: { field: 'seed', type: 'nominal' } } }]
+        : []),
+      { data: { values }, mark: { type: 'line', strokeWidth: 2.2, clip: true }, encoding: { x, y, color, strokeDash } },
+    ],
+    // One colour scale for all layers, but the legend from the mean lines only (it shows their dashes).
+    resolve: { legend: { color: 'independent', strokeDash: 'independent' } },
+  } as TopLevelSpec;
+}
+
+/** One cell of a heatmap. */
+export interface Cell {
+  x: string | number;
+  y: string | number;
+  value: number;
+}
+
+export interface HeatmapOptions extends Omit<ChartOptions, 'xLog' | 'yLog' | 'xRange' | 'yRange' | 'legendTitle'> {
+  /** The colour legend's title, with the unit (e.g. 'Δ' or 'accuracy (%)'). */
+  valueLabel: string;
+  /** A diverging scheme centred on this value (e.g. 0 for a change, Δ of a difference); default a sequential scheme. */
+  midpoint?: number;
+  /** The colour scale's range; default the data's. */
+  valueRange?: [number, number];
+  /** Print each cell's value (for small grids), formatted with this d3-format string, e.g. '.2f'. */
+  labelFormat?: string;
+}
+
+/**
+ * A heatmap of `rect` marks: x and y as ordered categories (positions, channels, lengths,
+ * settings), in the order they first appear, colour by value.
+ */
+export function heatmap(cells: Cell[], o: HeatmapOptions): TopLevelSpec {
+  const order = (key: 'x' | 'y') => [...new Set(cells.map((c) => c[key]))];
+  const x = { field: 'x', type: 'ordinal', title: o.xLabel, sort: order('x'), axis: { labelAngle: 0, labelOverlap: 'parity' } } as const;
+  const y = { field: 'y', type: 'ordinal', title: o.yLabel, sort: order('y') } as const;
+  const colorScale =
+    o.midpoint !== undefined ? { scheme: 'redblue', reverse: true, domainMid: o.midpoint, ...(o.valueRange ? { domain: o.valueRange } : {}) } : { scheme: 'viridis', ...(o.valueRange ? { domain: o.valueRange } : {}) };
+  const rect = { mark: { type: 'rect' }, encoding: { x, y, color: { field: 'value', type: 'quantitative', title: o.valueLabel, scale: colorScale } } };
+  // Label ink: white on the dark ends of the scale (viridis' low end, both ends of red–blue), else black.
+  const vals = cells.map((c) => c.value).filter(Number.isFinite);
+  const [lo, hi] = o.valueRange ?? [Math.min(...vals), Math.max(...vals)];
+  const dark = (v: number) =>
+    o.midpoint !== undefined ? Math.abs(v - o.midpoint) > 0.6 * Math.max(hi - o.midpoint, o.midpoint - lo) : (v - lo) / (hi - lo || 1) < 0.45;
+  const values = cells.map((c) => ({ ...c, ink: dark(c.value) ? 'white' : 'black' }));
+  const text = o.labelFormat
+    ? [{ mark: { type: 'text', fontSize: 11 }, encoding: { x, y, text: { field: 'value', type: 'quantitative', format: o.labelFormat }, color: { condition: { test: "datum.ink === 'white'", value: 'white' }, value: 'black' } } }]
+    : [];
+  return { ...frame(o), data: { values }, layer: [rect, ...text] } as TopLevelSpec;
 }

@@ -5,20 +5,21 @@
 // end) and induction heads (recall the token after an earlier trigger). Same model size, seeds,
 // batches, held-out set and step budget for both mixers; three seeds, because whether and when a
 // small model "breaks through" on these tasks varies from seed to seed. Prints the table for
-// docs/results/selective-tasks.md and writes the curves (JSON) and plots (SVG, PNG when
-// ImageMagick is installed).
+// docs/results/selective-tasks.md and writes the curves (JSON) and plots (SVG and PNG).
 //
 //   npx tsc -p . --outDir /tmp/dist && nice -n 10 node /tmp/dist/experiments/selective-copying.js [--steps N] [--quick]
+//   node dist/experiments/selective-copying.js --replot
 //
 // --quick: a few steps of each, a smoke test of the script (no files written).
+// --replot: redraws the plots from docs/results/selective-tasks-*.json, without training.
 
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { initBackend } from '../src/kernels/index.js';
 import { findProjectRoot } from '../src/kernels/wasm/index.js';
 import { makeTask, Task } from '../src/data/tasks.js';
 import { TaskTrainOptions } from '../src/train/task_trainer.js';
-import { Run, runVariant, plotRuns, pct, firstStepAt, compactRun } from './task-runs.js';
+import { Run, PlottedRun, runVariant, plotRuns, pct, firstStepAt, compactRun } from './task-runs.js';
 
 const quick = process.argv.includes('--quick');
 const stepsArg = process.argv.indexOf('--steps');
@@ -47,10 +48,22 @@ const MIXERS = [
 ] as const;
 
 /** One colour family per mixer: Mamba solid blues, S4D dashed oranges (one shade per seed). */
-function mixerStyle(run: Run): { color: string; dashed: boolean } {
+function mixerStyle(run: PlottedRun): { color: string; dashed: boolean } {
   const seed = SEEDS.findIndex((s) => run.name.endsWith(`seed ${s}`));
   const s4d = run.name.startsWith(MIXERS[1][1]);
   return { color: (s4d ? ['#e6550d', '#fd8d3c', '#a63603'] : ['#08519c', '#3182bd', '#6baed6'])[seed % 3], dashed: s4d };
+}
+
+const dir = join(await findProjectRoot(import.meta.url), 'docs', 'results');
+const baseOf = (task: string) => join(dir, `selective-tasks-${task.replace(/ /g, '-')}`);
+if (process.argv.includes('--replot')) {
+  const written: string[] = [];
+  for (const [task] of TASKS) {
+    const saved = JSON.parse(readFileSync(`${baseOf(task)}.json`, 'utf8')) as { task: string; length: number; runs: PlottedRun[] };
+    written.push(...(await plotRuns(saved.runs, baseOf(task), `${saved.task}, L ${saved.length}`, mixerStyle)));
+  }
+  console.error(`wrote ${written.join(', ')}`);
+  process.exit(0);
 }
 
 const threads = 1; // the machine's other core belongs to other work; accuracy does not depend on it
@@ -84,13 +97,12 @@ const lines = [
 console.log(lines.join('\n'));
 
 if (!quick) {
-  const dir = join(await findProjectRoot(import.meta.url), 'docs', 'results');
   mkdirSync(dir, { recursive: true });
   const written: string[] = [];
   for (const { task, length, runs } of results) {
-    const base = join(dir, `selective-tasks-${task.replace(/ /g, '-')}`);
+    const base = baseOf(task);
     writeFileSync(`${base}.json`, JSON.stringify({ task, length, model: MODEL, options: OPTS, runs: runs.map(compactRun) }) + '\n');
-    written.push(`${base}.json`, ...plotRuns(runs, base, `${task}, L ${length}`, mixerStyle));
+    written.push(`${base}.json`, ...(await plotRuns(runs, base, `${task}, L ${length}`, mixerStyle)));
   }
   console.error(`wrote ${written.join(', ')}`);
 }

@@ -1,14 +1,14 @@
 // What the task experiments share: train one model variant on a task with the task trainer
-// (recording its curves even when it diverges), the plots of a set of runs (SVG, and PNG when
-// ImageMagick is installed), and small formatting helpers for the result tables.
+// (recording its curves even when it diverges), the plots of a set of runs (SVG and PNG), and
+// small formatting helpers for the result tables.
 
-import { writeFileSync } from 'node:fs';
 import { LanguageModel } from '../src/models/language_model.js';
 import { modelConfig, MambaConfigInput } from '../src/models/config.js';
 import { Task } from '../src/data/tasks.js';
 import { trainTask, TaskEvalInfo, TaskStepInfo, TaskTrainOptions } from '../src/train/task_trainer.js';
 import { TrainingDivergedError } from '../src/train/step.js';
-import { linePlotSvg, svgToPng, Series } from './plot.js';
+import { lineChart, Series } from './plot.js';
+import { writePlot } from './render.js';
 
 export interface Run {
   name: string;
@@ -62,25 +62,28 @@ export function compactRun(run: Run): object {
   return { ...run, train: { columns: ['step', 'loss', 'gradNorm'], rows: run.train.map((s) => [s.step, r4(s.loss), r4(s.gradNorm)]) } };
 }
 
+/** What a plot needs of a run: a fresh one, or one read back from the experiment's JSON. */
+export type PlottedRun = Pick<Run, 'name' | 'eval' | 'diverged'>;
+
 /**
- * Held-out loss and accuracy against steps, one line per run: <base>-loss.svg and
- * <base>-accuracy.svg (+ .png). Diverged runs are dashed unless `style` says otherwise.
+ * Held-out loss and accuracy against steps, one line per run: <base>-loss.svg|png and
+ * <base>-accuracy.svg|png. Diverged runs are dashed unless `style` says otherwise.
  */
-export function plotRuns(runs: Run[], base: string, title: string, style?: (run: Run, i: number) => Pick<Series, 'color' | 'dashed'>): string[] {
+export async function plotRuns<R extends PlottedRun>(runs: R[], base: string, title: string, style?: (run: R, i: number) => Pick<Series, 'color' | 'dashed'>): Promise<string[]> {
   const written: string[] = [];
   const plots: Array<[string, string, (e: TaskEvalInfo) => number, [number, number] | undefined]> = [
-    ['loss', 'held-out loss (nats, answer tokens)', (e) => e.loss, undefined],
-    ['accuracy', 'held-out accuracy (%, answer tokens)', (e) => 100 * e.accuracy, [0, 100]],
+    ['loss', 'held-out loss (nats per answer token)', (e) => e.loss, undefined],
+    ['accuracy', 'held-out accuracy (% of answer tokens)', (e) => 100 * e.accuracy, [0, 100]],
   ];
   for (const [kind, yLabel, y, yRange] of plots) {
     const series: Series[] = runs.map((r, i) => ({
-      label: r.name, points: r.eval.map((e) => [e.step, y(e)] as [number, number]), dashed: r.diverged !== null, ...style?.(r, i),
+      label: r.diverged !== null ? `${r.name} (diverged)` : r.name,
+      points: r.eval.map((e) => [e.step, y(e)] as [number, number]),
+      dashed: r.diverged !== null,
+      ...style?.(r, i),
     }));
-    const svg = `${base}-${kind}.svg`;
-    writeFileSync(svg, linePlotSvg(series, { title: `${title}: held-out ${kind}`, xLabel: 'optimizer step', yLabel, yRange }));
-    written.push(svg);
-    const png = svgToPng(svg);
-    if (png) written.push(png);
+    const spec = lineChart(series, { title: `${title}: held-out ${kind}`, xLabel: 'optimizer step', yLabel, yRange });
+    written.push(...(await writePlot(spec, `${base}-${kind}`)));
   }
   return written;
 }
