@@ -50,7 +50,7 @@ function frame(o: ChartOptions) {
     config: {
       font: 'sans-serif',
       title: { fontSize: 15 },
-      axis: { labelFontSize: 12, titleFontSize: 13 },
+      axis: { labelFontSize: 12, titleFontSize: 13, labelSeparation: 8 }, // labels closer than 8 px thin out
       legend: { labelFontSize: 12, titleFontSize: 12, labelLimit: 260, titleLimit: 260 },
     },
   };
