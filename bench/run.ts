@@ -1,4 +1,4 @@
-// npm run bench [-- --only matmul|scan|pool|… --quick --threads N]
+// npm run bench [-- --only matmul|scan|pool|serve|… --quick --threads N]
 // Runs the registered sections, prints a table per section and writes
 // bench/results/<name>-<date>.json (machine info, every figure, every repeat).
 
@@ -12,6 +12,7 @@ import './pool.js';
 import './scan.js';
 import './e2e.js';
 import './browser.js';
+import './serve.js';
 
 function parseArgs(argv: string[]): { only: string[] | null; quick: boolean; threads: number | null } {
   const out = { only: null as string[] | null, quick: false, threads: null as number | null };
