@@ -28,7 +28,8 @@ function curvesOf(runDir: string): Curves {
       const win = train.slice(Math.max(0, i - 19), i + 1);
       return [r.step, r4(bits(win.reduce((s, w) => s + w.loss, 0) / win.length))];
     }),
-    val: records.filter((r) => r.type === 'eval').map((r) => [r.step, r4(r.valBpc)]),
+    // Older metrics files name bits per character valBpc.
+    val: records.filter((r) => r.type === 'eval').map((r) => [r.step, r4(r.bitsPerChar ?? r.valBpc)]),
   };
 }
 

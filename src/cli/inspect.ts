@@ -3,8 +3,12 @@
 import { loadModelFolder } from '../io/model_folder.js';
 import { describeCheckpoint } from '../io/checkpoint.js';
 import { generate } from '../models/generate.js';
-import { evaluate } from '../train/evaluate.js';
-import { loadMobyDick, loadTextFile, splitTrainVal } from '../data/corpus.js';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { evaluateText } from '../train/evaluate.js';
+import type { TrainerState } from '../train/trainer.js';
+import { splitTrainVal } from '../data/corpus.js';
+import { loadRunCorpus } from './resume.js';
 import { streamDecoder } from '../data/tokenizer.js';
 import { noGrad } from '../autograd/tape.js';
 
@@ -29,6 +33,9 @@ export function generateCommand(o: GenerateCliOptions): void {
   let stopped = false;
   process.stdout.write(o.prompt);
   const t0 = performance.now();
+  // The first token is drawn from the prefill's logits, without a step: the time to it is the
+  // prefill's, and each later token costs one step.
+  let tFirst = 0;
   const tokens = generate(model, prompt, {
     maxTokens: o.maxTokens,
     temperature: o.temperature,
@@ -38,6 +45,7 @@ export function generateCommand(o: GenerateCliOptions): void {
     weights: o.weights,
     vocabLimit: tokenizer!.vocabSize,
     onToken: (id) => {
+      if (tFirst === 0) tFirst = performance.now();
       const piece = stream.push(id);
       text += piece;
       if (o.stop && text.includes(o.stop)) {
@@ -51,20 +59,47 @@ export function generateCommand(o: GenerateCliOptions): void {
       return false;
     },
   });
-  const seconds = (performance.now() - t0) / 1000;
+  const tEnd = performance.now();
   if (!stopped) process.stdout.write(stream.flush());
   process.stdout.write('\n');
-  console.error(`[${tokens.length} tokens in ${seconds.toFixed(2)} s · ${(tokens.length / seconds).toFixed(0)} tokens/s]`);
+  console.error(`[${describeSpeed(prompt.length, tokens.length, tFirst - t0, tEnd - tFirst)}]`);
 }
 
-export function evalCommand(o: { model: string; data?: string; context: number; batches: number }): void {
+/** "prefill 15 tokens in 0.02 s (750 tokens/s) · generated 300 tokens (299 steps) in 1.20 s (249 tokens/s)". */
+export function describeSpeed(promptTokens: number, newTokens: number, prefillMs: number, stepsMs: number): string {
+  const rate = (n: number, ms: number) => (ms > 0 ? `${Math.round((1000 * n) / ms).toLocaleString('en-US')} tokens/s` : '– tokens/s');
+  const prefill = `prefill ${promptTokens} tokens in ${(prefillMs / 1000).toFixed(2)} s (${rate(promptTokens, prefillMs)})`;
+  // newTokens − 1 steps: the first token came with the prefill.
+  const steps = Math.max(0, newTokens - 1);
+  return `${prefill} · generated ${newTokens} tokens (${steps} steps) in ${(stepsMs / 1000).toFixed(2)} s (${rate(steps, stepsMs)})`;
+}
+
+/**
+ * Validation loss, bits per token and bits per character on the validation split of the text the
+ * run trained on (recorded in its trainer_state.json), or of --data.
+ */
+export function evalCommand(o: { model: string; data?: string; context?: number; batches: number }): void {
   const { model, tokenizer } = loadModelFolder(o.model, { requireTokenizer: true });
-  const text = o.data ? loadTextFile(o.data) : loadMobyDick();
+  const state = readTrainerState(o.model);
+  if (!state?.options?.corpus && o.data === undefined) {
+    throw new Error(`${o.model} does not record the text it was trained on (no trainer_state.json from mamba-ts train): give it with --data FILE`);
+  }
+  const { text } = loadRunCorpus(o.model, state?.options?.corpus, o.data, 'eval', 'the figures would be for other text');
   const { val } = splitTrainVal(tokenizer!.encode(text));
-  const loss = evaluate(model, val, { batchSize: 8, contextLength: o.context, maxBatches: o.batches > 0 ? o.batches : undefined });
-  // Bits per character for a character tokenizer; per token otherwise.
-  const unit = tokenizer!.kind === 'char' ? 'bpc' : 'bits per token';
-  console.log(`val loss ${loss.toFixed(4)} nats · val ${unit} ${(loss / Math.LN2).toFixed(3)}`);
+  const context = o.context ?? state?.options?.contextLength ?? 256;
+  const e = evaluateText(model, tokenizer!, val, { batchSize: 8, contextLength: context, maxBatches: o.batches > 0 ? o.batches : undefined });
+  console.log(`val loss ${e.loss.toFixed(4)} nats per token · ${e.bitsPerToken.toFixed(3)} bits per token · val bpc ${e.bitsPerChar.toFixed(3)} (bits per character)`);
+}
+
+/** trainer_state.json of a run folder, or undefined for a folder without one (a Hub checkpoint). */
+function readTrainerState(dir: string): Partial<TrainerState> | undefined {
+  const file = join(dir, 'trainer_state.json');
+  if (!existsSync(file)) return undefined;
+  try {
+    return JSON.parse(readFileSync(file, 'utf8')) as Partial<TrainerState>;
+  } catch (err) {
+    throw new Error(`${file}: invalid JSON (${(err as Error).message})`);
+  }
 }
 
 export function infoCommand(o: { model: string }): void {

@@ -3,7 +3,7 @@
 // Every failure a user can cause ends with a one-line message and exit code 1, not a stack trace.
 
 import { Argument, Command, CommanderError, Option } from 'commander';
-import { trainCommand, startCommand, TRAIN_DEFAULTS } from './train.js';
+import { trainCommand, startCommand, TRAIN_DEFAULTS, InterruptedError } from './train.js';
 import { generateCommand, evalCommand, infoCommand, logitsCommand } from './inspect.js';
 import { taskCommand, TASK_DEFAULTS, TASK_MIXERS } from './task.js';
 import { serveCommand, SERVE_DEFAULTS } from './serve.js';
@@ -121,10 +121,10 @@ export function buildProgram(): Command {
     .action(generateCommand);
   program
     .command('eval')
-    .description('validation loss and bits per character of a model on its corpus split')
+    .description('validation loss, bits per token and bits per character of a model on the validation split of its corpus')
     .requiredOption('--model <dir>', 'model folder')
-    .option('--data <file>', 'text file (default: Moby Dick)')
-    .option('--context <n>', 'tokens per window', positive, 256)
+    .option('--data <file>', 'text file (default: the corpus the run in --model was trained on)')
+    .option('--context <n>', "tokens per window (default: the run's context, else 256)", positive)
     .option('--batches <n>', 'number of validation batches (0 = the whole split)', count, 0)
     .action(evalCommand);
   taskOptions(
@@ -153,6 +153,10 @@ async function main(argv: string[]): Promise<void> {
     if (err instanceof CommanderError) {
       // commander has already printed its message (and the help for usage errors).
       process.exit(err.exitCode === 0 ? 0 : 1);
+    }
+    if (err instanceof InterruptedError) {
+      console.error(err.message);
+      process.exit(130);
     }
     const message = err instanceof Error ? err.message : String(err);
     console.error(`error: ${message}`);

@@ -46,7 +46,7 @@ export class StepProgress {
   }
 }
 
-/** The text trainer's bar: loss, validation bpc and tokens per second. */
+/** The text trainer's bar: loss, validation bits per character (bpc) and tokens per second. */
 export class TrainProgress {
   private readonly progress: StepProgress;
 
@@ -65,8 +65,8 @@ export class TrainProgress {
         this.progress.update(s.step, payload, () => `step ${s.step}/${this.total} · loss ${payload.loss} · ${payload.tps} tok/s · lr ${s.lr.toExponential(2)}`);
       },
       onEval: (e) => {
-        valBpc = e.valBpc.toFixed(3);
-        this.progress.note(`step ${e.step} · val loss ${e.valLoss.toFixed(4)} · val bpc ${valBpc}`);
+        valBpc = e.bitsPerChar.toFixed(3);
+        this.progress.note(`step ${e.step} · val loss ${e.valLoss.toFixed(4)} · ${e.bitsPerToken.toFixed(3)} bits per token · ${valBpc} bits per character`);
       },
     };
   }

@@ -70,15 +70,15 @@ export function resumeRun(o: TrainCliOptions, typed: (key: keyof TrainCliOptions
     throw new Error(`--resume: the run in ${dir} has finished its ${kept.steps} steps; to train it further, add --steps with a larger number`);
   }
 
-  const { text, corpus } = sameCorpus(dir, t.corpus, o.data);
+  const { text, corpus } = loadRunCorpus(dir, t.corpus, o.data, '--resume', 'resuming on other text would change the run');
   return { settings: { ...o, ...kept, data: corpus.source === MOBY_DICK ? undefined : corpus.source }, ckpt, tokenizer, text, corpus };
 }
 
 /**
- * The text the run trained on: the recorded file (or `--data`, if the file moved), refused when
- * its hash differs, since resuming on other text would silently change the run.
+ * The text the run in `dir` trained on: the recorded file (or `data`, if the file moved), refused
+ * when its hash differs (`why` says what other text would do; `label` starts the message).
  */
-function sameCorpus(dir: string, recorded: CorpusRecord | undefined, data: string | undefined): { text: string; corpus: CorpusRecord } {
+export function loadRunCorpus(dir: string, recorded: CorpusRecord | undefined, data: string | undefined, label: string, why: string): { text: string; corpus: CorpusRecord } {
   // Runs saved before corpora were recorded: trust --data (or Moby Dick) as before.
   if (!recorded) {
     const { text, record } = loadCorpus(data);
@@ -86,15 +86,15 @@ function sameCorpus(dir: string, recorded: CorpusRecord | undefined, data: strin
   }
   const where = recorded.source === MOBY_DICK ? 'Moby Dick (the bundled corpus)' : recorded.source;
   if (data === undefined && recorded.source !== MOBY_DICK && !existsSync(recorded.source)) {
-    throw new Error(`--resume: the run in ${dir} trained on ${recorded.source}, which is no longer there; give its new path with --data`);
+    throw new Error(`${label}: the run in ${dir} trained on ${recorded.source}, which is no longer there; give its new path with --data`);
   }
   const text = data !== undefined ? loadTextFile(data) : recorded.source === MOBY_DICK ? loadMobyDick() : loadTextFile(recorded.source);
   const hash = sha256(text);
   if (hash !== recorded.sha256) {
     const what = data !== undefined ? `--data ${data} is not the text` : `${where} has changed since`;
     throw new Error(
-      `--resume: ${what} the run in ${dir} trained on (sha256 ${recorded.sha256.slice(0, 12)}…, now ${hash.slice(0, 12)}…); ` +
-        'resuming on other text would change the run: restore the original file, or start a new run',
+      `${label}: ${what} the run in ${dir} trained on (sha256 ${recorded.sha256.slice(0, 12)}…, now ${hash.slice(0, 12)}…); ` +
+        `${why}: restore the original file, or start a new run`,
     );
   }
   return { text, corpus: data !== undefined ? { ...recorded, source: loadCorpus(data).record.source } : recorded };

@@ -5,7 +5,7 @@ import type { CausalLM } from '../models/causal_lm.js';
 import { createModel } from '../models/create.js';
 import { modelConfig, MixerKind, type ModelConfig } from '../models/config.js';
 import { generate } from '../models/generate.js';
-import { train, TrainOptions } from '../train/trainer.js';
+import { startTraining, type EvalInfo, type TrainOptions } from '../train/trainer.js';
 import { loadCorpus, splitTrainVal, assertSplitLongEnough, type CorpusRecord } from '../data/corpus.js';
 import { CharTokenizer, ByteTokenizer, Tokenizer, streamDecoder } from '../data/tokenizer.js';
 import { resumeRun } from './resume.js';
@@ -76,7 +76,10 @@ export function formatCount(n: number): string {
 
 export const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 
-export function runTraining(opts: TrainCliOptions, typed: Typed = () => false): { model: CausalLM; tokenizer: Tokenizer; out: string; valBpc: number; seconds: number } {
+export async function runTraining(
+  opts: TrainCliOptions,
+  typed: Typed = () => false,
+): Promise<{ model: CausalLM; tokenizer: Tokenizer; out: string; finalEval: EvalInfo; seconds: number }> {
   let o: TrainCliOptions;
   let text: string;
   let corpus: CorpusRecord;
@@ -125,24 +128,52 @@ export function runTraining(opts: TrainCliOptions, typed: Typed = () => false): 
   };
   const progress = new TrainProgress(o.steps, o.progress && process.stderr.isTTY === true);
   const t0 = performance.now();
+  // The steps run one per turn of the event loop, so that Ctrl-C reaches this handler between two
+  // steps; the loop then stops, the bar gives the terminal its cursor back, and the message says
+  // what is saved.
+  let interrupted = false;
+  const onSigint = () => {
+    interrupted = true;
+  };
+  process.on('SIGINT', onSigint);
   try {
-    const { finalEval } = train(model, tokenizer, { train: trainTokens, val }, trainOpts, progress.callbacks(), o.resume ?? false);
+    const run = startTraining(model, tokenizer, { train: trainTokens, val }, trainOpts, progress.callbacks(), o.resume ?? false);
+    while (!run.done && !interrupted) {
+      run.next();
+      await new Promise((resolve) => setImmediate(resolve));
+    }
     progress.stop();
-    return { model, tokenizer, out, valBpc: finalEval.valBpc, seconds: (performance.now() - t0) / 1000 };
+    if (interrupted) throw new InterruptedError(interruptMessage(out, run.step, run.savedStep, o.saveEvery));
+    const { finalEval } = run.finish();
+    return { model, tokenizer, out, finalEval, seconds: (performance.now() - t0) / 1000 };
   } finally {
+    process.off('SIGINT', onSigint);
     progress.stop();
   }
 }
 
-export function trainCommand(o: TrainCliOptions, typed: Typed): void {
-  const { valBpc, seconds, out } = runTraining(o, typed);
-  console.log(`val bpc ${valBpc.toFixed(2)} · ${seconds.toFixed(0)} s · saved to ${out}`);
+/** Thrown on Ctrl-C: main.ts prints the message and exits with 130 (128 + SIGINT). */
+export class InterruptedError extends Error {}
+
+function interruptMessage(out: string, step: number, savedStep: number | null, saveEvery: number): string {
+  if (savedStep === null) return `interrupted at step ${step}: nothing was saved in ${out} (the first checkpoint comes at step ${saveEvery})`;
+  return `interrupted at step ${step}: the last checkpoint, of step ${savedStep}, is in ${out}; continue with: mamba-ts train --out ${out} --resume`;
+}
+
+/** "val bpc 2.11 · 2.11 bits per token": bits per character of the text first, the comparable figure. */
+function describeEval(e: EvalInfo): string {
+  return `val bpc ${e.bitsPerChar.toFixed(2)} · ${e.bitsPerToken.toFixed(2)} bits per token`;
+}
+
+export async function trainCommand(o: TrainCliOptions, typed: Typed): Promise<void> {
+  const { finalEval, seconds, out } = await runTraining(o, typed);
+  console.log(`${describeEval(finalEval)} · ${seconds.toFixed(0)} s · saved to ${out}`);
 }
 
 /** `npm start`: the default run into runs/start, replacing the previous demo run there. */
-export function startCommand(o: { out: string }): void {
-  const { model, tokenizer, valBpc, seconds } = runTraining({ ...TRAIN_DEFAULTS, out: o.out, overwrite: true, progress: true });
-  console.log(`\nval bpc ${valBpc.toFixed(2)} (${seconds.toFixed(0)} s of training; model saved to ${o.out})`);
+export async function startCommand(o: { out: string }): Promise<void> {
+  const { model, tokenizer, finalEval, seconds } = await runTraining({ ...TRAIN_DEFAULTS, out: o.out, overwrite: true, progress: true });
+  console.log(`\n${describeEval(finalEval)} (${seconds.toFixed(0)} s of training; model saved to ${o.out})`);
   const prompt = 'Call me Ishmael.';
   process.stdout.write(`\nSample (temperature 0.8):\n${prompt}`);
   const stream = streamDecoder(tokenizer);

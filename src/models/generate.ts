@@ -9,7 +9,7 @@ import { withArena } from '../kernels/memory.js';
 export interface SamplingOptions {
   /** 0 means greedy (argmax). */
   temperature?: number;
-  /** Keep only the k most likely tokens (0 = off). */
+  /** Keep only the k most likely tokens, and those tied with the k-th (0 = off). */
   topK?: number;
   /** Keep the smallest set of tokens whose probability reaches p (1 = off). */
   topP?: number;
@@ -37,7 +37,13 @@ export function sampleToken(logits: Float32Array, opts: SamplingOptions, rng: Rn
   // Candidate ids, most likely first, cut by top-k, then by top-p.
   let ids = Array.from({ length: V }, (_, i) => i);
   ids.sort((a, b) => logits[b] - logits[a]);
-  if (topK > 0 && topK < V) ids = ids.slice(0, topK);
+  if (topK > 0 && topK < V) {
+    // Tokens tied with the k-th stay: which of equals to drop would be decided by their ids.
+    const kth = logits[ids[topK - 1]];
+    let keep = topK;
+    while (keep < V && logits[ids[keep]] === kth) keep++;
+    ids = ids.slice(0, keep);
+  }
   let probs = ids.map((i) => Math.exp((logits[i] - maxLogit) / temperature));
   let total = probs.reduce((s, p) => s + p, 0);
   if (topP < 1) {

@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync, existsSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -65,6 +65,13 @@ test('bad use gets a clear message and exit code 1', () => {
   const short = join(work, 'short.txt');
   writeFileSync(short, 'too short');
   assertCleanFailure(run('train', '--data', short, '--out', join(work, 'r3'), '--context', '64'), /too short/);
+});
+
+test('the build leaves the command executable, as npx needs it', () => {
+  assert.ok((statSync(cli).mode & 0o111) !== 0, `${cli} has mode ${(statSync(cli).mode & 0o777).toString(8)}`);
+  const r = spawnSync(cli, ['--help'], { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, /Usage: mamba-ts/);
 });
 
 test.after(() => rmSync(work, { recursive: true, force: true }));

@@ -34,7 +34,7 @@ test('generate, eval and info work on a folder whose tokenizer.json is a Hugging
   const gen = run('generate', '--model', dir, '--prompt', 'the whale 🐋', '--max-tokens', '24', '--seed', '3');
   assert.equal(gen.status, 0, gen.stderr);
   assert.ok(gen.stdout.startsWith('the whale 🐋') && gen.stdout.length > 'the whale 🐋\n'.length, JSON.stringify(gen.stdout));
-  assert.match(gen.stderr, /\[24 tokens in/);
+  assert.match(gen.stderr, /generated 24 tokens/);
 
   const corpus = join(work, 'whales.txt');
   writeFileSync(corpus, 'the whale\n\nthe  whale 🐋 '.repeat(40));

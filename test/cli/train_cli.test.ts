@@ -4,7 +4,7 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,7 +12,8 @@ import { fileURLToPath } from 'node:url';
 
 const cli = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
 const work = mkdtempSync(join(tmpdir(), 'mamba-ts-train-cli-'));
-const run = (...args: string[]) => spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', cwd: work, env: { ...process.env, MAMBA_TS_THREADS: '1' } });
+const env = { ...process.env, MAMBA_TS_THREADS: '1' };
+const run = (...args: string[]) => spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', cwd: work, env });
 
 const corpus = join(work, 'tiny.txt');
 writeFileSync(corpus, 'It was the best of times, it was the worst of times. '.repeat(40));
@@ -142,6 +143,56 @@ test('the run summary counts parameters and layers as a reader would', () => {
   assert.equal(r.status, 0, r.stderr);
   assert.match(r.stdout, / 1 layer · /);
   assert.match(r.stdout, / \d{1,3}(,\d{3})* parameters/);
+});
+
+test('eval reads the text the run trained on, and it and training report bits per token and per character, labelled', () => {
+  const dir = join(work, 'bytes');
+  const accents = join(work, 'accents.txt');
+  // 14 two-byte characters and a space: 29 bytes per 15 characters.
+  writeFileSync(accents, 'àéîõüçñøæßþðåÿ '.repeat(100));
+  const tr = run('train', '--data', accents, '--tokenizer', 'byte', '--out', dir, '--steps', '2', ...tiny);
+  assert.equal(tr.status, 0, tr.stderr);
+  assert.match(tr.stdout, /val bpc \d+\.\d\d · \d+\.\d\d bits per token/);
+  const evals = readFileSync(join(dir, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l)).filter((r) => r.type === 'eval');
+  const last = evals[evals.length - 1];
+  // One batch of 32 bytes: up to two half characters at its ends move the ratio by ~10 %.
+  assert.ok(Math.abs(last.bitsPerChar / last.bitsPerToken - 29 / 15) < 0.2, `bits per character ${last.bitsPerChar}, per token ${last.bitsPerToken}`);
+
+  const ev = run('eval', '--model', dir);
+  assert.equal(ev.status, 0, ev.stderr);
+  const m = ev.stdout.match(/([\d.]+) bits per token · val bpc ([\d.]+) \(bits per character\)/);
+  assert.ok(m, ev.stdout);
+  assert.ok(Math.abs(Number(m[2]) / Number(m[1]) - 29 / 15) < 0.05, ev.stdout);
+  assert.equal(run('eval', '--model', dir, '--data', accents).stdout, ev.stdout, 'without --data: the recorded corpus');
+});
+
+test('generate reports the speed of the prompt prefill and of the generation apart', () => {
+  const dir = join(work, 'speed');
+  assert.equal(run('train', '--data', corpus, '--out', dir, '--steps', '1', ...tiny).status, 0);
+  const gen = run('generate', '--model', dir, '--prompt', 'It was the best', '--max-tokens', '10');
+  assert.equal(gen.status, 0, gen.stderr);
+  assert.match(gen.stderr, /prefill 15 tokens in \d+\.\d\d s \([\d,–]+ tokens\/s\) · generated 10 tokens \(9 steps\) in \d+\.\d\d s \([\d,–]+ tokens\/s\)/);
+});
+
+test('Ctrl-C stops training between steps and says where the last checkpoint is and how to resume', async () => {
+  const dir = join(work, 'interrupted');
+  const child = spawn(process.execPath, [cli, 'train', '--data', corpus, '--out', dir, '--steps', '100000', '--save-every', '2', ...tiny], { cwd: work, env });
+  let stderr = '';
+  child.stderr.on('data', (d) => (stderr += d));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  const deadline = Date.now() + 60_000;
+  while (!existsSync(join(dir, 'trainer_state.json'))) {
+    assert.ok(Date.now() < deadline, 'no checkpoint within 60 s');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  child.kill('SIGINT');
+  assert.equal(await exited, 130, stderr);
+  const m = stderr.match(/interrupted at step \d+: the last checkpoint, of step (\d+), is in (.+); continue with: mamba-ts train --out (.+) --resume/);
+  assert.ok(m, stderr);
+  assert.equal(Number(m[1]), trainerState(dir).step);
+  assert.equal(m[2], dir);
+  const resumed = run('train', '--out', dir, '--resume', '--steps', String(trainerState(dir).step + 1));
+  assert.equal(resumed.status, 0, resumed.stderr);
 });
 
 test.after(() => rmSync(work, { recursive: true, force: true }));

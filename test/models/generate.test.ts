@@ -44,6 +44,13 @@ test('top-k keeps only the k most likely tokens, renormalised', () => {
   assert.equal(sampleToken(logits, { topK: 1 }, rng), 1);
 });
 
+test('top-k keeps the tokens tied with the k-th: with logits 1, 2, 2, 0 and k 1, both 2s draw, evenly', () => {
+  const rng = new Rng(5);
+  const f = frequencies(() => sampleToken(Float32Array.of(1, 2, 2, 0), { topK: 1 }, rng), 20000, 4);
+  assert.ok(Math.abs(f[1] - 0.5) < 0.015 && Math.abs(f[2] - 0.5) < 0.015, `${f}`);
+  assert.equal(f[0] + f[3], 0);
+});
+
 test('top-p keeps the smallest set of tokens whose probability reaches p', () => {
   const rng = new Rng(4);
   const p = softmax(logits); // sorted: token 1 (0.50), token 3 (0.30), token 0 (0.11), ...

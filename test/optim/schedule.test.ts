@@ -1,14 +1,15 @@
-// cosineWithWarmup: 0 at the start, lr after warmup, halfway in the middle, minLr at and after the end.
+// cosineWithWarmup: lr/warmup at the first step, lr at the end of the warmup, halfway in the
+// middle, minLr at and after the end.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { cosineWithWarmup } from '../../src/optim/index.js';
 import { assertClose } from '../helpers.js';
 
-test('cosineWithWarmup warms up linearly from 0, decays by a cosine to minLr, then stays there', () => {
+test('cosineWithWarmup warms up linearly, decays by a cosine to minLr, then stays there', () => {
   const f = cosineWithWarmup({ lr: 1e-3, minLr: 1e-4, warmupSteps: 10, totalSteps: 110 });
-  assert.equal(f(0), 0);
-  assertClose([f(5)], [5e-4], 1e-12, 1e-9);
+  assertClose([f(4)], [5e-4], 1e-12, 1e-9);
+  assertClose([f(9)], [1e-3], 1e-12, 1e-9);
   assertClose([f(10)], [1e-3], 1e-12, 1e-9);
   assertClose([f(60)], [(1e-3 + 1e-4) / 2], 1e-12, 1e-9);
   assertClose([f(110)], [1e-4], 1e-12, 1e-9);
@@ -18,4 +19,9 @@ test('cosineWithWarmup warms up linearly from 0, decays by a cosine to minLr, th
 
 test('cosineWithWarmup without warmup starts at lr', () => {
   assert.equal(cosineWithWarmup({ lr: 2, minLr: 0, warmupSteps: 0, totalSteps: 4 })(0), 2);
+});
+
+test('the first step of a warmup already learns: step 0 runs at lr / warmupSteps, not at 0', () => {
+  const f = cosineWithWarmup({ lr: 1e-3, minLr: 1e-4, warmupSteps: 10, totalSteps: 110 });
+  assertClose([f(0)], [1e-4], 1e-12, 1e-9);
 });

@@ -3,7 +3,7 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LanguageModel } from '../../src/models/language_model.js';
@@ -79,6 +79,39 @@ test('a NaN loss stops training with a clear message and keeps the last good che
     const ckpt = loadCheckpoint(dir);
     assert.equal((ckpt.trainerState as { step: number }).step, 3);
     for (const [name, t] of ckpt.weights) assert.ok(t.data.every(Number.isFinite), `${name} is finite in the kept checkpoint`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a loss that diverges before the first save says that nothing was saved', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'mamba-ts-nan0-'));
+  try {
+    const model = newModel();
+    model.backbone.norm_f.weight.data[0] = NaN;
+    assert.throws(
+      () => train(model, tokenizer, data, options(dir)),
+      (err: unknown) => err instanceof TrainingDivergedError && /step 1: the loss is NaN/.test((err as Error).message) && /Nothing was saved in .*first checkpoint comes at step 3/.test((err as Error).message),
+    );
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('resume tolerates a torn last line in metrics.jsonl and names the file and line of a garbage one', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'mamba-ts-torn-'));
+  try {
+    const stopAt4 = { onStep: (info: { step: number }) => { if (info.step === 4) throw new Interrupt('killed at step 4'); } };
+    assert.throws(() => train(newModel(), tokenizer, data, options(dir), stopAt4), Interrupt);
+    const metrics = join(dir, 'metrics.jsonl');
+    const lines = readFileSync(metrics, 'utf8');
+    // Killed in the middle of writing a record: no newline after it.
+    writeFileSync(metrics, lines + '{"type":"train","step":5,"lo');
+    train(newModel(), tokenizer, data, options(dir), {}, true);
+    assert.equal(trainLosses(dir).length, 6);
+
+    writeFileSync(metrics, lines.replace('\n', '\nnot json\n'));
+    assert.throws(() => train(newModel(), tokenizer, data, { ...options(dir), steps: 8 }, {}, true), /metrics\.jsonl line 2: not a JSON record/);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
