@@ -99,7 +99,11 @@ export async function runTraining(
     config = modelConfig({ vocab_size: tokenizer.vocabSize, hidden_size: o.dModel, num_hidden_layers: o.layers, state_size: o.dState, mixer: o.mixer });
   }
   const { train: trainTokens, val } = splitTrainVal(tokenizer.encode(text));
-  assertSplitLongEnough({ train: trainTokens, val }, o.context);
+  try {
+    assertSplitLongEnough({ train: trainTokens, val }, o.context);
+  } catch (err) {
+    throw new Error(`--context ${o.context}: ${(err as Error).message}; use a smaller --context or a longer text`);
+  }
   const out = o.out ?? defaultRunDir(corpus);
   if (!o.resume) prepareFreshRunDir(out, o.overwrite === true);
 

@@ -86,6 +86,7 @@ test('every option is checked before any work, naming the option', () => {
     [['--min-lr', '0.01', '--lr', '0.001'], /--min-lr 0\.01 is above --lr 0\.001/],
     [['--warmup', '50', '--steps', '10'], /--warmup 50 is longer than the run \(--steps 10\)/],
     [['--tokenizer', 'bpe'], /--tokenizer.*'bpe' is invalid/],
+    [['--context', '5000'], /--context 5000: corpus too short.*use a smaller --context/],
   ];
   for (const [args, pattern] of bad) assertCleanFailure(run('train', '--data', corpus, '--out', dir, ...args), pattern);
   for (const [args, pattern] of [
