@@ -30,7 +30,7 @@ function trainOptions(cmd: Command): Command {
     .option('--context <n>', 'tokens per sequence', positive, d.context)
     .option('--lr <x>', 'peak learning rate', decimal({ above: 0 }), d.lr)
     .option('--min-lr <x>', 'final learning rate of the cosine decay (at most --lr)', nonNegative, d.minLr)
-    .option('--warmup <n>', `linear warmup steps (default ${d.warmup}, or a tenth of a shorter run)`, count, d.warmup)
+    .option('--warmup <n>', 'linear warmup steps (when not given: at most a tenth of --steps)', count, d.warmup)
     .option('--weight-decay <x>', 'AdamW decoupled weight decay', nonNegative, d.weightDecay)
     .option('--grad-clip <x>', 'global gradient-norm clip', decimal({ above: 0 }), d.gradClip)
     .option('--eval-every <n>', 'steps between validations', positive, d.evalEvery)
