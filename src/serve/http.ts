@@ -67,7 +67,11 @@ function output(res: http.ServerResponse): Output {
       res.write(`data: ${body === '[DONE]' ? body : JSON.stringify(body)}\n\n`);
     },
     end: () => res.end(),
-    onDisconnect: (fn) => res.on('close', () => !res.writableFinished && fn()),
+    onDisconnect: (fn) => {
+      // The client may have gone while its request was read and checked.
+      if (res.destroyed || res.socket?.destroyed !== false) return fn();
+      res.on('close', () => !res.writableFinished && fn());
+    },
   };
 }
 

@@ -4,7 +4,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { TextStream } from '../../src/serve/text_stream.js';
-import { ByteTokenizer } from '../../src/data/tokenizer.js';
+import { ByteTokenizer, tokenizerFromJSON } from '../../src/data/tokenizer.js';
+import { tinyBpeJson } from '../data/fixtures/tiny_bpe.js';
 
 const tok = new ByteTokenizer();
 const bytes = (s: string) => Array.from(new TextEncoder().encode(s));
@@ -44,4 +45,21 @@ test('a multi-byte character is released whole', () => {
   const { pieces, stream } = run('é🐋', []);
   assert.deepEqual(pieces.filter((p) => p !== ''), ['é', '🐋']);
   assert.equal(stream.text, 'é🐋');
+});
+
+test('bytes that never complete a character are released as U+FFFD after 4 tokens', () => {
+  const stream = new TextStream(tok, []);
+  const pieces = [0x80, 0x80, 0x80, 0x80, 0x41].map((b) => stream.push(b));
+  assert.ok(pieces.slice(0, 3).every((p) => p === ''), JSON.stringify(pieces));
+  assert.ok(stream.text.includes('\uFFFD') && stream.text.endsWith('A'), JSON.stringify(stream.text));
+});
+
+test("incremental decoding of a Hugging Face BPE gives the whole text's decoding", () => {
+  const bpe = tokenizerFromJSON(tinyBpeJson(), 'tiny_bpe');
+  const text = 'the whale 🐋 swam, and the sea was calm.';
+  const ids = bpe.encode(text);
+  const stream = new TextStream(bpe, []);
+  for (const id of ids) stream.push(id);
+  stream.flush();
+  assert.equal(stream.text, bpe.decode(ids));
 });
