@@ -9,7 +9,7 @@
 
 import { param, scratchOf } from './control';
 import { f4, gather, hsum, ld, madd, scatter, st, v4 } from './lanes';
-import { exp2f4, exp2Rows, expf4, sigmoidf4, softplusf4 } from './simd_math';
+import { anyPositive, exp2f4, exp2Rows, expf4Full, sigmoidf4, softplusf4 } from './simd_math';
 
 /** log₂ e: exp(Δ·A) = 2^(Δ·A·log₂e), with A·log₂e computed once per task. */
 const LOG2E = f32x4.splat(1.44269504088896341);
@@ -49,6 +49,7 @@ export function scanForwardTask(ctl: usize, task: i32, tid: i32): void {
     }
     const bv = bias ? ld(f4(bias, e), lanes) : f32x4.splat(0);
     const dv = D ? ld(f4(D, e), lanes) : f32x4.splat(0);
+    const mayOverflow = !useSoftplus || anyPositive(at, N);
     for (let c = 0; c < nChunks; c++) {
       const cs = f4(chunkStates, ((b * nChunks + c) * E + e) * N);
       for (let n = 0; n < N; n++) scatter(f4(cs, n), rowN, v128.load(v4(h, n)), lanes);
@@ -61,7 +62,9 @@ export function scanForwardTask(ctl: usize, task: i32, tid: i32): void {
         v128.store(v4(ds, t - t0), d);
         v128.store(v4(dxs, t - t0), f32x4.mul(d, ld(f4(x, i), lanes)));
       }
-      for (let j = 0; j < t1 - t0; j++) exp2Rows(v128.load(v4(ds, j)), at, v4(dAs, j * N), N);
+      // Δ·A ≤ 0 when Δ ≥ 0 (softplus) and A ≤ 0: then 2^x cannot overflow (exp2Rows).
+      if (mayOverflow) for (let j = 0; j < t1 - t0; j++) exp2Rows(v128.load(v4(ds, j)), at, v4(dAs, j * N), N, true);
+      else for (let j = 0; j < t1 - t0; j++) exp2Rows(v128.load(v4(ds, j)), at, v4(dAs, j * N), N, false);
       // The recurrence, four states at a time held in registers over the whole chunk; y's sum
       // over n continues from block to block through ys, in the order n = 0, 1, …, N − 1.
       for (let nb = 0; nb < N; nb += 4) {
@@ -181,6 +184,7 @@ export function scanBackwardTask(ctl: usize, task: i32, tid: i32): void {
       const bv = bias ? ld(f4(bias, e), lanes) : f32x4.splat(0);
       const dv = D ? ld(f4(D, e), lanes) : f32x4.splat(0);
       const cs = f4(chunkStates, ((b * nChunks + c) * E + e) * N);
+      const mayOverflow = !useSoftplus || anyPositive(at2, N); // as in the forward
       for (let n = 0; n < N; n++) v128.store(v4(h0, n), gather(f4(cs, n), rowN, lanes));
       // Recompute the chunk's states h_t and factors dA_t of these 4 channels.
       for (let t = t0; t < t1; t++) {
@@ -193,7 +197,8 @@ export function scanBackwardTask(ctl: usize, task: i32, tid: i32): void {
         v128.store(v4(dxs, t - t0), dx);
         const bt = f4(Bm, (b * L + t) * N);
         const prev = t == t0 ? h0 : v4(hs, j - N);
-        exp2Rows(d, at2, v4(dAs, j), N);
+        if (mayOverflow) exp2Rows(d, at2, v4(dAs, j), N, true);
+        else exp2Rows(d, at2, v4(dAs, j), N, false);
         for (let n = 0; n < N; n++) {
           v128.store(v4(hs, j + n), madd(v128.load(v4(dAs, j + n)), v128.load(v4(prev, n)), f32x4.mul(dx, v128.load32_splat(f4(bt, n)))));
         }
@@ -398,7 +403,9 @@ export function scanStep(
 
 /**
  * One channel's step with its state h[0..N) contiguous: h ← exp(d·A) ⊙ h + d·x·B; returns C·h.
- * A, h: the channel's rows of [E, N]; B, C: the batch row's [N] (any alignment).
+ * A, h: the channel's rows of [E, N]; B, C: the batch row's [N] (any alignment). The exp with
+ * IEEE tails, as exp2f4 in the other paths: +Inf on overflow and 0 far below, not the clamped
+ * ~3.4e38 and 1.2e−38 of expf4 (the same bits in between).
  */
 export function stepChannel(d: f32, x: f32, A: usize, h: usize, B: usize, C: usize, N: i32): f32 {
   const dv = f32x4.splat(d);
@@ -408,7 +415,7 @@ export function stepChannel(d: f32, x: f32, A: usize, h: usize, B: usize, C: usi
   let n = 0;
   for (; n + 4 <= N; n += 4) {
     const o = <usize>n << 2;
-    const dA = expf4(f32x4.mul(dv, v128.load(A + o)));
+    const dA = expf4Full(f32x4.mul(dv, v128.load(A + o)));
     const hn = madd(dA, v128.load(h + o), f32x4.mul(dxv, v128.load(B + o)));
     v128.store(h + o, hn);
     acc = madd(v128.load(C + o), hn, acc);
@@ -416,7 +423,7 @@ export function stepChannel(d: f32, x: f32, A: usize, h: usize, B: usize, C: usi
   let s = hsum(acc);
   for (; n < N; n++) {
     const o = <usize>n << 2;
-    const dA = f32x4.extract_lane(expf4(f32x4.splat(d * load<f32>(A + o))), 0);
+    const dA = f32x4.extract_lane(expf4Full(f32x4.splat(d * load<f32>(A + o))), 0);
     const hn = dA * load<f32>(h + o) + dx * load<f32>(B + o);
     store<f32>(h + o, hn);
     s += load<f32>(C + o) * hn;

@@ -16,8 +16,9 @@ const ROUND: f32 = 12582912.0; // 1.5 · 2²³, bit pattern 0x4B400000
 // Beyond these, e^x over/underflows f32: clamping gives ~3.4e38 and ~1.2e-38 (the smallest normal).
 const EXP_MAX: f32 = 88.3762626647949;
 const EXP_MIN: f32 = -87.3365447504;
-// Below this, 2^x is under the smallest normal f32: exp2f4 clamps (the result is then 2^−126).
+// exp2f4's clamps: from 129 up 2^x is +Inf; from −126 down it is 0 (see exp2f4).
 const EXP2_MIN: f32 = -126;
+const EXP2_MAX: f32 = 129;
 // For the IEEE-tailed exp (expf4Full).
 const EXP_OVERFLOW: f32 = 88.72283935546875;
 const EXP_UNDERFLOW: f32 = -104;
@@ -35,8 +36,8 @@ const F32S = memory.data<f32>([
   1, EXP_OVERFLOW, EXP_UNDERFLOW, Infinity, 1.41421356237, 0.5,
   7.0376836292e-2, -1.1514610310e-1, 1.1676998740e-1, -1.2420140846e-1, 1.4249322787e-1,
   -1.6668057665e-1, 2.0000714765e-1, -2.4999993993e-1, 3.3333331174e-1,
-  EXP2_MIN, 0.6931470632553101, 0.24022217094898224, 0.0555061511695385, 0.00967293232679367,
-  0.0013302209554240108,
+  EXP2_MIN, 2 * 0.6931470632553101, 2 * 0.24022217094898224, 2 * 0.0555061511695385, 2 * 0.00967293232679367,
+  2 * 0.0013302209554240108, 2, EXP2_MAX,
 ]);
 const V_EXP_MIN = 0;
 const V_EXP_MAX = 1;
@@ -70,15 +71,20 @@ const V_EXP2_MIN = 27;
 // relative error (iteratively reweighted least squares, c rounded to f32): evaluated in f32 with
 // fused multiply-adds it is within 1.6e−7 of 2^f (1.8e−7 without), measured on 2M points; the
 // degree-6 Taylor series it replaced reached 2.2e−7 (2.4e−7) with one multiply-add more.
+// The table holds 2, 2·c1, …, 2·c5: the polynomial then gives 2·2^f with the same rounding (a
+// factor of 2 is exact in every step), to be scaled by 2^(k−1) (see exp2f4).
 const V_EXP2_P1 = 28;
 const V_EXP2_P2 = 29;
 const V_EXP2_P3 = 30;
 const V_EXP2_P4 = 31;
 const V_EXP2_P5 = 32;
-const I32S = memory.data<i32>([127 - 0x4b400000, 0x4b400000, 127]);
+const V_TWO = 33;
+const V_EXP2_MAX = 34;
+const I32S = memory.data<i32>([127 - 0x4b400000, 0x4b400000, 127, 126 - 0x4b400000]);
 const V_EXP_BIAS = 0; // 127 − 0x4B400000: k's float bits → k + 127
 const V_ROUND_BITS = 1;
 const V_127 = 2;
+const V_EXP2_BIAS = 3; // 126 − 0x4B400000: k's float bits → k − 1 + 127
 
 @inline function c(slot: i32): v128 {
   return v128.load32_splat(F32S + (<usize>slot << 2));
@@ -121,36 +127,51 @@ const V_127 = 2;
 }
 
 /**
- * 2^x for x ≤ 127, the scan's exp: e^(Δ·A) = 2^(Δ·A·log₂e) with A·log₂e computed once per
- * task, so each element needs no ln 2 range reduction: k = round(x) by the 1.5·2²³ trick, f =
- * x − k ∈ [−½, ½] exactly, 2^f by the degree-5 polynomial above (≤ 1.6e−7 relative with FMA),
- * and 2^k in the exponent field. Measured: see docs/results/kernels.md.
+ * 2^x, the scan's exp: e^(Δ·A) = 2^(Δ·A·log₂e) with A·log₂e computed once per task, so each
+ * element needs no ln 2 range reduction: k = round(x) by the 1.5·2²³ trick, f = x − k ∈ [−½, ½]
+ * exactly, 2·2^f by the degree-5 polynomial above (≤ 1.6e−7 relative with FMA), and 2^(k−1) in
+ * the exponent field. Scaling by 2^(k−1) reaches both ends without a test or a second factor: x
+ * clamped to [−126, 129] keeps the field k + 126 in [0, 255]; 255 is +Inf and from x = 128 on
+ * the product overflows to +Inf anyway (2^k alone, field k + 127, ran past 255 into the sign
+ * bit: a zero or negative "exp" above 2^128); 0 is +0, so 2^x under 2^−125.5 (2e−38) flushes to
+ * 0. Elsewhere the same bits as p·2^k. NaN stays NaN. Measured: see docs/results/kernels.md.
  */
+/** Whether any lane of the N f32x4 rows at a is above 0 (or NaN: then no clamp matters). */
+@inline export function anyPositive(a: usize, N: i32): bool {
+  let m = f32x4.splat(0);
+  for (let n = 0; n < N; n++) m = v128.or(m, f32x4.gt(v128.load(a + (<usize>n << 4)), f32x4.splat(0)));
+  return v128.any_true(m);
+}
+
 @inline export function exp2f4(x: v128): v128 {
-  x = f32x4.pmax(x, c(V_EXP2_MIN));
+  x = f32x4.pmin(f32x4.pmax(x, c(V_EXP2_MIN)), c(V_EXP2_MAX));
   const kr = f32x4.add(x, c(V_ROUND)); // bits: 0x4B400000 + k
   const f = f32x4.sub(x, f32x4.sub(kr, c(V_ROUND)));
   let p = hornerStep(c(V_EXP2_P5), f, V_EXP2_P4);
   p = hornerStep(hornerStep(hornerStep(p, f, V_EXP2_P3), f, V_EXP2_P2), f, V_EXP2_P1);
-  p = hornerStep(p, f, V_ONE);
-  return f32x4.mul(p, i32x4.shl(i32x4.add(kr, ci(V_EXP_BIAS)), 23));
+  p = hornerStep(p, f, V_TWO);
+  return f32x4.mul(p, i32x4.shl(i32x4.add(kr, ci(V_EXP2_BIAS)), 23));
 }
 
 /**
  * out[n] = exp2f4(d ⊙ a[n]) for the N f32x4 rows of a and out (one time step of the scan), the
  * same operations as exp2f4 with its constants read once per call instead of once per use.
+ * Without `mayOverflow` (a constant at each call) the caller knows d ⊙ a ≤ 0 (Δ ≥ 0, A ≤ 0, as
+ * in every Mamba layer) and the upper clamp is left out: one instruction of 13 per vector (with
+ * it, the best of 100 scan forwards took 5–7 % longer).
  */
-@inline export function exp2Rows(d: v128, a: usize, out: usize, N: i32): void {
-  const lo = c(V_EXP2_MIN), round = c(V_ROUND), one = c(V_ONE), bias = ci(V_EXP_BIAS);
+@inline export function exp2Rows(d: v128, a: usize, out: usize, N: i32, mayOverflow: bool): void {
+  const lo = c(V_EXP2_MIN), hi = c(V_EXP2_MAX), round = c(V_ROUND), two = c(V_TWO), bias = ci(V_EXP2_BIAS);
   const p5 = c(V_EXP2_P5), p4 = c(V_EXP2_P4), p3 = c(V_EXP2_P3), p2 = c(V_EXP2_P2), p1 = c(V_EXP2_P1);
   for (let n = 0; n < N; n++) {
     const o = <usize>n << 4;
-    const x = f32x4.pmax(f32x4.mul(d, v128.load(a + o)), lo);
+    let x = f32x4.pmax(f32x4.mul(d, v128.load(a + o)), lo);
+    if (mayOverflow) x = f32x4.pmin(x, hi);
     const kr = f32x4.add(x, round);
     const f = f32x4.sub(x, f32x4.sub(kr, round));
     let p = madd(p5, f, p4);
     p = madd(madd(madd(p, f, p3), f, p2), f, p1);
-    p = madd(p, f, one);
+    p = madd(p, f, two);
     v128.store(out + o, f32x4.mul(p, i32x4.shl(i32x4.add(kr, bias), 23)));
   }
 }

@@ -5,6 +5,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Rng } from '../../src/tensor/random.js';
 import { referenceKernels } from '../../src/kernels/reference/index.js';
+import { backendName, setBackend } from '../../src/kernels/backend.js';
+import { initBackend } from '../../src/kernels/index.js';
+import { Tensor } from '../../src/tensor/tensor.js';
+import { selectiveScan } from '../../src/ops/selective_scan.js';
 import type {
   SelectiveScanBackwardArgs, SelectiveScanForwardArgs, SelectiveScanInputs,
 } from '../../src/kernels/reference/selective_scan.js';
@@ -40,12 +44,30 @@ test('vectorised exp has a relative error below 1.5e-7 from −87 to 88 (measure
   assert.ok(err < 1.5e-7, `max relative error ${err}`);
 });
 
-test('the scan\'s exp2 (2^x by a degree-5 minimax polynomial) has a relative error below 2e-7 from −126 to 0 (measured 1.6e-7 relaxed, 1.8e-7 plain SIMD)', () => {
+test('the scan\'s exp2 (2^x by a degree-5 minimax polynomial) has a relative error below 2e-7 from −125 to 0 (measured 1.6e-7 relaxed, 1.8e-7 plain SIMD)', () => {
   const rng = new Rng(8);
   const xs = new Float32Array(200_000);
-  for (let i = 0; i < xs.length; i++) xs[i] = i < 100_000 ? -126 + (126 * i) / 100_000 : -30 * rng.next();
+  for (let i = 0; i < xs.length; i++) xs[i] = i < 100_000 ? -125 + (125 * i) / 100_000 : -30 * rng.next();
   const err = maxRelError(mapInWasm('mapExp2', xs), xs, (x) => 2 ** x);
   assert.ok(err < 2e-7, `max relative error ${err}`);
+});
+
+test('the scan\'s exp2 is +Infinity from 2^128 on and 0 below 2^−126, as 2^x rounded to f32; accurate up to 2^128; NaN stays NaN', () => {
+  // Before, 2^k went into the exponent field unclamped: from 2^128.5 on the field ran into the
+  // sign bit (2^144 came out as −2^−112, 2^200 as a negative number).
+  const xs = new Float32Array(10_000);
+  for (let i = 0; i < xs.length; i++) xs[i] = 100 + (40 * i) / xs.length; // 100 … 140
+  const got = mapInWasm('mapExp2', xs);
+  for (let i = 0; i < xs.length; i++) {
+    const want = Math.fround(2 ** xs[i]);
+    const ok = want === Infinity ? got[i] === Infinity : Math.abs(got[i] - want) <= 2e-7 * want;
+    if (!ok) assert.fail(`2^${xs[i]} = ${got[i]}, want ${want}`);
+  }
+  const tails = [127.99, 128, 128.5, 129, 200, 1e30, Infinity, -126, -126.5, -149, -200, -1e30, -Infinity, NaN, 0, 4];
+  const tailGot = [...mapInWasm('mapExp2', Float32Array.from(tails))];
+  const near = 2 ** Math.fround(127.99);
+  assert.ok(Math.abs(tailGot[0] - near) <= 2e-7 * near, `2^127.99 = ${tailGot[0]}, want ${near}`);
+  assert.deepEqual(tailGot.slice(1), [Infinity, Infinity, Infinity, Infinity, Infinity, Infinity, 0, 0, 0, 0, 0, 0, NaN, 1, 16]);
 });
 
 test('the exp with IEEE tails overflows to Infinity, underflows through subnormals to 0 and keeps NaN', () => {
@@ -171,6 +193,91 @@ test('wasm selective scan step equals the reference step', () => {
     wasm.selectiveScanStep(got);
     assertScanClose(got.y, step.y, `step B${B} E${E} N${N} y`);
     assertScanClose(got.state, step.state, `step B${B} E${E} N${N} state`);
+  }
+});
+
+/**
+ * A scan whose exp(Δ·A) overflows or underflows f32 (A of either sign, as the public op allows):
+ * Δ = 1 (or softplus(1) = 1.31), x = 0 and h₀ = 1, so that h_t = exp(A)^t and y_t = Σ_n h_t. Channels 0 and 4 overflow at
+ * every state, 1 and 5 underflow to 0, 2 and 6 are large
+ * but finite (e^88.5 is, e^177 then is not), 3 and 7 ordinary.
+ */
+function extremeScan(deltaSoftplus = false): { inp: SelectiveScanInputs; initialState: Float32Array } {
+  const [B, L, E, N] = [1, 3, 8, 8];
+  const rows = [
+    [88.8, 89, 100, 200, 1e4, 1e6, 1e30, 3e38],
+    [-110, -120, -200, -1e3, -1e4, -1e6, -1e30, -3e38],
+    [88.5, 80, 60, 40, 20, 10, 1, 0.5],
+    [-0.5, -1, -2, -3, -5, -8, -13, -21],
+  ];
+  const A = Float32Array.from({ length: E * N }, (_, i) => rows[Math.floor(i / N) % 4][i % N] * (i >= 4 * N ? 0.999 : 1));
+  const inp: SelectiveScanInputs = {
+    B, L, E, N, x: new Float32Array(B * L * E), dt: new Float32Array(B * L * E).fill(1), A,
+    Bm: new Float32Array(B * L * N).fill(1), C: new Float32Array(B * L * N).fill(1),
+    D: null, deltaBias: null, deltaSoftplus,
+  };
+  return { inp, initialState: new Float32Array(B * E * N).fill(1) };
+}
+
+/**
+ * Equal infinities and zeros, else within 1e-4 relative: the kernel's f32 argument Δ·A·log₂e is
+ * off by up to ~1e-7 relative, which e^z turns into |z|·1e-7 (1e-5 at z = 88, twice that at the
+ * second step).
+ */
+function assertExtremeClose(got: Float32Array, want: Float32Array, what: string): void {
+  for (let i = 0; i < want.length; i++) {
+    const ok = Number.isFinite(want[i]) && want[i] !== 0 ? Math.abs(got[i] - want[i]) <= 1e-4 * Math.abs(want[i]) : Object.is(got[i], want[i]);
+    if (!ok) assert.fail(`${what}[${i}]: got ${got[i]}, want ${want[i]}`);
+  }
+}
+
+for (const softplus of [false, true]) test(`wasm selective scan forward and step equal the reference where exp(Δ·A) overflows to Infinity or underflows to 0 (Δ ${softplus ? 'through softplus' : 'as given'})`, () => {
+  const { inp, initialState } = extremeScan(softplus);
+  const { B, L, E, N } = inp;
+  const args = () => ({
+    ...inp, T: 2, initialState, y: new Float32Array(B * L * E), delta: new Float32Array(B * L * E),
+    chunkStates: new Float32Array(B * 2 * E * N), finalState: new Float32Array(B * E * N),
+  });
+  const [ref, got] = [args(), args()];
+  referenceKernels.selectiveScanForward(ref);
+  wasm.selectiveScanForward(got);
+  assert.equal(ref.y[0], Infinity, 'the reference overflows in channel 0');
+  assert.equal(ref.y[1], 0, 'and underflows to 0 in channel 1');
+  assertExtremeClose(got.y, ref.y, 'y');
+  assertExtremeClose(got.finalState, ref.finalState, 'final state');
+
+  const step = () => ({
+    B, E, N, x: new Float32Array(B * E), dt: new Float32Array(B * E).fill(1), deltaBias: null, deltaSoftplus: softplus,
+    A: inp.A, Bm: new Float32Array(B * N).fill(1), C: new Float32Array(B * N).fill(1), D: null,
+    state: initialState.slice(), y: new Float32Array(B * E),
+  });
+  const [refStep, gotStep] = [step(), step()];
+  referenceKernels.selectiveScanStep(refStep);
+  wasm.selectiveScanStep(gotStep);
+  assertExtremeClose(gotStep.y, refStep.y, 'step y');
+  assertExtremeClose(gotStep.state, refStep.state, 'step state');
+});
+
+test('the public selectiveScan op on the wasm kernels gives Infinity and 0 where exp(Δ·A) overflows and underflows, as on the reference kernels', async () => {
+  const { inp, initialState } = extremeScan();
+  const { B, L, E, N } = inp;
+  const run = () => {
+    const t = (data: Float32Array, shape: number[]) => new Tensor(data, shape);
+    const finalState = new Float32Array(B * E * N);
+    const y = selectiveScan(t(inp.x, [B, L, E]), t(inp.dt, [B, L, E]), t(inp.A, [E, N]), t(inp.Bm, [B, L, N]), t(inp.C, [B, L, N]), null, { deltaSoftplus: false, initialState, finalState });
+    return { y: y.data, finalState };
+  };
+  const previous = backendName();
+  try {
+    assert.equal(await initBackend('wasm'), 'wasm');
+    const fast = run();
+    setBackend('ref');
+    const slow = run();
+    assert.ok(fast.y.includes(Infinity) && fast.y.includes(0));
+    assertExtremeClose(fast.y, slow.y, 'y');
+    assertExtremeClose(fast.finalState, slow.finalState, 'final state');
+  } finally {
+    setBackend(previous);
   }
 });
 
