@@ -1,23 +1,24 @@
 // AdamW's update of one parameter (src/kernels/reference/adamw.ts), in f32 and four elements at a
 // time; tasks are fixed runs of elements, so results do not depend on the thread count.
 
-import { param, paramF } from './control';
+import { param, paramF, AdamWParams } from './control';
 import { f4, ld, madd, st } from './lanes';
 
 /**
- * Parameters: 0 w, 1 g, 2 m, 3 v (all [n], updated in place but g), 4 n, 5 elements per task
- * (a multiple of 4); floats 6 lr, 7 β₁, 8 β₂, 9 1 − β₁, 10 1 − β₂, 11 eps, 12 decay (1 − lr·weight
- * decay), 13 c₁, 14 c₂. 1 − β comes from the host in f64: formed from the f32 β it would be off by
- * 1.2e-5 relative for β₂ = 0.999.
+ * Parameters (AdamWParams): w, g, m, v all [n], updated in place but g; chunk elements per task
+ * (a multiple of 4); decay = 1 − lr·weight decay. 1 − β comes from the host in f64: formed from
+ * the f32 β it would be off by 1.2e-5 relative for β₂ = 0.999.
  */
 export function adamwTask(ctl: usize, task: i32, tid: i32): void {
-  const w = <usize>param(ctl, 0), g = <usize>param(ctl, 1), m = <usize>param(ctl, 2), v = <usize>param(ctl, 3);
-  const n = param(ctl, 4), chunk = param(ctl, 5);
-  const lr = f32x4.splat(paramF(ctl, 6));
-  const beta1 = f32x4.splat(paramF(ctl, 7)), beta2 = f32x4.splat(paramF(ctl, 8));
-  const oneMinusB1 = f32x4.splat(paramF(ctl, 9)), oneMinusB2 = f32x4.splat(paramF(ctl, 10));
-  const eps = f32x4.splat(paramF(ctl, 11)), decay = f32x4.splat(paramF(ctl, 12));
-  const c1 = f32x4.splat(paramF(ctl, 13)), c2 = f32x4.splat(paramF(ctl, 14));
+  const w = <usize>param(ctl, AdamWParams.w), g = <usize>param(ctl, AdamWParams.g);
+  const m = <usize>param(ctl, AdamWParams.m), v = <usize>param(ctl, AdamWParams.v);
+  const n = param(ctl, AdamWParams.n), chunk = param(ctl, AdamWParams.chunk);
+  const lr = f32x4.splat(paramF(ctl, AdamWParams.lr));
+  const beta1 = f32x4.splat(paramF(ctl, AdamWParams.beta1)), beta2 = f32x4.splat(paramF(ctl, AdamWParams.beta2));
+  const oneMinusB1 = f32x4.splat(paramF(ctl, AdamWParams.oneMinusBeta1));
+  const oneMinusB2 = f32x4.splat(paramF(ctl, AdamWParams.oneMinusBeta2));
+  const eps = f32x4.splat(paramF(ctl, AdamWParams.eps)), decay = f32x4.splat(paramF(ctl, AdamWParams.decay));
+  const c1 = f32x4.splat(paramF(ctl, AdamWParams.c1)), c2 = f32x4.splat(paramF(ctl, AdamWParams.c2));
   const j1 = min(n, (task + 1) * chunk);
   for (let j = task * chunk; j < j1; j += 4) {
     const lanes = min(4, j1 - j);

@@ -3,7 +3,7 @@
 // strides. f32 arithmetic gives the reference's bits: an f64 +, −, ×, ÷ of two f32 values
 // rounded to f32 is the f32 operation itself.
 
-import { param } from './control';
+import { param, BinaryParams } from './control';
 import { f4, ld, st } from './lanes';
 
 export const BINARY_ADD = 0;
@@ -24,14 +24,16 @@ export const BINARY_DIV = 3;
 }
 
 /**
- * Parameters: 0 op, 1 a, 2 b, 3 out, 4 rows, 5 len, 6 row stride of a, 7 row stride of b,
- * 8 a along the row (0/1), 9 b along the row (0/1), 10 rows per task.
+ * Parameters: BinaryParams.
  */
 export function binaryTask(ctl: usize, task: i32, tid: i32): void {
-  const op = param(ctl, 0);
-  const a = <usize>param(ctl, 1), b = <usize>param(ctl, 2), out = <usize>param(ctl, 3);
-  const rows = param(ctl, 4), len = param(ctl, 5), rsa = param(ctl, 6), rsb = param(ctl, 7);
-  const alongA = param(ctl, 8) != 0, alongB = param(ctl, 9) != 0, RT = param(ctl, 10);
+  const op = param(ctl, BinaryParams.op);
+  const a = <usize>param(ctl, BinaryParams.a), b = <usize>param(ctl, BinaryParams.b);
+  const out = <usize>param(ctl, BinaryParams.out);
+  const rows = param(ctl, BinaryParams.rows), len = param(ctl, BinaryParams.len);
+  const rsa = param(ctl, BinaryParams.rowStrideA), rsb = param(ctl, BinaryParams.rowStrideB);
+  const alongA = param(ctl, BinaryParams.alongA) != 0, alongB = param(ctl, BinaryParams.alongB) != 0;
+  const RT = param(ctl, BinaryParams.rowsPerTask);
   const r1 = min(rows, (task + 1) * RT);
   for (let r = task * RT; r < r1; r++) {
     const pa = f4(a, r * rsa), pb = f4(b, r * rsb), po = f4(out, r * len);

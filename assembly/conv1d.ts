@@ -6,14 +6,17 @@
 // to out, and the backward turns the gradient of SiLU into the conv's first, per task, into
 // scratch.
 
-import { param, scratchOf } from './control';
+import { param, scratchOf, Conv1dBackwardParams, Conv1dForwardParams } from './control';
 import { f4, ld, madd, st } from './lanes';
 import { siluf4, siluGradf4 } from './elementwise';
 
-/** Parameters: 0 x, 1 wT, 2 bias (0 = none), 3 out, 4 B, 5 L, 6 C, 7 K, 8 LC, 9 pre (0 = none). */
+/** Parameters: Conv1dForwardParams (bias and pre may be 0: none). */
 export function conv1dForwardTask(ctl: usize, task: i32, tid: i32): void {
-  const x = <usize>param(ctl, 0), wT = <usize>param(ctl, 1), bias = <usize>param(ctl, 2), out = <usize>param(ctl, 3);
-  const L = param(ctl, 5), C = param(ctl, 6), K = param(ctl, 7), LC = param(ctl, 8), pre = <usize>param(ctl, 9);
+  const x = <usize>param(ctl, Conv1dForwardParams.x), wT = <usize>param(ctl, Conv1dForwardParams.wT);
+  const bias = <usize>param(ctl, Conv1dForwardParams.bias), out = <usize>param(ctl, Conv1dForwardParams.out);
+  const L = param(ctl, Conv1dForwardParams.L), C = param(ctl, Conv1dForwardParams.C);
+  const K = param(ctl, Conv1dForwardParams.K), LC = param(ctl, Conv1dForwardParams.LC);
+  const pre = <usize>param(ctl, Conv1dForwardParams.pre);
   const chunks = (L + LC - 1) / LC;
   const b = task / chunks;
   const t0 = (task % chunks) * LC, t1 = min(L, t0 + LC);
@@ -97,15 +100,18 @@ export function conv1dForwardTask(ctl: usize, task: i32, tid: i32): void {
 }
 
 /**
- * Parameters: 0 gradOut, 1 x, 2 wT, 3 gradX, 4 partW [tasks, K, C], 5 partBias [tasks, C]
- * (each 0 = not wanted), 6 B, 7 L, 8 C, 9 K, 10 LC, 11 pre (0 = none; else gradOut is the
- * gradient of SiLU(pre), and scratch holds LC + K − 1 rows of C floats per thread).
+ * Parameters: Conv1dBackwardParams (gradX, partW, partBias: 0 = not wanted; pre: 0 = none, else
+ * gradOut is the gradient of SiLU(pre), and scratch holds LC + K − 1 rows of C floats per thread).
  * dx[s] = Σ_j w[j]·g[s + (K−1) − j];  dW[j] += Σ g[t]·x[t − (K−1) + j];  dbias += Σ g[t].
  */
 export function conv1dBackwardTask(ctl: usize, task: i32, tid: i32): void {
-  const gradOut = <usize>param(ctl, 0), x = <usize>param(ctl, 1), wT = <usize>param(ctl, 2);
-  const gx = <usize>param(ctl, 3), pw = <usize>param(ctl, 4), pb = <usize>param(ctl, 5);
-  const L = param(ctl, 7), C = param(ctl, 8), K = param(ctl, 9), LC = param(ctl, 10), pre = <usize>param(ctl, 11);
+  const gradOut = <usize>param(ctl, Conv1dBackwardParams.gradOut), x = <usize>param(ctl, Conv1dBackwardParams.x);
+  const wT = <usize>param(ctl, Conv1dBackwardParams.wT);
+  const gx = <usize>param(ctl, Conv1dBackwardParams.gradX), pw = <usize>param(ctl, Conv1dBackwardParams.partW);
+  const pb = <usize>param(ctl, Conv1dBackwardParams.partBias);
+  const L = param(ctl, Conv1dBackwardParams.L), C = param(ctl, Conv1dBackwardParams.C);
+  const K = param(ctl, Conv1dBackwardParams.K), LC = param(ctl, Conv1dBackwardParams.LC);
+  const pre = <usize>param(ctl, Conv1dBackwardParams.pre);
   const chunks = (L + LC - 1) / LC;
   const b = task / chunks;
   const t0 = (task % chunks) * LC, t1 = min(L, t0 + LC);

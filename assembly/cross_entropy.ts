@@ -2,14 +2,19 @@
 // per f32x4; a task is ROWS_PER_TASK rows. Each row's loss goes to its own slot, summed in row
 // order by the caller, so the total does not depend on the thread count.
 
-import { param } from './control';
+import { param, CrossEntropyBackwardParams, CrossEntropyForwardParams } from './control';
 import { f4, hsum, ld, st } from './lanes';
 import { expf4 } from './simd_math';
 
-/** Parameters: 0 logits, 1 targets (i32), 2 lse, 3 loss per row, 4 rows, 5 V, 6 ignoreIndex, 7 rows per task. */
+/** Parameters: CrossEntropyForwardParams (loss: per row). */
 export function crossEntropyForwardTask(ctl: usize, task: i32, tid: i32): void {
-  const z = <usize>param(ctl, 0), targets = <usize>param(ctl, 1), lse = <usize>param(ctl, 2), loss = <usize>param(ctl, 3);
-  const rows = param(ctl, 4), V = param(ctl, 5), ignore = param(ctl, 6), RT = param(ctl, 7);
+  const z = <usize>param(ctl, CrossEntropyForwardParams.logits);
+  const targets = <usize>param(ctl, CrossEntropyForwardParams.targets);
+  const lse = <usize>param(ctl, CrossEntropyForwardParams.lse);
+  const loss = <usize>param(ctl, CrossEntropyForwardParams.loss);
+  const rows = param(ctl, CrossEntropyForwardParams.rows), V = param(ctl, CrossEntropyForwardParams.V);
+  const ignore = param(ctl, CrossEntropyForwardParams.ignoreIndex);
+  const RT = param(ctl, CrossEntropyForwardParams.rowsPerTask);
   const r1 = min(rows, (task + 1) * RT);
   for (let r = task * RT; r < r1; r++) {
     const zr = f4(z, r * V);
@@ -38,11 +43,16 @@ export function crossEntropyForwardTask(ctl: usize, task: i32, tid: i32): void {
   return v128.and(v, i32x4.lt_s(idx, i32x4.splat(lanes)));
 }
 
-/** Parameters: 0 logits, 1 targets, 2 lse, 3 gradLogits, 4 rows, 5 V, 6 ignoreIndex, 7 rows per task, 8 scale (f32 bits). */
+/** Parameters: CrossEntropyBackwardParams. */
 export function crossEntropyBackwardTask(ctl: usize, task: i32, tid: i32): void {
-  const z = <usize>param(ctl, 0), targets = <usize>param(ctl, 1), lse = <usize>param(ctl, 2), gz = <usize>param(ctl, 3);
-  const rows = param(ctl, 4), V = param(ctl, 5), ignore = param(ctl, 6), RT = param(ctl, 7);
-  const scale = reinterpret<f32>(param(ctl, 8));
+  const z = <usize>param(ctl, CrossEntropyBackwardParams.logits);
+  const targets = <usize>param(ctl, CrossEntropyBackwardParams.targets);
+  const lse = <usize>param(ctl, CrossEntropyBackwardParams.lse);
+  const gz = <usize>param(ctl, CrossEntropyBackwardParams.gradLogits);
+  const rows = param(ctl, CrossEntropyBackwardParams.rows), V = param(ctl, CrossEntropyBackwardParams.V);
+  const ignore = param(ctl, CrossEntropyBackwardParams.ignoreIndex);
+  const RT = param(ctl, CrossEntropyBackwardParams.rowsPerTask);
+  const scale = reinterpret<f32>(param(ctl, CrossEntropyBackwardParams.scale));
   const sv = f32x4.splat(scale);
   const r1 = min(rows, (task + 1) * RT);
   for (let r = task * RT; r < r1; r++) {

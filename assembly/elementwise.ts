@@ -4,7 +4,9 @@
 // Both σ(x) and σ(−x) come from e = e^−|x| ∈ (0, 1]: 1 / (1 + e) and e / (1 + e), the larger
 // and the smaller by the sign of x, so neither overflows and tails go subnormal as the reference.
 
-import { param } from './control';
+import {
+  param, GateBackwardParams, GateForwardParams, UnaryBackwardParams, UnaryForwardParams,
+} from './control';
 import { expf4Full, expNegAbsf4, ones, softplusf4Full } from './simd_math';
 
 export const UNARY_SIGMOID = 0;
@@ -32,10 +34,11 @@ export const UNARY_CHUNK = 16384;
   return f32x4.mul(sigmoidFrom(v, e, inv), f32x4.add(ones(), f32x4.mul(v, sigmoidFrom(f32x4.neg(v), e, inv))));
 }
 
-/** Parameters: 0 op, 1 x, 2 out, 3 n. */
+/** Parameters: UnaryForwardParams. */
 export function unaryForwardTask(ctl: usize, task: i32, tid: i32): void {
-  const op = param(ctl, 0);
-  const x = <usize>param(ctl, 1), out = <usize>param(ctl, 2), n = param(ctl, 3);
+  const op = param(ctl, UnaryForwardParams.op);
+  const x = <usize>param(ctl, UnaryForwardParams.x), out = <usize>param(ctl, UnaryForwardParams.out);
+  const n = param(ctl, UnaryForwardParams.n);
   const i1 = min(n, (task + 1) * UNARY_CHUNK);
   for (let i = task * UNARY_CHUNK; i < i1; i += 4) {
     const o = <usize>i << 2;
@@ -54,12 +57,12 @@ export function unaryForwardTask(ctl: usize, task: i32, tid: i32): void {
 }
 
 /**
- * Parameters: 0 op, 1 x, 2 y (unused: every derivative here is computed from x), 3 gradOut,
- * 4 gradX, 5 n. sigmoid' = σ(x)·σ(−x); silu' = σ(x)·(1 + x·σ(−x)); softplus' = σ(x); exp' = e^x; neg' = −1.
+ * Parameters: UnaryBackwardParams. sigmoid' = σ(x)·σ(−x); silu' = σ(x)·(1 + x·σ(−x)); softplus' = σ(x); exp' = e^x; neg' = −1.
  */
 export function unaryBackwardTask(ctl: usize, task: i32, tid: i32): void {
-  const op = param(ctl, 0);
-  const x = <usize>param(ctl, 1), g = <usize>param(ctl, 3), gx = <usize>param(ctl, 4), n = param(ctl, 5);
+  const op = param(ctl, UnaryBackwardParams.op);
+  const x = <usize>param(ctl, UnaryBackwardParams.x), g = <usize>param(ctl, UnaryBackwardParams.gradOut);
+  const gx = <usize>param(ctl, UnaryBackwardParams.gradX), n = param(ctl, UnaryBackwardParams.n);
   const i1 = min(n, (task + 1) * UNARY_CHUNK);
   for (let i = task * UNARY_CHUNK; i < i1; i += 4) {
     const o = <usize>i << 2;
@@ -78,9 +81,10 @@ export function unaryBackwardTask(ctl: usize, task: i32, tid: i32): void {
   }
 }
 
-/** out = y ⊙ SiLU(z). Parameters: 0 y, 1 z, 2 out, 3 n; tasks of UNARY_CHUNK elements. */
+/** out = y ⊙ SiLU(z). Parameters: GateForwardParams; tasks of UNARY_CHUNK elements. */
 export function gateForwardTask(ctl: usize, task: i32, tid: i32): void {
-  const y = <usize>param(ctl, 0), z = <usize>param(ctl, 1), out = <usize>param(ctl, 2), n = param(ctl, 3);
+  const y = <usize>param(ctl, GateForwardParams.y), z = <usize>param(ctl, GateForwardParams.z);
+  const out = <usize>param(ctl, GateForwardParams.out), n = param(ctl, GateForwardParams.n);
   const i1 = min(n, (task + 1) * UNARY_CHUNK);
   for (let i = task * UNARY_CHUNK; i < i1; i += 4) {
     const o = <usize>i << 2;
@@ -92,12 +96,14 @@ export function gateForwardTask(ctl: usize, task: i32, tid: i32): void {
 }
 
 /**
- * ∂y = g ⊙ SiLU(z), ∂z = (g ⊙ y) ⊙ σ(z)·(1 + z·σ(−z)). Parameters: 0 y, 1 z, 2 g, 3 gy, 4 gz (0 =
- * not wanted), 5 n.
+ * ∂y = g ⊙ SiLU(z), ∂z = (g ⊙ y) ⊙ σ(z)·(1 + z·σ(−z)). Parameters: GateBackwardParams (gradY,
+ * gradZ: 0 = not wanted).
  */
 export function gateBackwardTask(ctl: usize, task: i32, tid: i32): void {
-  const y = <usize>param(ctl, 0), z = <usize>param(ctl, 1), g = <usize>param(ctl, 2);
-  const gy = <usize>param(ctl, 3), gz = <usize>param(ctl, 4), n = param(ctl, 5);
+  const y = <usize>param(ctl, GateBackwardParams.y), z = <usize>param(ctl, GateBackwardParams.z);
+  const g = <usize>param(ctl, GateBackwardParams.gradOut);
+  const gy = <usize>param(ctl, GateBackwardParams.gradY), gz = <usize>param(ctl, GateBackwardParams.gradZ);
+  const n = param(ctl, GateBackwardParams.n);
   const i1 = min(n, (task + 1) * UNARY_CHUNK);
   for (let i = task * UNARY_CHUNK; i < i1; i += 4) {
     const o = <usize>i << 2;

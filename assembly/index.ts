@@ -4,7 +4,9 @@
 import {
   JOB_CONV1D_BACKWARD, JOB_CONV1D_FORWARD, JOB_MATMUL, JOB_NOP, JOB_SCAN_BACKWARD, JOB_SCAN_FORWARD,
   JOB_UNARY_BACKWARD, JOB_UNARY_FORWARD, JOB_RMSNORM_FORWARD, JOB_RMSNORM_BACKWARD,
-  JOB_CROSS_ENTROPY_FORWARD, JOB_CROSS_ENTROPY_BACKWARD, JOB_BINARY, JOB_MAMBA_STEP, JOB_WHO, JOB_LINEAR_SCAN_FORWARD, JOB_LINEAR_SCAN_BACKWARD, JOB_GATE_FORWARD, JOB_GATE_BACKWARD, JOB_ADAMW, KIND, param, scratchOf,
+  JOB_CROSS_ENTROPY_FORWARD, JOB_CROSS_ENTROPY_BACKWARD, JOB_BINARY, JOB_MAMBA_STEP, JOB_WHO,
+  JOB_LINEAR_SCAN_FORWARD, JOB_LINEAR_SCAN_BACKWARD, JOB_GATE_FORWARD, JOB_GATE_BACKWARD, JOB_ADAMW, KIND,
+  param, scratchOf, WhoParams, MatmulParams,
 } from './control';
 import { gemmBlock, packBPanels, KC, NR } from './matmul';
 import { scanBackwardTask, scanForwardTask } from './scan';
@@ -61,40 +63,38 @@ export function heapBase(): usize {
 /**
  * A matmul job has two phases: tasks 0..packTasks−1 pack op(B) of every batch entry (its panels
  * split evenly), then one gemmBlock task per (batch entry, row block, column chunk), in row-major
- * order. Parameters: 0 a, 1 packed B, 2 c, 3 m, 4 k, 5 n, 6 transA, 7 accumulate, 8 strideA,
- * 9 packed-B stride (0: one B for all entries; strides in floats), 10 rows per block (≤ MC, a
- * multiple of MR), 11 row blocks, 12 columns per chunk (a multiple of NR), 13 column chunks,
- * 14 b, 15 transB, 16 strideB, 17 B entries, 18 packTasks.
+ * order. Parameters: MatmulParams.
  */
 function matmulTask(ctl: usize, task: i32, tid: i32): void {
-  const m = param(ctl, 3), k = param(ctl, 4), n = param(ctl, 5);
-  const packTasks = param(ctl, 18);
+  const m = param(ctl, MatmulParams.m), k = param(ctl, MatmulParams.k), n = param(ctl, MatmulParams.n);
+  const packTasks = param(ctl, MatmulParams.packTasks);
   if (task < packTasks) {
     const perEntry = ((k + KC - 1) / KC) * ((n + NR - 1) / NR);
-    const total = param(ctl, 17) * perEntry;
+    const total = param(ctl, MatmulParams.bEntries) * perEntry;
     const per = (total + packTasks - 1) / packTasks;
     for (let u = task * per; u < min(total, task * per + per); ) {
       const bi = u / perEntry;
       const u1 = min(min(total, task * per + per), (bi + 1) * perEntry); // within one batch entry
-      const b = <usize>param(ctl, 14) + ((<usize>bi * param(ctl, 16)) << 2);
-      const dst = <usize>param(ctl, 1) + ((<usize>bi * param(ctl, 9)) << 2);
-      packBPanels(b, k, n, param(ctl, 15) != 0, dst, u - bi * perEntry, u1 - bi * perEntry);
+      const b = <usize>param(ctl, MatmulParams.b) + ((<usize>bi * param(ctl, MatmulParams.strideB)) << 2);
+      const dst = <usize>param(ctl, MatmulParams.packedB) + ((<usize>bi * param(ctl, MatmulParams.packedStride)) << 2);
+      packBPanels(b, k, n, param(ctl, MatmulParams.transB) != 0, dst, u - bi * perEntry, u1 - bi * perEntry);
       u = u1;
     }
     return;
   }
   const t = task - packTasks;
-  const mc = param(ctl, 10), rowBlocks = param(ctl, 11), colChunk = param(ctl, 12), colChunks = param(ctl, 13);
+  const mc = param(ctl, MatmulParams.rowsPerBlock), rowBlocks = param(ctl, MatmulParams.rowBlocks);
+  const colChunk = param(ctl, MatmulParams.colsPerChunk), colChunks = param(ctl, MatmulParams.colChunks);
   const perBatch = rowBlocks * colChunks;
   const bi = t / perBatch;
   const rb = (t % perBatch) / colChunks;
   const cc = t % colChunks;
   const i0 = rb * mc;
   const j0 = cc * colChunk;
-  const a = <usize>param(ctl, 0) + ((<usize>bi * param(ctl, 8)) << 2);
-  const pb = <usize>param(ctl, 1) + ((<usize>bi * param(ctl, 9)) << 2);
-  const c = <usize>param(ctl, 2) + ((<usize>bi * m * n) << 2);
-  gemmBlock(a, pb, c, m, k, n, param(ctl, 6) != 0, param(ctl, 7) != 0, i0, min(m, i0 + mc), j0, min(n, j0 + colChunk), scratchOf(ctl, tid));
+  const a = <usize>param(ctl, MatmulParams.a) + ((<usize>bi * param(ctl, MatmulParams.strideA)) << 2);
+  const pb = <usize>param(ctl, MatmulParams.packedB) + ((<usize>bi * param(ctl, MatmulParams.packedStride)) << 2);
+  const c = <usize>param(ctl, MatmulParams.c) + ((<usize>bi * m * n) << 2);
+  gemmBlock(a, pb, c, m, k, n, param(ctl, MatmulParams.transA) != 0, param(ctl, MatmulParams.accumulate) != 0, i0, min(m, i0 + mc), j0, min(n, j0 + colChunk), scratchOf(ctl, tid));
 }
 
 export function runTask(ctl: usize, t: i32, tid: i32): void {
@@ -117,6 +117,6 @@ export function runTask(ctl: usize, t: i32, tid: i32): void {
   else if (kind == JOB_GATE_FORWARD) gateForwardTask(ctl, t, tid);
   else if (kind == JOB_GATE_BACKWARD) gateBackwardTask(ctl, t, tid);
   else if (kind == JOB_ADAMW) adamwTask(ctl, t, tid);
-  else if (kind == JOB_WHO) store<i32>(<usize>param(ctl, 0) + (<usize>t << 2), tid);
+  else if (kind == JOB_WHO) store<i32>(<usize>param(ctl, WhoParams.out) + (<usize>t << 2), tid);
   else if (kind != JOB_NOP) unreachable();
 }

@@ -7,18 +7,20 @@
 // Complex numbers are (re, im) pairs held in two arrays; the imaginary ones are 0 (null) for a
 // real recurrence.
 
-import { param, scratchOf } from './control';
+import { param, scratchOf, LinearScanBackwardParams, LinearScanForwardParams } from './control';
 import { f4, ld, st, v4 } from './lanes';
 
 /**
- * Parameters: 0 a, 1 aIm, 2 b, 3 bIm, 4 h0, 5 h0Im (0 = zero state), 6 h, 7 hIm (out), 8 B, 9 L,
- * 10 C, 11 channels per task (a multiple of 4). All [B, L, C] but h0 [B, C]; aIm, bIm, h0Im and
- * hIm are 0 for a real recurrence.
+ * Parameters: LinearScanForwardParams (h0 = 0: zero state; h, hIm out; block: channels per task,
+ * a multiple of 4). All [B, L, C] but h0 [B, C]; aIm, bIm, h0Im and hIm are 0 for a real recurrence.
  */
 export function linearScanForwardTask(ctl: usize, task: i32, tid: i32): void {
-  const a = <usize>param(ctl, 0), aIm = <usize>param(ctl, 1), b = <usize>param(ctl, 2), bIm = <usize>param(ctl, 3);
-  const h0 = <usize>param(ctl, 4), h0Im = <usize>param(ctl, 5), h = <usize>param(ctl, 6), hIm = <usize>param(ctl, 7);
-  const L = param(ctl, 9), C = param(ctl, 10), block = param(ctl, 11);
+  const a = <usize>param(ctl, LinearScanForwardParams.a), aIm = <usize>param(ctl, LinearScanForwardParams.aIm);
+  const b = <usize>param(ctl, LinearScanForwardParams.b), bIm = <usize>param(ctl, LinearScanForwardParams.bIm);
+  const h0 = <usize>param(ctl, LinearScanForwardParams.h0), h0Im = <usize>param(ctl, LinearScanForwardParams.h0Im);
+  const h = <usize>param(ctl, LinearScanForwardParams.h), hIm = <usize>param(ctl, LinearScanForwardParams.hIm);
+  const L = param(ctl, LinearScanForwardParams.L), C = param(ctl, LinearScanForwardParams.C);
+  const block = param(ctl, LinearScanForwardParams.block);
   const complex = aIm != 0;
   const blocks = (C + block - 1) / block;
   const seq = task / blocks;
@@ -66,14 +68,20 @@ export function linearScanForwardTask(ctl: usize, task: i32, tid: i32): void {
 
 /**
  * The reverse recurrence δ_t = g_t + conj(a_{t+1}) ⊙ δ_{t+1}, then ∂b_t = δ_t and
- * ∂a_t = δ_t ⊙ conj(h_{t−1}) (h_{−1} = h0, or 0). Parameters: 0 a, 1 aIm, 2 h, 3 hIm, 4 g, 5 gIm,
- * 6 h0, 7 h0Im, 8 gradA, 9 gradAIm, 10 gradB, 11 gradBIm, 12 B, 13 L, 14 C, 15 channels per task.
+ * ∂a_t = δ_t ⊙ conj(h_{t−1}) (h_{−1} = h0, or 0). Parameters:
+ * LinearScanBackwardParams.
  */
 export function linearScanBackwardTask(ctl: usize, task: i32, tid: i32): void {
-  const a = <usize>param(ctl, 0), aIm = <usize>param(ctl, 1), h = <usize>param(ctl, 2), hIm = <usize>param(ctl, 3);
-  const g = <usize>param(ctl, 4), gIm = <usize>param(ctl, 5), h0 = <usize>param(ctl, 6), h0Im = <usize>param(ctl, 7);
-  const gA = <usize>param(ctl, 8), gAIm = <usize>param(ctl, 9), gB = <usize>param(ctl, 10), gBIm = <usize>param(ctl, 11);
-  const L = param(ctl, 13), C = param(ctl, 14), block = param(ctl, 15);
+  const a = <usize>param(ctl, LinearScanBackwardParams.a), aIm = <usize>param(ctl, LinearScanBackwardParams.aIm);
+  const h = <usize>param(ctl, LinearScanBackwardParams.h), hIm = <usize>param(ctl, LinearScanBackwardParams.hIm);
+  const g = <usize>param(ctl, LinearScanBackwardParams.g), gIm = <usize>param(ctl, LinearScanBackwardParams.gIm);
+  const h0 = <usize>param(ctl, LinearScanBackwardParams.h0), h0Im = <usize>param(ctl, LinearScanBackwardParams.h0Im);
+  const gA = <usize>param(ctl, LinearScanBackwardParams.gradA);
+  const gAIm = <usize>param(ctl, LinearScanBackwardParams.gradAIm);
+  const gB = <usize>param(ctl, LinearScanBackwardParams.gradB);
+  const gBIm = <usize>param(ctl, LinearScanBackwardParams.gradBIm);
+  const L = param(ctl, LinearScanBackwardParams.L), C = param(ctl, LinearScanBackwardParams.C);
+  const block = param(ctl, LinearScanBackwardParams.block);
   const complex = aIm != 0;
   const blocks = (C + block - 1) / block;
   const seq = task / blocks;

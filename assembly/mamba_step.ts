@@ -15,46 +15,12 @@
 // The matrix-vector phases are memory-bound: each thread streams its share of the weights once,
 // as f32 or, for generation with bf16 weights, as half as many bytes.
 
-import { param, paramF, scratchOf } from './control';
+import { param, paramF, scratchOf, MambaStepParams } from './control';
 import { dotRows, dotRowsBf16 } from './matmul';
 import { rmsNormRow } from './norm';
 import { stepChannels, stepFourChannels } from './scan';
 import { f4, ld, st } from './lanes';
 import { sigmoidf4, softplusf4 } from './simd_math';
-
-// Parameter slots of JOB_MAMBA_STEP (src/kernels/wasm/mamba_step.ts writes them).
-const X = 0; // [B, D]
-const NORM_W = 1; // [D] or 0: no norm
-const EPS = 2; // f32
-const IN_W = 3; // [2E, D]
-const IN_BIAS = 4; // [2E] or 0
-const XZ = 5; // [B, 2E] scratch: x_i | z
-const CONV_W = 6; // [E, K]
-const CONV_BIAS = 7; // [E] or 0
-const CONV_STATE = 8; // [B, E, K − 1], updated
-const XS = 9; // [B, E] scratch: SiLU(conv)
-const X_W = 10; // [R + 2N, E]
-const XDBL = 11; // [B, R + 2N] scratch
-const DT_W = 12; // [E, R]
-const DT_BIAS = 13; // [E]
-const A_ = 14; // [E, N]
-const D_SKIP = 15; // [E] or 0
-const SSM_STATE = 16; // [B, E, N], updated
-const Y = 17; // [B, E] scratch
-const DT = 18; // [B, E] scratch
-const OUT_W = 19; // [D, E]
-const OUT_BIAS = 20; // [D] or 0
-const OUT = 21; // [B, D]
-const RESIDUAL = 22; // 1: out += x
-const SIZES = 23; // B, D, E, N, R, K
-const TASKS = 29; // tasks of the phases in, x, channels, out, head
-const HEAD_W = 34; // [V, D] or 0: no head phase
-const HEAD_NORM_W = 35; // [D]
-const HEAD_EPS = 36; // f32
-const LOGITS = 37; // [B, V]
-const V_ = 38; // vocabulary size
-const BF16 = 39; // 1: IN_W, X_W and OUT_W hold packed bf16 rows (src/kernels/bf16.ts)
-const HEAD_BF16 = 40; // 1: HEAD_W holds packed bf16 rows
 
 /** [first, end) of task `task` out of `tasks` over `total` items, in runs of a multiple of 4. */
 @inline function spanStart(total: i32, tasks: i32, task: i32): i32 {
@@ -79,7 +45,7 @@ const HEAD_BF16 = 40; // 1: HEAD_W holds packed bf16 rows
 export function mambaStepTask(ctl: usize, task: i32, tid: i32): void {
   let t = task;
   for (let phase = 0; phase < 5; phase++) {
-    const n = param(ctl, TASKS + phase);
+    const n = param(ctl, MambaStepParams.tasksIn + phase);
     if (t < n) {
       if (phase == 0) inPhase(ctl, t, n, tid);
       else if (phase == 1) xPhase(ctl, t, n);
@@ -93,16 +59,17 @@ export function mambaStepTask(ctl: usize, task: i32, tid: i32): void {
 }
 
 function inPhase(ctl: usize, task: i32, tasks: i32, tid: i32): void {
-  const B = param(ctl, SIZES), D = param(ctl, SIZES + 1), E = param(ctl, SIZES + 2);
-  const x = <usize>param(ctl, X), normW = <usize>param(ctl, NORM_W), w = <usize>param(ctl, IN_W);
-  const bias = <usize>param(ctl, IN_BIAS), xz = <usize>param(ctl, XZ);
+  const B = param(ctl, MambaStepParams.B), D = param(ctl, MambaStepParams.D), E = param(ctl, MambaStepParams.E);
+  const x = <usize>param(ctl, MambaStepParams.x), normW = <usize>param(ctl, MambaStepParams.normW);
+  const w = <usize>param(ctl, MambaStepParams.inW);
+  const bias = <usize>param(ctl, MambaStepParams.inBias), xz = <usize>param(ctl, MambaStepParams.xz);
   const e0 = spanStart(E, tasks, task), e1 = spanEnd(E, tasks, task);
-  const bf16 = param(ctl, BF16) != 0;
+  const bf16 = param(ctl, MambaStepParams.bf16) != 0;
   for (let b = 0; b < B; b++) {
     let xr = f4(x, b * D);
     if (normW) {
       const xn = scratchOf(ctl, tid);
-      rmsNormRow(xr, normW, xn, D, paramF(ctl, EPS));
+      rmsNormRow(xr, normW, xn, D, paramF(ctl, MambaStepParams.eps));
       xr = xn;
     }
     const row = f4(xz, b * 2 * E);
@@ -121,9 +88,10 @@ function inPhase(ctl: usize, task: i32, tasks: i32, tid: i32): void {
  * + w[e, K−1]·x_e, the state shifts left by one with x_e appended, and xs[b, e] = SiLU(y).
  */
 function convStep(ctl: usize, e0: i32, e1: i32): void {
-  const B = param(ctl, SIZES), E = param(ctl, SIZES + 2), K = param(ctl, SIZES + 5);
-  const xz = <usize>param(ctl, XZ), state = <usize>param(ctl, CONV_STATE), w = <usize>param(ctl, CONV_W);
-  const bias = <usize>param(ctl, CONV_BIAS), out = <usize>param(ctl, XS);
+  const B = param(ctl, MambaStepParams.B), E = param(ctl, MambaStepParams.E), K = param(ctl, MambaStepParams.K);
+  const xz = <usize>param(ctl, MambaStepParams.xz), state = <usize>param(ctl, MambaStepParams.convState);
+  const w = <usize>param(ctl, MambaStepParams.convW);
+  const bias = <usize>param(ctl, MambaStepParams.convBias), out = <usize>param(ctl, MambaStepParams.xs);
   const S = K - 1;
   for (let b = 0; b < B; b++) {
     const xrow = f4(xz, b * 2 * E);
@@ -147,18 +115,24 @@ function convStep(ctl: usize, e0: i32, e1: i32): void {
 }
 
 function xPhase(ctl: usize, task: i32, tasks: i32): void {
-  const B = param(ctl, SIZES), E = param(ctl, SIZES + 2), P = param(ctl, SIZES + 4) + 2 * param(ctl, SIZES + 3);
-  const xs = <usize>param(ctl, XS), w = <usize>param(ctl, X_W), xdbl = <usize>param(ctl, XDBL);
+  const B = param(ctl, MambaStepParams.B), E = param(ctl, MambaStepParams.E);
+  const P = param(ctl, MambaStepParams.R) + 2 * param(ctl, MambaStepParams.N);
+  const xs = <usize>param(ctl, MambaStepParams.xs), w = <usize>param(ctl, MambaStepParams.xW);
+  const xdbl = <usize>param(ctl, MambaStepParams.xdbl);
   const j0 = spanStart(P, tasks, task), j1 = spanEnd(P, tasks, task);
-  for (let b = 0; b < B; b++) matVec(param(ctl, BF16) != 0, f4(xs, b * E), w, f4(xdbl, b * P), E, j0, j1);
+  for (let b = 0; b < B; b++) matVec(param(ctl, MambaStepParams.bf16) != 0, f4(xs, b * E), w, f4(xdbl, b * P), E, j0, j1);
 }
 
 function channelPhase(ctl: usize, task: i32, tasks: i32): void {
-  const B = param(ctl, SIZES), E = param(ctl, SIZES + 2), N = param(ctl, SIZES + 3), R = param(ctl, SIZES + 4);
-  const xs = <usize>param(ctl, XS), xdbl = <usize>param(ctl, XDBL), wdt = <usize>param(ctl, DT_W);
-  const bdt = <usize>param(ctl, DT_BIAS), A = <usize>param(ctl, A_), D = <usize>param(ctl, D_SKIP);
-  const xz = <usize>param(ctl, XZ), state = <usize>param(ctl, SSM_STATE), y = <usize>param(ctl, Y);
-  const dt = <usize>param(ctl, DT);
+  const B = param(ctl, MambaStepParams.B), E = param(ctl, MambaStepParams.E), N = param(ctl, MambaStepParams.N);
+  const R = param(ctl, MambaStepParams.R);
+  const xs = <usize>param(ctl, MambaStepParams.xs), xdbl = <usize>param(ctl, MambaStepParams.xdbl);
+  const wdt = <usize>param(ctl, MambaStepParams.dtW);
+  const bdt = <usize>param(ctl, MambaStepParams.dtBias), A = <usize>param(ctl, MambaStepParams.A);
+  const D = <usize>param(ctl, MambaStepParams.Dskip);
+  const xz = <usize>param(ctl, MambaStepParams.xz), state = <usize>param(ctl, MambaStepParams.ssmState);
+  const y = <usize>param(ctl, MambaStepParams.y);
+  const dt = <usize>param(ctl, MambaStepParams.dt);
   const e0 = spanStart(E, tasks, task), e1 = spanEnd(E, tasks, task);
   const P = R + 2 * N;
   for (let b = 0; b < B; b++) {
@@ -182,25 +156,28 @@ function channelPhase(ctl: usize, task: i32, tasks: i32): void {
 }
 
 function outPhase(ctl: usize, task: i32, tasks: i32): void {
-  const B = param(ctl, SIZES), D = param(ctl, SIZES + 1), E = param(ctl, SIZES + 2);
-  const y = <usize>param(ctl, Y), w = <usize>param(ctl, OUT_W), bias = <usize>param(ctl, OUT_BIAS);
-  const out = <usize>param(ctl, OUT), x = <usize>param(ctl, X), residual = param(ctl, RESIDUAL) != 0;
+  const B = param(ctl, MambaStepParams.B), D = param(ctl, MambaStepParams.D), E = param(ctl, MambaStepParams.E);
+  const y = <usize>param(ctl, MambaStepParams.y), w = <usize>param(ctl, MambaStepParams.outW);
+  const bias = <usize>param(ctl, MambaStepParams.outBias);
+  const out = <usize>param(ctl, MambaStepParams.out), x = <usize>param(ctl, MambaStepParams.x);
+  const residual = param(ctl, MambaStepParams.residual) != 0;
   const j0 = spanStart(D, tasks, task), j1 = spanEnd(D, tasks, task);
   for (let b = 0; b < B; b++) {
     const row = f4(out, b * D);
-    matVec(param(ctl, BF16) != 0, f4(y, b * E), w, row, E, j0, j1);
+    matVec(param(ctl, MambaStepParams.bf16) != 0, f4(y, b * E), w, row, E, j0, j1);
     if (bias) addSpan(row, bias, j0, j1);
     if (residual) addSpan(row, f4(x, b * D), j0, j1);
   }
 }
 
 function headPhase(ctl: usize, task: i32, tasks: i32, tid: i32): void {
-  const B = param(ctl, SIZES), D = param(ctl, SIZES + 1), V = param(ctl, V_);
-  const out = <usize>param(ctl, OUT), w = <usize>param(ctl, HEAD_W), logits = <usize>param(ctl, LOGITS);
+  const B = param(ctl, MambaStepParams.B), D = param(ctl, MambaStepParams.D), V = param(ctl, MambaStepParams.V);
+  const out = <usize>param(ctl, MambaStepParams.out), w = <usize>param(ctl, MambaStepParams.headW);
+  const logits = <usize>param(ctl, MambaStepParams.logits);
   const xn = scratchOf(ctl, tid);
   const j0 = spanStart(V, tasks, task), j1 = spanEnd(V, tasks, task);
   for (let b = 0; b < B; b++) {
-    rmsNormRow(f4(out, b * D), <usize>param(ctl, HEAD_NORM_W), xn, D, paramF(ctl, HEAD_EPS));
-    matVec(param(ctl, HEAD_BF16) != 0, xn, w, f4(logits, b * V), D, j0, j1);
+    rmsNormRow(f4(out, b * D), <usize>param(ctl, MambaStepParams.headNormW), xn, D, paramF(ctl, MambaStepParams.headEps));
+    matVec(param(ctl, MambaStepParams.headBf16) != 0, xn, w, f4(logits, b * V), D, j0, j1);
   }
 }

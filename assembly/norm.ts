@@ -2,7 +2,7 @@
 // is ROWS_PER_TASK rows. The weight gradient, a sum over rows, comes back as one partial per
 // task, added up in task order by sumRows.
 
-import { param } from './control';
+import { param, RmsNormBackwardParams, RmsNormForwardParams } from './control';
 import { f4, hsum, ld, st } from './lanes';
 
 /** Σ_d a[d]·b[d] with four lane sums, then the lanes in a fixed order. */
@@ -26,23 +26,26 @@ import { f4, hsum, ld, st } from './lanes';
   return rs;
 }
 
-/** Parameters: 0 x, 1 weight, 2 out, 3 rstd, 4 rows, 5 D, 6 eps (f32 bits), 7 rows per task. */
+/** Parameters: RmsNormForwardParams. */
 export function rmsNormForwardTask(ctl: usize, task: i32, tid: i32): void {
-  const x = <usize>param(ctl, 0), w = <usize>param(ctl, 1), out = <usize>param(ctl, 2), rstd = <usize>param(ctl, 3);
-  const rows = param(ctl, 4), D = param(ctl, 5), eps = reinterpret<f32>(param(ctl, 6)), RT = param(ctl, 7);
+  const x = <usize>param(ctl, RmsNormForwardParams.x), w = <usize>param(ctl, RmsNormForwardParams.weight);
+  const out = <usize>param(ctl, RmsNormForwardParams.out), rstd = <usize>param(ctl, RmsNormForwardParams.rstd);
+  const rows = param(ctl, RmsNormForwardParams.rows), D = param(ctl, RmsNormForwardParams.D);
+  const eps = reinterpret<f32>(param(ctl, RmsNormForwardParams.eps)), RT = param(ctl, RmsNormForwardParams.rowsPerTask);
   const r1 = min(rows, (task + 1) * RT);
   for (let r = task * RT; r < r1; r++) store<f32>(f4(rstd, r), rmsNormRow(f4(x, r * D), w, f4(out, r * D), D, eps));
 }
 
 /**
- * Parameters: 0 gradOut, 1 x, 2 weight, 3 rstd, 4 gradX (0 = not wanted), 5 partW [tasks, D]
- * (0 = not wanted), 6 rows, 7 D, 8 rows per task.
+ * Parameters: RmsNormBackwardParams (gradX, partW: 0 = not wanted).
  * With u = g ⊙ w: dx = r·u − x·r³·(u·x)/D;  dw = Σ_rows g ⊙ x · r.
  */
 export function rmsNormBackwardTask(ctl: usize, task: i32, tid: i32): void {
-  const g = <usize>param(ctl, 0), x = <usize>param(ctl, 1), w = <usize>param(ctl, 2), rstd = <usize>param(ctl, 3);
-  const gx = <usize>param(ctl, 4), pw = <usize>param(ctl, 5);
-  const rows = param(ctl, 6), D = param(ctl, 7), RT = param(ctl, 8);
+  const g = <usize>param(ctl, RmsNormBackwardParams.gradOut), x = <usize>param(ctl, RmsNormBackwardParams.x);
+  const w = <usize>param(ctl, RmsNormBackwardParams.weight), rstd = <usize>param(ctl, RmsNormBackwardParams.rstd);
+  const gx = <usize>param(ctl, RmsNormBackwardParams.gradX), pw = <usize>param(ctl, RmsNormBackwardParams.partW);
+  const rows = param(ctl, RmsNormBackwardParams.rows), D = param(ctl, RmsNormBackwardParams.D);
+  const RT = param(ctl, RmsNormBackwardParams.rowsPerTask);
   const r1 = min(rows, (task + 1) * RT);
   const myW = f4(pw, task * D);
   if (pw) memory.fill(myW, 0, <usize>D << 2);

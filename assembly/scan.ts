@@ -7,7 +7,7 @@
 // A task is one batch row b and one block of EB channels (a multiple of 4). Each lane's
 // arithmetic does not depend on its neighbours, so results do not depend on the thread count.
 
-import { param, scratchOf } from './control';
+import { param, scratchOf, ScanBackwardParams, ScanForwardParams } from './control';
 import { f4, gather, hsum, ld, madd, scatter, st, v4 } from './lanes';
 import { anyPositive, exp2f4, exp2Rows, expf4Full, sigmoidf4, softplusf4 } from './simd_math';
 
@@ -15,8 +15,7 @@ import { anyPositive, exp2f4, exp2Rows, expf4Full, sigmoidf4, softplusf4 } from 
 const LOG2E = f32x4.splat(1.44269504088896341);
 
 /**
- * Forward parameters: 0 x, 1 dt, 2 A, 3 Bm, 4 C, 5 D, 6 deltaBias, 7 initialState, 8 y, 9 delta,
- * 10 chunkStates, 11 finalState (0 = null), 12 B, 13 L, 14 E, 15 N, 16 T, 17 softplus, 18 EB.
+ * Forward parameters: ScanForwardParams (finalState 0: not wanted; channelBlock EB channels per task).
  * Scratch per thread, in f32x4: A of the 4 channels [N], the state h [N], and for one chunk
  * delta and delta·x [T], the factors dA [T, N] and y's partial sums [T].
  * Each chunk runs in two passes: all the exps first (no dependency between them, so the CPU
@@ -24,12 +23,18 @@ const LOG2E = f32x4.splat(1.44269504088896341);
  * loop: see docs/results/kernels.md.
  */
 export function scanForwardTask(ctl: usize, task: i32, tid: i32): void {
-  const x = <usize>param(ctl, 0), dt = <usize>param(ctl, 1), A = <usize>param(ctl, 2);
-  const Bm = <usize>param(ctl, 3), C = <usize>param(ctl, 4), D = <usize>param(ctl, 5);
-  const bias = <usize>param(ctl, 6), init = <usize>param(ctl, 7), y = <usize>param(ctl, 8);
-  const delta = <usize>param(ctl, 9), chunkStates = <usize>param(ctl, 10), fin = <usize>param(ctl, 11);
-  const L = param(ctl, 13), E = param(ctl, 14), N = param(ctl, 15), T = param(ctl, 16);
-  const useSoftplus = param(ctl, 17) != 0, EB = param(ctl, 18);
+  const x = <usize>param(ctl, ScanForwardParams.x), dt = <usize>param(ctl, ScanForwardParams.dt);
+  const A = <usize>param(ctl, ScanForwardParams.A);
+  const Bm = <usize>param(ctl, ScanForwardParams.Bm), C = <usize>param(ctl, ScanForwardParams.C);
+  const D = <usize>param(ctl, ScanForwardParams.D);
+  const bias = <usize>param(ctl, ScanForwardParams.deltaBias), init = <usize>param(ctl, ScanForwardParams.initialState);
+  const y = <usize>param(ctl, ScanForwardParams.y);
+  const delta = <usize>param(ctl, ScanForwardParams.delta);
+  const chunkStates = <usize>param(ctl, ScanForwardParams.chunkStates);
+  const fin = <usize>param(ctl, ScanForwardParams.finalState);
+  const L = param(ctl, ScanForwardParams.L), E = param(ctl, ScanForwardParams.E), N = param(ctl, ScanForwardParams.N);
+  const T = param(ctl, ScanForwardParams.T);
+  const useSoftplus = param(ctl, ScanForwardParams.softplus) != 0, EB = param(ctl, ScanForwardParams.channelBlock);
   const nBlocks = (E + EB - 1) / EB;
   const b = task / nBlocks;
   const e1 = min(E, (task % nBlocks) * EB + EB);
@@ -110,9 +115,7 @@ export function scanForwardTask(ctl: usize, task: i32, tid: i32): void {
 }
 
 /**
- * Backward parameters: 0 x, 1 dt, 2 A, 3 Bm, 4 C, 5 D, 6 deltaBias, 7 delta, 8 chunkStates,
- * 9 gradY, 10 gradX, 11 gradDt, 12 partA [B, E, N], 13 partBm, 14 partC [B, blocks, L, N],
- * 15 partD, 16 partBias [B, E] (0 = not wanted), 17 B, 18 L, 19 E, 20 N, 21 T, 22 softplus, 23 EB.
+ * Backward parameters: ScanBackwardParams (partD, partBias: 0 = not wanted).
  * Sums over channels (gradBm, gradC) and over batch rows (gradA, gradD, gradDeltaBias) are left
  * as per-task partials, added up in a fixed order by scanReduce: deterministic for any thread count.
  * Scratch per thread, in f32x4: hs, dAs, accC, accB [T, N]; h0 [N]; per 4-channel group of the
@@ -120,14 +123,20 @@ export function scanForwardTask(ctl: usize, task: i32, tid: i32): void {
  * and the group's gradY, delta and delta·x [T].
  */
 export function scanBackwardTask(ctl: usize, task: i32, tid: i32): void {
-  const x = <usize>param(ctl, 0), dt = <usize>param(ctl, 1), A = <usize>param(ctl, 2);
-  const Bm = <usize>param(ctl, 3), C = <usize>param(ctl, 4), D = <usize>param(ctl, 5);
-  const bias = <usize>param(ctl, 6), delta = <usize>param(ctl, 7), chunkStates = <usize>param(ctl, 8);
-  const gradY = <usize>param(ctl, 9), gradX = <usize>param(ctl, 10), gradDt = <usize>param(ctl, 11);
-  const partA = <usize>param(ctl, 12), partBm = <usize>param(ctl, 13), partC = <usize>param(ctl, 14);
-  const partD = <usize>param(ctl, 15), partBias = <usize>param(ctl, 16);
-  const L = param(ctl, 18), E = param(ctl, 19), N = param(ctl, 20), T = param(ctl, 21);
-  const useSoftplus = param(ctl, 22) != 0, EB = param(ctl, 23);
+  const x = <usize>param(ctl, ScanBackwardParams.x), dt = <usize>param(ctl, ScanBackwardParams.dt);
+  const A = <usize>param(ctl, ScanBackwardParams.A);
+  const Bm = <usize>param(ctl, ScanBackwardParams.Bm), C = <usize>param(ctl, ScanBackwardParams.C);
+  const D = <usize>param(ctl, ScanBackwardParams.D);
+  const bias = <usize>param(ctl, ScanBackwardParams.deltaBias), delta = <usize>param(ctl, ScanBackwardParams.delta);
+  const chunkStates = <usize>param(ctl, ScanBackwardParams.chunkStates);
+  const gradY = <usize>param(ctl, ScanBackwardParams.gradY), gradX = <usize>param(ctl, ScanBackwardParams.gradX);
+  const gradDt = <usize>param(ctl, ScanBackwardParams.gradDt);
+  const partA = <usize>param(ctl, ScanBackwardParams.partA), partBm = <usize>param(ctl, ScanBackwardParams.partBm);
+  const partC = <usize>param(ctl, ScanBackwardParams.partC);
+  const partD = <usize>param(ctl, ScanBackwardParams.partD), partBias = <usize>param(ctl, ScanBackwardParams.partBias);
+  const L = param(ctl, ScanBackwardParams.L), E = param(ctl, ScanBackwardParams.E);
+  const N = param(ctl, ScanBackwardParams.N), T = param(ctl, ScanBackwardParams.T);
+  const useSoftplus = param(ctl, ScanBackwardParams.softplus) != 0, EB = param(ctl, ScanBackwardParams.channelBlock);
   const nBlocks = (E + EB - 1) / EB;
   const b = task / nBlocks;
   const blk = task % nBlocks;

@@ -9,7 +9,7 @@ import { describeBackend, initBackend, setThreads, wasmRuntime } from '../../src
 import { backendName, kernels } from '../../src/kernels/backend.js';
 import { referenceKernels } from '../../src/kernels/reference/index.js';
 import { createWasmBackend, createWasmRuntime, findKernelsWasm, simdSupported } from '../../src/kernels/wasm/index.js';
-import { JOB_BINARY, MAX_PHASES } from '../../src/kernels/wasm/control.js';
+import { BinaryParams, JOB_BINARY, MAX_PHASES } from '../../src/kernels/wasm/control.js';
 import { Rng } from '../../src/tensor/random.js';
 
 async function withEnv<T>(value: string | undefined, fn: () => Promise<T>): Promise<T> {
@@ -283,7 +283,7 @@ test('back-to-back parallel jobs run every task exactly once (in-place adds, 20,
   const b = rt.residentArray(2 * len).fill(1);
   const jobs = 20_000;
   for (let j = 0; j < jobs; j++) {
-    rt.setParams([0 /* add */, a.byteOffset, b.byteOffset, a.byteOffset, 2, len, len, len, 1, 1, 1]);
+    rt.setParams(BinaryParams, { op: 0 /* add */, a: a.byteOffset, b: b.byteOffset, out: a.byteOffset, rows: 2, len, rowStrideA: len, rowStrideB: len, alongA: 1, alongB: 1, rowsPerTask: 1 });
     rt.run(JOB_BINARY, 2, 2);
   }
   for (let i = 0; i < a.length; i++) if (a[i] !== jobs) assert.fail(`a[${i}] = ${a[i]}, want ${jobs}`);
@@ -302,7 +302,7 @@ test('a phased job runs its phases in order: each row, its own phase, reads the 
   for (let j = 0; j < 2000; j++) {
     buf.fill(0);
     // add: a = the row above the output row, b = the constant 1 (stride 0, not along the row).
-    rt.setParams([0, buf.byteOffset, one.byteOffset, buf.byteOffset + len * 4, rows, len, len, 0, 1, 0, 1]);
+    rt.setParams(BinaryParams, { op: 0, a: buf.byteOffset, b: one.byteOffset, out: buf.byteOffset + len * 4, rows, len, rowStrideA: len, rowStrideB: 0, alongA: 1, alongB: 0, rowsPerTask: 1 });
     rt.run(JOB_BINARY, rows, 2, ends);
     for (let r = 1; r <= rows; r++) if (buf[r * len] !== r || buf[r * len + len - 1] !== r) assert.fail(`job ${j}: row ${r} holds ${buf[r * len]}, want ${r}`);
   }

@@ -3,7 +3,7 @@
 // updated in place; the gradient is copied in.
 
 import type { AdamWHyper } from '../reference/adamw.js';
-import { JOB_ADAMW } from './control.js';
+import { AdamWParams, JOB_ADAMW } from './control.js';
 import { ROWS_PARALLEL_MIN } from './norm.js';
 import { WasmRuntime } from './runtime.js';
 
@@ -16,8 +16,10 @@ export function makeWasmAdamW(rt: WasmRuntime) {
     if (n === 0) return;
     rt.reset();
     const pw = rt.input(w), pg = rt.input(g), pm = rt.input(m), pv = rt.input(v);
-    rt.setParams([pw, pg, pm, pv, n, ADAMW_CHUNK]);
-    rt.setParamsF(6, [h.lr, h.beta1, h.beta2, 1 - h.beta1, 1 - h.beta2, h.eps, h.decay, h.c1, h.c2]);
+    rt.setParams(AdamWParams, {
+      w: pw, g: pg, m: pm, v: pv, n, chunk: ADAMW_CHUNK,
+      lr: h.lr, beta1: h.beta1, beta2: h.beta2, oneMinusBeta1: 1 - h.beta1, oneMinusBeta2: 1 - h.beta2, eps: h.eps, decay: h.decay, c1: h.c1, c2: h.c2,
+    }, ['lr', 'beta1', 'beta2', 'oneMinusBeta1', 'oneMinusBeta2', 'eps', 'decay', 'c1', 'c2']);
     rt.run(JOB_ADAMW, Math.ceil(n / ADAMW_CHUNK), n >= ROWS_PARALLEL_MIN ? rt.threads : 1);
     rt.writeBack(pw, w);
     rt.writeBack(pm, m);

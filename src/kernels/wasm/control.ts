@@ -1,5 +1,6 @@
 // The control block that the main thread and the pool's workers share inside the WebAssembly
-// memory (mirrors assembly/control.ts), and the task-claiming loop both sides run.
+// memory (its slots, the job kinds and the jobs' parameters: slots.ts, which the AssemblyScript
+// kernels compile too), and the task-claiming loop every thread runs.
 //
 // A job is published by writing its parameters, closing CLAIM under a new sequence number
 // ((seq << 16) | MAX_TASKS), writing KIND, NTASKS, DONE, THREADS, opening CLAIM = (seq << 16) | 0,
@@ -13,52 +14,8 @@
 // Tasks are claimed in index order, so every earlier task is already claimed by a running thread
 // and the wait always ends; a worker that wakes late simply joins at the current phase.
 
-/** Tasks run by workers (not the caller), over the pool's life: tests check that a job used a worker. */
-export const WORKER_TASKS = 0;
-export const CLAIM = 1;
-export const NTASKS = 2;
-export const DONE = 3;
-export const ERROR = 4;
-export const KIND = 5;
-export const SCRATCH = 6;
-export const SCRATCH_STRIDE = 7;
-export const THREADS = 8; // threads taking part in the current job (tids 0..THREADS-1)
-export const PARAMS = 9; // job parameters: slots 9..55
-export const PHASES = 56; // phases of a phased job (0: one phase)
-export const PHASE_ENDS = 57; // task index where each phase ends, in order (MAX_PHASES slots)
-export const MAX_PHASES = 7;
-/**
- * Bumped once per parallel job; idle workers poll it, then sleep on it. Alone on its 64-byte
- * line (slots 64–79): a worker spinning on it would otherwise pull the line holding CLAIM, DONE
- * and the parameters away from the thread publishing a job at every store.
- */
-export const GEN = 64;
-/** Workers that have started and entered their wait on GEN (each adds 1 once): see Pool.ready. */
-export const STARTED = 65;
-export const SLOTS = 80;
-/** Task indices live in the low 16 bits of CLAIM. */
-export const MAX_TASKS = 0xffff;
-
-export const JOB_NOP = 0; // an empty task: measures the pool's own cost
-export const JOB_MATMUL = 1;
-export const JOB_SCAN_FORWARD = 2;
-export const JOB_SCAN_BACKWARD = 3;
-export const JOB_UNARY_FORWARD = 4;
-export const JOB_UNARY_BACKWARD = 5;
-export const JOB_CONV1D_FORWARD = 6;
-export const JOB_CONV1D_BACKWARD = 7;
-export const JOB_RMSNORM_FORWARD = 8;
-export const JOB_RMSNORM_BACKWARD = 9;
-export const JOB_CROSS_ENTROPY_FORWARD = 10;
-export const JOB_CROSS_ENTROPY_BACKWARD = 11;
-export const JOB_BINARY = 12;
-export const JOB_MAMBA_STEP = 13; // a phased job: one Mamba block's generation step
-export const JOB_WHO = 14; // task t writes the id of the thread that ran it to i32 slot t at param 0 (tests)
-export const JOB_LINEAR_SCAN_FORWARD = 15;
-export const JOB_LINEAR_SCAN_BACKWARD = 16;
-export const JOB_GATE_FORWARD = 17;
-export const JOB_GATE_BACKWARD = 18;
-export const JOB_ADAMW = 19;
+export * from './slots.js';
+import { CLAIM, DONE, ERROR, MAX_TASKS, NTASKS, PHASES, PHASE_ENDS, THREADS, WORKER_TASKS } from './slots.js';
 
 export type RunTask = (ctlPtr: number, task: number, tid: number) => void;
 

@@ -4,7 +4,7 @@
 // tasks are (batch row × CONV_STEPS time steps).
 
 import { conv1dStep } from '../reference/conv1d.js';
-import { JOB_CONV1D_BACKWARD, JOB_CONV1D_FORWARD } from './control.js';
+import { Conv1dBackwardParams, Conv1dForwardParams, JOB_CONV1D_BACKWARD, JOB_CONV1D_FORWARD } from './control.js';
 import { WasmRuntime } from './runtime.js';
 
 /** Time steps per task: independent of the thread count, so the gradient partials are too. */
@@ -40,7 +40,7 @@ export function makeWasmConv1d(rt: WasmRuntime) {
     const pb = bias ? rt.input(bias, C) : 0;
     const po = rt.output(out, n);
     const pp = pre ? rt.output(pre, n) : 0;
-    rt.setParams([px, pw, pb, po, B, L, C, K, CONV_STEPS, pp]);
+    rt.setParams(Conv1dForwardParams, { x: px, wT: pw, bias: pb, out: po, B, L, C, K, LC: CONV_STEPS, pre: pp });
     rt.run(JOB_CONV1D_FORWARD, B * Math.ceil(L / CONV_STEPS), n * K >= CONV_PARALLEL_MIN ? rt.threads : 1);
     rt.writeBack(po, out, n);
     if (pre) rt.writeBack(pp, pre, n);
@@ -67,7 +67,7 @@ export function makeWasmConv1d(rt: WasmRuntime) {
     const threads = n * K >= CONV_PARALLEL_MIN ? rt.threads : 1;
     const pp = pre ? rt.input(pre, n) : 0;
     if (pre) rt.scratch(threads, (CONV_STEPS + K - 1) * C * 4); // the task's rows of g ⊙ SiLU'(pre)
-    rt.setParams([pg, px, pw, pgx, ppw, ppb, B, L, C, K, CONV_STEPS, pp]);
+    rt.setParams(Conv1dBackwardParams, { gradOut: pg, x: px, wT: pw, gradX: pgx, partW: ppw, partBias: ppb, B, L, C, K, LC: CONV_STEPS, pre: pp });
     rt.run(JOB_CONV1D_BACKWARD, tasks, threads);
     if (gradX) rt.writeBack(pgx, gradX, n);
     if (gradWeight) {

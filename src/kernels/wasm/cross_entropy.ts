@@ -2,7 +2,7 @@
 // Each row's loss comes back in its own slot and is summed here in row order (in f64, as the
 // reference), so the total does not depend on the thread count.
 
-import { JOB_CROSS_ENTROPY_BACKWARD, JOB_CROSS_ENTROPY_FORWARD } from './control.js';
+import { CrossEntropyBackwardParams, CrossEntropyForwardParams, JOB_CROSS_ENTROPY_BACKWARD, JOB_CROSS_ENTROPY_FORWARD } from './control.js';
 import { NORM_ROWS, ROWS_PARALLEL_MIN } from './norm.js';
 import { WasmRuntime } from './runtime.js';
 
@@ -16,7 +16,7 @@ export function makeWasmCrossEntropy(rt: WasmRuntime) {
     const pt = rt.copyInInts(targets.subarray(0, rows));
     const pl = rt.output(lse, rows);
     const ploss = rt.alloc(rows);
-    rt.setParams([pz, pt, pl, ploss, rows, V, ignoreIndex, NORM_ROWS]);
+    rt.setParams(CrossEntropyForwardParams, { logits: pz, targets: pt, lse: pl, loss: ploss, rows, V, ignoreIndex, rowsPerTask: NORM_ROWS });
     rt.run(JOB_CROSS_ENTROPY_FORWARD, Math.ceil(rows / NORM_ROWS), threads(rows * V));
     rt.writeBack(pl, lse, rows);
     const f = rt.f32;
@@ -35,8 +35,7 @@ export function makeWasmCrossEntropy(rt: WasmRuntime) {
     const pt = rt.copyInInts(targets.subarray(0, rows));
     const pl = rt.input(lse, rows);
     const pg = rt.output(gradLogits, rows * V);
-    rt.setParams([pz, pt, pl, pg, rows, V, ignoreIndex, NORM_ROWS, 0]);
-    rt.setParamsF(8, [scale]);
+    rt.setParams(CrossEntropyBackwardParams, { logits: pz, targets: pt, lse: pl, gradLogits: pg, rows, V, ignoreIndex, rowsPerTask: NORM_ROWS, scale }, ['scale']);
     rt.run(JOB_CROSS_ENTROPY_BACKWARD, Math.ceil(rows / NORM_ROWS), threads(rows * V));
     rt.writeBack(pg, gradLogits, rows * V);
   }

@@ -11,7 +11,10 @@
 
 import { addInto as refAddInto, binary as refBinary, BinaryOp, BroadcastPlan } from '../reference/binary.js';
 import { unaryBackward as refUnaryBackward, unaryForward as refUnaryForward, UnaryOp } from '../reference/unary.js';
-import { JOB_BINARY, JOB_GATE_BACKWARD, JOB_GATE_FORWARD, JOB_UNARY_BACKWARD, JOB_UNARY_FORWARD } from './control.js';
+import {
+  BinaryParams, GateBackwardParams, GateForwardParams, JOB_BINARY, JOB_GATE_BACKWARD, JOB_GATE_FORWARD, JOB_UNARY_BACKWARD,
+  JOB_UNARY_FORWARD, UnaryBackwardParams, UnaryForwardParams,
+} from './control.js';
 import { WasmRuntime } from './runtime.js';
 
 /** Below this many elements an element-wise job stays on the calling thread. */
@@ -32,7 +35,7 @@ export function makeWasmUnary(rt: WasmRuntime) {
     rt.reset();
     const px = rt.input(x);
     const po = rt.output(out, n);
-    rt.setParams([code, px, po, n]);
+    rt.setParams(UnaryForwardParams, { op: code, x: px, out: po, n });
     rt.run(JOB_UNARY_FORWARD, tasks(n), threads(n));
     rt.writeBack(po, out, n);
   }
@@ -45,7 +48,7 @@ export function makeWasmUnary(rt: WasmRuntime) {
     const px = rt.input(x);
     const pg = rt.input(gradOut, n);
     const pgx = rt.output(gradX, n);
-    rt.setParams([code, px, 0, pg, pgx, n]);
+    rt.setParams(UnaryBackwardParams, { op: code, x: px, y: 0, gradOut: pg, gradX: pgx, n });
     rt.run(JOB_UNARY_BACKWARD, tasks(n), threads(n));
     rt.writeBack(pgx, gradX, n);
   }
@@ -57,7 +60,7 @@ export function makeWasmUnary(rt: WasmRuntime) {
     rt.reset();
     const py = rt.input(y, n), pz = rt.input(z, n);
     const po = rt.output(out, n);
-    rt.setParams([py, pz, po, n]);
+    rt.setParams(GateForwardParams, { y: py, z: pz, out: po, n });
     rt.run(JOB_GATE_FORWARD, tasks(n), threads(n));
     rt.writeBack(po, out, n);
   }
@@ -69,7 +72,7 @@ export function makeWasmUnary(rt: WasmRuntime) {
     const py = rt.input(y, n), pz = rt.input(z, n), pg = rt.input(gradOut, n);
     const pgy = gradY ? rt.output(gradY, n) : 0;
     const pgz = gradZ ? rt.output(gradZ, n) : 0;
-    rt.setParams([py, pz, pg, pgy, pgz, n]);
+    rt.setParams(GateBackwardParams, { y: py, z: pz, gradOut: pg, gradY: pgy, gradZ: pgz, n });
     rt.run(JOB_GATE_BACKWARD, tasks(n), threads(n));
     if (gradY) rt.writeBack(pgy, gradY, n);
     if (gradZ) rt.writeBack(pgz, gradZ, n);
@@ -134,7 +137,10 @@ export function makeWasmBinary(rt: WasmRuntime) {
     const pa = rt.input(a);
     const pb = rt.input(b);
     const po = rt.output(out, n);
-    rt.setParams([BINARY_CODES[op], pa, pb, po, rows, len, rowStride(1), rowStride(2), inner(1), inner(2), perTask]);
+    rt.setParams(BinaryParams, {
+      op: BINARY_CODES[op], a: pa, b: pb, out: po, rows, len,
+      rowStrideA: rowStride(1), rowStrideB: rowStride(2), alongA: inner(1), alongB: inner(2), rowsPerTask: perTask,
+    });
     rt.run(JOB_BINARY, Math.ceil(rows / perTask), n >= ELEMENTWISE_PARALLEL_MIN ? rt.threads : 1);
     rt.writeBack(po, out, n);
   };
@@ -154,7 +160,9 @@ export function makeWasmAddInto(rt: WasmRuntime) {
     rt.reset();
     const pd = rt.input(dst, rows * ADD_ROW);
     const ps = rt.input(src, rows * ADD_ROW);
-    rt.setParams([BINARY_CODES.add, pd, ps, pd, rows, ADD_ROW, ADD_ROW, ADD_ROW, 1, 1, 1]);
+    rt.setParams(BinaryParams, {
+      op: BINARY_CODES.add, a: pd, b: ps, out: pd, rows, len: ADD_ROW, rowStrideA: ADD_ROW, rowStrideB: ADD_ROW, alongA: 1, alongB: 1, rowsPerTask: 1,
+    });
     rt.run(JOB_BINARY, rows, n >= ELEMENTWISE_PARALLEL_MIN ? rt.threads : 1);
     refAddInto(dst.subarray(rows * ADD_ROW), src.subarray(rows * ADD_ROW));
   };

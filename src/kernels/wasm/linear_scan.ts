@@ -5,7 +5,7 @@
 import {
   linearScanBackward as refBackward, linearScanForward as refForward, LinearScanBackwardArgs, LinearScanForwardArgs,
 } from '../reference/linear_scan.js';
-import { JOB_LINEAR_SCAN_BACKWARD, JOB_LINEAR_SCAN_FORWARD } from './control.js';
+import { JOB_LINEAR_SCAN_BACKWARD, JOB_LINEAR_SCAN_FORWARD, LinearScanBackwardParams, LinearScanForwardParams } from './control.js';
 import { WasmRuntime } from './runtime.js';
 
 /** Channels per task: a multiple of 4 (one f32x4 holds 4 channels). */
@@ -32,7 +32,7 @@ export function makeWasmLinearScan(rt: WasmRuntime) {
     const h = rt.output(args.h, n), hIm = complex ? rt.output(args.hIm!, n) : 0;
     const { tasks, threads } = plan(B, L, C);
     rt.scratch(threads, 2 * LINEAR_SCAN_BLOCK * 4);
-    rt.setParams([a, aIm, b, bIm, h0, h0Im, h, hIm, B, L, C, LINEAR_SCAN_BLOCK]);
+    rt.setParams(LinearScanForwardParams, { a, aIm, b, bIm, h0, h0Im, h, hIm, B, L, C, block: LINEAR_SCAN_BLOCK });
     rt.run(JOB_LINEAR_SCAN_FORWARD, tasks, threads);
     rt.writeBack(h, args.h, n);
     if (complex) rt.writeBack(hIm, args.hIm!, n);
@@ -52,7 +52,9 @@ export function makeWasmLinearScan(rt: WasmRuntime) {
     const gB = rt.output(args.gradB, n), gBIm = complex ? rt.output(args.gradBIm!, n) : 0;
     const { tasks, threads } = plan(B, L, C);
     rt.scratch(threads, 2 * LINEAR_SCAN_BLOCK * 4);
-    rt.setParams([a, aIm, h, hIm, g, gIm, h0, h0Im, gA, gAIm, gB, gBIm, B, L, C, LINEAR_SCAN_BLOCK]);
+    rt.setParams(LinearScanBackwardParams, {
+      a, aIm, h, hIm, g, gIm, h0, h0Im, gradA: gA, gradAIm: gAIm, gradB: gB, gradBIm: gBIm, B, L, C, block: LINEAR_SCAN_BLOCK,
+    });
     rt.run(JOB_LINEAR_SCAN_BACKWARD, tasks, threads);
     rt.writeBack(gA, args.gradA, n);
     rt.writeBack(gB, args.gradB, n);

@@ -7,7 +7,7 @@
 // only its [B, D] input and output.
 
 import type { MambaStepArgs } from '../reference/mamba_step.js';
-import { JOB_MAMBA_STEP } from './control.js';
+import { JOB_MAMBA_STEP, MambaStepParams } from './control.js';
 import { WasmRuntime } from './runtime.js';
 import { bf16RowWords } from '../bf16.js';
 
@@ -19,10 +19,6 @@ import { bf16RowWords } from '../bf16.js';
 export const STEP_PARALLEL_MIN = 1 << 15;
 /** Channels per task of the channel phase (a multiple of 4: the lanes group channels by 4). */
 export const STEP_CHANNEL_BLOCK = 64;
-
-/** Parameter slots, mirrored in assembly/mamba_step.ts. */
-const EPS_SLOT = 2;
-const HEAD_EPS_SLOT = 36;
 
 export function makeWasmMambaStep(rt: WasmRuntime) {
   function mambaStep(a: MambaStepArgs): void {
@@ -48,20 +44,20 @@ export function makeWasmMambaStep(rt: WasmRuntime) {
     const out = rt.output(a.out, B * D);
     const logits = head ? rt.output(head.logits, B * head.V) : 0;
     rt.scratch(threads, D * 4); // a normalised row of x per thread
-    rt.setParams([
-      x, a.norm ? rt.input(a.norm.weight, D) : 0, 0,
-      rt.input(a.inProj, words(2 * E, D)), rt.optionalInput(a.inBias, 2 * E), xz,
-      rt.input(a.convWeight, E * K), rt.optionalInput(a.convBias, E), convState, xs,
-      rt.input(a.xProj, words(P, E)), xdbl,
-      rt.input(a.dtProj, E * R), rt.input(a.dtBias, E), rt.input(a.A, E * N), rt.optionalInput(a.Dskip, E), ssmState, y, dt,
-      rt.input(a.outProj, words(D, E)), rt.optionalInput(a.outBias, D), out, a.residual ? 1 : 0,
+    rt.setParams(MambaStepParams, {
+      x, normW: a.norm ? rt.input(a.norm.weight, D) : 0, eps: a.norm?.eps ?? 0,
+      inW: rt.input(a.inProj, words(2 * E, D)), inBias: rt.optionalInput(a.inBias, 2 * E), xz,
+      convW: rt.input(a.convWeight, E * K), convBias: rt.optionalInput(a.convBias, E), convState, xs,
+      xW: rt.input(a.xProj, words(P, E)), xdbl,
+      dtW: rt.input(a.dtProj, E * R), dtBias: rt.input(a.dtBias, E), A: rt.input(a.A, E * N), Dskip: rt.optionalInput(a.Dskip, E),
+      ssmState, y, dt,
+      outW: rt.input(a.outProj, words(D, E)), outBias: rt.optionalInput(a.outBias, D), out, residual: a.residual ? 1 : 0,
       B, D, E, N, R, K,
-      ...tasks,
-      head ? rt.input(head.weight, words(head.V, D, head.bf16)) : 0, head ? rt.input(head.norm.weight, D) : 0, 0, logits, head?.V ?? 0,
-      a.bf16 ? 1 : 0, head?.bf16 ? 1 : 0,
-    ]);
-    rt.setParamsF(EPS_SLOT, [a.norm?.eps ?? 0]);
-    if (head) rt.setParamsF(HEAD_EPS_SLOT, [head.norm.eps]);
+      tasksIn: tasks[0], tasksX: tasks[1], tasksChannels: tasks[2], tasksOut: tasks[3], tasksHead: tasks[4],
+      headW: head ? rt.input(head.weight, words(head.V, D, head.bf16)) : 0, headNormW: head ? rt.input(head.norm.weight, D) : 0,
+      headEps: head?.norm.eps ?? 0, logits, V: head?.V ?? 0,
+      bf16: a.bf16 ? 1 : 0, headBf16: head?.bf16 ? 1 : 0,
+    }, ['eps', 'headEps']);
     const ends: number[] = [];
     tasks.reduce((end, n) => (ends.push(end + n), end + n), 0);
     rt.run(JOB_MAMBA_STEP, ends[ends.length - 1], threads, ends);

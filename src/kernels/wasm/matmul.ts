@@ -3,7 +3,7 @@
 // batch entry, then runs (batch × row block × column chunk) tasks of gemmBlock on the pool.
 
 import type { MatmulDims } from '../reference/matmul.js';
-import { JOB_MATMUL } from './control.js';
+import { JOB_MATMUL, MatmulParams } from './control.js';
 import { WasmRuntime } from './runtime.js';
 
 /**
@@ -59,10 +59,11 @@ export function makeWasmMatmul(rt: WasmRuntime) {
     const packTasks = threads;
     const tasks = batch * rowBlocks * colChunks;
     rt.scratch(threads, (MC * KC + MR * NR) * 4);
-    rt.setParams([
-      pa, pPacked, pc, m, k, n, transA ? 1 : 0, accumulate ? 1 : 0, strideA, strideB === 0 ? 0 : packed, mc, rowBlocks, colChunk, colChunks,
-      pb, transB ? 1 : 0, strideB, bBatches, packTasks,
-    ]);
+    rt.setParams(MatmulParams, {
+      a: pa, packedB: pPacked, c: pc, m, k, n, transA: transA ? 1 : 0, accumulate: accumulate ? 1 : 0, strideA,
+      packedStride: strideB === 0 ? 0 : packed, rowsPerBlock: mc, rowBlocks, colsPerChunk: colChunk, colChunks,
+      b: pb, transB: transB ? 1 : 0, strideB, bEntries: bBatches, packTasks,
+    });
     rt.run(JOB_MATMUL, packTasks + tasks, threads, [packTasks, packTasks + tasks]);
   }
 

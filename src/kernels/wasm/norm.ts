@@ -3,7 +3,7 @@
 // gradient's partial sums do not depend on the thread count.
 
 import { layerNormBackward, layerNormForward } from '../reference/norm.js';
-import { JOB_RMSNORM_BACKWARD, JOB_RMSNORM_FORWARD } from './control.js';
+import { JOB_RMSNORM_BACKWARD, JOB_RMSNORM_FORWARD, RmsNormBackwardParams, RmsNormForwardParams } from './control.js';
 import { WasmRuntime } from './runtime.js';
 
 export const NORM_ROWS = 32;
@@ -25,8 +25,7 @@ export function makeWasmNorm(rt: WasmRuntime) {
     const pw = rt.input(weight, D);
     const po = rt.output(out, rows * D);
     const pr = rt.output(rstd, rows);
-    rt.setParams([px, pw, po, pr, rows, D, 0, NORM_ROWS]);
-    rt.setParamsF(6, [eps]);
+    rt.setParams(RmsNormForwardParams, { x: px, weight: pw, out: po, rstd: pr, rows, D, eps, rowsPerTask: NORM_ROWS }, ['eps']);
     rt.run(JOB_RMSNORM_FORWARD, Math.ceil(rows / NORM_ROWS), threads(rows * D));
     rt.writeBack(po, out, rows * D);
     rt.writeBack(pr, rstd, rows);
@@ -45,7 +44,7 @@ export function makeWasmNorm(rt: WasmRuntime) {
     const pr = rt.input(rstd, rows);
     const pgx = gradX ? rt.output(gradX, rows * D) : 0;
     const ppw = gradWeight ? rt.alloc(tasks * D) : 0;
-    rt.setParams([pg, px, pw, pr, pgx, ppw, rows, D, NORM_ROWS]);
+    rt.setParams(RmsNormBackwardParams, { gradOut: pg, x: px, weight: pw, rstd: pr, gradX: pgx, partW: ppw, rows, D, rowsPerTask: NORM_ROWS });
     rt.run(JOB_RMSNORM_BACKWARD, tasks, threads(rows * D));
     if (gradX) rt.writeBack(pgx, gradX, rows * D);
     if (gradWeight) {

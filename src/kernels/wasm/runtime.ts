@@ -16,7 +16,7 @@
 
 import { Pool, SpawnWorker } from './pool.js';
 import { BlockHeap } from './blocks.js';
-import { JOB_WHO, SCRATCH, SCRATCH_STRIDE, PARAMS, SLOTS, RunTask } from './control.js';
+import { JOB_WHO, SCRATCH, SCRATCH_STRIDE, PARAMS, SLOTS, RunTask, WhoParams } from './control.js';
 
 export interface KernelExports {
   heapBase(): number;
@@ -236,20 +236,22 @@ export class WasmRuntime {
     this.ctl[SCRATCH_STRIDE] = stride;
   }
 
-  setParams(values: ArrayLike<number>): void {
-    for (let i = 0; i < values.length; i++) this.ctl[PARAMS + i] = values[i];
-  }
-
-  /** Writes float parameters (bit patterns) from slot `from` on. */
-  setParamsF(from: number, values: ArrayLike<number>): void {
-    this.view.set(values, (this.ctlPtr >>> 2) + PARAMS + from);
+  /**
+   * Writes a job's parameters into their slots by name: `slots` is the job's parameter enum
+   * (slots.ts, which the kernels read too), `values` holds a number for each of its names
+   * (addresses, sizes, flags as 0/1), and the names in `floats` go in as f32.
+   */
+  setParams<S extends object>(slots: S, values: { [K in keyof S]: number }, floats: readonly (keyof S)[] = []): void {
+    const slot = slots as unknown as Record<keyof S, number>;
+    for (const name in values) this.ctl[PARAMS + slot[name]] = values[name];
+    for (const name of floats) this.view[(this.ctlPtr >>> 2) + PARAMS + slot[name]] = values[name];
   }
 
   /** Which thread ran each of `ntasks` empty tasks (0 = the caller): for tests that workers take part. */
   whoRuns(ntasks: number, threads = this.threads): Int32Array {
     this.reset();
     const slots = this.alloc(ntasks);
-    this.setParams([slots]);
+    this.setParams(WhoParams, { out: slots });
     this.run(JOB_WHO, ntasks, threads);
     return new Int32Array(this.view.buffer, slots, ntasks).slice();
   }

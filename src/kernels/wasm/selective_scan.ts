@@ -6,7 +6,7 @@
 import type {
   SelectiveScanBackwardArgs, SelectiveScanForwardArgs, SelectiveScanStepArgs,
 } from '../reference/selective_scan.js';
-import { JOB_SCAN_BACKWARD, JOB_SCAN_FORWARD } from './control.js';
+import { JOB_SCAN_BACKWARD, JOB_SCAN_FORWARD, ScanBackwardParams, ScanForwardParams } from './control.js';
 import { WasmRuntime } from './runtime.js';
 
 /** Channels per task: a multiple of 4 (one f32x4 holds 4 channels). Fixed, so that the partial sums never depend on the threads. */
@@ -50,7 +50,10 @@ export function makeWasmScan(rt: WasmRuntime) {
     const blocks = Math.ceil(E / SCAN_BLOCK);
     const threads = B * L * E * N >= SCAN_PARALLEL_MIN ? rt.threads : 1;
     rt.scratch(threads, (2 * N + 3 * T + T * N) * 16);
-    rt.setParams([x, dt, A, Bm, C, D, bias, init, y, delta, states, fin, B, L, E, N, T, a.deltaSoftplus ? 1 : 0, SCAN_BLOCK]);
+    rt.setParams(ScanForwardParams, {
+      x, dt, A, Bm, C, D, deltaBias: bias, initialState: init, y, delta, chunkStates: states, finalState: fin,
+      B, L, E, N, T, softplus: a.deltaSoftplus ? 1 : 0, channelBlock: SCAN_BLOCK,
+    });
     rt.run(JOB_SCAN_FORWARD, B * blocks, threads);
     rt.writeBack(y, a.y, B * L * E);
     rt.writeBack(delta, a.delta, B * L * E);
@@ -77,10 +80,10 @@ export function makeWasmScan(rt: WasmRuntime) {
     const threads = B * L * E * N >= SCAN_PARALLEL_MIN ? rt.threads : 1;
     const groups = SCAN_BLOCK / 4;
     rt.scratch(threads, (4 * T * N + N + 4 * groups * N + 2 * groups + 5 * T) * 16);
-    rt.setParams([
-      x, dt, A, Bm, C, D, bias, delta, states, gradY, gradX, gradDt, partA, partBm, partC, partD, partBias,
-      B, L, E, N, T, a.deltaSoftplus ? 1 : 0, SCAN_BLOCK,
-    ]);
+    rt.setParams(ScanBackwardParams, {
+      x, dt, A, Bm, C, D, deltaBias: bias, delta, chunkStates: states, gradY, gradX, gradDt, partA, partBm, partC, partD, partBias,
+      B, L, E, N, T, softplus: a.deltaSoftplus ? 1 : 0, channelBlock: SCAN_BLOCK,
+    });
     rt.run(JOB_SCAN_BACKWARD, B * blocks, threads);
     rt.writeBack(gradX, a.gradX, B * L * E);
     rt.writeBack(gradDt, a.gradDt, B * L * E);
