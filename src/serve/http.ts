@@ -62,7 +62,7 @@ function output(res: http.ServerResponse): Output {
     json: (status, body) => sendJson(res, status, body),
     open,
     event: (body) => {
-      if (res.writableEnded) return;
+      if (res.writableEnded || res.destroyed) return; // the client went away: its sequences are being cancelled
       open();
       res.write(`data: ${body === '[DONE]' ? body : JSON.stringify(body)}\n\n`);
     },

@@ -47,6 +47,22 @@ test('a client that disconnects mid-stream frees its slot at once', async () => 
   }
 });
 
+test('a client that gives up on a whole (not streamed) response frees its slot too', async () => {
+  const server = await serve(folder.dir, { port: 0, maxTokens: 1_000_000 });
+  try {
+    const abort = new AbortController();
+    const req = fetch(`${server.url}/v1/completions`, { method: 'POST', body: JSON.stringify({ model: 'tiny', prompt: 'long', max_tokens: 1_000_000 }), signal: abort.signal });
+    const t0 = Date.now();
+    while (server.scheduler.counters.generated < 5 && Date.now() - t0 < 5000) await new Promise((r) => setTimeout(r, 5));
+    abort.abort();
+    await assert.rejects(req);
+    while (server.scheduler.running > 0 && Date.now() - t0 < 10000) await new Promise((r) => setTimeout(r, 5));
+    assert.equal(server.scheduler.running, 0);
+  } finally {
+    await server.close();
+  }
+});
+
 test('past the concurrent sequences and the queue: 429 with Retry-After, and the server keeps serving', async () => {
   const server = await serve(folder.dir, { port: 0, maxBatch: 1, maxQueue: 1, maxTokens: 100_000 });
   const body = (max: number) => JSON.stringify({ model: 'tiny', prompt: 'busy', max_tokens: max, temperature: 0 });
