@@ -23,8 +23,8 @@
 // files of killed writers are removed at the next save or load (removeStaleTemps). Python tools that read only config.json and model.safetensors see each of them whole at
 // every moment. Two saves into one folder at the same time are not supported.
 //
-// Inference (loadCheckpoint with training: false) reads only config.json, model.safetensors and the
-// tokenizer, so damaged training files do not stop generate, eval, info or logits. The weights are
+// Inference (loadCheckpoint with training: false) reads only config.json, the weights (model.safetensors,
+// or a Hub folder's shards: checkpoint_weights.ts) and the tokenizer, so damaged training files do not stop generate, eval, info or logits. The weights are
 // checked against config.json from the safetensors header before any data is read, and for NaN/Inf
 // once read (weights_check.ts).
 
@@ -33,8 +33,8 @@ import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { writeFileAtomic, writeJsonAtomic, syncDir, removeStaleTemps } from './atomic.js';
 import { encodeSafetensors, decodeSafetensors, type NamedTensor } from './safetensors.js';
-import { decodeSafetensorsHeader, safetensorsHeaderLength } from './safetensors_codec.js';
-import { CHECKPOINT_FILES, PENDING, closeFiles, openCheckpointFiles, parsePending, readAll, readPendingText, readRange, type FileName, type OpenFile, type PendingRecord } from './checkpoint_files.js';
+import { closeWeightFiles, INDEX, openWeightFiles, readWeights, type WeightFiles } from './checkpoint_weights.js';
+import { CHECKPOINT_FILES, PENDING, closeFiles, openCheckpointFiles, parsePending, readAll, readPendingText, type FileName, type OpenFile, type PendingRecord } from './checkpoint_files.js';
 import { checkFinite, checkMemory, checkWeightsFitConfig } from './weights_check.js';
 import { modelConfig, parseConfig, type ModelConfig, type ModelConfigInput } from '../models/config.js';
 import type { CausalLMConfig } from '../models/causal_lm.js';
@@ -112,12 +112,12 @@ export interface LoadOptions {
  */
 export function loadCheckpoint(dir: string, opts: LoadOptions = {}): Checkpoint {
   return withCheckpointFiles(dir, opts, (files, config) => {
-    const model = files.get('model.safetensors')!;
-    const modelLabel = labelOf(dir, model.path);
-    const { parameters } = readWeightsHeader(model, config, modelLabel, labelOf(dir, files.get('config.json')!.path));
-    checkMemory(parameters, modelLabel);
-    const weights = decodeSafetensors(readAll(model), modelLabel).tensors;
-    checkFinite(weights, modelLabel);
+    const weights = withWeightFiles(dir, files, config, (w, parameters) => {
+      checkMemory(parameters, w.label);
+      const read = readWeights(w);
+      checkFinite(read, w.label);
+      return read;
+    });
     const ckpt: Checkpoint = { config, weights };
     const tok = files.get('tokenizer.json');
     if (tok) ckpt.tokenizer = readTokenizer(dir, tok, config).json;
@@ -135,8 +135,7 @@ export function loadCheckpoint(dir: string, opts: LoadOptions = {}): Checkpoint 
  */
 export function describeCheckpoint(dir: string): { config: ModelConfig; parameters: number; tokenizer: Tokenizer | null } {
   return withCheckpointFiles(dir, { training: false }, (files, config) => {
-    const model = files.get('model.safetensors')!;
-    const { parameters } = readWeightsHeader(model, config, labelOf(dir, model.path), labelOf(dir, files.get('config.json')!.path));
+    const parameters = withWeightFiles(dir, files, config, (_w, n) => n);
     const tok = files.get('tokenizer.json');
     return { config, parameters, tokenizer: tok ? readTokenizer(dir, tok, config).tokenizer : null };
   });
@@ -155,30 +154,43 @@ function withCheckpointFiles<T>(dir: string, opts: LoadOptions, read: (files: Ma
       const entries = fs.readdirSync(dir).sort();
       return entries.length === 0 ? 'the folder is empty' : `it holds: ${entries.join(', ')}`;
     };
-    for (const name of ['config.json', 'model.safetensors'] as const) {
-      if (!opened.get(name)) throw new Error(`${dir} is not a model folder: ${name} is missing (${present()})`);
+    if (!opened.get('config.json')) throw new Error(`${dir} is not a model folder: config.json is missing (${present()})`);
+    // The config first: an original mamba_ssm folder's says how to convert it.
+    const configFile = opened.get('config.json')!;
+    const config = parseConfig(readJson(configFile), labelOf(dir, configFile.path));
+    if (!opened.get('model.safetensors') && !fs.existsSync(path.join(dir, INDEX))) {
+      if (fs.existsSync(path.join(dir, 'pytorch_model.bin'))) {
+        // A pickle runs code when loaded: we read safetensors only.
+        throw new Error(
+          `${dir}: holds pytorch_model.bin (PyTorch's pickle format), which mamba-ts does not read; convert the folder to safetensors with ` +
+            "transformers' conversion script (for the original state-spaces/mamba checkpoints: python -m " +
+            'transformers.models.mamba.convert_mamba_ssm_checkpoint_to_pytorch), or load it in transformers and save_pretrained it',
+        );
+      }
+      throw new Error(`${dir} is not a model folder: model.safetensors (or ${INDEX} with its shards) is missing (${present()})`);
     }
     if (opts.requireTokenizer && !opened.get('tokenizer.json')) {
       throw new Error(`${dir}: tokenizer.json is missing, so text cannot be encoded for this model (${present()})`);
     }
     const files = new Map([...opened].filter((e): e is [FileName, OpenFile] => e[1] !== null));
-    const configFile = files.get('config.json')!;
-    return read(files, parseConfig(readJson(configFile), labelOf(dir, configFile.path)));
+    return read(files, config);
   } finally {
     closeFiles(opened);
   }
 }
 
-/** The safetensors header of the weights, checked against the config before any data is read. */
-function readWeightsHeader(f: OpenFile, config: ModelConfig, modelLabel: string, configLabel: string): { parameters: number } {
-  const size = fs.fstatSync(f.fd).size;
-  const first = readRange(f, 0, 8);
-  const headerLen = first.length === 8 ? safetensorsHeaderLength(first) : 0;
-  // A header longer than the file is reported by the decoder without being read.
-  const head = headerLen <= size - 8 ? readRange(f, 0, 8 + headerLen) : first;
-  const { entries } = decodeSafetensorsHeader(head, size, modelLabel);
-  const tensors = new Map(entries.map((e) => [e.name, { shape: e.shape }]));
-  return { parameters: checkWeightsFitConfig(config, tensors, modelLabel, configLabel) };
+/**
+ * The weight files (model.safetensors, or the shards of model.safetensors.index.json), their
+ * headers checked against the config before any data is read; `read` gets the parameter count.
+ */
+function withWeightFiles<T>(dir: string, files: Map<FileName, OpenFile>, config: ModelConfig, read: (w: WeightFiles, parameters: number) => T): T {
+  const w = openWeightFiles(dir, files.get('model.safetensors') ?? null, (p) => labelOf(dir, p));
+  try {
+    const shapes = new Map([...w.tensors].map(([name, t]) => [name, { shape: t.entry.shape, file: t.label }]));
+    return read(w, checkWeightsFitConfig(config, shapes, w.label, labelOf(dir, files.get('config.json')!.path)));
+  } finally {
+    closeWeightFiles(w);
+  }
 }
 
 function readTokenizer(dir: string, f: OpenFile, config: ModelConfig): { json: TokenizerJson; tokenizer: Tokenizer } {

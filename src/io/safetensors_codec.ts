@@ -189,7 +189,7 @@ function parseEntry(name: string, raw: unknown, fail: (msg: string) => never): E
 }
 
 /** Converts little-endian raw bytes of the given dtype to a fresh Float32Array. */
-function toFloat32(raw: Uint8Array, dtype: string): Float32Array {
+export function toFloat32(raw: Uint8Array, dtype: string): Float32Array {
   // Copy into a new, aligned ArrayBuffer so the result never aliases the file bytes (and not with
   // slice(): on a Node Buffer it returns a view of the same memory).
   const buf = new Uint8Array(raw).buffer;

@@ -15,7 +15,12 @@ const LAYER = /(?:^|\.)layers\.(\d+)\./;
  * Every tensor the config describes is in the file with its shape, and the file holds no other
  * (a tied head it may hold is ignored, as transformers does). Returns the parameter count.
  */
-export function checkWeightsFitConfig(config: ModelConfig, tensors: ReadonlyMap<string, { shape: readonly number[] }>, modelLabel: string, configLabel: string): number {
+export function checkWeightsFitConfig(
+  config: ModelConfig,
+  tensors: ReadonlyMap<string, { shape: readonly number[]; file?: string }>,
+  modelLabel: string,
+  configLabel: string,
+): number {
   // Layers first, from the names alone: the expected list is as long as the layer count.
   const layers = new Set<number>();
   for (const name of tensors.keys()) {
@@ -36,7 +41,7 @@ export function checkWeightsFitConfig(config: ModelConfig, tensors: ReadonlyMap<
     if (shapeStr(t.shape) !== shapeStr(e.shape)) {
       const keys = [...new Set(e.keys.filter((k, i) => k !== '' && t.shape[i] !== e.shape[i]))];
       const which = keys.length > 0 ? ` (${keys.join(', ')})` : '';
-      throw new Error(`${modelLabel}: tensor ${name} has shape ${shapeStr(t.shape)}, ${configLabel} expects ${shapeStr(e.shape)}${which}`);
+      throw new Error(`${t.file ?? modelLabel}: tensor ${name} has shape ${shapeStr(t.shape)}, ${configLabel} expects ${shapeStr(e.shape)}${which}`);
     }
     parameters += e.shape.reduce((a, b) => a * b, 1);
   }
@@ -44,7 +49,8 @@ export function checkWeightsFitConfig(config: ModelConfig, tensors: ReadonlyMap<
   const extra = [...tensors.keys()].filter((n) => !expected.has(n) && !ignored.includes(n));
   if (extra.length > 0) {
     const more = extra.length > 3 ? ` and ${extra.length - 3} more` : '';
-    throw new Error(`${modelLabel}: tensor${extra.length === 1 ? '' : 's'} ${extra.slice(0, 3).join(', ')}${more} not part of the model ${configLabel} describes`);
+    const where = tensors.get(extra[0])!.file ?? modelLabel;
+    throw new Error(`${where}: tensor${extra.length === 1 ? '' : 's'} ${extra.slice(0, 3).join(', ')}${more} not part of the model ${configLabel} describes`);
   }
   return parameters;
 }

@@ -95,14 +95,30 @@ export function parseConfig(json: unknown, label = 'config.json'): ModelConfig {
   const o = json as Record<string, unknown>;
   if (o.model_type === undefined && o.hidden_size === undefined && o.d_model !== undefined) {
     // The original state-spaces/mamba checkpoints use mamba_ssm's own keys, not transformers'.
-    throw new Error(`${label}: uses the original mamba_ssm keys (d_model, n_layer); use the Hugging Face "-hf" version of the checkpoint`);
+    throw new Error(
+      `${label}: uses the original mamba_ssm keys (d_model, n_layer, ssm_cfg), with weights in pytorch_model.bin; use the Hugging Face ` +
+        '"-hf" version of the checkpoint (state-spaces/mamba-130m-hf, ...), or convert this one with transformers\' ' +
+        'src/transformers/models/mamba/convert_mamba_ssm_checkpoint_to_pytorch.py and save it with safetensors',
+    );
   }
-  return modelConfig(o as unknown as ModelConfigInput, label);
+  const sizes = o.model_type === undefined || o.model_type === 'mamba' ? MAMBA_FILE_SIZES : {};
+  const filled = { ...o };
+  for (const [key, value] of Object.entries(sizes)) filled[key] ??= value;
+  return modelConfig(filled as unknown as ModelConfigInput, label);
 }
 
 /**
- * Mamba: N = 16, K = 4, expand 2, E = expand·D, R = ceil(D/16) (also for "auto"), eps 1e-5, no
- * bias in the linear layers, bias in the conv, tied embeddings, mixer "mamba". The keys come out
+ * The sizes transformers' MambaConfig gives a config.json that lacks them (its other defaults are
+ * mambaConfig's). Only files get them: the API asks for the sizes of a model it builds; a file's
+ * are checked against its tensors anyway.
+ */
+const MAMBA_FILE_SIZES = { vocab_size: 50280, hidden_size: 768, num_hidden_layers: 32 };
+
+/**
+ * Mamba: N = 16, K = 4, expand 2, E = expand·D unless intermediate_size is given, R = ceil(D/16)
+ * (also for "auto"), eps 1e-5, no bias in the linear layers, bias in the conv, tied embeddings,
+ * mixer "mamba": transformers' MambaConfig defaults (use_bias is false in transformers 4.x and in
+ * 5.15; one 5.0 development snapshot had true, which no release kept). The keys come out
  * in one fixed order, so that config.json is the same bytes whatever order the input had.
  */
 function mambaConfig(raw: Record<string, unknown>, where: string): MambaConfig {
@@ -128,6 +144,10 @@ function mambaConfig(raw: Record<string, unknown>, where: string): MambaConfig {
   const eps = raw.layer_norm_epsilon ?? 1e-5;
   if (typeof eps !== 'number' || !Number.isFinite(eps) || eps <= 0) {
     throw new Error(`${where}: layer_norm_epsilon must be a positive number, got ${JSON.stringify(eps)}`);
+  }
+  // transformers reads hidden_act for the block's activation; the paper's SiLU is the one we have.
+  if (raw.hidden_act !== undefined && raw.hidden_act !== 'silu') {
+    throw new Error(`${where}: hidden_act ${JSON.stringify(raw.hidden_act)} is not supported (the Mamba block uses "silu")`);
   }
   const mixer = raw.mixer ?? 'mamba';
   if (!(MIXER_KINDS as readonly unknown[]).includes(mixer)) {

@@ -116,7 +116,7 @@ test('loading names what is missing and lists what the folder holds', () => {
   assert.throws(() => loadCheckpoint(dir), /partial is not a model folder: config\.json is missing \(the folder is empty\)/);
   fs.writeFileSync(path.join(dir, 'config.json'), JSON.stringify(config));
   fs.writeFileSync(path.join(dir, 'notes.txt'), '');
-  assert.throws(() => loadCheckpoint(dir), /partial is not a model folder: model\.safetensors is missing \(it holds: config\.json, notes\.txt\)/);
+  assert.throws(() => loadCheckpoint(dir), /partial is not a model folder: model\.safetensors \(or model\.safetensors\.index\.json with its shards\) is missing \(it holds: config\.json, notes\.txt\)/);
   fs.writeFileSync(path.join(dir, 'model.safetensors'), encodeSafetensors(version(1).weights));
   assert.equal(loadCheckpoint(dir).tokenizer, undefined);
   assert.throws(() => loadCheckpoint(dir, { requireTokenizer: true }), /partial: tokenizer\.json is missing/);

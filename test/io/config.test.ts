@@ -76,7 +76,6 @@ const invalid: Array<[string, Record<string, unknown>, RegExp]> = [
   ['a string where an integer belongs', { state_size: '16' }, /^Error: config\.json: state_size must be a positive integer, got "16"$/],
   ['a zero layer count', { num_hidden_layers: 0 }, /config\.json: num_hidden_layers must be a positive integer, got 0/],
   ['a fractional width', { hidden_size: 7.5 }, /config\.json: hidden_size must be a positive integer, got 7\.5/],
-  ['a missing vocab size', { vocab_size: undefined }, /config\.json: vocab_size is missing/],
   ['a string boolean', { use_bias: 'false' }, /config\.json: use_bias must be true or false, got "false"/],
   ['a negative epsilon', { layer_norm_epsilon: -1 }, /config\.json: layer_norm_epsilon must be a positive number, got -1/],
   ['an unknown model type', { model_type: 'rwkv' }, /^Error: config\.json: model_type is "rwkv"; supported: "mamba"$/],
@@ -94,6 +93,16 @@ for (const [what, change, expected] of invalid) {
     });
   });
 }
+
+test("a config.json without sizes takes transformers' MambaConfig defaults (50280, 768, 32)", () => {
+  const { vocab_size: _v, hidden_size: _h, num_hidden_layers: _n, intermediate_size: _i, time_step_rank: _r, ...rest } = hf130m;
+  const c = parseConfig(rest);
+  assert.deepEqual([c.vocab_size, c.hidden_size, c.num_hidden_layers, c.intermediate_size, c.time_step_rank], [50280, 768, 32, 1536, 48]);
+});
+
+test('a hidden_act other than silu is refused naming the key', () => {
+  assert.throws(() => parseConfig({ ...hf130m, hidden_act: 'gelu' }), /config\.json: hidden_act "gelu" is not supported/);
+});
 
 test('the original mamba_ssm keys are recognised and refused with advice', () => {
   assert.throws(() => parseConfig({ d_model: 768, n_layer: 24, vocab_size: 50277 }), /original mamba_ssm keys .* "-hf"/);

@@ -1,0 +1,148 @@
+// The weights of a model folder as the Hugging Face Hub has them: one model.safetensors, or shards
+// listed by model.safetensors.index.json ({"metadata": {...}, "weight_map": {tensor: shard}}, the
+// shards named model-0000k-of-0000n.safetensors by transformers). Every header is read, and the
+// names and shapes checked against config.json (weights_check.ts), before any tensor data; then
+// each tensor is read alone and converted to f32 from F32, F16 or BF16 (state-spaces/mamba-*-hf
+// ship F32, other conversions 16-bit), so the peak is the model plus one tensor, not the files.
+//
+// Our saves write model.safetensors only, through the commit protocol of checkpoint.ts; a sharded
+// folder is one downloaded or converted elsewhere, opened as it is.
+
+import fs from 'node:fs';
+import path from 'node:path';
+import { decodeSafetensorsHeader, safetensorsHeaderLength, toFloat32, type Entry, type NamedTensor } from './safetensors_codec.js';
+import { readRange, type OpenFile } from './checkpoint_files.js';
+
+export const INDEX = 'model.safetensors.index.json';
+
+/** mamba_ssm's state dicts call the embedding `backbone.embedding.weight`; transformers renames it on load. */
+const RENAMES: Readonly<Record<string, string>> = { 'backbone.embedding.weight': 'backbone.embeddings.weight' };
+
+/** Where one tensor's bytes are. */
+export interface LocatedTensor {
+  label: string; // the file that holds it, for errors
+  file: OpenFile;
+  entry: Entry;
+  dataStart: number;
+}
+
+/** The weight files of a folder, open, with every tensor located by its (renamed) name. */
+export interface WeightFiles {
+  /** The file that lists the weights: model.safetensors, or the index of a sharded folder. */
+  label: string;
+  tensors: Map<string, LocatedTensor>;
+  /** Shard descriptors this module opened (the caller owns model.safetensors's). */
+  opened: OpenFile[];
+}
+
+export function closeWeightFiles(w: WeightFiles): void {
+  for (const f of w.opened) fs.closeSync(f.fd);
+}
+
+/** The weights of `model` (model.safetensors, opened by the caller) or, when null, of the folder's index. */
+export function openWeightFiles(dir: string, model: OpenFile | null, labelOf: (p: string) => string): WeightFiles {
+  if (model) {
+    const label = labelOf(model.path);
+    const tensors = new Map<string, LocatedTensor>();
+    const header = readHeader(model, label);
+    for (const entry of header.entries) addRenamed(tensors, { label, file: model, entry, dataStart: header.dataStart });
+    return { label, tensors, opened: [] };
+  }
+  return openSharded(dir, labelOf);
+}
+
+function openSharded(dir: string, labelOf: (p: string) => string): WeightFiles {
+  const indexPath = path.join(dir, INDEX);
+  const indexLabel = labelOf(indexPath);
+  let index: unknown;
+  try {
+    index = JSON.parse(fs.readFileSync(indexPath, 'utf8'));
+  } catch (err) {
+    throw new Error(`${indexLabel}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'not found' : `invalid JSON (${(err as Error).message})`}`);
+  }
+  const map = (index as { weight_map?: unknown } | null)?.weight_map;
+  if (typeof map !== 'object' || map === null || Array.isArray(map)) {
+    throw new Error(`${indexLabel}: expected an object with a "weight_map" of tensor name → shard file, got ${JSON.stringify(index)?.slice(0, 80)}`);
+  }
+  const weightMap = map as Record<string, unknown>;
+  // shard file → the tensors the index places in it
+  const byShard = new Map<string, string[]>();
+  for (const [name, shard] of Object.entries(weightMap)) {
+    // A shard is a file beside the index, never a path elsewhere.
+    if (typeof shard !== 'string' || shard === '' || shard !== path.basename(shard) || shard === '.' || shard === '..') {
+      throw new Error(`${indexLabel}: weight_map places tensor ${name} in ${JSON.stringify(shard)}, not a file name in this folder`);
+    }
+    byShard.set(shard, [...(byShard.get(shard) ?? []), name]);
+  }
+  const w: WeightFiles = { label: indexLabel, tensors: new Map(), opened: [] };
+  try {
+    const headers = new Map<string, { label: string; file: OpenFile; header: ReturnType<typeof readHeader> }>();
+    for (const [shard, names] of byShard) {
+      const p = path.join(dir, shard);
+      let fd: number;
+      try {
+        fd = fs.openSync(p, 'r');
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+        const more = names.length > 1 ? ` and ${names.length - 1} more` : '';
+        throw new Error(`${indexLabel}: shard ${shard} is missing; the index places tensor ${names[0]}${more} in it`);
+      }
+      const file = { path: p, fd };
+      w.opened.push(file);
+      headers.set(shard, { label: labelOf(p), file, header: readHeader(file, labelOf(p)) });
+    }
+    for (const [shard, { label, file, header }] of headers) {
+      for (const entry of header.entries) {
+        const placed = weightMap[entry.name];
+        if (placed === shard) continue;
+        const twice = typeof placed === 'string' && headers.get(placed)?.header.entries.some((e) => e.name === entry.name);
+        throw new Error(
+          twice
+            ? `${label}: tensor ${entry.name} is in two shards, ${shard} and ${placed} (${indexLabel} places it in ${placed})`
+            : `${label}: holds tensor ${entry.name}, which ${indexLabel} ${placed === undefined ? 'does not list' : `places in ${placed}`}`,
+        );
+      }
+      const inShard = new Map(header.entries.map((e) => [e.name, e]));
+      for (const name of byShard.get(shard)!) {
+        const entry = inShard.get(name);
+        if (!entry) throw new Error(`${label}: tensor ${name} is missing; ${indexLabel} places it in this shard`);
+        addRenamed(w.tensors, { label, file, entry, dataStart: header.dataStart });
+      }
+    }
+    return w;
+  } catch (err) {
+    closeWeightFiles(w);
+    throw err;
+  }
+}
+
+function addRenamed(out: Map<string, LocatedTensor>, t: LocatedTensor): void {
+  const name = RENAMES[t.entry.name] ?? t.entry.name;
+  const prev = out.get(name);
+  if (prev) {
+    throw new Error(`${t.label}: tensor ${t.entry.name} and ${prev.label === t.label ? '' : `${prev.label}'s `}${prev.entry.name} are both the model's ${name}; keep one`);
+  }
+  out.set(name, t);
+}
+
+/** The header of a safetensors file, read without its data. */
+function readHeader(f: OpenFile, label: string): ReturnType<typeof decodeSafetensorsHeader> {
+  const size = fs.fstatSync(f.fd).size;
+  const first = readRange(f, 0, 8);
+  const headerLen = first.length === 8 ? safetensorsHeaderLength(first) : 0;
+  // A header longer than the file is reported by the decoder without being read.
+  const head = headerLen <= size - 8 ? readRange(f, 0, 8 + headerLen) : first;
+  return decodeSafetensorsHeader(head, size, label);
+}
+
+/** Reads every tensor, one at a time, as f32. */
+export function readWeights(w: WeightFiles): Map<string, NamedTensor> {
+  const out = new Map<string, NamedTensor>();
+  for (const [name, t] of w.tensors) {
+    const { entry } = t;
+    const raw = readRange(t.file, t.dataStart + entry.begin, entry.end - entry.begin);
+    if (raw.length !== entry.end - entry.begin) throw new Error(`${t.label}: file shrank while tensor ${entry.name} was read`);
+    out.set(name, { shape: entry.shape, data: toFloat32(raw, entry.dtype) });
+  }
+  return out;
+}
