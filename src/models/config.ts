@@ -35,8 +35,14 @@ export interface MambaConfig {
   lru?: LRUConfig;
 }
 
+/**
+ * config.json of a FalconMambaForCausalLM: Mamba-1 with a weightless RMS norm (eps mixer_rms_eps)
+ * on dt_low, B and C after x_proj; the mixer is always "mamba".
+ */
+export type FalconMambaConfig = Omit<MambaConfig, 'model_type' | 'lru'> & { model_type: 'falcon_mamba'; mixer_rms_eps: number };
+
 /** Every architecture's config; `model_type` tells them apart. */
-export type ModelConfig = MambaConfig;
+export type ModelConfig = MambaConfig | FalconMambaConfig;
 
 /**
  * Options of the LRU mixer, config key `lru` (ours, like `mixer`; HF ignores it). Absent keys take
@@ -70,6 +76,7 @@ export type ModelConfigInput = MambaConfigInput;
 /** The builder of each model_type: fills the defaults of a (possibly parsed) input and validates it. */
 const BUILDERS: { [T in ModelConfig['model_type']]: (c: Record<string, unknown>, where: string) => Extract<ModelConfig, { model_type: T }> } = {
   mamba: mambaConfig,
+  falcon_mamba: falconMambaConfig,
 };
 
 /**
@@ -101,7 +108,7 @@ export function parseConfig(json: unknown, label = 'config.json'): ModelConfig {
         'src/transformers/models/mamba/convert_mamba_ssm_checkpoint_to_pytorch.py and save it with safetensors',
     );
   }
-  const sizes = o.model_type === undefined || o.model_type === 'mamba' ? MAMBA_FILE_SIZES : {};
+  const sizes = o.model_type === undefined || o.model_type === 'mamba' || o.model_type === 'falcon_mamba' ? MAMBA_FILE_SIZES : {};
   const filled = { ...o };
   for (const [key, value] of Object.entries(sizes)) filled[key] ??= value;
   return modelConfig(filled as unknown as ModelConfigInput, label);
@@ -172,6 +179,22 @@ function mambaConfig(raw: Record<string, unknown>, where: string): MambaConfig {
   };
   if (raw.lru !== undefined) config.lru = checkLru(raw.lru, mixer, where);
   return config;
+}
+
+/**
+ * Falcon Mamba: transformers' FalconMambaConfig, whose defaults are MambaConfig's plus
+ * mixer_rms_eps 1e-6 (falcon-mamba-7b's config.json has no such key); intermediate_size wins over
+ * expand (that file says expand 16 with intermediate_size 2 × hidden_size).
+ */
+function falconMambaConfig(raw: Record<string, unknown>, where: string): FalconMambaConfig {
+  if (raw.mixer !== undefined && raw.mixer !== 'mamba') throw new Error(`${where}: mixer ${JSON.stringify(raw.mixer)} is not available for model_type "falcon_mamba" (its mixer is "mamba")`);
+  if (raw.lru !== undefined) throw new Error(`${where}: lru options are not available for model_type "falcon_mamba"`);
+  const eps = raw.mixer_rms_eps ?? 1e-6;
+  if (typeof eps !== 'number' || !Number.isFinite(eps) || eps <= 0) {
+    throw new Error(`${where}: mixer_rms_eps must be a positive number, got ${JSON.stringify(eps)}`);
+  }
+  const { model_type: _t, architectures: _a, lru: _l, ...base } = mambaConfig({ ...raw, model_type: 'mamba' }, where);
+  return { model_type: 'falcon_mamba', architectures: ['FalconMambaForCausalLM'], ...base, mixer_rms_eps: eps };
 }
 
 /**

@@ -5,13 +5,14 @@ import type { CausalLM, CausalLMConfig } from './causal_lm.js';
 import type { MambaConfig } from './config.js';
 import { LanguageModel } from './language_model.js';
 
-export const MODEL_TYPES = ['mamba'] as const;
+export const MODEL_TYPES = ['mamba', 'falcon_mamba'] as const;
 
 /** A freshly initialised model of `config` (weights drawn from `seed`, default 0). */
 export function createModel(config: CausalLMConfig, opts: { seed?: number } = {}): CausalLM {
   const type = config.model_type ?? 'mamba';
   switch (type) {
     case 'mamba':
+    case 'falcon_mamba': // Mamba blocks whose mixers read mixer_rms_eps
       return new LanguageModel(config as MambaConfig, opts);
     default:
       throw new Error(`config model_type ${JSON.stringify(type)} is not supported (known: ${MODEL_TYPES.map((t) => `"${t}"`).join(', ')})`);

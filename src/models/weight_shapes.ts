@@ -4,7 +4,7 @@
 // naming the key), and `info` counts parameters from it. test/io/weight_shapes.test.ts checks each
 // layout against the tensors the built model actually has.
 
-import type { MambaConfig, ModelConfig } from './config.js';
+import type { FalconMambaConfig, MambaConfig, ModelConfig } from './config.js';
 
 /** One tensor's shape; keys[i] names the config key(s) that set dimension i ('' for a constant). */
 export interface ExpectedWeight {
@@ -16,7 +16,7 @@ export interface ExpectedWeight {
 
 /** The tensors of the model `config` describes, in the model's own order. */
 export function expectedWeights(config: ModelConfig): Map<string, ExpectedWeight> {
-  return LAYOUTS[config.model_type](config);
+  return (LAYOUTS[config.model_type] as (c: ModelConfig) => Map<string, ExpectedWeight>)(config);
 }
 
 /** Tensors a file may hold that the model ignores (HF writes a tied head in some files). */
@@ -26,9 +26,11 @@ export function ignoredWeights(config: ModelConfig): string[] {
 
 const LAYOUTS: { [T in ModelConfig['model_type']]: (c: Extract<ModelConfig, { model_type: T }>) => Map<string, ExpectedWeight> } = {
   mamba: mambaWeights,
+  // The same tensors: its extra RMS norms have no weights.
+  falcon_mamba: mambaWeights,
 };
 
-function mambaWeights(c: MambaConfig): Map<string, ExpectedWeight> {
+function mambaWeights(c: MambaConfig | FalconMambaConfig): Map<string, ExpectedWeight> {
   const out = new Map<string, ExpectedWeight>();
   const add = (name: string, dims: Array<[number, string]>, because?: string) => {
     out.set(name, { shape: dims.map(([n]) => n), keys: dims.map(([, k]) => k), ...(because ? { because } : {}) });
@@ -44,7 +46,7 @@ function mambaWeights(c: MambaConfig): Map<string, ExpectedWeight> {
   for (let i = 0; i < c.num_hidden_layers; i++) {
     const p = `backbone.layers.${i}.`;
     add(`${p}norm.weight`, [D]);
-    if (c.mixer === 'lru') {
+    if (c.model_type === 'mamba' && c.mixer === 'lru') {
       lruWeights(c, `${p}mixer.`, add);
       continue;
     }

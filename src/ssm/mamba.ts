@@ -34,7 +34,7 @@ import { Tensor, zeros } from '../tensor/tensor.js';
 import { Rng } from '../tensor/random.js';
 import { noGrad } from '../autograd/tape.js';
 import { kernels } from '../kernels/backend.js';
-import { linear, split, conv1d, silu, exp, neg, concat, slice, add, selectiveScan, gate, mambaStep, type MambaStepWeights } from '../ops/index.js';
+import { linear, split, conv1d, silu, exp, neg, concat, slice, add, selectiveScan, gate, mambaStep, rmsNorm, type MambaStepWeights } from '../ops/index.js';
 import { Linear, Conv1d } from '../nn/index.js';
 import { Mixer, MixerState } from './mixer.js';
 
@@ -47,6 +47,8 @@ export interface MambaBlockConfig {
   time_step_rank: number; // R
   use_bias: boolean;
   use_conv_bias: boolean;
+  /** Falcon Mamba: dt_low, B and C are RMS-normalised (no weight) with this eps after x_proj. */
+  mixer_rms_eps?: number;
 }
 
 export interface MambaOptions {
@@ -73,6 +75,8 @@ export class MambaMixer extends Mixer {
   readonly out_proj: Linear;
   /** S4D ablation only: input-independent dt_low [R], Bm [N] and C [N] (stored as dt_low, B, C). */
   readonly ltiParams: { dtLow: Tensor; Bm: Tensor; C: Tensor } | null;
+  /** Falcon Mamba's eps of the weightless RMS norms on dt_low, B and C; null for Mamba. */
+  readonly rmsEps: number | null;
 
   constructor(cfg: MambaBlockConfig, opts: MambaOptions = {}) {
     super();
@@ -83,6 +87,7 @@ export class MambaMixer extends Mixer {
     this.K = cfg.conv_kernel;
     this.R = cfg.time_step_rank;
     this.selective = opts.selective ?? true;
+    this.rmsEps = cfg.mixer_rms_eps ?? null;
     const { D, E, N, K, R } = this;
 
     this.in_proj = this.child('in_proj', new Linear(D, 2 * E, { bias: cfg.use_bias, rng }));
@@ -160,6 +165,11 @@ export class MambaMixer extends Mixer {
     if (this.x_proj) {
       const xdbl = this.x_proj.forward(xc); // [B, L, R + 2N]
       const [dtLow, Bm, C] = split(xdbl, [R, N, N], -1);
+      if (this.rmsEps !== null) {
+        // Falcon Mamba: x·rsqrt(mean(x²) + eps) over each of dt_low [R], B [N] and C [N].
+        const norm = (t: Tensor, n: number) => rmsNorm(t, new Tensor(new Float32Array(n).fill(1), [n]), this.rmsEps!);
+        return { dt: linear(norm(dtLow, R), this.dt_proj.weight), Bm: norm(Bm, N), C: norm(C, N) };
+      }
       return { dt: linear(dtLow, this.dt_proj.weight), Bm, C }; // dt: [B, L, E]
     }
     const p = this.ltiParams!;
@@ -189,9 +199,12 @@ export class MambaMixer extends Mixer {
     return noGrad(() => (w ? mambaStep(x, w, { conv: state.conv, ssm: state.ssm, A: state.A }) : this.ltiStep(x, state)));
   }
 
-  /** The weights of the fused step op (src/ops/mamba_step.ts); null for the S4D ablation, which has none. */
+  /**
+   * The weights of the fused step op (src/ops/mamba_step.ts); null for the S4D ablation, which has
+   * none, and for Falcon Mamba, whose norms the fused step lacks (both step with ops instead).
+   */
   stepWeights(): MambaStepWeights | null {
-    if (!this.x_proj) return null;
+    if (!this.x_proj || this.rmsEps !== null) return null;
     return {
       inProj: this.in_proj.weight, inBias: this.in_proj.bias,
       convWeight: this.conv1d.weight, convBias: this.conv1d.bias,
@@ -200,7 +213,7 @@ export class MambaMixer extends Mixer {
     };
   }
 
-  /** The S4D ablation's step, with ops: Δ, B and C are parameters, not functions of the input. */
+  /** The step with ops: the S4D ablation's (Δ, B and C are parameters) and Falcon Mamba's. */
   private ltiStep(x: Tensor, state: MixerState): Tensor {
     const { E, N, K } = this;
     const batch = x.shape[0];

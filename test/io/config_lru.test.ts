@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { readConfig, writeConfig } from '../../src/io/config.js';
 import { saveCheckpoint, loadCheckpoint } from '../../src/io/checkpoint.js';
-import { modelConfig, parseConfig } from '../../src/models/config.js';
+import { modelConfig, parseConfig, type MambaConfig } from '../../src/models/config.js';
 import { LanguageModel } from '../../src/models/language_model.js';
 import { LRUMixer } from '../../src/ssm/lru.js';
 
@@ -29,7 +29,7 @@ test('the lru options round-trip through config.json and a checkpoint folder', (
   const model = new LanguageModel(modelConfig({ ...base, lru: ablated }));
   const dir = path.join(root, 'run');
   saveCheckpoint(dir, { config: model.config, weights: model.weights() });
-  const loaded = loadCheckpoint(dir);
+  const loaded = loadCheckpoint(dir) as { config: MambaConfig; weights: ReturnType<typeof loadCheckpoint>['weights'] };
   assert.deepEqual(loaded.config.lru, ablated);
   new LanguageModel(loaded.config).loadWeights(loaded.weights);
 });

@@ -5,14 +5,14 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Rng } from '../../src/tensor/random.js';
 import { backward, noGrad } from '../../src/autograd/tape.js';
-import { modelConfig, ModelConfig } from '../../src/models/config.js';
+import { modelConfig, type MambaConfig } from '../../src/models/config.js';
 import { LanguageModel } from '../../src/models/language_model.js';
 import { MambaMixer } from '../../src/ssm/mamba.js';
 import { packBf16Rows, unpackBf16Rows } from '../../src/kernels/bf16.js';
 import { AdamW } from '../../src/optim/index.js';
 import { assertClose, gradCheck, rand } from '../helpers.js';
 
-const tiny = (over: Partial<ModelConfig> = {}): ModelConfig =>
+const tiny = (over: Partial<MambaConfig> = {}): MambaConfig =>
   modelConfig({ vocab_size: 11, hidden_size: 8, num_hidden_layers: 2, state_size: 4, ...over });
 
 function randomIds(n: number, V: number, seed: number): Int32Array {

@@ -7,13 +7,13 @@ import assert from 'node:assert/strict';
 import { Rng } from '../../src/tensor/random.js';
 import { Tensor } from '../../src/tensor/tensor.js';
 import { noGrad } from '../../src/autograd/tape.js';
-import { modelConfig, ModelConfig } from '../../src/models/config.js';
+import { modelConfig, type MambaConfig } from '../../src/models/config.js';
 import { LanguageModel } from '../../src/models/language_model.js';
 import { LRUMixer, LRUOptions } from '../../src/ssm/lru.js';
 import { SCAN_ALGORITHMS } from '../../src/kernels/scan/index.js';
 import { assertClose, gradCheck, rand } from '../helpers.js';
 
-const tiny = (over: Partial<ModelConfig> = {}): ModelConfig =>
+const tiny = (over: Partial<MambaConfig> = {}): MambaConfig =>
   modelConfig({ vocab_size: 11, hidden_size: 6, num_hidden_layers: 2, mixer: 'lru', ...over });
 
 const VARIANTS: Array<[string, LRUOptions]> = [
