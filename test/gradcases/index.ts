@@ -8,5 +8,6 @@ import { elementwiseCases } from './elementwise.js';
 import { reduceCases } from './reduce.js';
 import { shapeCases } from './shape.js';
 import { lruCases } from './lru.js';
+import { attentionCases } from './attention.js';
 
-export const allCases: GradCases = { ...coreCases, ...nnCases, ...scanCases, ...elementwiseCases, ...reduceCases, ...shapeCases, ...lruCases };
+export const allCases: GradCases = { ...coreCases, ...nnCases, ...scanCases, ...elementwiseCases, ...reduceCases, ...shapeCases, ...lruCases, ...attentionCases };

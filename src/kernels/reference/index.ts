@@ -19,6 +19,8 @@ import { linearScanForward, linearScanBackward } from './linear_scan.js';
 import { mambaStep } from './mamba_step.js';
 import { gateForward, gateBackward } from './gate.js';
 import { adamwStep } from './adamw.js';
+import { attentionForward, attentionBackward, attentionNaiveForward, attentionNaiveBackward } from './attention.js';
+import { ropeForward } from './rope.js';
 
 // Where arrays live (see src/kernels/memory.ts). A fast backend keeps long-lived arrays
 // (residentCopy) and a training step's arrays (arenas) in its own memory, so that its kernels
@@ -58,4 +60,6 @@ export const referenceKernels = {
   trigForward, trigBackward,
   linearScanForward, linearScanBackward,
   mambaStep,
+  attentionForward, attentionBackward, attentionNaiveForward, attentionNaiveBackward,
+  ropeForward,
 };

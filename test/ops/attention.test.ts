@@ -1,0 +1,81 @@
+// The fused attention op against the naive one that materialises the scores (values and
+// gradients, on the backend under test: the blocked reference kernel or the wasm kernel), against
+// scores worked by hand, and the KV-cache path against the full causal forward.
+
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { attention, cachedAttention, mul, sum } from '../../src/ops/index.js';
+import { backward } from '../../src/autograd/tape.js';
+import { Tensor, fromArray } from '../../src/tensor/tensor.js';
+import { Rng } from '../../src/tensor/random.js';
+import { assertClose, rand } from '../helpers.js';
+
+interface Case { B: number; L: number; H: number; Hkv: number; d: number }
+
+const cases: Case[] = [
+  { B: 1, L: 1, H: 2, Hkv: 2, d: 8 },
+  { B: 2, L: 37, H: 4, Hkv: 2, d: 5 }, // L not a multiple of any block, odd head_dim, groups of 2
+  { B: 1, L: 70, H: 4, Hkv: 1, d: 64 }, // groups of 4
+  { B: 2, L: 33, H: 2, Hkv: 2, d: 128 },
+  { B: 3, L: 16, H: 3, Hkv: 3, d: 7 },
+];
+
+/** out and the gradients of Σ w ⊙ out for q, k, v. */
+function run(c: Case, kernel: 'fused' | 'naive', seed: number): Float32Array[] {
+  const r = new Rng(seed);
+  const q = rand([c.B, c.L, c.H, c.d], r);
+  const k = rand([c.B, c.L, c.Hkv, c.d], r, { low: -2, high: 2 }); // larger scores: a peakier softmax
+  const v = rand([c.B, c.L, c.Hkv, c.d], r);
+  const w = rand([c.B, c.L, c.H, c.d], r, { grad: false });
+  const out = attention(q, k, v, { kernel });
+  backward(sum(mul(out, w)));
+  return [out.data.slice(), q.grad!.slice(), k.grad!.slice(), v.grad!.slice()];
+}
+
+for (const c of cases) {
+  test(`fused attention equals the naive one in values and gradients (B ${c.B}, L ${c.L}, H ${c.H}, Hkv ${c.Hkv}, d ${c.d})`, () => {
+    const fused = run(c, 'fused', 11);
+    const naive = run(c, 'naive', 11);
+    // f32 sums in a different order (and the naive kernel's f64 softmax): a few ulps of the inputs.
+    for (const [i, what] of ['out', 'dq', 'dk', 'dv'].entries()) assertClose(fused[i], naive[i], 2e-5, 2e-4, what);
+  });
+}
+
+test('attention of one query at position 1 weighs its two keys by the softmax of the scaled scores', () => {
+  // d = 4, scale 1/2; q1·k0 = 2, q1·k1 = 4 → weights softmax([1, 2]); position 0 sees only itself.
+  const q = fromArray([1, 0, 0, 0, 1, 1, 1, 1], [1, 2, 1, 4]);
+  const k = fromArray([1, 1, 0, 0, 1, 1, 1, 1], [1, 2, 1, 4]);
+  const v = fromArray([1, 0, 0, 0, 0, 10, 0, 0], [1, 2, 1, 4]);
+  const out = attention(q, k, v);
+  const p1 = Math.exp(2) / (Math.exp(1) + Math.exp(2));
+  assertClose(out.data, [1, 0, 0, 0, 1 - p1, 10 * p1, 0, 0], 1e-6, 1e-6);
+});
+
+test('attention rejects query heads that are not a multiple of the key/value heads', () => {
+  const r = new Rng(1);
+  assert.throws(() => attention(rand([1, 2, 3, 4], r), rand([1, 2, 2, 4], r), rand([1, 2, 2, 4], r)), /3 query heads are not a multiple of 2/);
+});
+
+test('cached attention over a longer cache equals the rows of the full causal attention', () => {
+  const r = new Rng(5);
+  const [B, L, H, Hkv, d, cap] = [2, 23, 4, 2, 6, 30];
+  const q = rand([B, L, H, d], r, { grad: false });
+  const k = rand([B, L, Hkv, d], r, { grad: false });
+  const v = rand([B, L, Hkv, d], r, { grad: false });
+  const full = attention(q, k, v).data;
+  // The cache holds the same keys in a [B, cap, Hkv, d] array with spare rows (filled with junk).
+  const kc = new Float32Array(B * cap * Hkv * d).fill(7), vc = new Float32Array(B * cap * Hkv * d).fill(-7);
+  for (let b = 0; b < B; b++) {
+    kc.set(k.data.subarray(b * L * Hkv * d, (b + 1) * L * Hkv * d), b * cap * Hkv * d);
+    vc.set(v.data.subarray(b * L * Hkv * d, (b + 1) * L * Hkv * d), b * cap * Hkv * d);
+  }
+  for (const [from, to] of [[22, 23], [10, 17], [0, 4]]) {
+    const rows = to - from;
+    const qs = new Float32Array(B * rows * H * d);
+    for (let b = 0; b < B; b++) qs.set(q.data.subarray((b * L + from) * H * d, (b * L + to) * H * d), b * rows * H * d);
+    const out = cachedAttention(new Tensor(qs, [B, rows, H, d]), kc, vc, to, cap, Hkv);
+    const expected = new Float32Array(out.size);
+    for (let b = 0; b < B; b++) expected.set(full.subarray((b * L + from) * H * d, (b * L + to) * H * d), b * rows * H * d);
+    assertClose(out.data, expected, 1e-6, 1e-5, `rows ${from}..${to}`);
+  }
+});
