@@ -18,6 +18,7 @@ const cases: Case[] = [
   { B: 1, L: 70, H: 4, Hkv: 1, d: 64 }, // groups of 4
   { B: 2, L: 33, H: 2, Hkv: 2, d: 128 },
   { B: 3, L: 16, H: 3, Hkv: 3, d: 7 },
+  { B: 2, L: 130, H: 4, Hkv: 2, d: 32 }, // large enough for the wasm kernels to use every thread
 ];
 
 /** out and the gradients of Σ w ⊙ out for q, k, v. */

@@ -12,6 +12,7 @@ import { makeWasmMambaStep } from './mamba_step.js';
 import { makeWasmLinearScan } from './linear_scan.js';
 import { makeWasmCopyAlongAxis } from './layout.js';
 import { makeWasmAdamW } from './adamw.js';
+import { makeWasmAttention } from './attention.js';
 import { WasmRuntime } from './runtime.js';
 
 export function createWasmBackend(rt: WasmRuntime): Backend {
@@ -32,6 +33,7 @@ export function createWasmBackend(rt: WasmRuntime): Backend {
       ...makeWasmMambaStep(rt),
       ...makeWasmLinearScan(rt),
       ...makeWasmAdamW(rt),
+      ...makeWasmAttention(rt),
       binary: makeWasmBinary(rt),
       addInto: makeWasmAddInto(rt),
       copyAlongAxis: makeWasmCopyAlongAxis(rt),

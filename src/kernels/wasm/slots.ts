@@ -51,6 +51,9 @@ export const JOB_LINEAR_SCAN_BACKWARD = 16;
 export const JOB_GATE_FORWARD = 17;
 export const JOB_GATE_BACKWARD = 18;
 export const JOB_ADAMW = 19;
+export const JOB_ATTENTION_FORWARD = 20;
+export const JOB_ATTENTION_BACKWARD = 21;
+export const JOB_ATTENTION_DECODE = 22; // one query row per sequence over a KV cache (a generation step)
 
 // Parameters of each job, in slot order. "0" for an address means absent.
 
@@ -132,3 +135,15 @@ export enum MambaStepParams {
   tasksIn, tasksX, tasksChannels, tasksOut, tasksHead, // tasks of each phase, in order
   headW, headNormW, headEps, logits, V, bf16, headBf16,
 }
+
+/**
+ * JOB_ATTENTION_FORWARD (assembly/attention.ts, src/kernels/wasm/attention.ts): q and out
+ * [B, Lq, H, d], k and v [B, cap, Hkv, d] (Lk rows used), lse [B, H, Lq]; scale is f32.
+ */
+export enum AttentionForwardParams { q, k, v, out, lse, B, H, Hkv, Lq, Lk, cap, d, scale }
+
+/** JOB_ATTENTION_BACKWARD (Lq = Lk = cap = L): gradK and gradV are added into; 0 = not wanted. */
+export enum AttentionBackwardParams { gradOut, q, k, v, out, lse, gradQ, gradK, gradV, B, H, Hkv, L, d, scale }
+
+/** JOB_ATTENTION_DECODE: q [B, H, d]; partAcc [B·H·chunks, dp] and partMl [B·H·chunks, 2] per chunk of `chunk` keys; scale is f32. */
+export enum AttentionDecodeParams { q, k, v, partAcc, partMl, B, H, Hkv, Lk, cap, d, scale, chunk, chunks }
