@@ -80,3 +80,15 @@ test('cached attention over a longer cache equals the rows of the full causal at
     assertClose(out.data, expected, 1e-6, 1e-5, `rows ${from}..${to}`);
   }
 });
+
+test('one query over a cache longer than several decode chunks equals the last row of the naive attention', () => {
+  const r = new Rng(9);
+  const [L, H, Hkv, d] = [1300, 2, 1, 16];
+  const q = rand([1, L, H, d], r, { grad: false });
+  const k = rand([1, L, Hkv, d], r, { grad: false, low: -3, high: 3 });
+  const v = rand([1, L, Hkv, d], r, { grad: false });
+  const full = attention(q, k, v, { kernel: 'naive' }).data;
+  const last = new Tensor(q.data.slice((L - 1) * H * d), [1, 1, H, d]);
+  const out = cachedAttention(last, k.data, v.data, L, L, Hkv);
+  assertClose(out.data, full.subarray((L - 1) * H * d), 1e-6, 1e-5);
+});
