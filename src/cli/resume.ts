@@ -37,12 +37,14 @@ export function resumeRun(o: TrainCliOptions, typed: (key: keyof TrainCliOptions
 
   const tokenizer = tokenizerFromJSON(ckpt.tokenizer!, join(dir, 'tokenizer.json'));
   const t = state.options;
+  const cfg = ckpt.config;
+  if (cfg.model_type !== 'mamba') throw new Error(`--resume: ${dir} holds a ${cfg.model_type} model; only Mamba runs can be resumed so far`);
   const kept: Kept = {
     tokenizer: tokenizer.kind,
-    mixer: ckpt.config.mixer ?? 'mamba',
-    layers: ckpt.config.num_hidden_layers,
-    dModel: ckpt.config.hidden_size,
-    dState: ckpt.config.state_size,
+    mixer: cfg.mixer ?? 'mamba',
+    layers: cfg.num_hidden_layers,
+    dModel: cfg.hidden_size,
+    dState: cfg.state_size,
     steps: t.steps,
     batch: t.batchSize,
     context: t.contextLength,

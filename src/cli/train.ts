@@ -109,7 +109,7 @@ export async function runTraining(
 
   const model = createModel(config, { seed: o.seed });
   console.log(
-    `mamba-ts: ${config.mixer} · ${plural(config.num_hidden_layers, 'layer')} · d_model ${config.hidden_size} · N ${config.state_size} · ` +
+    `mamba-ts: ${config.model_type === 'llama' ? 'transformer' : config.mixer} · ${plural(config.num_hidden_layers, 'layer')} · d_model ${config.hidden_size} · ${blockSizes(config)} · ` +
       `${formatCount(model.parameterCount())} parameters · vocab ${tokenizer.vocabSize} · ${trainTokens.length.toLocaleString('en-US')} training tokens · kernels ${describeBackend()}` +
       (o.resume ? ` · resuming ${out}` : ` · run folder ${out}`),
   );
@@ -191,4 +191,10 @@ export async function startCommand(o: { out: string }): Promise<void> {
   });
   process.stdout.write(stream.flush());
   process.stdout.write(`\n\nNext: npx mamba-ts generate --model ${o.out} --prompt "The whale"\n`);
+}
+
+/** The block's sizes in the first line of a run: `N 16`, or `4 heads (2 kv) of 32 · ffn 512`. */
+function blockSizes(c: ModelConfig): string {
+  if (c.model_type === 'llama') return `${c.num_attention_heads} heads (${c.num_key_value_heads} kv) of ${c.head_dim} · ffn ${c.intermediate_size}`;
+  return `N ${c.state_size}`;
 }

@@ -11,6 +11,7 @@
 // kept: HF's defaults for them are what we implement.
 
 import { LRU_DEFAULTS } from '../ssm/lru.js';
+import { llamaConfig, type LlamaConfig, type LlamaConfigInput } from './llama_config.js';
 
 export const MIXER_KINDS = ['mamba', 'lru', 's4d'] as const;
 export type MixerKind = (typeof MIXER_KINDS)[number];
@@ -42,7 +43,7 @@ export interface MambaConfig {
 export type FalconMambaConfig = Omit<MambaConfig, 'model_type' | 'lru'> & { model_type: 'falcon_mamba'; mixer_rms_eps: number };
 
 /** Every architecture's config; `model_type` tells them apart. */
-export type ModelConfig = MambaConfig | FalconMambaConfig;
+export type ModelConfig = MambaConfig | FalconMambaConfig | LlamaConfig; // Llama's: src/models/llama_config.ts
 
 /**
  * Options of the LRU mixer, config key `lru` (ours, like `mixer`; HF ignores it). Absent keys take
@@ -71,12 +72,13 @@ export type MambaConfigInput = Pick<MambaConfig, 'vocab_size' | 'hidden_size' | 
     lru?: LRUConfig;
   };
 
-export type ModelConfigInput = MambaConfigInput;
+export type ModelConfigInput = MambaConfigInput | (LlamaConfigInput & { model_type: 'llama' });
 
 /** The builder of each model_type: fills the defaults of a (possibly parsed) input and validates it. */
 const BUILDERS: { [T in ModelConfig['model_type']]: (c: Record<string, unknown>, where: string) => Extract<ModelConfig, { model_type: T }> } = {
   mamba: mambaConfig,
   falcon_mamba: falconMambaConfig,
+  llama: (c, where) => llamaConfig(c as LlamaConfigInput, where),
 };
 
 /**

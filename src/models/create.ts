@@ -4,8 +4,10 @@
 import type { CausalLM, CausalLMConfig } from './causal_lm.js';
 import type { MambaConfig } from './config.js';
 import { LanguageModel } from './language_model.js';
+import { TransformerLM } from './transformer.js';
+import { llamaConfig, type LlamaConfigInput } from './llama_config.js';
 
-export const MODEL_TYPES = ['mamba', 'falcon_mamba'] as const;
+export const MODEL_TYPES = ['mamba', 'falcon_mamba', 'llama'] as const;
 
 /** A freshly initialised model of `config` (weights drawn from `seed`, default 0). */
 export function createModel(config: CausalLMConfig, opts: { seed?: number } = {}): CausalLM {
@@ -14,6 +16,8 @@ export function createModel(config: CausalLMConfig, opts: { seed?: number } = {}
     case 'mamba':
     case 'falcon_mamba': // Mamba blocks whose mixers read mixer_rms_eps
       return new LanguageModel(config as MambaConfig, opts);
+    case 'llama':
+      return new TransformerLM(llamaConfig(config as unknown as LlamaConfigInput, 'config'), opts);
     default:
       throw new Error(`config model_type ${JSON.stringify(type)} is not supported (known: ${MODEL_TYPES.map((t) => `"${t}"`).join(', ')})`);
   }

@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { readConfig, writeConfig } from '../../src/io/config.js';
-import { modelConfig, parseConfig } from '../../src/models/config.js';
+import { modelConfig, parseConfig, type MambaConfig } from '../../src/models/config.js';
 
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'mamba-ts-config-'));
 after(() => fs.rmSync(root, { recursive: true, force: true }));
@@ -63,13 +63,13 @@ test('expand sets the inner size, "auto" time_step_rank is ceil(D/16), explicit 
 });
 
 test("an official Hugging Face config.json parses, keeping its sizes and ignoring keys we do not use", () => {
-  const c = parseConfig(hf130m);
+  const c = parseConfig(hf130m) as MambaConfig;
   assert.equal(c.hidden_size, 768);
   assert.equal(c.intermediate_size, 1536);
   assert.equal(c.time_step_rank, 48);
   assert.equal(c.tie_word_embeddings, true);
   assert.equal((c as unknown as Record<string, unknown>).hidden_act, undefined);
-  assert.equal(parseConfig({ ...hf130m, time_step_rank: 'auto' }).time_step_rank, 48);
+  assert.equal((parseConfig({ ...hf130m, time_step_rank: 'auto' }) as MambaConfig).time_step_rank, 48);
 });
 
 const invalid: Array<[string, Record<string, unknown>, RegExp]> = [
@@ -78,7 +78,7 @@ const invalid: Array<[string, Record<string, unknown>, RegExp]> = [
   ['a fractional width', { hidden_size: 7.5 }, /config\.json: hidden_size must be a positive integer, got 7\.5/],
   ['a string boolean', { use_bias: 'false' }, /config\.json: use_bias must be true or false, got "false"/],
   ['a negative epsilon', { layer_norm_epsilon: -1 }, /config\.json: layer_norm_epsilon must be a positive number, got -1/],
-  ['an unknown model type', { model_type: 'rwkv' }, /^Error: config\.json: model_type is "rwkv"; supported: "mamba", "falcon_mamba"$/],
+  ['an unknown model type', { model_type: 'rwkv' }, /^Error: config\.json: model_type is "rwkv"; supported: "mamba", "falcon_mamba", "llama"$/],
   ['a model type that is not a string', { model_type: 7 }, /config\.json: model_type is 7; supported: "mamba"/],
   ['an unknown mixer', { mixer: 'rnn' }, /config\.json: mixer must be one of "mamba", "lru", "s4d", got "rnn"/],
   ['the attention placeholder (no such mixer)', { mixer: 'attention' }, /mixer must be one of "mamba", "lru", "s4d", got "attention"/],
