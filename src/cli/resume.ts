@@ -12,7 +12,7 @@ import type { TrainerState } from '../train/trainer.js';
 import type { TrainCliOptions } from './train.js';
 
 /** The settings a run keeps, by option (`--d-model` is dModel). */
-type Kept = Pick<TrainCliOptions, 'tokenizer' | 'mixer' | 'layers' | 'dModel' | 'dState' | 'steps' | 'batch' | 'context' | 'lr' | 'minLr' | 'warmup' | 'weightDecay' | 'gradClip' | 'evalEvery' | 'evalBatches' | 'saveEvery' | 'seed'>;
+type Kept = Pick<TrainCliOptions, 'tokenizer' | 'arch' | 'layers' | 'dModel' | 'steps' | 'batch' | 'context' | 'lr' | 'minLr' | 'warmup' | 'weightDecay' | 'gradClip' | 'evalEvery' | 'evalBatches' | 'saveEvery' | 'seed'>;
 
 /** `dModel` → `--d-model`. */
 export const flagOf = (key: string) => '--' + key.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase());
@@ -38,13 +38,17 @@ export function resumeRun(o: TrainCliOptions, typed: (key: keyof TrainCliOptions
   const tokenizer = tokenizerFromJSON(ckpt.tokenizer!, join(dir, 'tokenizer.json'));
   const t = state.options;
   const cfg = ckpt.config;
-  if (cfg.model_type !== 'mamba') throw new Error(`--resume: ${dir} holds a ${cfg.model_type} model; only Mamba runs can be resumed so far`);
-  const kept: Kept = {
+  // The block's own settings: a Mamba's mixer and N, a Transformer++'s heads and MLP width.
+  const block: Partial<TrainCliOptions> =
+    cfg.model_type === 'llama'
+      ? { heads: cfg.num_attention_heads, kvHeads: cfg.num_key_value_heads, ffn: cfg.intermediate_size }
+      : { mixer: cfg.mixer ?? 'mamba', dState: cfg.state_size };
+  const kept: Kept & Partial<TrainCliOptions> = {
     tokenizer: tokenizer.kind,
-    mixer: cfg.mixer ?? 'mamba',
+    arch: cfg.model_type === 'llama' ? 'transformer' : 'mamba',
+    ...block,
     layers: cfg.num_hidden_layers,
     dModel: cfg.hidden_size,
-    dState: cfg.state_size,
     steps: t.steps,
     batch: t.batchSize,
     context: t.contextLength,
@@ -58,7 +62,7 @@ export function resumeRun(o: TrainCliOptions, typed: (key: keyof TrainCliOptions
     saveEvery: t.saveEvery,
     seed: t.seed,
   };
-  for (const key of Object.keys(kept) as Array<keyof Kept>) {
+  for (const key of Object.keys(kept) as Array<keyof typeof kept>) {
     if (key === 'steps' || !typed(key) || o[key] === kept[key]) continue;
     throw new Error(
       `${flagOf(key)} ${o[key]} conflicts with the run in ${dir}, which has ${flagOf(key)} ${kept[key]}: a resumed run keeps its settings ` +

@@ -8,7 +8,7 @@ import { generate } from '../models/generate.js';
 import { startTraining, type EvalInfo, type TrainOptions } from '../train/trainer.js';
 import { loadCorpus, splitTrainVal, assertSplitLongEnough, type CorpusRecord } from '../data/corpus.js';
 import { CharTokenizer, ByteTokenizer, Tokenizer, streamDecoder } from '../data/tokenizer.js';
-import { resumeRun } from './resume.js';
+import { resumeRun, flagOf } from './resume.js';
 import { defaultRunDir, prepareFreshRunDir } from './run_folder.js';
 import { describeBackend } from '../kernels/index.js';
 import { TrainProgress } from './progress.js';
@@ -16,10 +16,12 @@ import { TrainProgress } from './progress.js';
 /** Defaults: a character-level Mamba on Moby Dick that writes recognisable English in minutes on 2 cores. */
 export const TRAIN_DEFAULTS = {
   tokenizer: 'char',
+  arch: 'mamba' as Arch,
   mixer: 'mamba' as MixerKind,
   layers: 4,
   dModel: 128,
   dState: 16,
+  heads: 4,
   steps: 720,
   batch: 8,
   context: 256,
@@ -39,10 +41,15 @@ export interface TrainCliOptions {
   tokenizer: string;
   /** Default: runs/<corpus>-<date>-<time> (run_folder.ts). */
   out?: string;
+  arch: Arch;
   mixer: MixerKind;
   layers: number;
   dModel: number;
   dState: number;
+  /** Transformer: attention heads, key/value heads (default heads), SwiGLU width (default 8/3·D). */
+  heads: number;
+  kvHeads?: number;
+  ffn?: number;
   steps: number;
   batch: number;
   context: number;
@@ -60,11 +67,23 @@ export interface TrainCliOptions {
   progress: boolean;
 }
 
+/** The block kind: Mamba (with its mixers) or the Transformer++ baseline (Llama blocks). */
+export type Arch = 'mamba' | 'transformer';
+
 /** Which options the user typed (commander's value source 'cli'); the rest are defaults. */
 export type Typed = (key: keyof TrainCliOptions) => boolean;
 
 /** Checks between options (each option alone is checked by its parser in main.ts). */
-function checkSettings(o: TrainCliOptions): void {
+function checkSettings(o: TrainCliOptions, typed: Typed): void {
+  const only = o.arch === 'transformer' ? ['mixer', 'dState'] : ['heads', 'kvHeads', 'ffn'];
+  for (const key of only as Array<keyof TrainCliOptions>) {
+    if (typed(key)) throw new Error(`${flagOf(key)} does not apply to --arch ${o.arch}`);
+  }
+  if (o.arch === 'transformer') {
+    if (o.dModel % o.heads !== 0) throw new Error(`--d-model ${o.dModel} is not divisible by --heads ${o.heads} (head_dim = d-model / heads)`);
+    if ((o.dModel / o.heads) % 2 !== 0) throw new Error(`--d-model ${o.dModel} / --heads ${o.heads} = ${o.dModel / o.heads} must be even (rotary embeddings pair the dimensions of a head)`);
+    if (o.kvHeads !== undefined && o.heads % o.kvHeads !== 0) throw new Error(`--heads ${o.heads} is not a multiple of --kv-heads ${o.kvHeads}`);
+  }
   if (o.minLr > o.lr) throw new Error(`--min-lr ${o.minLr} is above --lr ${o.lr}: the cosine decays from --lr down to --min-lr`);
   if (o.warmup > o.steps) throw new Error(`--warmup ${o.warmup} is longer than the run (--steps ${o.steps})`);
 }
@@ -89,14 +108,14 @@ export async function runTraining(
     const run = resumeRun(opts, typed);
     ({ settings: o, text, corpus, tokenizer } = run);
     config = run.ckpt.config;
-    checkSettings(o);
+    checkSettings(o, () => false);
   } else {
     // The default warmup shrinks with a short run (a tenth of it); a typed one must fit.
     o = typed('warmup') ? opts : { ...opts, warmup: Math.min(opts.warmup, Math.floor(opts.steps / 10)) };
-    checkSettings(o);
+    checkSettings(o, typed);
     ({ text, record: corpus } = loadCorpus(o.data));
     tokenizer = o.tokenizer === 'char' ? CharTokenizer.fromText(text) : new ByteTokenizer();
-    config = modelConfig({ vocab_size: tokenizer.vocabSize, hidden_size: o.dModel, num_hidden_layers: o.layers, state_size: o.dState, mixer: o.mixer });
+    config = o.arch === 'transformer' ? transformerConfig(o, tokenizer.vocabSize) : modelConfig({ vocab_size: tokenizer.vocabSize, hidden_size: o.dModel, num_hidden_layers: o.layers, state_size: o.dState, mixer: o.mixer });
   }
   const { train: trainTokens, val } = splitTrainVal(tokenizer.encode(text));
   try {
@@ -191,6 +210,26 @@ export async function startCommand(o: { out: string }): Promise<void> {
   });
   process.stdout.write(stream.flush());
   process.stdout.write(`\n\nNext: npx mamba-ts generate --model ${o.out} --prompt "The whale"\n`);
+}
+
+/** A Transformer++ (Llama) config from the options: tied head as the Mamba default, positions up to --context. */
+function transformerConfig(o: TrainCliOptions, vocab: number): ModelConfig {
+  return modelConfig({
+    model_type: 'llama',
+    vocab_size: vocab,
+    hidden_size: o.dModel,
+    intermediate_size: o.ffn ?? defaultFfn(o.dModel),
+    num_hidden_layers: o.layers,
+    num_attention_heads: o.heads,
+    num_key_value_heads: o.kvHeads ?? o.heads,
+    max_position_embeddings: o.context,
+    tie_word_embeddings: true,
+  }, 'train');
+}
+
+/** The SwiGLU width with about the parameters of a 4·D GELU MLP (LLaMA): 8/3 · D, up to a multiple of 8. */
+export function defaultFfn(D: number): number {
+  return Math.ceil((8 * D) / 3 / 8) * 8;
 }
 
 /** The block's sizes in the first line of a run: `N 16`, or `4 heads (2 kv) of 32 · ffn 512`. */
