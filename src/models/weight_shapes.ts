@@ -5,6 +5,7 @@
 // layout against the tensors the built model actually has.
 
 import type { FalconMambaConfig, MambaConfig, ModelConfig } from './config.js';
+import type { LlamaConfig } from './llama_config.js';
 
 /** One tensor's shape; keys[i] names the config key(s) that set dimension i ('' for a constant). */
 export interface ExpectedWeight {
@@ -28,7 +29,37 @@ const LAYOUTS: { [T in ModelConfig['model_type']]: (c: Extract<ModelConfig, { mo
   mamba: mambaWeights,
   // The same tensors: its extra RMS norms have no weights.
   falcon_mamba: mambaWeights,
+  llama: llamaWeights,
 };
+
+/** LlamaForCausalLM (src/models/transformer.ts): projections [out, in], no biases. */
+function llamaWeights(c: LlamaConfig): Map<string, ExpectedWeight> {
+  const out = new Map<string, ExpectedWeight>();
+  const add = (name: string, dims: Array<[number, string]>, because?: string) => {
+    out.set(name, { shape: dims.map(([n]) => n), keys: dims.map(([, k]) => k), ...(because ? { because } : {}) });
+  };
+  const V: [number, string] = [c.vocab_size, 'vocab_size'];
+  const D: [number, string] = [c.hidden_size, 'hidden_size'];
+  const F: [number, string] = [c.intermediate_size, 'intermediate_size'];
+  const Q: [number, string] = [c.num_attention_heads * c.head_dim, 'num_attention_heads, head_dim'];
+  const KV: [number, string] = [c.num_key_value_heads * c.head_dim, 'num_key_value_heads, head_dim'];
+  add('model.embed_tokens.weight', [V, D]);
+  for (let i = 0; i < c.num_hidden_layers; i++) {
+    const p = `model.layers.${i}.`;
+    add(`${p}input_layernorm.weight`, [D]);
+    add(`${p}self_attn.q_proj.weight`, [Q, D]);
+    add(`${p}self_attn.k_proj.weight`, [KV, D]);
+    add(`${p}self_attn.v_proj.weight`, [KV, D]);
+    add(`${p}self_attn.o_proj.weight`, [D, Q]);
+    add(`${p}post_attention_layernorm.weight`, [D]);
+    add(`${p}mlp.gate_proj.weight`, [F, D]);
+    add(`${p}mlp.up_proj.weight`, [F, D]);
+    add(`${p}mlp.down_proj.weight`, [D, F]);
+  }
+  add('model.norm.weight', [D]);
+  if (!c.tie_word_embeddings) add('lm_head.weight', [V, D], 'tie_word_embeddings');
+  return out;
+}
 
 function mambaWeights(c: MambaConfig | FalconMambaConfig): Map<string, ExpectedWeight> {
   const out = new Map<string, ExpectedWeight>();
