@@ -13,6 +13,7 @@ import './scan.js';
 import './e2e.js';
 import './browser.js';
 import './serve.js';
+import './attention.js';
 
 function parseArgs(argv: string[]): { only: string[] | null; quick: boolean; threads: number | null } {
   const out = { only: null as string[] | null, quick: false, threads: null as number | null };
@@ -85,7 +86,8 @@ for (const s of chosen) {
   const load = { seconds: wall, otherProcessesCores: others };
   results[s.name] = { ...r, load };
   r.notes.push(`Other processes used ${others.toFixed(2)} of the ${machine.cpus} cores on average during this section (${wall.toFixed(0)} s).`);
-  console.log(`## ${r.title}\n\n${formatTable(r.table)}\n${r.notes.map((n) => `- ${n}`).join('\n')}\n`);
+  const extra = (r.extraTables ?? []).map((t) => `\n### ${t.title}\n\n${formatTable(t.table)}\n`).join('');
+  console.log(`## ${r.title}\n\n${formatTable(r.table)}\n${extra}${r.notes.map((n) => `- ${n}`).join('\n')}\n`);
 }
 
 const date = new Date().toISOString().replace(/[:]/g, '-').replace(/\..*$/, '');

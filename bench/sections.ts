@@ -18,6 +18,8 @@ export interface Table {
 export interface SectionResult {
   title: string;
   table: Table;
+  /** Further tables of the section, printed after the first. */
+  extraTables?: { title: string; table: Table }[];
   /** How to read the table: units, what is timed, what was skipped and why. */
   notes: string[];
   data: unknown;
