@@ -96,7 +96,7 @@ for (const [what, change, expected] of invalid) {
 
 test("a config.json without sizes takes transformers' MambaConfig defaults (50280, 768, 32)", () => {
   const { vocab_size: _v, hidden_size: _h, num_hidden_layers: _n, intermediate_size: _i, time_step_rank: _r, ...rest } = hf130m;
-  const c = parseConfig(rest);
+  const c = parseConfig(rest) as MambaConfig;
   assert.deepEqual([c.vocab_size, c.hidden_size, c.num_hidden_layers, c.intermediate_size, c.time_step_rank], [50280, 768, 32, 1536, 48]);
 });
 
