@@ -128,7 +128,7 @@ function channelPhase(ctl: usize, task: i32, tasks: i32): void {
   const R = param(ctl, MambaStepParams.R);
   const xs = <usize>param(ctl, MambaStepParams.xs), xdbl = <usize>param(ctl, MambaStepParams.xdbl);
   const wdt = <usize>param(ctl, MambaStepParams.dtW);
-  const bdt = <usize>param(ctl, MambaStepParams.dtBias), A = <usize>param(ctl, MambaStepParams.A);
+  const bdt = <usize>param(ctl, MambaStepParams.deltaBias), A = <usize>param(ctl, MambaStepParams.A);
   const D = <usize>param(ctl, MambaStepParams.Dskip);
   const xz = <usize>param(ctl, MambaStepParams.xz), state = <usize>param(ctl, MambaStepParams.ssmState);
   const y = <usize>param(ctl, MambaStepParams.y);

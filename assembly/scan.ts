@@ -26,7 +26,7 @@ export function scanForwardTask(ctl: usize, task: i32, tid: i32): void {
   const x = <usize>param(ctl, ScanForwardParams.x), dt = <usize>param(ctl, ScanForwardParams.dt);
   const A = <usize>param(ctl, ScanForwardParams.A);
   const Bm = <usize>param(ctl, ScanForwardParams.Bm), C = <usize>param(ctl, ScanForwardParams.C);
-  const D = <usize>param(ctl, ScanForwardParams.D);
+  const Dskip = <usize>param(ctl, ScanForwardParams.Dskip);
   const bias = <usize>param(ctl, ScanForwardParams.deltaBias), init = <usize>param(ctl, ScanForwardParams.initialState);
   const y = <usize>param(ctl, ScanForwardParams.y);
   const delta = <usize>param(ctl, ScanForwardParams.delta);
@@ -44,7 +44,7 @@ export function scanForwardTask(ctl: usize, task: i32, tid: i32): void {
   const ds = v4(h, N); // delta of the chunk's steps: [T] × f32x4
   const dxs = v4(ds, T); // delta·x: [T] × f32x4
   const dAs = v4(dxs, T); // exp(delta·A): [T, N] × f32x4
-  const ys = v4(dAs, T * N); // y before D·x: [T] × f32x4
+  const ys = v4(dAs, T * N); // y before Dskip·x: [T] × f32x4
   const rowN = <usize>N << 2; // bytes between channels in [E, N]
   for (let e = (task % nBlocks) * EB; e < e1; e += 4) {
     const lanes = min(4, e1 - e);
@@ -53,7 +53,7 @@ export function scanForwardTask(ctl: usize, task: i32, tid: i32): void {
       v128.store(v4(h, n), init ? gather(f4(init, (b * E + e) * N + n), rowN, lanes) : f32x4.splat(0));
     }
     const bv = bias ? ld(f4(bias, e), lanes) : f32x4.splat(0);
-    const dv = D ? ld(f4(D, e), lanes) : f32x4.splat(0);
+    const dv = Dskip ? ld(f4(Dskip, e), lanes) : f32x4.splat(0);
     const mayOverflow = !useSoftplus || anyPositive(at, N);
     for (let c = 0; c < nChunks; c++) {
       const cs = f4(chunkStates, ((b * nChunks + c) * E + e) * N);
@@ -115,7 +115,7 @@ export function scanForwardTask(ctl: usize, task: i32, tid: i32): void {
 }
 
 /**
- * Backward parameters: ScanBackwardParams (partD, partBias: 0 = not wanted).
+ * Backward parameters: ScanBackwardParams (partDskip, partBias: 0 = not wanted).
  * Sums over channels (gradBm, gradC) and over batch rows (gradA, gradD, gradDeltaBias) are left
  * as per-task partials, added up in a fixed order by scanReduce: deterministic for any thread count.
  * Scratch per thread, in f32x4: hs, dAs, accC, accB [T, N]; h0 [N]; per 4-channel group of the
@@ -126,14 +126,14 @@ export function scanBackwardTask(ctl: usize, task: i32, tid: i32): void {
   const x = <usize>param(ctl, ScanBackwardParams.x), dt = <usize>param(ctl, ScanBackwardParams.dt);
   const A = <usize>param(ctl, ScanBackwardParams.A);
   const Bm = <usize>param(ctl, ScanBackwardParams.Bm), C = <usize>param(ctl, ScanBackwardParams.C);
-  const D = <usize>param(ctl, ScanBackwardParams.D);
+  const Dskip = <usize>param(ctl, ScanBackwardParams.Dskip);
   const bias = <usize>param(ctl, ScanBackwardParams.deltaBias), delta = <usize>param(ctl, ScanBackwardParams.delta);
   const chunkStates = <usize>param(ctl, ScanBackwardParams.chunkStates);
   const gradY = <usize>param(ctl, ScanBackwardParams.gradY), gradX = <usize>param(ctl, ScanBackwardParams.gradX);
   const gradDt = <usize>param(ctl, ScanBackwardParams.gradDt);
   const partA = <usize>param(ctl, ScanBackwardParams.partA), partBm = <usize>param(ctl, ScanBackwardParams.partBm);
   const partC = <usize>param(ctl, ScanBackwardParams.partC);
-  const partD = <usize>param(ctl, ScanBackwardParams.partD), partBias = <usize>param(ctl, ScanBackwardParams.partBias);
+  const partDskip = <usize>param(ctl, ScanBackwardParams.partDskip), partBias = <usize>param(ctl, ScanBackwardParams.partBias);
   const L = param(ctl, ScanBackwardParams.L), E = param(ctl, ScanBackwardParams.E);
   const N = param(ctl, ScanBackwardParams.N), T = param(ctl, ScanBackwardParams.T);
   const useSoftplus = param(ctl, ScanBackwardParams.softplus) != 0, EB = param(ctl, ScanBackwardParams.channelBlock);
@@ -191,7 +191,7 @@ export function scanBackwardTask(ctl: usize, task: i32, tid: i32): void {
       const dh = v4(gDh, g * N);
       const ga = v4(gA, g * N);
       const bv = bias ? ld(f4(bias, e), lanes) : f32x4.splat(0);
-      const dv = D ? ld(f4(D, e), lanes) : f32x4.splat(0);
+      const dv = Dskip ? ld(f4(Dskip, e), lanes) : f32x4.splat(0);
       const cs = f4(chunkStates, ((b * nChunks + c) * E + e) * N);
       const mayOverflow = !useSoftplus || anyPositive(at2, N); // as in the forward
       for (let n = 0; n < N; n++) v128.store(v4(h0, n), gather(f4(cs, n), rowN, lanes));
@@ -303,7 +303,7 @@ export function scanBackwardTask(ctl: usize, task: i32, tid: i32): void {
     const e = e0 + 4 * g;
     const lanes = min(4, e1 - e);
     for (let n = 0; n < N; n++) scatter(f4(partA, (b * E + e) * N + n), rowN, v128.load(v4(gA, g * N + n)), lanes);
-    if (partD) st(f4(partD, b * E + e), v128.load(v4(gD, g)), lanes);
+    if (partDskip) st(f4(partDskip, b * E + e), v128.load(v4(gD, g)), lanes);
     if (partBias) st(f4(partBias, b * E + e), v128.load(v4(gBias, g)), lanes);
   }
 }
@@ -319,12 +319,12 @@ export function sumRows(parts: usize, out: usize, rows: i32, size: i32): void {
 }
 
 /**
- * One generation step for rows b of [B, E]: h = exp(delta·A) ⊙ h + delta·x·Bm, y = C·h + D·x.
+ * One generation step for rows b of [B, E]: h = exp(delta·A) ⊙ h + delta·x·Bm, y = C·h + Dskip·x.
  * state [B, E, N] is updated in place; the other arrays as in scanForwardTask. Each channel's
  * state is N contiguous floats, so a step vectorises over n (stepChannel), one channel at a time.
  */
 export function scanStep(
-  x: usize, dt: usize, A: usize, Bm: usize, C: usize, D: usize, bias: usize, state: usize, y: usize,
+  x: usize, dt: usize, A: usize, Bm: usize, C: usize, Dskip: usize, bias: usize, state: usize, y: usize,
   B: i32, E: i32, N: i32, useSoftplus: bool,
 ): void {
   for (let b = 0; b < B; b++) {
@@ -337,7 +337,7 @@ export function scanStep(
       const d = useSoftplus ? softplusf4(z) : z;
       const xv = ld(f4(x, i), lanes);
       const yv = stepChannels(d, xv, f4(A, e * N), f4(state, i * N), bp, cp, N, lanes);
-      st(f4(y, i), f32x4.add(yv, D ? f32x4.mul(ld(f4(D, e), lanes), xv) : f32x4.splat(0)), lanes);
+      st(f4(y, i), f32x4.add(yv, Dskip ? f32x4.mul(ld(f4(Dskip, e), lanes), xv) : f32x4.splat(0)), lanes);
     }
   }
 }

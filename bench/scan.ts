@@ -19,7 +19,7 @@ function args(s: ScanShape): { f: SelectiveScanForwardArgs; b: SelectiveScanBack
   const dt = randomArray(B * L * E, 3).map((v) => -4 + v); // softplus(dt) ≈ 0.007–0.13
   const common = {
     B, L, E, N, x: randomArray(B * L * E, 1), dt, A, Bm: randomArray(B * L * N, 4), C: randomArray(B * L * N, 5),
-    D: randomArray(E, 6), deltaBias: randomArray(E, 7).map((v) => v * 0.1), deltaSoftplus: true, T,
+    Dskip: randomArray(E, 6), deltaBias: randomArray(E, 7).map((v) => v * 0.1), deltaSoftplus: true, T,
   };
   const delta = new Float32Array(B * L * E);
   const chunkStates = new Float32Array(B * Math.ceil(L / T) * E * N);
@@ -27,7 +27,7 @@ function args(s: ScanShape): { f: SelectiveScanForwardArgs; b: SelectiveScanBack
   const b: SelectiveScanBackwardArgs = {
     ...common, delta, chunkStates, gradY: randomArray(B * L * E, 8),
     gradX: new Float32Array(B * L * E), gradDt: new Float32Array(B * L * E), gradA: new Float32Array(E * N),
-    gradBm: new Float32Array(B * L * N), gradC: new Float32Array(B * L * N), gradD: new Float32Array(E), gradDeltaBias: new Float32Array(E),
+    gradBm: new Float32Array(B * L * N), gradC: new Float32Array(B * L * N), gradDskip: new Float32Array(E), gradDeltaBias: new Float32Array(E),
   };
   return { f, b };
 }

@@ -1,8 +1,7 @@
 // selectiveScan: Mamba's selective state-space scan (S6) as one fused differentiable op.
 // x, dt: [B, L, E]; A: [E, N] (already −exp(A_log)); Bm, C: [B, L, N]; Dskip, deltaBias: [E] → y: [B, L, E]
 //   delta = softplus(dt + deltaBias);  h_t = exp(delta·A) ⊙ h_{t−1} + delta·Bm_t·x_t;  y_t = C_t·h_t + Dskip·x_t
-// (the paper's Δ = delta, its skip D = Dskip: D is the model width everywhere in this code; the
-// kernels' argument structs still call the skip D and its gradient gradD).
+// (the paper's Δ = delta, its skip D = Dskip: D is the model width everywhere in this code).
 // Kernels: selectiveScanForward / selectiveScanBackward (chunked: only the state entering each
 // chunk of SCAN_CHUNK steps is kept, the backward recomputes the rest), and for generation the
 // kernel-level selectiveScanStep (src/kernels/reference/selective_scan.ts).
@@ -98,7 +97,7 @@ function checkedInputs(
   return {
     B, L, E, N,
     x: x.data, dt: dt.data, A: A.data, Bm: Bm.data, C: C.data,
-    D: Dskip ? Dskip.data : null, deltaBias: bias ? bias.data : null,
+    Dskip: Dskip ? Dskip.data : null, deltaBias: bias ? bias.data : null,
     deltaSoftplus: opts.deltaSoftplus ?? true,
   };
 }
@@ -115,7 +114,7 @@ function gradientArrays(s: SelectiveScanInputs, gradY: Float32Array): SelectiveS
     gradY,
     gradX: allocOutput(s.x.length), gradDt: allocOutput(s.dt.length), gradA: allocArray(s.A.length),
     gradBm: allocArray(s.Bm.length), gradC: allocArray(s.C.length),
-    gradD: s.D ? allocArray(s.E) : null, gradDeltaBias: s.deltaBias ? allocArray(s.E) : null,
+    gradDskip: s.Dskip ? allocArray(s.E) : null, gradDeltaBias: s.deltaBias ? allocArray(s.E) : null,
   };
 }
 
@@ -127,6 +126,6 @@ function accumulateAll(
   accumulate(A, g.gradA, true);
   accumulate(Bm, g.gradBm, true);
   accumulate(C, g.gradC, true);
-  if (Dskip && g.gradD) accumulate(Dskip, g.gradD, true);
+  if (Dskip && g.gradDskip) accumulate(Dskip, g.gradDskip, true);
   if (opts.deltaBias && g.gradDeltaBias) accumulate(opts.deltaBias, g.gradDeltaBias, true);
 }

@@ -227,7 +227,7 @@ export class MambaMixer extends Mixer {
     k.selectiveScanStep({
       B: batch, E, N,
       x: xs.data, dt: dt.data, deltaBias: this.dt_proj.bias!.data, deltaSoftplus: true,
-      A: state.A, Bm: Bm.data, C: C.data, D: this.Dskip.data, state: state.ssm, y,
+      A: state.A, Bm: Bm.data, C: C.data, Dskip: this.Dskip.data, state: state.ssm, y,
     });
     return this.out_proj.forward(gate(new Tensor(y, [batch, E]), z));
   }

@@ -39,7 +39,7 @@ function stepArgs(s: StepShape, rng: Rng): MambaStepArgs {
     inProj: matrix(2 * E, D), inBias: bias(2 * E),
     convWeight: randArray(E * K, rng), convBias: bias(E),
     xProj: matrix(R + 2 * N, E),
-    dtProj: randArray(E * R, rng), dtBias: randArray(E, rng, -4, -1),
+    dtProj: randArray(E * R, rng), deltaBias: randArray(E, rng, -4, -1),
     A: randArray(E * N, rng, -4, -0.5), Dskip: randArray(E, rng),
     outProj: matrix(D, E), outBias: bias(D),
     convState: new Float32Array(B * E * (K - 1)), ssmState: new Float32Array(B * E * N),

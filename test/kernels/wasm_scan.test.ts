@@ -108,7 +108,7 @@ function inputs(s: Shape, rng: Rng): SelectiveScanInputs {
     B, L, E, N,
     x: randArray(B * L * E, rng), dt: s.softplus ? randArray(B * L * E, rng, -5, -1) : randArray(B * L * E, rng, 0.001, 0.1), A,
     Bm: randArray(B * L * N, rng), C: randArray(B * L * N, rng),
-    D: s.withD ? randArray(E, rng) : null, deltaBias: s.withD ? randArray(E, rng, -0.5, 0.5) : null,
+    Dskip: s.withD ? randArray(E, rng) : null, deltaBias: s.withD ? randArray(E, rng, -0.5, 0.5) : null,
     deltaSoftplus: s.softplus,
   };
 }
@@ -128,7 +128,7 @@ function backwardArgs(s: Shape, inp: SelectiveScanInputs, fwd: SelectiveScanForw
     ...inp, T, delta: fwd.delta, chunkStates: fwd.chunkStates, gradY,
     gradX: new Float32Array(B * L * E), gradDt: new Float32Array(B * L * E), gradA: new Float32Array(E * N),
     gradBm: new Float32Array(B * L * N), gradC: new Float32Array(B * L * N),
-    gradD: inp.D ? new Float32Array(E) : null, gradDeltaBias: inp.deltaBias ? new Float32Array(E) : null,
+    gradDskip: inp.Dskip ? new Float32Array(E) : null, gradDeltaBias: inp.deltaBias ? new Float32Array(E) : null,
   };
 }
 
@@ -173,7 +173,7 @@ test('wasm selective scan forward and backward equal the reference on edge shape
     const bgot = backwardArgs(s, inp, ref, gradY);
     referenceKernels.selectiveScanBackward(bref);
     wasm.selectiveScanBackward(bgot);
-    for (const key of ['gradX', 'gradDt', 'gradA', 'gradBm', 'gradC', 'gradD', 'gradDeltaBias'] as const) {
+    for (const key of ['gradX', 'gradDt', 'gradA', 'gradBm', 'gradC', 'gradDskip', 'gradDeltaBias'] as const) {
       if (bref[key]) assertScanClose(bgot[key]!, bref[key]!, `${label} ${key}`);
       else assert.equal(bgot[key], null);
     }
@@ -185,7 +185,7 @@ test('wasm selective scan step equals the reference step', () => {
   for (const [B, E, N] of [[1, 1, 1], [2, 7, 16], [1, 40, 5]]) {
     const step = {
       B, E, N, x: randArray(B * E, rng), dt: randArray(B * E, rng, -5, -1), deltaBias: randArray(E, rng), deltaSoftplus: true,
-      A: randArray(E * N, rng, -4, -0.5), Bm: randArray(B * N, rng), C: randArray(B * N, rng), D: randArray(E, rng),
+      A: randArray(E * N, rng, -4, -0.5), Bm: randArray(B * N, rng), C: randArray(B * N, rng), Dskip: randArray(E, rng),
       state: randArray(B * E * N, rng), y: new Float32Array(B * E),
     };
     const got = { ...step, state: step.state.slice(), y: step.y.slice() };
@@ -214,7 +214,7 @@ function extremeScan(deltaSoftplus = false): { inp: SelectiveScanInputs; initial
   const inp: SelectiveScanInputs = {
     B, L, E, N, x: new Float32Array(B * L * E), dt: new Float32Array(B * L * E).fill(1), A,
     Bm: new Float32Array(B * L * N).fill(1), C: new Float32Array(B * L * N).fill(1),
-    D: null, deltaBias: null, deltaSoftplus,
+    Dskip: null, deltaBias: null, deltaSoftplus,
   };
   return { inp, initialState: new Float32Array(B * E * N).fill(1) };
 }
@@ -248,7 +248,7 @@ for (const softplus of [false, true]) test(`wasm selective scan forward and step
 
   const step = () => ({
     B, E, N, x: new Float32Array(B * E), dt: new Float32Array(B * E).fill(1), deltaBias: null, deltaSoftplus: softplus,
-    A: inp.A, Bm: new Float32Array(B * N).fill(1), C: new Float32Array(B * N).fill(1), D: null,
+    A: inp.A, Bm: new Float32Array(B * N).fill(1), C: new Float32Array(B * N).fill(1), Dskip: null,
     state: initialState.slice(), y: new Float32Array(B * E),
   });
   const [refStep, gotStep] = [step(), step()];
@@ -298,7 +298,7 @@ test('wasm selective scan gives bit-identical results on 1, 2 and 3 threads (wor
   const runs = [await onThreads(rt, 1, run), await onThreads(rt, 2, run), await onThreads(rt, 3, run)];
   for (const r of [1, 2]) {
     assertBitIdentical(runs[r].f.y, runs[0].f.y, `y, ${r + 1} threads`);
-    for (const key of ['gradX', 'gradDt', 'gradA', 'gradBm', 'gradC', 'gradD', 'gradDeltaBias'] as const) {
+    for (const key of ['gradX', 'gradDt', 'gradA', 'gradBm', 'gradC', 'gradDskip', 'gradDeltaBias'] as const) {
       assertBitIdentical(runs[r].g[key]!, runs[0].g[key]!, `${key}, ${r + 1} threads`);
     }
   }

@@ -109,7 +109,7 @@ test('the fused scan equals the naive scan in values and in every gradient', () 
 function kernelInputs(c: Config, s: ScanInputs): SelectiveScanInputs {
   return {
     B: c.B, L: c.L, E: c.E, N: c.N, x: s.x.data, dt: s.dt.data, A: s.A.data, Bm: s.Bm.data, C: s.C.data,
-    D: s.D?.data ?? null, deltaBias: s.bias?.data ?? null, deltaSoftplus: c.softplus,
+    Dskip: s.D?.data ?? null, deltaBias: s.bias?.data ?? null, deltaSoftplus: c.softplus,
   };
 }
 
@@ -119,7 +119,7 @@ function freshGrads(c: Config, gradY: Float32Array): SelectiveScanGradients {
   return {
     gradY, gradX: new Float32Array(BLE), gradDt: new Float32Array(BLE), gradA: new Float32Array(c.E * c.N),
     gradBm: new Float32Array(BLN), gradC: new Float32Array(BLN),
-    gradD: c.D ? new Float32Array(c.E) : null, gradDeltaBias: c.bias ? new Float32Array(c.E) : null,
+    gradDskip: c.D ? new Float32Array(c.E) : null, gradDeltaBias: c.bias ? new Float32Array(c.E) : null,
   };
 }
 
@@ -145,7 +145,7 @@ test('the fused kernels at chunk lengths 1 to 7 equal the naive kernels, final s
       const label = `T ${T} L ${L}`;
       assertClose(fused.y, naive.y, 1e-5, 1e-5, `y ${label}`);
       assertClose(fused.final, naive.final, 1e-5, 1e-5, `final state ${label}`);
-      for (const key of ['gradX', 'gradDt', 'gradA', 'gradBm', 'gradC', 'gradD', 'gradDeltaBias'] as const) {
+      for (const key of ['gradX', 'gradDt', 'gradA', 'gradBm', 'gradC', 'gradDskip', 'gradDeltaBias'] as const) {
         assertClose(fusedGrads[key]!, naiveGrads[key]!, 1e-5, 1e-4, `${key} ${label}`);
       }
     }
@@ -196,7 +196,7 @@ test('selectiveScanStep token by token reproduces the full forward and its final
       const at = (v: Tensor) => timeSlice(v, t, t + 1).data; // [B, 1, K] as [B, K]
       selectiveScanStep({
         B: c.B, E: c.E, N: c.N, x: at(s.x), dt: at(s.dt), deltaBias: s.bias?.data ?? null, deltaSoftplus: c.softplus,
-        A: s.A.data, Bm: at(s.Bm), C: at(s.C), D: s.D?.data ?? null, state, y: yt,
+        A: s.A.data, Bm: at(s.Bm), C: at(s.C), Dskip: s.D?.data ?? null, state, y: yt,
       });
       for (let b = 0; b < c.B; b++) {
         assertClose(yt.subarray(b * c.E, (b + 1) * c.E), y.subarray((b * c.L + t) * c.E, (b * c.L + t + 1) * c.E), 1e-5, 1e-5, `y at t ${t}`);

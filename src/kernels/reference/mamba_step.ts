@@ -26,7 +26,7 @@ export interface MambaStepArgs {
   convBias: Float32Array | null; // [E]
   xProj: Float32Array; // [R + 2N, E]
   dtProj: Float32Array; // [E, R]
-  dtBias: Float32Array; // [E]
+  deltaBias: Float32Array; // [E]
   A: Float32Array; // [E, N], −exp(A_log)
   Dskip: Float32Array; // [E]
   outProj: Float32Array; // [D, E]
@@ -102,7 +102,7 @@ export function mambaStep(a: MambaStepArgs): void {
 
   const y = new Float32Array(B * E);
   selectiveScanStep({
-    B, E, N, x: xs, dt, deltaBias: a.dtBias, deltaSoftplus: true, A: a.A, Bm, C, D: a.Dskip, state: a.ssmState, y,
+    B, E, N, x: xs, dt, deltaBias: a.deltaBias, deltaSoftplus: true, A: a.A, Bm, C, Dskip: a.Dskip, state: a.ssmState, y,
   });
   const gate = new Float32Array(B * E);
   unaryForward('silu', z, gate);

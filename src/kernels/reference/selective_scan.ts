@@ -2,7 +2,7 @@
 //   delta[b,t,e] = softplus(dt[b,t,e] + deltaBias[e])   (or dt + deltaBias without softplus)
 //   dA = exp(delta · A[e,n]);   h_t[b,e,n] = dA · h_{t−1} + delta · Bm[b,t,n] · x[b,t,e]
 //   y[b,t,e] = Σ_n C[b,t,n] · h_t[b,e,n] + D[e] · x[b,t,e]
-// Layouts: x, dt, y, delta: [B, L, E]; Bm, C: [B, L, N]; A: [E, N]; D, deltaBias: [E];
+// Layouts: x, dt, y, delta: [B, L, E]; Bm, C: [B, L, N]; A: [E, N]; Dskip, deltaBias: [E];
 // states: [B, E, N]. The fused kernels never hold [B, L, E, N]: forward keeps the state entering
 // each chunk of T steps, backward recomputes one chunk of one channel at a time into [T, N] scratch.
 // Inner loops run over n (contiguous in A, Bm, C and the state) so that they map to SIMD lanes.
@@ -34,7 +34,7 @@ export interface SelectiveScanInputs {
   x: Float32Array; dt: Float32Array; // [B, L, E]
   A: Float32Array; // [E, N]
   Bm: Float32Array; C: Float32Array; // [B, L, N]
-  D: Float32Array | null; deltaBias: Float32Array | null; // [E]
+  Dskip: Float32Array | null; deltaBias: Float32Array | null; // [E]
   deltaSoftplus: boolean;
 }
 
@@ -48,7 +48,7 @@ export interface SelectiveScanForwardArgs extends SelectiveScanInputs {
 }
 
 export function selectiveScanForward(a: SelectiveScanForwardArgs): void {
-  const { B, L, E, N, T, x, dt, A, Bm, C, D, deltaBias, deltaSoftplus, y, delta, chunkStates } = a;
+  const { B, L, E, N, T, x, dt, A, Bm, C, Dskip, deltaBias, deltaSoftplus, y, delta, chunkStates } = a;
   const nChunks = Math.ceil(L / T);
   const h = new Float32Array(E * N); // the running state of one batch row: [E, N]
   for (let b = 0; b < B; b++) {
@@ -72,7 +72,7 @@ export function selectiveScanForward(a: SelectiveScanForwardArgs): void {
             h[he + n] = hn;
             acc += C[bt + n] * hn;
           }
-          y[i] = acc + (D ? D[e] * x[i] : 0);
+          y[i] = acc + (Dskip ? Dskip[e] * x[i] : 0);
         }
       }
     }
@@ -85,7 +85,7 @@ export interface SelectiveScanGradients {
   gradX: Float32Array; gradDt: Float32Array; // out [B, L, E]
   gradA: Float32Array; // out [E, N]
   gradBm: Float32Array; gradC: Float32Array; // out [B, L, N]
-  gradD: Float32Array | null; gradDeltaBias: Float32Array | null; // out [E]; null when D / deltaBias is
+  gradDskip: Float32Array | null; gradDeltaBias: Float32Array | null; // out [E]; null when Dskip / deltaBias is
 }
 
 export interface SelectiveScanBackwardArgs extends SelectiveScanInputs, SelectiveScanGradients {
@@ -101,12 +101,12 @@ export interface SelectiveScanBackwardArgs extends SelectiveScanInputs, Selectiv
  * All gradient outputs are overwritten.
  */
 export function selectiveScanBackward(a: SelectiveScanBackwardArgs): void {
-  const { B, L, E, N, T, x, dt, A, Bm, C, D, deltaBias, deltaSoftplus, delta, chunkStates, gradY } = a;
-  const { gradX, gradDt, gradA, gradBm, gradC, gradD, gradDeltaBias } = a;
+  const { B, L, E, N, T, x, dt, A, Bm, C, Dskip, deltaBias, deltaSoftplus, delta, chunkStates, gradY } = a;
+  const { gradX, gradDt, gradA, gradBm, gradC, gradDskip, gradDeltaBias } = a;
   gradA.fill(0);
   gradBm.fill(0);
   gradC.fill(0);
-  gradD?.fill(0);
+  gradDskip?.fill(0);
   gradDeltaBias?.fill(0);
   const nChunks = Math.ceil(L / T);
   const hs = new Float32Array(T * N); // h_{t0+j} of one channel: [T, N]
@@ -158,8 +158,8 @@ export function selectiveScanBackward(a: SelectiveScanBackwardArgs): void {
             gradA[he + n] += d * u;
             dh[he + n] = adj * dAs[j + n];
           }
-          gradX[i] = d * sumDeltaB + (D ? g * D[e] : 0);
-          if (gradD) gradD[e] += g * xv;
+          gradX[i] = d * sumDeltaB + (Dskip ? g * Dskip[e] : 0);
+          if (gradDskip) gradDskip[e] += g * xv;
           const gdt = (sumDeltaAdAh + xv * sumDeltaB) * deltaSlope(dt[i], bias, deltaSoftplus);
           gradDt[i] = gdt;
           if (gradDeltaBias) gradDeltaBias[e] += gdt;
@@ -180,7 +180,7 @@ export interface SelectiveScanNaiveForwardArgs extends SelectiveScanInputs {
 }
 
 export function selectiveScanNaiveForward(a: SelectiveScanNaiveForwardArgs): void {
-  const { B, L, E, N, x, dt, A, Bm, C, D, deltaBias, deltaSoftplus, initialState, y, delta, states } = a;
+  const { B, L, E, N, x, dt, A, Bm, C, Dskip, deltaBias, deltaSoftplus, initialState, y, delta, states } = a;
   for (let b = 0; b < B; b++) {
     for (let t = 0; t < L; t++) {
       for (let e = 0; e < E; e++) {
@@ -192,7 +192,7 @@ export function selectiveScanNaiveForward(a: SelectiveScanNaiveForwardArgs): voi
           states[i * N + n] = Math.exp(delta[i] * A[e * N + n]) * prev + delta[i] * Bm[(b * L + t) * N + n] * x[i];
           acc += C[(b * L + t) * N + n] * states[i * N + n];
         }
-        y[i] = acc + (D ? D[e] * x[i] : 0);
+        y[i] = acc + (Dskip ? Dskip[e] * x[i] : 0);
       }
     }
     if (!a.finalState) continue;
@@ -210,8 +210,8 @@ export interface SelectiveScanNaiveBackwardArgs extends SelectiveScanInputs, Sel
 
 /** The same gradients as selectiveScanBackward, first building the whole adjoint δ: [B, L, E, N]. */
 export function selectiveScanNaiveBackward(a: SelectiveScanNaiveBackwardArgs): void {
-  const { B, L, E, N, x, dt, A, Bm, C, D, deltaBias, deltaSoftplus, initialState, delta, states, gradY } = a;
-  const { gradX, gradDt, gradA, gradBm, gradC, gradD, gradDeltaBias } = a;
+  const { B, L, E, N, x, dt, A, Bm, C, Dskip, deltaBias, deltaSoftplus, initialState, delta, states, gradY } = a;
+  const { gradX, gradDt, gradA, gradBm, gradC, gradDskip, gradDeltaBias } = a;
   const adj = new Float32Array(B * L * E * N);
   for (let b = 0; b < B; b++) {
     for (let t = L - 1; t >= 0; t--) {
@@ -227,14 +227,14 @@ export function selectiveScanNaiveBackward(a: SelectiveScanNaiveBackwardArgs): v
   gradA.fill(0);
   gradBm.fill(0);
   gradC.fill(0);
-  gradD?.fill(0);
+  gradDskip?.fill(0);
   gradDeltaBias?.fill(0);
   for (let b = 0; b < B; b++) {
     for (let t = 0; t < L; t++) {
       for (let e = 0; e < E; e++) {
         const i = (b * L + t) * E + e;
         const bias = deltaBias ? deltaBias[e] : 0;
-        let gx = D ? gradY[i] * D[e] : 0;
+        let gx = Dskip ? gradY[i] * Dskip[e] : 0;
         let gdelta = 0;
         for (let n = 0; n < N; n++) {
           const bn = (b * L + t) * N + n;
@@ -249,7 +249,7 @@ export function selectiveScanNaiveBackward(a: SelectiveScanNaiveBackwardArgs): v
         }
         gradX[i] = gx;
         gradDt[i] = gdelta * deltaSlope(dt[i], bias, deltaSoftplus);
-        if (gradD) gradD[e] += gradY[i] * x[i];
+        if (gradDskip) gradDskip[e] += gradY[i] * x[i];
         if (gradDeltaBias) gradDeltaBias[e] += gradDt[i];
       }
     }
@@ -265,14 +265,14 @@ export interface SelectiveScanStepArgs {
   deltaSoftplus: boolean;
   A: Float32Array; // [E, N]
   Bm: Float32Array; C: Float32Array; // [B, N]
-  D: Float32Array | null; // [E]
+  Dskip: Float32Array | null; // [E]
   state: Float32Array; // [B, E, N], h_{t−1} in, h_t out
   y: Float32Array; // out [B, E]
 }
 
 /** One token of the recurrence, as one time step of selectiveScanForward. */
 export function selectiveScanStep(a: SelectiveScanStepArgs): void {
-  const { B, E, N, x, dt, deltaBias, deltaSoftplus, A, Bm, C, D, state, y } = a;
+  const { B, E, N, x, dt, deltaBias, deltaSoftplus, A, Bm, C, Dskip, state, y } = a;
   for (let b = 0; b < B; b++) {
     for (let e = 0; e < E; e++) {
       const i = b * E + e;
@@ -285,7 +285,7 @@ export function selectiveScanStep(a: SelectiveScanStepArgs): void {
         state[s + n] = hn;
         acc += C[b * N + n] * hn;
       }
-      y[i] = acc + (D ? D[e] * x[i] : 0);
+      y[i] = acc + (Dskip ? Dskip[e] * x[i] : 0);
     }
   }
 }

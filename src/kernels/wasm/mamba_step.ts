@@ -49,7 +49,7 @@ export function makeWasmMambaStep(rt: WasmRuntime) {
       inW: rt.input(a.inProj, words(2 * E, D)), inBias: rt.optionalInput(a.inBias, 2 * E), xz,
       convW: rt.input(a.convWeight, E * K), convBias: rt.optionalInput(a.convBias, E), convState, xs,
       xW: rt.input(a.xProj, words(P, E)), xdbl,
-      dtW: rt.input(a.dtProj, E * R), dtBias: rt.input(a.dtBias, E), A: rt.input(a.A, E * N), Dskip: rt.optionalInput(a.Dskip, E),
+      dtW: rt.input(a.dtProj, E * R), deltaBias: rt.input(a.deltaBias, E), A: rt.input(a.A, E * N), Dskip: rt.optionalInput(a.Dskip, E),
       ssmState, y, dt,
       outW: rt.input(a.outProj, words(D, E)), outBias: rt.optionalInput(a.outBias, D), out, residual: a.residual ? 1 : 0,
       B, D, E, N, R, K,

@@ -17,7 +17,7 @@ export const SCAN_PARALLEL_MIN = 1 << 16;
 
 export interface ScanExports {
   sumRows(parts: number, out: number, rows: number, size: number): void;
-  scanStep(x: number, dt: number, A: number, Bm: number, C: number, D: number, bias: number, state: number, y: number, B: number, E: number, N: number, softplus: number): void;
+  scanStep(x: number, dt: number, A: number, Bm: number, C: number, Dskip: number, bias: number, state: number, y: number, B: number, E: number, N: number, softplus: number): void;
 }
 
 export function makeWasmScan(rt: WasmRuntime) {
@@ -32,7 +32,7 @@ export function makeWasmScan(rt: WasmRuntime) {
       A: rt.input(a.A, E * N),
       Bm: rt.input(a.Bm, B * L * N),
       C: rt.input(a.C, B * L * N),
-      D: rt.optionalInput(a.D, E),
+      Dskip: rt.optionalInput(a.Dskip, E),
       bias: rt.optionalInput(a.deltaBias, E),
     };
   }
@@ -41,7 +41,7 @@ export function makeWasmScan(rt: WasmRuntime) {
     const { B, L, E, N, T } = a;
     const nChunks = Math.ceil(L / T);
     rt.reset();
-    const { x, dt, A, Bm, C, D, bias } = inputs(a);
+    const { x, dt, A, Bm, C, Dskip, bias } = inputs(a);
     const init = rt.optionalInput(a.initialState, B * E * N);
     const y = rt.output(a.y, B * L * E);
     const delta = rt.output(a.delta, B * L * E);
@@ -51,7 +51,7 @@ export function makeWasmScan(rt: WasmRuntime) {
     const threads = B * L * E * N >= SCAN_PARALLEL_MIN ? rt.threads : 1;
     rt.scratch(threads, (2 * N + 3 * T + T * N) * 16);
     rt.setParams(ScanForwardParams, {
-      x, dt, A, Bm, C, D, deltaBias: bias, initialState: init, y, delta, chunkStates: states, finalState: fin,
+      x, dt, A, Bm, C, Dskip, deltaBias: bias, initialState: init, y, delta, chunkStates: states, finalState: fin,
       B, L, E, N, T, softplus: a.deltaSoftplus ? 1 : 0, channelBlock: SCAN_BLOCK,
     });
     rt.run(JOB_SCAN_FORWARD, B * blocks, threads);
@@ -66,7 +66,7 @@ export function makeWasmScan(rt: WasmRuntime) {
     const nChunks = Math.ceil(L / T);
     const blocks = Math.ceil(E / SCAN_BLOCK);
     rt.reset();
-    const { x, dt, A, Bm, C, D, bias } = inputs(a);
+    const { x, dt, A, Bm, C, Dskip, bias } = inputs(a);
     const delta = rt.input(a.delta, B * L * E);
     const states = rt.input(a.chunkStates, B * nChunks * E * N);
     const gradY = rt.input(a.gradY, B * L * E);
@@ -75,19 +75,19 @@ export function makeWasmScan(rt: WasmRuntime) {
     const partA = rt.alloc(B * E * N);
     const partBm = rt.alloc(B * blocks * L * N);
     const partC = rt.alloc(B * blocks * L * N);
-    const partD = a.gradD ? rt.alloc(B * E) : 0;
+    const partDskip = a.gradDskip ? rt.alloc(B * E) : 0;
     const partBias = a.gradDeltaBias ? rt.alloc(B * E) : 0;
     const threads = B * L * E * N >= SCAN_PARALLEL_MIN ? rt.threads : 1;
     const groups = SCAN_BLOCK / 4;
     rt.scratch(threads, (4 * T * N + N + 4 * groups * N + 2 * groups + 5 * T) * 16);
     rt.setParams(ScanBackwardParams, {
-      x, dt, A, Bm, C, D, deltaBias: bias, delta, chunkStates: states, gradY, gradX, gradDt, partA, partBm, partC, partD, partBias,
+      x, dt, A, Bm, C, Dskip, deltaBias: bias, delta, chunkStates: states, gradY, gradX, gradDt, partA, partBm, partC, partDskip, partBias,
       B, L, E, N, T, softplus: a.deltaSoftplus ? 1 : 0, channelBlock: SCAN_BLOCK,
     });
     rt.run(JOB_SCAN_BACKWARD, B * blocks, threads);
     rt.writeBack(gradX, a.gradX, B * L * E);
     rt.writeBack(gradDt, a.gradDt, B * L * E);
-    // gradA [E, N] = Σ_b partA[b]; gradBm, gradC [b, L, N] = Σ_blocks part[b, block]; gradD, gradDeltaBias [E] = Σ_b.
+    // gradA [E, N] = Σ_b partA[b]; gradBm, gradC [b, L, N] = Σ_blocks part[b, block]; gradDskip, gradDeltaBias [E] = Σ_b.
     const sum = (parts: number, rows: number, size: number, dst: Float32Array, dstOffset: number) => {
       const out = rt.alloc(size);
       ex.sumRows(parts, out, rows, size);
@@ -98,7 +98,7 @@ export function makeWasmScan(rt: WasmRuntime) {
       sum(partBm + b * blocks * L * N * 4, blocks, L * N, a.gradBm, b * L * N);
       sum(partC + b * blocks * L * N * 4, blocks, L * N, a.gradC, b * L * N);
     }
-    if (a.gradD) sum(partD, B, E, a.gradD, 0);
+    if (a.gradDskip) sum(partDskip, B, E, a.gradDskip, 0);
     if (a.gradDeltaBias) sum(partBias, B, E, a.gradDeltaBias, 0);
   }
 
@@ -110,11 +110,11 @@ export function makeWasmScan(rt: WasmRuntime) {
     const A = rt.input(a.A, E * N);
     const Bm = rt.input(a.Bm, B * N);
     const C = rt.input(a.C, B * N);
-    const D = rt.optionalInput(a.D, E);
+    const Dskip = rt.optionalInput(a.Dskip, E);
     const bias = rt.optionalInput(a.deltaBias, E);
     const state = rt.input(a.state, B * E * N);
     const y = rt.output(a.y, B * E);
-    ex.scanStep(x, dt, A, Bm, C, D, bias, state, y, B, E, N, a.deltaSoftplus ? 1 : 0);
+    ex.scanStep(x, dt, A, Bm, C, Dskip, bias, state, y, B, E, N, a.deltaSoftplus ? 1 : 0);
     rt.writeBack(state, a.state, B * E * N);
     rt.writeBack(y, a.y, B * E);
   }

@@ -67,14 +67,14 @@ export enum MatmulParams {
 
 /** JOB_SCAN_FORWARD (assembly/scan.ts, src/kernels/wasm/selective_scan.ts). */
 export enum ScanForwardParams {
-  x, dt, A, Bm, C, D, deltaBias, initialState, y, delta, chunkStates, finalState,
+  x, dt, A, Bm, C, Dskip, deltaBias, initialState, y, delta, chunkStates, finalState,
   B, L, E, N, T, softplus, channelBlock,
 }
 
 /** JOB_SCAN_BACKWARD: partA [B, E, N], partBm and partC [B, blocks, L, N], partD and partBias [B, E]. */
 export enum ScanBackwardParams {
-  x, dt, A, Bm, C, D, deltaBias, delta, chunkStates, gradY, gradX, gradDt,
-  partA, partBm, partC, partD, partBias,
+  x, dt, A, Bm, C, Dskip, deltaBias, delta, chunkStates, gradY, gradX, gradDt,
+  partA, partBm, partC, partDskip, partBias,
   B, L, E, N, T, softplus, channelBlock,
 }
 
@@ -130,7 +130,7 @@ export enum WhoParams { out }
  */
 export enum MambaStepParams {
   x, normW, eps, inW, inBias, xz, convW, convBias, convState, xs, xW, xdbl,
-  dtW, dtBias, A, Dskip, ssmState, y, dt, outW, outBias, out, residual,
+  dtW, deltaBias, A, Dskip, ssmState, y, dt, outW, outBias, out, residual,
   B, D, E, N, R, K,
   tasksIn, tasksX, tasksChannels, tasksOut, tasksHead, // tasks of each phase, in order
   headW, headNormW, headEps, logits, V, bf16, headBf16,
