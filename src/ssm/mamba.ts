@@ -196,7 +196,7 @@ export class MambaMixer extends Mixer {
   /** One token per sequence: x [B, D] → [B, D], in constant time and memory. */
   step(x: Tensor, state: MixerState): Tensor {
     const w = this.stepWeights();
-    return noGrad(() => (w ? mambaStep(x, w, { conv: state.conv, ssm: state.ssm, A: state.A }) : this.ltiStep(x, state)));
+    return noGrad(() => (w ? mambaStep(x, w, { conv: state.conv, ssm: state.ssm, A: state.A }) : this.stepWithOps(x, state)));
   }
 
   /**
@@ -214,7 +214,7 @@ export class MambaMixer extends Mixer {
   }
 
   /** The step with ops: the S4D ablation's (Δ, B and C are parameters) and Falcon Mamba's. */
-  private ltiStep(x: Tensor, state: MixerState): Tensor {
+  private stepWithOps(x: Tensor, state: MixerState): Tensor {
     const { E, N, K } = this;
     const batch = x.shape[0];
     const k = kernels();
