@@ -21,3 +21,4 @@ export { linearScan, linearScanComplex, type LinearScanOptions, type LinearScanC
 export { mambaStep, packMambaWeights, packRows, type MambaStepWeights, type MambaStepState, type PackedMambaWeights, type MambaStepOptions, type StepHead, type StepNorm } from './mamba_step.js';
 export { attention, cachedAttention, type AttentionOptions } from './attention.js';
 export { rope } from './rope.js';
+export { ssd, ssdReference, type SsdOptions } from './ssd.js';

@@ -9,5 +9,6 @@ import { reduceCases } from './reduce.js';
 import { shapeCases } from './shape.js';
 import { lruCases } from './lru.js';
 import { attentionCases } from './attention.js';
+import { ssdCases } from './ssd.js';
 
-export const allCases: GradCases = { ...coreCases, ...nnCases, ...scanCases, ...elementwiseCases, ...reduceCases, ...shapeCases, ...lruCases, ...attentionCases };
+export const allCases: GradCases = { ...coreCases, ...nnCases, ...scanCases, ...elementwiseCases, ...reduceCases, ...shapeCases, ...lruCases, ...attentionCases, ...ssdCases };

@@ -21,6 +21,8 @@ import { gateForward, gateBackward } from './gate.js';
 import { adamwStep } from './adamw.js';
 import { attentionForward, attentionBackward, attentionNaiveForward, attentionNaiveBackward } from './attention.js';
 import { ropeForward } from './rope.js';
+import { ssdNaiveForward, ssdNaiveBackward, ssdStep } from './ssd.js';
+import { ssdChunkedForward, ssdChunkedBackward } from './ssd_chunked.js';
 
 // Where arrays live (see src/kernels/memory.ts). A fast backend keeps long-lived arrays
 // (residentCopy) and a training step's arrays (arenas) in its own memory, so that its kernels
@@ -62,4 +64,5 @@ export const referenceKernels = {
   mambaStep,
   attentionForward, attentionBackward, attentionNaiveForward, attentionNaiveBackward,
   ropeForward,
+  ssdChunkedForward, ssdChunkedBackward, ssdNaiveForward, ssdNaiveBackward, ssdStep,
 };
