@@ -7,8 +7,8 @@
 
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { lineChart } from './plot.js';
-import { writePlot } from './render.js';
+import { lineChart } from '../src/experiments/plot.js';
+import { writePlot } from '../src/experiments/render.js';
 
 interface Curves {
   run: string;

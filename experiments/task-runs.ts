@@ -7,8 +7,8 @@ import { modelConfig, MambaConfigInput } from '../src/models/config.js';
 import { Task } from '../src/data/tasks.js';
 import { trainTask, TaskEvalInfo, TaskStepInfo, TaskTrainOptions } from '../src/train/task_trainer.js';
 import { TrainingDivergedError } from '../src/train/step.js';
-import { lineChart, Series } from './plot.js';
-import { writePlot } from './render.js';
+import { lineChart, Series } from '../src/experiments/plot.js';
+import { writePlot } from '../src/experiments/render.js';
 
 export interface Run {
   name: string;

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// The `mamba-ts` command: train, generate, eval, info, logits, task, serve (and `start`, the quick demo).
+// The `mamba-ts` command: train, generate, eval, info, logits, task, serve, experiment (and `start`, the quick demo).
 // Every failure a user can cause ends with a one-line message and exit code 1, not a stack trace.
 
 import { Argument, Command, CommanderError, Option } from 'commander';
@@ -7,6 +7,7 @@ import { trainCommand, startCommand, TRAIN_DEFAULTS, InterruptedError } from './
 import { generateCommand, evalCommand, infoCommand, logitsCommand } from './inspect.js';
 import { taskCommand, TASK_DEFAULTS, TASK_MIXERS } from './task.js';
 import { serveCommand, SERVE_DEFAULTS } from './serve.js';
+import { experimentCommand } from './experiment.js';
 import { TASK_NAMES } from '../data/tasks.js';
 import { initBackend } from '../kernels/index.js';
 import { integer, decimal } from './parse.js';
@@ -142,6 +143,7 @@ export function buildProgram(): Command {
     .requiredOption('--model <dir>', 'model folder (config.json + model.safetensors)')
     .requiredOption('--tokens <ids>', 'comma-separated token ids, e.g. 1,2,3')
     .action(logitsCommand);
+  experimentCommand(program);
   // After a usage error, a pointer to the help rather than the whole help, which would push the
   // error itself off the screen.
   for (const c of program.commands) c.showHelpAfterError(`see mamba-ts ${c.name()} --help`);

@@ -7,10 +7,10 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { compile } from 'vega-lite';
-import { lineChart, bandChart, bandRows, heatmap, Series } from '../../experiments/plot.js';
-import { specToSvg, svgToPng } from '../../experiments/render.js';
-import { loadFontMetrics } from '../../experiments/font-metrics.js';
-import { FONT_FILES } from '../../experiments/render.js';
+import { lineChart, bandChart, bandRows, heatmap, Series } from '../../src/experiments/plot.js';
+import { specToSvg, svgToPng } from '../../src/experiments/render.js';
+import { loadFontMetrics } from '../../src/experiments/font-metrics.js';
+import { FONT_FILES } from '../../src/experiments/render.js';
 
 const curves: Series[] = [
   { label: 'Mamba', points: [[1e3, 3.1], [1e4, 2.4], [1e5, 1.9]] },
@@ -35,7 +35,7 @@ test('lineChart compiles to Vega with log x and y scales when asked, and leaves 
 });
 
 test('the spec builders import nothing at run time, so the browser loads the same file', () => {
-  const js = readFileSync(fileURLToPath(new URL('../../experiments/plot.js', import.meta.url)), 'utf8');
+  const js = readFileSync(fileURLToPath(new URL('../../src/experiments/plot.js', import.meta.url)), 'utf8');
   assert.doesNotMatch(js, /^\s*import\s/m);
   assert.deepEqual(JSON.parse(JSON.stringify(scaling)), scaling, 'a spec is plain JSON data');
 });

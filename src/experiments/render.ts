@@ -1,4 +1,4 @@
-// Renders the Vega-Lite specs of experiments/plot.ts in Node: SVG with the `vega` runtime (no
+// Renders the Vega-Lite specs of src/experiments/plot.ts in Node: SVG with the `vega` runtime (no
 // canvas: text widths come from the font's tables, see font-metrics.ts), PNG with resvg. resvg loads no system
 // fonts here and draws text only in a font it is given, so DejaVu Sans ships as an npm package
 // (dejavu-fonts-ttf): the PNG looks the same on a fresh machine with no fonts installed, and

@@ -1,6 +1,6 @@
 // Vega-Lite specs for the plots in docs/results: line charts (training curves, scaling plots with
 // log axes), error bands over seeds and heatmaps. A spec is plain data (its points inlined), so
-// the same object renders in Node (experiments/render.ts: SVG, and PNG with resvg) and in a
+// the same object renders in Node (src/experiments/render.ts: SVG, and PNG with resvg) and in a
 // browser (vega-embed or vega.View). This file imports nothing at run time, on purpose: the browser
 // lab loads it as it is.
 
