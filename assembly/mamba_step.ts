@@ -13,10 +13,11 @@
 //   head     for the model's last block only: logits = RMSNorm(out)·W_headᵀ, split over the
 //            vocabulary; each task normalises out itself, as in the first phase
 // The matrix-vector phases are memory-bound: each thread streams its share of the weights once,
-// as f32 or, for generation with bf16 weights, as half as many bytes.
+// as f32 or, for generation with bf16 or int8 weights, as a half or a quarter of the bytes.
 
 import { param, paramF, scratchOf, MambaStepParams } from './control';
 import { dotRows, dotRowsBf16 } from './matmul';
+import { dotRowsInt8, quantizeRow } from './int8';
 import { rmsNormRow } from './norm';
 import { stepChannels, stepFourChannels } from './scan';
 import { f4, ld, st } from './lanes';
@@ -36,10 +37,33 @@ import { sigmoidf4, softplusf4 } from './simd_math';
   for (let j = j0; j < j1; j++) store<f32>(f4(row, j), load<f32>(f4(row, j)) + load<f32>(f4(src, j)));
 }
 
-/** out[j] = x · w[j] for j0 ≤ j < j1, with w's rows of k weights in f32 or in packed bf16. */
-@inline function matVec(bf16: bool, x: usize, w: usize, out: usize, k: i32, j0: i32, j1: i32): void {
-  if (bf16) dotRowsBf16(x, w, out, k, j0, j1);
+// Weight formats of the matrix-vector phases (MambaStepParams.weights, headWeights).
+const F32: i32 = 0;
+const BF16: i32 = 1;
+const INT8: i32 = 2;
+
+/** The activation row x [k] as the format multiplies it: for int8, rounded to i16 into q; returns its scale. */
+@inline function prepare(format: i32, x: usize, k: i32, q: usize): f32 {
+  return format == INT8 ? quantizeRow(x, k, q) : 1;
+}
+
+/**
+ * out[j] = x · w[j] for j0 ≤ j < j1, w [rows, k] in f32, packed bf16 or int8 rows; for int8, q
+ * and xs are prepare's rounding of x.
+ */
+@inline function matVec(format: i32, x: usize, q: usize, xs: f32, w: usize, out: usize, rows: i32, k: i32, j0: i32, j1: i32): void {
+  if (format == INT8) dotRowsInt8(q, xs, w, out, rows, k, j0, j1);
+  else if (format == BF16) dotRowsBf16(x, w, out, k, j0, j1);
   else dotRows(x, w, out, k, j0, j1, false);
+}
+
+/** The thread's scratch: a normalised row [D] f32, then a rounded activation row (i16). */
+@inline function normScratch(ctl: usize, tid: i32): usize {
+  return scratchOf(ctl, tid);
+}
+
+@inline function quantScratch(ctl: usize, tid: i32): usize {
+  return scratchOf(ctl, tid) + ((<usize>param(ctl, MambaStepParams.D) * 4 + 63) & ~63);
 }
 
 export function mambaStepTask(ctl: usize, task: i32, tid: i32): void {
@@ -48,9 +72,9 @@ export function mambaStepTask(ctl: usize, task: i32, tid: i32): void {
     const n = param(ctl, MambaStepParams.tasksIn + phase);
     if (t < n) {
       if (phase == 0) inPhase(ctl, t, n, tid);
-      else if (phase == 1) xPhase(ctl, t, n);
+      else if (phase == 1) xPhase(ctl, t, n, tid);
       else if (phase == 2) channelPhase(ctl, t, n);
-      else if (phase == 3) outPhase(ctl, t, n);
+      else if (phase == 3) outPhase(ctl, t, n, tid);
       else headPhase(ctl, t, n, tid);
       return;
     }
@@ -64,17 +88,19 @@ function inPhase(ctl: usize, task: i32, tasks: i32, tid: i32): void {
   const w = <usize>param(ctl, MambaStepParams.inW);
   const bias = <usize>param(ctl, MambaStepParams.inBias), xz = <usize>param(ctl, MambaStepParams.xz);
   const e0 = spanStart(E, tasks, task), e1 = spanEnd(E, tasks, task);
-  const bf16 = param(ctl, MambaStepParams.bf16) != 0;
+  const format = param(ctl, MambaStepParams.weights);
+  const q = quantScratch(ctl, tid);
   for (let b = 0; b < B; b++) {
     let xr = f4(x, b * D);
     if (normW) {
-      const xn = scratchOf(ctl, tid);
+      const xn = normScratch(ctl, tid);
       rmsNormRow(xr, normW, xn, D, paramF(ctl, MambaStepParams.eps));
       xr = xn;
     }
     const row = f4(xz, b * 2 * E);
-    matVec(bf16, xr, w, row, D, e0, e1); // x_i
-    matVec(bf16, xr, w, row, D, E + e0, E + e1); // z
+    const xs = prepare(format, xr, D, q);
+    matVec(format, xr, q, xs, w, row, 2 * E, D, e0, e1); // x_i
+    matVec(format, xr, q, xs, w, row, 2 * E, D, E + e0, E + e1); // z
     if (bias) {
       addSpan(row, bias, e0, e1);
       addSpan(row, bias, E + e0, E + e1);
@@ -114,13 +140,18 @@ function convStep(ctl: usize, e0: i32, e1: i32): void {
   }
 }
 
-function xPhase(ctl: usize, task: i32, tasks: i32): void {
+function xPhase(ctl: usize, task: i32, tasks: i32, tid: i32): void {
   const B = param(ctl, MambaStepParams.B), E = param(ctl, MambaStepParams.E);
   const P = param(ctl, MambaStepParams.R) + 2 * param(ctl, MambaStepParams.N);
   const xs = <usize>param(ctl, MambaStepParams.xs), w = <usize>param(ctl, MambaStepParams.xW);
   const xdbl = <usize>param(ctl, MambaStepParams.xdbl);
   const j0 = spanStart(P, tasks, task), j1 = spanEnd(P, tasks, task);
-  for (let b = 0; b < B; b++) matVec(param(ctl, MambaStepParams.bf16) != 0, f4(xs, b * E), w, f4(xdbl, b * P), E, j0, j1);
+  const format = param(ctl, MambaStepParams.weights);
+  const q = quantScratch(ctl, tid);
+  for (let b = 0; b < B; b++) {
+    const xr = f4(xs, b * E);
+    matVec(format, xr, q, prepare(format, xr, E, q), w, f4(xdbl, b * P), P, E, j0, j1);
+  }
 }
 
 function channelPhase(ctl: usize, task: i32, tasks: i32): void {
@@ -155,16 +186,19 @@ function channelPhase(ctl: usize, task: i32, tasks: i32): void {
   }
 }
 
-function outPhase(ctl: usize, task: i32, tasks: i32): void {
+function outPhase(ctl: usize, task: i32, tasks: i32, tid: i32): void {
   const B = param(ctl, MambaStepParams.B), D = param(ctl, MambaStepParams.D), E = param(ctl, MambaStepParams.E);
   const y = <usize>param(ctl, MambaStepParams.y), w = <usize>param(ctl, MambaStepParams.outW);
   const bias = <usize>param(ctl, MambaStepParams.outBias);
   const out = <usize>param(ctl, MambaStepParams.out), x = <usize>param(ctl, MambaStepParams.x);
   const residual = param(ctl, MambaStepParams.residual) != 0;
   const j0 = spanStart(D, tasks, task), j1 = spanEnd(D, tasks, task);
+  const format = param(ctl, MambaStepParams.weights);
+  const q = quantScratch(ctl, tid);
   for (let b = 0; b < B; b++) {
     const row = f4(out, b * D);
-    matVec(param(ctl, MambaStepParams.bf16) != 0, f4(y, b * E), w, row, E, j0, j1);
+    const yr = f4(y, b * E);
+    matVec(format, yr, q, prepare(format, yr, E, q), w, row, D, E, j0, j1);
     if (bias) addSpan(row, bias, j0, j1);
     if (residual) addSpan(row, f4(x, b * D), j0, j1);
   }
@@ -174,10 +208,11 @@ function headPhase(ctl: usize, task: i32, tasks: i32, tid: i32): void {
   const B = param(ctl, MambaStepParams.B), D = param(ctl, MambaStepParams.D), V = param(ctl, MambaStepParams.V);
   const out = <usize>param(ctl, MambaStepParams.out), w = <usize>param(ctl, MambaStepParams.headW);
   const logits = <usize>param(ctl, MambaStepParams.logits);
-  const xn = scratchOf(ctl, tid);
+  const xn = normScratch(ctl, tid), q = quantScratch(ctl, tid);
+  const format = param(ctl, MambaStepParams.headWeights);
   const j0 = spanStart(V, tasks, task), j1 = spanEnd(V, tasks, task);
   for (let b = 0; b < B; b++) {
     rmsNormRow(f4(out, b * D), <usize>param(ctl, MambaStepParams.headNormW), xn, D, paramF(ctl, MambaStepParams.headEps));
-    matVec(param(ctl, MambaStepParams.headBf16) != 0, xn, w, f4(logits, b * V), D, j0, j1);
+    matVec(format, xn, q, prepare(format, xn, D, q), w, f4(logits, b * V), V, D, j0, j1);
   }
 }

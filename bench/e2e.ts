@@ -13,6 +13,7 @@ import { modelConfig } from '../src/models/config.js';
 import { generate } from '../src/models/generate.js';
 import { AdamW, paramGroupsForDecay } from '../src/optim/index.js';
 import { initBackend, setThreads } from '../src/kernels/index.js';
+import type { WeightFormat } from '../src/kernels/weight_format.js';
 import { BenchContext, registerSection, median } from './sections.js';
 
 interface Case {
@@ -55,7 +56,7 @@ function trainTokensPerSec(model: LanguageModel, c: Case, steps: number): number
 /** Generation runs per figure (median): runs of a process differ by up to ~20 % on this shared host. */
 const GENERATE_RUNS = 5;
 
-function generateTokensPerSec(model: LanguageModel, tokens: number, weights: 'f32' | 'bf16'): number {
+function generateTokensPerSec(model: LanguageModel, tokens: number, weights: WeightFormat): number {
   const prompt = Int32Array.of(1, 2, 3, 4);
   // Warm-up: the first few hundred tokens of a process run up to 1.5× slower (JIT tiers, the
   // pool's workers starting); measured with 1, 10, 100, 400 and 1000-token runs in a row.
@@ -70,7 +71,7 @@ function generateTokensPerSec(model: LanguageModel, tokens: number, weights: 'f3
 }
 
 /** Steps per second of a model with a state made beforehand (not timed), and how long making it took. */
-function stepTokensPerSec(model: LanguageModel, weights: 'f32' | 'bf16', tokens: number): { perSec: number; stateMs: number } {
+function stepTokensPerSec(model: LanguageModel, weights: WeightFormat, tokens: number): { perSec: number; stateMs: number } {
   const t0 = performance.now();
   const state = model.initState(1, { weights });
   const stateMs = performance.now() - t0;

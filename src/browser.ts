@@ -18,6 +18,7 @@ export { Mixer, type MixerState } from './ssm/mixer.js';
 export { modelConfig, parseConfig, MIXER_KINDS, type ModelConfig, type ModelConfigInput, type MambaConfig, type MambaConfigInput, type MixerKind } from './models/config.js';
 export { LanguageModel, Block, type ModelState } from './models/language_model.js';
 export type { CausalLM, CausalLMConfig, NamedWeight, StateOptions } from './models/causal_lm.js';
+export type { WeightFormat } from './kernels/weight_format.js';
 export { createModel, MODEL_TYPES } from './models/create.js';
 export { generate, prefill, sampleToken, argmax, type GenerateOptions, type SamplingOptions } from './models/generate.js';
 export { MambaMixer, type MambaOptions, type MambaBlockConfig } from './ssm/mamba.js';

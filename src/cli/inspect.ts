@@ -11,6 +11,7 @@ import { splitTrainVal } from '../data/corpus.js';
 import { loadRunCorpus } from './resume.js';
 import { streamDecoder } from '../data/tokenizer.js';
 import { noGrad } from '../autograd/tape.js';
+import type { WeightFormat } from '../kernels/weight_format.js';
 
 interface GenerateCliOptions {
   model: string;
@@ -21,7 +22,7 @@ interface GenerateCliOptions {
   topP: number;
   stop?: string;
   seed: number;
-  weights: 'f32' | 'bf16';
+  weights: WeightFormat;
 }
 
 export function generateCommand(o: GenerateCliOptions): void {

@@ -11,6 +11,7 @@ import { experimentCommand } from './experiment.js';
 import { TASK_NAMES } from '../data/tasks.js';
 import { initBackend } from '../kernels/index.js';
 import { integer, decimal } from './parse.js';
+import { WEIGHT_FORMATS } from '../kernels/weight_format.js';
 
 const count = integer(0);
 const positive = integer(1);
@@ -104,7 +105,7 @@ function serveOptions(cmd: Command): Command {
     .option('--prefill-chunk <n>', 'prompt tokens run between two batched steps', positive, d.prefillChunk)
     .option('--cache-mb <x>', 'recurrent-state cache bound in MiB (0 = off)', nonNegative, d.cacheBytes / 2 ** 20)
     .option('--state-dir <dir>', 'where POST /v1/states/save writes conversation states')
-    .addOption(new Option('--weights <precision>', 'weights of the per-token step: f32 or bf16').choices(['f32', 'bf16']).default('f32'));
+    .addOption(new Option('--weights <precision>', 'weights of the per-token step: f32, bf16 or int8').choices(WEIGHT_FORMATS).default('f32'));
 }
 
 export function buildProgram(): Command {
@@ -122,7 +123,7 @@ export function buildProgram(): Command {
   samplingOptions(
     program.command('generate').description('generate text from a trained model').requiredOption('--model <dir>', 'model folder').requiredOption('--prompt <text>', 'text to continue'),
   )
-    .addOption(new Option('--weights <precision>', 'weights of the per-token step: f32, or bf16 (half the bytes per token: faster, weights rounded to 8 significant bits)').choices(['f32', 'bf16']).default('f32'))
+    .addOption(new Option('--weights <precision>', 'weights of the per-token step: f32; bf16 (half the bytes per token: faster, weights rounded to 8 significant bits); int8 (a quarter of the bytes: 8-bit weights with a scale per row)').choices(WEIGHT_FORMATS).default('f32'))
     .action(generateCommand);
   program
     .command('eval')

@@ -2,6 +2,7 @@
 // It runs until interrupted; Ctrl-C stops taking requests and closes the connections.
 
 import { serve, SERVE_DEFAULTS } from '../serve/index.js';
+import type { WeightFormat } from '../kernels/weight_format.js';
 
 export interface ServeCliOptions {
   model: string;
@@ -16,7 +17,7 @@ export interface ServeCliOptions {
   prefillChunk: number;
   cacheMb: number;
   stateDir?: string;
-  weights: 'f32' | 'bf16';
+  weights: WeightFormat;
 }
 
 export { SERVE_DEFAULTS };

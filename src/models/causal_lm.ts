@@ -8,16 +8,19 @@
 
 import type { Tensor } from '../tensor/tensor.js';
 import type { Module } from '../nn/module.js';
+import type { WeightFormat } from '../kernels/weight_format.js';
 
 /** How a generation state is made. */
 export interface StateOptions {
   /**
-   * The weights the per-token step multiplies with. 'bf16': the state keeps bfloat16 copies of
+   * The weights the per-token step multiplies with. 'bf16' / 'int8': the state keeps copies of
    * the weights that a fused step reads (the Mamba block's in_proj, x_proj and out_proj, and the
-   * head after a last Mamba block; src/kernels/bf16.ts): half the bytes to read per token, each
-   * weight rounded to 8 significant bits. Blocks without a fused step keep f32. Default 'f32'.
+   * head after a last Mamba block) as bfloat16 (src/kernels/bf16.ts: half the bytes to read per
+   * token, each weight rounded to 8 significant bits) or as int8 with a scale per row
+   * (src/kernels/int8.ts: a quarter of the bytes, 255 levels per row). Blocks without a fused
+   * step keep f32. Default 'f32'.
    */
-  weights?: 'f32' | 'bf16';
+  weights?: WeightFormat;
 }
 
 /** What every model's config has (Hugging Face keys); each architecture extends it. */

@@ -7,7 +7,7 @@ import { Tensor } from '../tensor/tensor.js';
 import { Rng } from '../tensor/random.js';
 import { noGrad } from '../autograd/tape.js';
 import { add, embedding, linear, crossEntropy, reshape, mambaStep, packMambaWeights, packRows } from '../ops/index.js';
-import type { MambaStepWeights, PackedMambaWeights, StepHead } from '../ops/index.js';
+import type { MambaStepWeights, PackedMambaWeights, PackedMatrix, StepHead } from '../ops/index.js';
 import { Module } from '../nn/module.js';
 import { Embedding, RMSNorm, Linear } from '../nn/index.js';
 import { Mixer, MixerState } from '../ssm/mixer.js';
@@ -66,13 +66,14 @@ class Backbone extends Module {
 }
 
 /**
- * The generation state: one mixer state per layer; with `weights: 'bf16'`, packed bf16 copies of
- * the weights the fused steps read (per fused layer, and the head's when the last layer is fused).
+ * The generation state: one mixer state per layer; with `weights: 'bf16'` or `'int8'`, copies of
+ * the weights the fused steps read in that format (per fused layer, and the head's when the last
+ * layer is fused).
  */
 export interface ModelState {
   layers: MixerState[];
   packed?: Array<PackedMambaWeights | null>;
-  head?: Float32Array;
+  head?: PackedMatrix;
 }
 
 /** The Mamba family's CausalLM (model_type 'mamba'; the block's mixer is config.mixer). */
@@ -122,12 +123,13 @@ export class LanguageModel extends Module implements CausalLM<ModelState> {
   initState(batch: number, opts: StateOptions = {}): ModelState {
     const blocks = this.backbone.layers.items;
     const state: ModelState = { layers: blocks.map((b) => b.mixer.initState(batch)) };
-    if (opts.weights === 'bf16') {
+    const format = opts.weights ?? 'f32';
+    if (format !== 'f32') {
       state.packed = blocks.map((b) => {
         const w = b.fusedStepWeights();
-        return w && packMambaWeights(w);
+        return w && packMambaWeights(w, format);
       });
-      if (blocks.length > 0 && state.packed[blocks.length - 1]) state.head = packRows(this.headWeight()); // [V, D] rows
+      if (blocks.length > 0 && state.packed[blocks.length - 1]) state.head = packRows(this.headWeight(), format); // [V, D] rows
     }
     return state;
   }

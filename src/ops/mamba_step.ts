@@ -2,15 +2,15 @@
 // (kernels().mambaStep: src/kernels/reference/mamba_step.ts, assembly/mamba_step.ts), with no
 // tensors between its stages and no gradient. Generation's hot path: a token costs a few kernel
 // calls per layer instead of a dozen ops. Optionally the residual block around the mixer,
-// h + mixer(RMSNorm(h)), and after the last block the model's final norm and head. Weights may be
-// packed bf16 rows (src/kernels/bf16.ts): half the bytes read per token, each weight rounded to 8
-// significant bits. The mixer's own, readable path is MambaMixer.forward; this op is what
-// LanguageModel.step chooses for its selective Mamba blocks.
+// h + mixer(RMSNorm(h)), and after the last block the model's final norm and head. The big
+// matrices may be kept as packed bf16 rows or int8 rows (src/kernels/weight_format.ts): a half or
+// a quarter of the bytes read per token. The mixer's own, readable path is MambaMixer.forward;
+// this op is what LanguageModel.step chooses for its selective Mamba blocks.
 
 import { Tensor } from '../tensor/tensor.js';
 import { kernels } from '../kernels/backend.js';
 import { allocOutput } from '../kernels/memory.js';
-import { packBf16Rows } from '../kernels/bf16.js';
+import { packRowsAs, WeightFormat } from '../kernels/weight_format.js';
 
 /** The selective mixer's tensors the step reads (HF names in comments). */
 export interface MambaStepWeights {
@@ -33,8 +33,9 @@ export interface MambaStepState {
   A: Float32Array;
 }
 
-/** in_proj, x_proj and out_proj as packed bf16 rows, made once per generation state. */
+/** in_proj, x_proj and out_proj in a compact format, made once per generation state. */
 export interface PackedMambaWeights {
+  format: WeightFormat;
   inProj: Float32Array;
   xProj: Float32Array;
   outProj: Float32Array;
@@ -45,17 +46,23 @@ export interface StepNorm {
   eps: number;
 }
 
-/** The model's final norm and head weight [V, D] (packed: its bf16 rows). */
+/** A weight matrix kept in a compact format. */
+export interface PackedMatrix {
+  format: WeightFormat;
+  data: Float32Array;
+}
+
+/** The model's final norm and head weight [V, D] (packed: the head in a compact format). */
 export interface StepHead {
   norm: StepNorm;
   weight: Tensor;
-  packed?: Float32Array;
+  packed?: PackedMatrix;
 }
 
 export interface MambaStepOptions {
   /** The block's pre-norm: computes h + mixer(norm(h)) instead of mixer(x). */
   norm?: StepNorm;
-  /** bf16 copies of in_proj, x_proj and out_proj to multiply with instead of the f32 weights. */
+  /** Copies of in_proj, x_proj and out_proj to multiply with instead of the f32 weights. */
   packed?: PackedMambaWeights;
   /** The model's final norm and head after this block: returns logits [B, V]. */
   head?: StepHead;
@@ -82,21 +89,21 @@ export function mambaStep(x: Tensor, w: MambaStepWeights, state: MambaStepState,
     outProj: packed?.outProj ?? w.outProj.data, outBias: w.outBias?.data ?? null,
     convState: state.conv, ssmState: state.ssm, out,
     norm: norm ? { weight: norm.weight.data, eps: norm.eps } : null, residual: norm !== undefined,
-    bf16: packed !== undefined,
+    weights: packed?.format ?? 'f32',
     head: head && {
       V, norm: { weight: head.norm.weight.data, eps: head.norm.eps }, logits: logits!,
-      weight: head.packed ?? head.weight.data, bf16: head.packed !== undefined,
+      weight: head.packed?.data ?? head.weight.data, weights: head.packed?.format ?? 'f32',
     },
   });
   return logits ? new Tensor(logits, [batch, V]) : new Tensor(out, [batch, D]);
 }
 
-/** bf16 copies of the step's three matrices, where the backend's kernels read them without copying. */
-export function packMambaWeights(w: MambaStepWeights): PackedMambaWeights {
-  return { inProj: packRows(w.inProj), xProj: packRows(w.xProj), outProj: packRows(w.outProj) };
+/** The step's three matrices in `format`, where the backend's kernels read them without copying. */
+export function packMambaWeights(w: MambaStepWeights, format: Exclude<WeightFormat, 'f32'>): PackedMambaWeights {
+  return { format, inProj: packRows(w.inProj, format).data, xProj: packRows(w.xProj, format).data, outProj: packRows(w.outProj, format).data };
 }
 
-/** A weight [rows, cols] as packed bf16 rows (the head's, for a bf16 state). */
-export function packRows(w: Tensor): Float32Array {
-  return kernels().residentCopy(packBf16Rows(w.data, w.shape[0], w.shape[1]));
+/** A weight [rows, cols] in `format` (the head's, for a bf16 or int8 state). */
+export function packRows(w: Tensor, format: Exclude<WeightFormat, 'f32'>): PackedMatrix {
+  return { format, data: kernels().residentCopy(packRowsAs(format, w.data, w.shape[0], w.shape[1])) };
 }

@@ -6,6 +6,7 @@ import { createHttpServer, listen } from './http.js';
 import { Scheduler } from './scheduler.js';
 import { loadServedModel, type ServedModel } from './served_model.js';
 import { StateStore } from './state_store.js';
+import type { WeightFormat } from '../kernels/weight_format.js';
 
 export interface ServeOptions {
   /** The model id clients name (default: the folder's name). */
@@ -28,8 +29,8 @@ export interface ServeOptions {
   cacheBytes?: number;
   /** Where POST /v1/states/save writes conversation states (default: none, the routes answer 400). */
   stateDir?: string;
-  /** Weights of the per-token step: 'bf16' halves the bytes read per token (src/models/mixer.ts). */
-  weights?: 'f32' | 'bf16';
+  /** Weights of the per-token step: 'bf16' / 'int8' read a half / a quarter of the bytes per token (src/models/causal_lm.ts). */
+  weights?: WeightFormat;
   maxBodyBytes?: number;
 }
 

@@ -33,9 +33,11 @@ test('train → generate, eval, info and logits on the saved folder', () => {
   const gen = run('generate', '--model', runDir, '--prompt', 'It was', '--max-tokens', '20', '--seed', '1');
   assert.equal(gen.status, 0, gen.stderr);
   assert.ok(gen.stdout.startsWith('It was') && gen.stdout.length > 'It was'.length);
-  const genBf16 = run('generate', '--model', runDir, '--prompt', 'It was', '--max-tokens', '20', '--seed', '1', '--weights', 'bf16');
-  assert.equal(genBf16.status, 0, genBf16.stderr);
-  assert.ok(genBf16.stdout.startsWith('It was') && genBf16.stdout.length > 'It was'.length);
+  for (const weights of ['bf16', 'int8']) {
+    const g = run('generate', '--model', runDir, '--prompt', 'It was', '--max-tokens', '20', '--seed', '1', '--weights', weights);
+    assert.equal(g.status, 0, g.stderr);
+    assert.ok(g.stdout.startsWith('It was') && g.stdout.length > 'It was'.length, `--weights ${weights}`);
+  }
 
   const ev = run('eval', '--model', runDir, '--data', corpus, '--context', '16', '--batches', '1');
   assert.equal(ev.status, 0, ev.stderr);
@@ -57,7 +59,7 @@ test('bad use gets a clear message and exit code 1', () => {
   assertCleanFailure(run('train', '--steps', 'many'), /--steps.*invalid/);
   assertCleanFailure(run('generate', '--model', join(work, 'nope'), '--prompt', 'x'), /nope/);
   assertCleanFailure(run('generate', '--model', runDir, '--prompt', 'It was ☃'), /not in the model's vocabulary: '☃'/);
-  assertCleanFailure(run('generate', '--model', runDir, '--prompt', 'x', '--weights', 'f16'), /--weights.*'f16' is invalid.*f32, bf16/);
+  assertCleanFailure(run('generate', '--model', runDir, '--prompt', 'x', '--weights', 'f16'), /--weights.*'f16' is invalid.*f32, bf16, int8/);
   assertCleanFailure(run('logits', '--model', runDir, '--tokens', '1,999'), /'999' at position 1 is not a token id/);
   const empty = join(work, 'empty.txt');
   writeFileSync(empty, '');

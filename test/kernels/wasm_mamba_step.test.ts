@@ -9,7 +9,7 @@ import { Rng } from '../../src/tensor/random.js';
 import { referenceKernels } from '../../src/kernels/reference/index.js';
 import type { MambaStepArgs } from '../../src/kernels/reference/mamba_step.js';
 import { STEP_PARALLEL_MIN } from '../../src/kernels/wasm/mamba_step.js';
-import { packBf16Rows } from '../../src/kernels/bf16.js';
+import { packRowsAs, WeightFormat } from '../../src/kernels/weight_format.js';
 import { assertBitIdentical, onThreads, randArray, wasmKernels } from './wasm_helpers.js';
 
 const { rt, k: wasm } = await wasmKernels(2);
@@ -21,8 +21,8 @@ interface StepShape {
   block?: boolean;
   /** The model's final norm and head (vocabulary V) after the block. */
   V?: number;
-  /** in_proj, x_proj, out_proj and the head in packed bf16 rows. */
-  bf16?: boolean;
+  /** The format of in_proj, x_proj, out_proj and the head (default f32). */
+  weights?: WeightFormat;
 }
 
 /** Random weights (scaled by the fan-in, as a model's are) and zero states; x is replaced at every token. */
@@ -31,7 +31,7 @@ function stepArgs(s: StepShape, rng: Rng): MambaStepArgs {
   const bias = (n: number) => (s.biases ? randArray(n, rng) : null);
   const matrix = (rows: number, cols: number) => {
     const w = randArray(rows * cols, rng, -1 / Math.sqrt(cols), 1 / Math.sqrt(cols));
-    return s.bf16 ? packBf16Rows(w, rows, cols) : w;
+    return packRowsAs(s.weights ?? 'f32', w, rows, cols);
   };
   return {
     B, D, E, N, R, K,
@@ -46,8 +46,8 @@ function stepArgs(s: StepShape, rng: Rng): MambaStepArgs {
     out: new Float32Array(B * D),
     norm: s.block ? { weight: randArray(D, rng, 0.5, 1.5), eps: 1e-5 } : null,
     residual: s.block === true,
-    bf16: s.bf16 === true,
-    head: s.V ? { V: s.V, norm: { weight: randArray(D, rng, 0.5, 1.5), eps: 1e-5 }, weight: matrix(s.V, D), bf16: s.bf16 === true, logits: new Float32Array(B * s.V) } : null,
+    weights: s.weights ?? 'f32',
+    head: s.V ? { V: s.V, norm: { weight: randArray(D, rng, 0.5, 1.5), eps: 1e-5 }, weight: matrix(s.V, D), weights: s.weights ?? 'f32', logits: new Float32Array(B * s.V) } : null,
   };
 }
 
@@ -70,7 +70,7 @@ function assertStepClose(got: Float32Array, want: Float32Array, what: string): v
   }
 }
 
-test('wasm mambaStep equals the reference step over 6 tokens (odd sizes, N not a multiple of 4, K 1–4, with and without biases, mixer, block, block and head, f32 or bf16 weights)', () => {
+test('wasm mambaStep equals the reference step over 6 tokens (odd sizes, N not a multiple of 4, K 1–4, with and without biases, mixer, block, block and head, f32, bf16 or int8 weights)', () => {
   const rng = new Rng(21);
   const shapes: StepShape[] = [
     { B: 1, D: 8, E: 16, N: 16, R: 2, K: 4, biases: false },
@@ -83,12 +83,18 @@ test('wasm mambaStep equals the reference step over 6 tokens (odd sizes, N not a
     { B: 3, D: 5, E: 7, N: 5, R: 3, K: 2, biases: true, block: true, V: 3 },
     { B: 1, D: 128, E: 520, N: 16, R: 4, K: 4, biases: false, block: true, V: 97 },
     // bf16 rows of 5, 7, 13 and 20 weights (tails after the groups of 8), 128 and 520 (none)
-    { B: 3, D: 5, E: 7, N: 5, R: 3, K: 2, biases: true, block: true, V: 3, bf16: true },
-    { B: 2, D: 13, E: 20, N: 16, R: 2, K: 4, biases: false, bf16: true },
-    { B: 1, D: 128, E: 520, N: 16, R: 4, K: 4, biases: true, block: true, V: 97, bf16: true },
+    { B: 3, D: 5, E: 7, N: 5, R: 3, K: 2, biases: true, block: true, V: 3, weights: 'bf16' },
+    { B: 2, D: 13, E: 20, N: 16, R: 2, K: 4, biases: false, weights: 'bf16' },
+    { B: 1, D: 128, E: 520, N: 16, R: 4, K: 4, biases: true, block: true, V: 97, weights: 'bf16' },
+    // int8 rows of 5, 7, 13, 20 (padded to 32), 128, 520 and 1,100 weights (past INT8_FLUSH: the
+    // integer sums move to f32 mid-row); the reference rounds the activations exactly as the kernel
+    { B: 3, D: 5, E: 7, N: 5, R: 3, K: 2, biases: true, block: true, V: 3, weights: 'int8' },
+    { B: 2, D: 13, E: 20, N: 16, R: 2, K: 4, biases: false, weights: 'int8' },
+    { B: 1, D: 128, E: 520, N: 16, R: 4, K: 4, biases: true, block: true, V: 97, weights: 'int8' },
+    { B: 2, D: 36, E: 1100, N: 8, R: 3, K: 4, biases: false, block: true, V: 9, weights: 'int8' },
   ];
   for (const s of shapes) {
-    const label = `B${s.B} D${s.D} E${s.E} N${s.N} R${s.R} K${s.K}${s.biases ? ' biases' : ''}${s.block ? ' block' : ''}${s.V ? ` head V${s.V}` : ''}${s.bf16 ? ' bf16' : ''}`;
+    const label = `B${s.B} D${s.D} E${s.E} N${s.N} R${s.R} K${s.K}${s.biases ? ' biases' : ''}${s.block ? ' block' : ''}${s.V ? ` head V${s.V}` : ''}${s.weights ? ` ${s.weights}` : ''}`;
     const proto = stepArgs(s, rng);
     const ref = withFreshState(proto);
     const got = withFreshState(proto);
@@ -104,9 +110,9 @@ test('wasm mambaStep equals the reference step over 6 tokens (odd sizes, N not a
   }
 });
 
-for (const bf16 of [false, true]) test(`wasm mambaStep${bf16 ? ' with bf16 weights' : ''}: bit-identical on 1, 2 and 3 threads, and with resident or plain state arrays (workers running tasks)`, async () => {
+for (const weights of ['f32', 'bf16', 'int8'] as const) test(`wasm mambaStep with ${weights} weights: bit-identical on 1, 2 and 3 threads, and with resident or plain state arrays (workers running tasks)`, async () => {
   const rng = new Rng(22);
-  const s: StepShape = { B: 2, D: 160, E: 262, N: 16, R: 5, K: 4, biases: true, block: true, V: 41, bf16 };
+  const s: StepShape = { B: 2, D: 160, E: 262, N: 16, R: 5, K: 4, biases: true, block: true, V: 41, weights };
   assert.ok(s.B * s.D * 2 * s.E >= STEP_PARALLEL_MIN, 'large enough to run on every thread');
   const proto = stepArgs(s, rng);
   const xs = [0, 1, 2].map(() => randArray(s.B * s.D, rng));

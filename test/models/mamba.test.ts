@@ -8,7 +8,7 @@ import { backward, noGrad } from '../../src/autograd/tape.js';
 import { modelConfig, type MambaConfig } from '../../src/models/config.js';
 import { LanguageModel } from '../../src/models/language_model.js';
 import { MambaMixer } from '../../src/ssm/mamba.js';
-import { packBf16Rows, unpackBf16Rows } from '../../src/kernels/bf16.js';
+import { packRowsAs, unpackRowsAs } from '../../src/kernels/weight_format.js';
 import { AdamW } from '../../src/optim/index.js';
 import { assertClose, gradCheck, rand } from '../helpers.js';
 
@@ -81,37 +81,42 @@ test('step-by-step logits equal the full-forward logits (≤ 1e-4)', () => {
   }
 });
 
-test('a bf16 state steps with in_proj, x_proj, out_proj and the head rounded to bf16: the logits of those rounded weights in f32 (≤ 1e-4), not of the exact ones', () => {
-  const cfg = tiny({ hidden_size: 16, num_hidden_layers: 2, state_size: 4 });
-  const model = new LanguageModel(cfg, { seed: 8 });
-  // The same weights with those matrices rounded, in f32. The head is the tied embedding, which
-  // the bf16 state keeps exact for the lookup: the rounded model has its own, rounded, head.
-  const weights = model.weights();
-  const rounded = (name: string) => {
-    const { shape, data } = weights.get(name)!;
-    return { shape, data: unpackBf16Rows(packBf16Rows(data, shape[0], shape[1]), shape[0], shape[1]) };
-  };
-  for (let i = 0; i < cfg.num_hidden_layers; i++) {
-    for (const m of ['in_proj', 'x_proj', 'out_proj']) weights.set(`backbone.layers.${i}.mixer.${m}.weight`, rounded(`backbone.layers.${i}.mixer.${m}.weight`));
-  }
-  weights.set('lm_head.weight', rounded('backbone.embeddings.weight'));
-  const roundedModel = new LanguageModel({ ...cfg, tie_word_embeddings: false }, { seed: 8 });
-  roundedModel.loadWeights(weights);
-  const ids = randomIds(9, 11, 3);
-  const bf16 = model.initState(1, { weights: 'bf16' });
-  const f32Rounded = roundedModel.initState(1);
-  assert.ok(bf16.head, 'the state holds the packed head');
-  assert.equal(new LanguageModel(tiny({ mixer: 's4d' }), { seed: 8 }).initState(1, { weights: 'bf16' }).head, undefined, 'no head copy without a fused step');
-  const f32 = model.initState(1);
-  let largest = 0;
-  for (const id of ids) {
-    const got = model.step(Int32Array.of(id), bf16).data;
-    assertClose(got, roundedModel.step(Int32Array.of(id), f32Rounded).data, 1e-4, 1e-4, `token ${id}`);
-    const exact = model.step(Int32Array.of(id), f32).data;
-    for (let i = 0; i < got.length; i++) largest = Math.max(largest, Math.abs(got[i] - exact[i]));
-  }
-  assert.ok(largest > 1e-5 && largest < 0.05, `bf16 against exact f32 logits: largest difference ${largest}`);
-});
+// The state's copies against a model whose weights are those copies' values in f32: bf16 multiplies
+// with exactly those values (≤ 1e-4: summation order); int8 also rounds each activation row to
+// 16 bits (relative 2⁻¹⁵ of its largest element), hence 1e-3.
+for (const [format, tol, most] of [['bf16', 1e-4, 0.05], ['int8', 1e-3, 0.1]] as const) {
+  test(`${format === 'int8' ? 'an' : 'a'} ${format} state steps with in_proj, x_proj, out_proj and the head rounded to ${format}: the logits of those rounded weights in f32 (≤ ${tol}), not of the exact ones`, () => {
+    const cfg = tiny({ hidden_size: 16, num_hidden_layers: 2, state_size: 4 });
+    const model = new LanguageModel(cfg, { seed: 8 });
+    // The same weights with those matrices rounded, in f32. The head is the tied embedding, which
+    // the state keeps exact for the lookup: the rounded model has its own, rounded, head.
+    const weights = model.weights();
+    const rounded = (name: string) => {
+      const { shape, data } = weights.get(name)!;
+      return { shape, data: unpackRowsAs(format, packRowsAs(format, data, shape[0], shape[1]), shape[0], shape[1]) };
+    };
+    for (let i = 0; i < cfg.num_hidden_layers; i++) {
+      for (const m of ['in_proj', 'x_proj', 'out_proj']) weights.set(`backbone.layers.${i}.mixer.${m}.weight`, rounded(`backbone.layers.${i}.mixer.${m}.weight`));
+    }
+    weights.set('lm_head.weight', rounded('backbone.embeddings.weight'));
+    const roundedModel = new LanguageModel({ ...cfg, tie_word_embeddings: false }, { seed: 8 });
+    roundedModel.loadWeights(weights);
+    const ids = randomIds(9, 11, 3);
+    const packed = model.initState(1, { weights: format });
+    const f32Rounded = roundedModel.initState(1);
+    assert.equal(packed.head?.format, format, 'the state holds the packed head');
+    assert.equal(new LanguageModel(tiny({ mixer: 's4d' }), { seed: 8 }).initState(1, { weights: format }).head, undefined, 'no head copy without a fused step');
+    const f32 = model.initState(1);
+    let largest = 0;
+    for (const id of ids) {
+      const got = model.step(Int32Array.of(id), packed).data;
+      assertClose(got, roundedModel.step(Int32Array.of(id), f32Rounded).data, tol, tol, `token ${id}`);
+      const exact = model.step(Int32Array.of(id), f32).data;
+      for (let i = 0; i < got.length; i++) largest = Math.max(largest, Math.abs(got[i] - exact[i]));
+    }
+    assert.ok(largest > 1e-5 && largest < most, `${format} against exact f32 logits: largest difference ${largest}`);
+  });
+}
 
 test('prefill in chunks with carried state equals one full forward, and steps continue from it', () => {
   const model = new LanguageModel(tiny(), { seed: 6 });

@@ -14,7 +14,8 @@ import { conv1dStep } from './conv1d.js';
 import { unaryForward } from './unary.js';
 import { selectiveScanStep } from './selective_scan.js';
 import { rmsNormForward } from './norm.js';
-import { unpackBf16Rows } from '../bf16.js';
+import { int8MatVec } from '../int8.js';
+import { unpackRowsAs, WeightFormat } from '../weight_format.js';
 
 export interface MambaStepArgs {
   /** Rows (sequences), model width, inner width, state size, dt rank, conv width. */
@@ -44,23 +45,28 @@ export interface MambaStepArgs {
    */
   head?: StepHead | null;
   /**
-   * inProj, xProj and outProj hold bfloat16 weights in packed rows (src/kernels/bf16.ts) instead
-   * of f32: the step multiplies with their f32 values.
+   * The format of inProj, xProj and outProj (src/kernels/weight_format.ts; default f32): bf16
+   * multiplies with their f32 values, int8 as int8MatVec (src/kernels/int8.ts).
    */
-  bf16?: boolean;
+  weights?: WeightFormat;
 }
 
 export interface StepHead {
   V: number;
   norm: { weight: Float32Array; eps: number }; // [D]
-  weight: Float32Array; // [V, D], or packed bf16 rows when bf16
-  bf16?: boolean;
+  weight: Float32Array; // [V, D], in `weights`' format
+  weights?: WeightFormat;
   logits: Float32Array; // [B, V], written
 }
 
-/** out = x·Wᵀ (+ bias) for x [m, k], W [n, k]. */
-function linearRows(x: Float32Array, w: Float32Array, bias: Float32Array | null, out: Float32Array, m: number, k: number, n: number): void {
-  matmul(x, w, out, { batch: 1, m, k, n, transA: false, transB: true, strideA: 0, strideB: 0, accumulate: false });
+/** out = x·Wᵀ (+ bias) for x [m, k], W [n, k] in `format`. */
+function linearRows(x: Float32Array, w: Float32Array, bias: Float32Array | null, out: Float32Array, m: number, k: number, n: number, format: WeightFormat = 'f32'): void {
+  if (format === 'int8') {
+    for (let i = 0; i < m; i++) int8MatVec(x.subarray(i * k, (i + 1) * k), w, n, k, out.subarray(i * n, (i + 1) * n));
+  } else {
+    const weights = unpackRowsAs(format, w, n, k);
+    matmul(x, weights, out, { batch: 1, m, k, n, transA: false, transB: true, strideA: 0, strideB: 0, accumulate: false });
+  }
   if (!bias) return;
   for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) out[i * n + j] += bias[j];
 }
@@ -73,9 +79,9 @@ export function mambaStep(a: MambaStepArgs): void {
     rmsNormForward(a.x, a.norm.weight, x, new Float32Array(B), B, D, a.norm.eps);
   }
   const P = R + 2 * N;
-  const weights = (w: Float32Array, rows: number, cols: number) => (a.bf16 ? unpackBf16Rows(w, rows, cols) : w);
+  const format = a.weights ?? 'f32';
   const xz = new Float32Array(B * 2 * E);
-  linearRows(x, weights(a.inProj, 2 * E, D), a.inBias, xz, B, D, 2 * E);
+  linearRows(x, a.inProj, a.inBias, xz, B, D, 2 * E, format);
   const xi = new Float32Array(B * E);
   const z = new Float32Array(B * E);
   for (let b = 0; b < B; b++) {
@@ -88,7 +94,7 @@ export function mambaStep(a: MambaStepArgs): void {
   unaryForward('silu', xc, xs);
 
   const xdbl = new Float32Array(B * P);
-  linearRows(xs, weights(a.xProj, P, E), null, xdbl, B, E, P);
+  linearRows(xs, a.xProj, null, xdbl, B, E, P, format);
   const dtLow = new Float32Array(B * R);
   const Bm = new Float32Array(B * N);
   const C = new Float32Array(B * N);
@@ -107,11 +113,10 @@ export function mambaStep(a: MambaStepArgs): void {
   const gate = new Float32Array(B * E);
   unaryForward('silu', z, gate);
   for (let i = 0; i < y.length; i++) y[i] *= gate[i];
-  linearRows(y, weights(a.outProj, D, E), a.outBias, a.out, B, E, D);
+  linearRows(y, a.outProj, a.outBias, a.out, B, E, D, format);
   if (a.residual) for (let i = 0; i < B * D; i++) a.out[i] += a.x[i];
   if (!a.head) return;
   const normed = new Float32Array(B * D);
   rmsNormForward(a.out, a.head.norm.weight, normed, new Float32Array(B), B, D, a.head.norm.eps);
-  const headWeight = a.head.bf16 ? unpackBf16Rows(a.head.weight, a.head.V, D) : a.head.weight;
-  linearRows(normed, headWeight, null, a.head.logits, B, D, a.head.V);
+  linearRows(normed, a.head.weight, null, a.head.logits, B, D, a.head.V, a.head.weights ?? 'f32');
 }

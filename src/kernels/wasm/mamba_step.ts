@@ -9,7 +9,8 @@
 import type { MambaStepArgs } from '../reference/mamba_step.js';
 import { JOB_MAMBA_STEP, MambaStepParams } from './control.js';
 import { WasmRuntime } from './runtime.js';
-import { bf16RowWords } from '../bf16.js';
+import { formatWords, WeightFormat } from '../weight_format.js';
+import { int8RowBytes } from '../int8.js';
 
 /**
  * in_proj multiply-adds below which the step stays on the calling thread. A d 128 model
@@ -20,12 +21,16 @@ export const STEP_PARALLEL_MIN = 1 << 15;
 /** Channels per task of the channel phase (a multiple of 4: the lanes group channels by 4). */
 export const STEP_CHANNEL_BLOCK = 64;
 
+/** MambaStepParams.weights and headWeights: each format's code in assembly/mamba_step.ts. */
+export const WEIGHT_CODES: Record<WeightFormat, number> = { f32: 0, bf16: 1, int8: 2 };
+
 export function makeWasmMambaStep(rt: WasmRuntime) {
   function mambaStep(a: MambaStepArgs): void {
     const { B, D, E, N, R, K } = a;
     const P = R + 2 * N;
-    // 32-bit words of a [rows, cols] matrix, in f32 or in packed bf16 rows.
-    const words = (rows: number, cols: number, bf16 = a.bf16) => (bf16 ? rows * bf16RowWords(cols) : rows * cols);
+    const format = a.weights ?? 'f32';
+    const headFormat = a.head?.weights ?? 'f32';
+    const words = (rows: number, cols: number, f = format) => formatWords(f, rows, cols);
     // One task per thread for the matrix-vector phases: the caller claims the first before a
     // worker wakes, so each thread streams the same part of every matrix at every token and finds
     // some of it still in its L2 (d 256: 2–3 % more tokens/s than 4 tasks per thread).
@@ -43,7 +48,8 @@ export function makeWasmMambaStep(rt: WasmRuntime) {
     const y = rt.alloc(B * E);
     const out = rt.output(a.out, B * D);
     const logits = head ? rt.output(head.logits, B * head.V) : 0;
-    rt.scratch(threads, D * 4); // a normalised row of x per thread
+    // Per thread: a normalised row of x (f32, 64-byte aligned), then an activation row rounded to i16 for int8 weights.
+    rt.scratch(threads, Math.ceil(D / 16) * 64 + 2 * int8RowBytes(Math.max(D, E)));
     rt.setParams(MambaStepParams, {
       x, normW: a.norm ? rt.input(a.norm.weight, D) : 0, eps: a.norm?.eps ?? 0,
       inW: rt.input(a.inProj, words(2 * E, D)), inBias: rt.optionalInput(a.inBias, 2 * E), xz,
@@ -54,9 +60,9 @@ export function makeWasmMambaStep(rt: WasmRuntime) {
       outW: rt.input(a.outProj, words(D, E)), outBias: rt.optionalInput(a.outBias, D), out, residual: a.residual ? 1 : 0,
       B, D, E, N, R, K,
       tasksIn: tasks[0], tasksX: tasks[1], tasksChannels: tasks[2], tasksOut: tasks[3], tasksHead: tasks[4],
-      headW: head ? rt.input(head.weight, words(head.V, D, head.bf16)) : 0, headNormW: head ? rt.input(head.norm.weight, D) : 0,
+      headW: head ? rt.input(head.weight, words(head.V, D, headFormat)) : 0, headNormW: head ? rt.input(head.norm.weight, D) : 0,
       headEps: head?.norm.eps ?? 0, logits, V: head?.V ?? 0,
-      bf16: a.bf16 ? 1 : 0, headBf16: head?.bf16 ? 1 : 0,
+      weights: WEIGHT_CODES[format], headWeights: WEIGHT_CODES[headFormat],
     }, ['eps', 'headEps']);
     const ends: number[] = [];
     tasks.reduce((end, n) => (ends.push(end + n), end + n), 0);

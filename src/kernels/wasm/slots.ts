@@ -126,14 +126,15 @@ export enum WhoParams { out }
 /**
  * JOB_MAMBA_STEP (assembly/mamba_step.ts, src/kernels/wasm/mamba_step.ts), shapes as in
  * MambaStepArgs; the scratch arrays xz [B, 2E], xs [B, E], xdbl [B, R + 2N], y and dt [B, E];
- * eps and headEps are f32; bf16: inW, xW and outW hold packed bf16 rows, headBf16: headW does.
+ * eps and headEps are f32; weights: the format of inW, xW and outW, headWeights: headW's (0 f32,
+ * 1 packed bf16 rows, 2 int8 rows: WEIGHT_CODES in src/kernels/wasm/mamba_step.ts).
  */
 export enum MambaStepParams {
   x, normW, eps, inW, inBias, xz, convW, convBias, convState, xs, xW, xdbl,
   dtW, deltaBias, A, Dskip, ssmState, y, dt, outW, outBias, out, residual,
   B, D, E, N, R, K,
   tasksIn, tasksX, tasksChannels, tasksOut, tasksHead, // tasks of each phase, in order
-  headW, headNormW, headEps, logits, V, bf16, headBf16,
+  headW, headNormW, headEps, logits, V, weights, headWeights,
 }
 
 /**
