@@ -116,7 +116,8 @@ export function attentionForwardTask(ctl: usize, task: i32, tid: i32): void {
   const blocks = (Lq + ATT_BQ - 1) / ATT_BQ;
   const bh = task / blocks, b = bh / H, h = bh % H, hk = h / (H / Hkv);
   const i0 = (task % blocks) * ATT_BQ, rows = min(ATT_BQ, Lq - i0);
-  const offset = Lk - Lq;
+  const lengths = <usize>param(ctl, AttentionForwardParams.lengths);
+  const offset = (lengths ? load<i32>(lengths + (<usize>b << 2)) : Lk) - Lq;
   const qs = scratchOf(ctl, tid), acc = f4(qs, ATT_BQ * dp), kt = f4(acc, ATT_BQ * dp), vb = f4(kt, dp * ATT_BK);
   const pb = f4(vb, ATT_BK * dp), mr = f4(pb, 4 * ATT_BK), lr = f4(mr, ATT_BQ);
   const qStride = H * d, kvStride = Hkv * d;
@@ -277,7 +278,9 @@ export function attentionDecodeTask(ctl: usize, task: i32, tid: i32): void {
   const scale = paramF(ctl, AttentionDecodeParams.scale), chunk = param(ctl, AttentionDecodeParams.chunk), chunks = param(ctl, AttentionDecodeParams.chunks);
   const dp = (d + 3) & ~3;
   const bh = task / chunks, c = task % chunks, b = bh / H, h = bh % H, hk = h / (H / Hkv);
-  const j0 = c * chunk, j1 = min(Lk, j0 + chunk);
+  const lengths = <usize>param(ctl, AttentionDecodeParams.lengths);
+  const keys = lengths ? load<i32>(lengths + (<usize>b << 2)) : Lk;
+  const j0 = c * chunk, j1 = min(keys, j0 + chunk); // j1 ≤ j0 past a short entry's keys: an empty chunk (m = −∞, l = 0)
   const qs = scratchOf(ctl, tid), sc = f4(qs, dp);
   copyRows(f4(q, bh * d), d, 1, d, dp, qs, scale);
   const kvStride = Hkv * d;

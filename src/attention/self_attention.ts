@@ -3,7 +3,8 @@
 // Hkv key/value heads), o_proj. Heads stay in the last two axes throughout, [B, L, H, d], as the
 // projections produce them, so no transposes are needed.
 // With a KV cache (prefill, chunked prefill, generation steps) the new keys and values are
-// appended to it and the queries attend over everything cached; positions continue from it.
+// appended to it and the queries attend over everything cached; positions continue from it, each
+// sequence from its own length.
 
 import { Tensor } from '../tensor/tensor.js';
 import { Rng } from '../tensor/random.js';
@@ -41,7 +42,7 @@ export class SelfAttention extends Module {
   forward(x: Tensor, cache?: KVCache, layer = 0): Tensor {
     const [B, L] = x.shape;
     const { heads: H, kvHeads: Hkv, headDim: d } = this;
-    const offset = cache ? cache.length : 0;
+    const offset = cache ? cache.lengths : 0; // [B]: each sequence continues from its own length
     const q = rope(reshape(this.q_proj.forward(x), [B, L, H, d]), this.theta, offset);
     const k = rope(reshape(this.k_proj.forward(x), [B, L, Hkv, d]), this.theta, offset);
     const v = reshape(this.v_proj.forward(x), [B, L, Hkv, d]);
@@ -49,7 +50,7 @@ export class SelfAttention extends Module {
     if (cache) {
       cache.write(layer, k.data, v.data, L);
       const c = cache.layers[layer];
-      out = cachedAttention(q, c.k, c.v, offset + L, cache.cap, Hkv);
+      out = cachedAttention(q, c.k, c.v, cache.lengths.map((n) => n + L), cache.cap, Hkv);
     } else {
       out = attention(q, k, v);
     }

@@ -52,6 +52,13 @@ export interface CausalLM<State = unknown> extends Module {
    */
   forward(ids: Int32Array, batch: number, length: number, state?: State): Tensor;
 
+  /**
+   * The forward of a prompt into a state with the head at each sequence's last position only (the
+   * logits its next token is drawn from; the other positions' V-wide logits are never made):
+   * ids [B·L] → logits [B, V]. No gradients.
+   */
+  prefill(ids: Int32Array, batch: number, length: number, state: State): Tensor;
+
   /** Mean next-token cross-entropy (nats) of targets [B·L]; −100 entries are ignored. */
   loss(ids: Int32Array, targets: Int32Array, batch: number, length: number): Tensor;
 

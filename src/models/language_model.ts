@@ -6,7 +6,7 @@
 import { Tensor } from '../tensor/tensor.js';
 import { Rng } from '../tensor/random.js';
 import { noGrad } from '../autograd/tape.js';
-import { add, embedding, linear, crossEntropy, reshape, mambaStep, packMambaWeights, packRows } from '../ops/index.js';
+import { add, embedding, linear, crossEntropy, reshape, slice, mambaStep, packMambaWeights, packRows } from '../ops/index.js';
 import type { MambaStepWeights, PackedMambaWeights, PackedMatrix, StepHead } from '../ops/index.js';
 import { Module } from '../nn/module.js';
 import { Embedding, RMSNorm, Linear } from '../nn/index.js';
@@ -112,6 +112,18 @@ export class LanguageModel extends Module implements CausalLM<ModelState> {
       h = block.forward(h, state?.layers[i]);
     });
     return this.head(h); // [B, L, V]
+  }
+
+  /** ids [B·L] into the state → logits [B, V] after each sequence's last token (the head runs there only). */
+  prefill(ids: Int32Array, batch: number, length: number, state: ModelState): Tensor {
+    if (ids.length !== batch * length || length < 1) throw new Error(`LanguageModel.prefill: ${ids.length} ids for batch ${batch} × length ${length}`);
+    return noGrad(() => {
+      let h = embedding(this.backbone.embeddings.weight, ids, [batch, length]); // [B, L, D]
+      this.backbone.layers.items.forEach((block, i) => {
+        h = block.forward(h, state.layers[i]);
+      });
+      return this.head(reshape(slice(h, 1, length - 1, length), [batch, this.config.hidden_size])); // [B, V]
+    });
   }
 
   /** Mean next-token cross-entropy (nats) of targets [B·L] (−100 entries ignored). */

@@ -10,7 +10,7 @@
 import { Tensor } from '../tensor/tensor.js';
 import { Rng } from '../tensor/random.js';
 import { noGrad } from '../autograd/tape.js';
-import { crossEntropy, embedding, linear, reshape } from '../ops/index.js';
+import { crossEntropy, embedding, linear, reshape, slice } from '../ops/index.js';
 import { Module } from '../nn/module.js';
 import { Embedding, RMSNorm, Linear } from '../nn/index.js';
 import type { CausalLM, NamedWeight, StateOptions } from './causal_lm.js';
@@ -62,8 +62,9 @@ export class TransformerLM extends Module implements CausalLM<KVCache> {
   }
 
   /**
-   * ids: [B·L] → logits [B, L, V]. With `cache`, the tokens continue the cached context (their
-   * positions start at cache.length) and their keys and values are appended (no gradients).
+   * ids: [B·L] → logits [B, L, V]. With `cache`, the tokens continue the cached context (the
+   * positions of sequence b start at cache.lengths[b]) and their keys and values are appended
+   * (no gradients).
    */
   forward(ids: Int32Array, batch: number, length: number, cache?: KVCache): Tensor {
     if (ids.length !== batch * length) throw new Error(`TransformerLM.forward: ${ids.length} ids for batch ${batch} × length ${length}`);
@@ -75,13 +76,28 @@ export class TransformerLM extends Module implements CausalLM<KVCache> {
   }
 
   private run(ids: Int32Array, batch: number, length: number, cache?: KVCache): Tensor {
+    return linear(this.model.norm.forward(this.hidden(ids, batch, length, cache)), this.headWeight()); // [B, L, V]
+  }
+
+  /** The last block's output h [B, L, D]. */
+  private hidden(ids: Int32Array, batch: number, length: number, cache?: KVCache): Tensor {
     cache?.reserve(length);
     let h = embedding(this.model.embed_tokens.weight, ids, [batch, length]); // [B, L, D]
     this.model.layers.items.forEach((layer, i) => {
       h = layer.forward(h, cache, i);
     });
     cache?.advance(length);
-    return linear(this.model.norm.forward(h), this.headWeight()); // [B, L, V]
+    return h;
+  }
+
+  /** ids [B·L] into the cache → logits [B, V] after each sequence's last token (the head runs there only). */
+  prefill(ids: Int32Array, batch: number, length: number, cache: KVCache): Tensor {
+    if (ids.length !== batch * length || length < 1) throw new Error(`TransformerLM.prefill: ${ids.length} ids for batch ${batch} × length ${length}`);
+    if (cache.batch !== batch) throw new Error(`TransformerLM.prefill: the cache holds ${cache.batch} sequences, got batch ${batch}`);
+    return noGrad(() => {
+      const last = reshape(slice(this.hidden(ids, batch, length, cache), 1, length - 1, length), [batch, this.config.hidden_size]); // [B, D]
+      return linear(this.model.norm.forward(last), this.headWeight()); // [B, V]
+    });
   }
 
   /** Mean next-token cross-entropy (nats) of targets [B·L] (−100 entries ignored). */
@@ -102,7 +118,7 @@ export class TransformerLM extends Module implements CausalLM<KVCache> {
     return reshape(logits, [tokens.length, this.config.vocab_size]);
   }
 
-  /** Bytes of keys and values the cache holds: 2 · layers · B · tokens · Hkv · head_dim · 4. */
+  /** Bytes of keys and values the cache holds: 2 · layers · Σ tokens of each sequence · Hkv · head_dim · 4. */
   cacheBytes(cache: KVCache): number {
     return cache.bytes();
   }

@@ -55,18 +55,23 @@ export function attention(q: Tensor, k: Tensor, v: Tensor, opts: AttentionOption
 /**
  * Generation over a KV cache (no gradient): q [B, Lq, H, d] holds the last Lq positions of a
  * context of `length` tokens whose keys and values are the first `length` rows of kCache,
- * vCache [B, cap, Hkv, d]. Query i sees keys 0 … length − Lq + i. → [B, Lq, H, d]
+ * vCache [B, cap, Hkv, d]. Query i sees keys 0 … length − Lq + i. `length` may be one per batch
+ * entry ([B]: the server's sequences, each at its own length). → [B, Lq, H, d]
  */
-export function cachedAttention(q: Tensor, kCache: Float32Array, vCache: Float32Array, length: number, cap: number, Hkv: number): Tensor {
+export function cachedAttention(q: Tensor, kCache: Float32Array, vCache: Float32Array, length: number | Int32Array, cap: number, Hkv: number): Tensor {
   if (q.ndim !== 4) throw new Error(`cachedAttention: q must be [B, Lq, H, d], got ${shapeStr(q.shape)}`);
   const [B, Lq, H, d] = q.shape;
   checkHeads('cachedAttention', H, Hkv, 'the cache');
-  if (length < Lq || length > cap || kCache.length < B * cap * Hkv * d || vCache.length < B * cap * Hkv * d) {
-    throw new Error(`cachedAttention: a cache of ${length} of ${cap} rows cannot hold q ${shapeStr(q.shape)}`);
+  const lengths = typeof length === 'number' ? null : length;
+  if (lengths && lengths.length !== B) throw new Error(`cachedAttention: ${lengths.length} lengths for q ${shapeStr(q.shape)} (one per batch entry)`);
+  const Lk = lengths ? lengths.reduce((a, n) => Math.max(a, n), 0) : (length as number);
+  const shortest = lengths ? lengths.reduce((a, n) => Math.min(a, n), Lk) : Lk;
+  if (shortest < Lq || Lk > cap || kCache.length < B * cap * Hkv * d || vCache.length < B * cap * Hkv * d) {
+    throw new Error(`cachedAttention: a cache of ${lengths ? `${shortest} … ${Lk}` : Lk} of ${cap} rows cannot hold q ${shapeStr(q.shape)}`);
   }
   const out = allocOutput(q.size);
   const lse = allocOutput(B * H * Lq);
-  const dims: AttentionDims = { B, H, Hkv, Lq, Lk: length, cap, d, scale: 1 / Math.sqrt(d) };
+  const dims: AttentionDims = { B, H, Hkv, Lq, Lk, cap, d, scale: 1 / Math.sqrt(d), ...(lengths && shortest < Lk ? { lengths } : {}) };
   if (q.size > 0) kernels().attentionForward(q.data, kCache, vCache, out, lse, dims);
   return new Tensor(out, q.shape);
 }

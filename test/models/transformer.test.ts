@@ -62,7 +62,7 @@ test('generation step by step with the KV cache gives the logits of the full for
     const expected = Float32Array.from({ length: B * V }, (_, i) => full[(Math.floor(i / V) * L + t) * V + (i % V)]);
     assertClose(logits.data, expected, 2e-5, 1e-4, `step ${t}`);
   }
-  assert.equal(cache.length, L);
+  assert.deepEqual(Array.from(cache.lengths), [L, L]);
   // 2 (k, v) · 2 layers · 2 sequences · 13 tokens · 2 kv heads · 4 dims · 4 bytes
   assert.equal(m.cacheBytes(cache), 2 * 2 * 2 * 13 * 2 * 4 * 4);
 });
@@ -85,6 +85,29 @@ test('a prefill in chunks leaves the same cache and logits as one prefill', () =
   assertClose(joined, whole, 2e-5, 1e-4, 'logits');
   const next = Int32Array.of(3);
   assertClose(m.step(next, chunked).data, m.step(next, one).data, 2e-5, 1e-4, 'the next step');
+});
+
+test('a batch of sequences at different lengths steps and prefills as each sequence alone', () => {
+  const m = new TransformerLM(llamaConfig(tiny), { seed: 9 });
+  const V = 11;
+  const seqs = [ids(15, V, 10), ids(12, V, 11), ids(7, V, 12)];
+  const cache = m.initState(3);
+  // Lengths 12, 9 and 4: all three take 4 tokens, the first two 5 more, the first 3 more.
+  const rows = (n: number, from: number, to: number) => Int32Array.from({ length: n * (to - from) }, (_, i) => seqs[Math.floor(i / (to - from))][from + (i % (to - from))]);
+  m.forward(rows(3, 0, 4), 3, 4, cache);
+  m.forward(rows(2, 4, 9), 2, 5, cache.view(2));
+  m.forward(rows(1, 9, 12), 1, 3, cache.view(1));
+  assert.deepEqual(Array.from(cache.lengths), [12, 9, 4]);
+  const alone = (b: number, n: number) => {
+    const x = seqs[b].subarray(0, n);
+    return noGrad(() => m.forward(x, 1, n)).data.slice((n - 1) * V, n * V); // logits after token n − 1
+  };
+  const step = m.step(Int32Array.of(seqs[0][12], seqs[1][9], seqs[2][4]), cache).data; // [3, V]
+  for (const [b, n] of [[0, 13], [1, 10], [2, 5]]) assertClose(step.subarray(b * V, (b + 1) * V), alone(b, n), 2e-5, 1e-4, `step of sequence ${b}`);
+  const prefill = m.prefill(Int32Array.from([13, 14, 10, 11, 5, 6].map((t, i) => seqs[i >> 1][t])), 3, 2, cache).data; // [3, V]
+  for (const [b, n] of [[0, 15], [1, 12], [2, 7]]) assertClose(prefill.subarray(b * V, (b + 1) * V), alone(b, n), 2e-5, 1e-4, `prefill of sequence ${b}`);
+  assert.deepEqual(Array.from(cache.lengths), [15, 12, 7]);
+  assert.equal(m.cacheBytes(cache), 2 * 2 * (15 + 12 + 7) * 2 * 4 * 4);
 });
 
 test('a few AdamW-free gradient steps lower the loss of a Transformer++ on a fixed batch', () => {

@@ -92,3 +92,41 @@ test('one query over a cache longer than several decode chunks equals the last r
   const out = cachedAttention(last, k.data, v.data, L, L, Hkv);
   assertClose(out.data, full.subarray((L - 1) * H * d), 1e-6, 1e-5);
 });
+
+test('cached attention over a ragged batch (a length per sequence) equals each sequence alone under the naive attention', () => {
+  // Lengths 1 … 1301: an entry shorter than the queries' block, one past two decode chunks of 512;
+  // odd head_dim, groups of 2, and enough work for the wasm kernels to use every thread.
+  const r = new Rng(21);
+  const [H, Hkv, d, cap] = [4, 2, 7, 1310];
+  const lengths = Int32Array.of(5, 37, 600, 1301);
+  const B = lengths.length;
+  const kc = new Float32Array(B * cap * Hkv * d).fill(9), vc = new Float32Array(B * cap * Hkv * d).fill(-9); // rows past a length: junk
+  const qs: Tensor[] = [];
+  for (let b = 0; b < B; b++) {
+    const L = lengths[b];
+    qs.push(rand([1, L, H, d], r, { grad: false }));
+    kc.set(rand([1, L, Hkv, d], r, { grad: false, low: -2, high: 2 }).data, b * cap * Hkv * d);
+    vc.set(rand([1, L, Hkv, d], r, { grad: false }).data, b * cap * Hkv * d);
+  }
+  for (const Lq of [1, 5]) {
+    const q = new Float32Array(B * Lq * H * d);
+    const expected = new Float32Array(B * Lq * H * d);
+    for (let b = 0; b < B; b++) {
+      const L = lengths[b];
+      const k = new Tensor(kc.slice(b * cap * Hkv * d, (b * cap + L) * Hkv * d), [1, L, Hkv, d]);
+      const v = new Tensor(vc.slice(b * cap * Hkv * d, (b * cap + L) * Hkv * d), [1, L, Hkv, d]);
+      const alone = attention(qs[b], k, v, { kernel: 'naive' }).data; // [1, L, H, d]
+      q.set(qs[b].data.subarray((L - Lq) * H * d), b * Lq * H * d);
+      expected.set(alone.subarray((L - Lq) * H * d), b * Lq * H * d);
+    }
+    const out = cachedAttention(new Tensor(q, [B, Lq, H, d]), kc, vc, lengths, cap, Hkv);
+    assertClose(out.data, expected, 1e-6, 1e-5, `Lq ${Lq}`);
+  }
+});
+
+test('cached attention refuses a sequence shorter than its queries, naming the lengths', () => {
+  const q = new Tensor(new Float32Array(2 * 3 * 2 * 4), [2, 3, 2, 4]);
+  const kv = new Float32Array(2 * 8 * 2 * 4);
+  assert.throws(() => cachedAttention(q, kv, kv, Int32Array.of(2, 5), 8, 2), /a cache of 2 … 5 of 8 rows cannot hold q \[2, 3, 2, 4\]/);
+  assert.throws(() => cachedAttention(q, kv, kv, Int32Array.of(5), 8, 2), /1 lengths for q \[2, 3, 2, 4\]/);
+});

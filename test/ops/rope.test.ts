@@ -3,8 +3,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { rope } from '../../src/ops/index.js';
-import { fromArray } from '../../src/tensor/tensor.js';
-import { assertClose } from '../helpers.js';
+import { Tensor, fromArray } from '../../src/tensor/tensor.js';
+import { Rng } from '../../src/tensor/random.js';
+import { assertClose, rand } from '../helpers.js';
 
 test('rope turns dimension i with i + d/2 by position · theta^(−2i/d)', () => {
   // d = 4, θ = 100: inv_freq = [1, 1/10]. Position 2 (offset 1, row 1): angles 2 and 0.2.
@@ -26,4 +27,16 @@ test('rope leaves position 0 unchanged and keeps every head the same rotation', 
 
 test('rope rejects an odd head_dim', () => {
   assert.throws(() => rope(fromArray([1, 2, 3], [1, 1, 1, 3]), 10000), /head_dim 3 .* must be even/);
+});
+
+test('rope with an offset per batch entry turns each entry as rope of that entry alone', () => {
+  const x = rand([3, 4, 2, 6], new Rng(3), { grad: false });
+  const offsets = Int32Array.of(0, 7, 2);
+  const y = rope(x, 500, offsets);
+  const per = 4 * 2 * 6;
+  for (let b = 0; b < 3; b++) {
+    const alone = rope(new Tensor(x.data.slice(b * per, (b + 1) * per), [1, 4, 2, 6]), 500, offsets[b]);
+    assertClose(y.data.subarray(b * per, (b + 1) * per), alone.data, 0, 0, `entry ${b}`);
+  }
+  assert.throws(() => rope(x, 500, Int32Array.of(1, 2)), /2 offsets for input \[3, 4, 2, 6\]/);
 });

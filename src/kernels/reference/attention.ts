@@ -10,7 +10,9 @@
 //   k, v:            [B, cap, Hkv, d], the first Lk rows of each batch entry used (cap ≥ Lk:
 //                    a KV cache with room to grow; cap = Lk = L in training)
 // Causal with an offset: query i sits at position Lk − Lq + i and sees keys 0 … Lk − Lq + i
-// (chunked prefill and generation steps over a cache). GQA: query head h reads key/value head
+// (chunked prefill and generation steps over a cache). With `lengths` the batch is ragged (the
+// server's sequences, each at its own length): entry b holds lengths[b] keys, and its query i
+// sits at lengths[b] − Lq + i. GQA: query head h reads key/value head
 // ⌊h / g⌋, g = H / Hkv, in place (no copy of K or V).
 // The backward is for self-attention (Lq = Lk = cap = L); gradK and gradV are added into.
 
@@ -26,6 +28,8 @@ export interface AttentionDims {
   Lk: number;
   /** Rows per batch entry of k and v (≥ Lk). */
   cap: number;
+  /** Keys of each batch entry [B] (each ≤ Lk, ≥ Lq); absent: Lk for all. */
+  lengths?: Int32Array;
   d: number;
   scale: number;
 }
@@ -37,6 +41,10 @@ function qAt(s: AttentionDims, b: number, i: number, h: number): number {
 function kAt(s: AttentionDims, b: number, j: number, hk: number): number {
   return ((b * s.cap + j) * s.Hkv + hk) * s.d;
 }
+/** Keys that batch entry b holds. */
+function keysOf(s: AttentionDims, b: number): number {
+  return s.lengths ? s.lengths[b] : s.Lk;
+}
 function dot(a: Float32Array, ai: number, b: Float32Array, bi: number, d: number): number {
   let acc = 0;
   for (let c = 0; c < d; c++) acc += a[ai + c] * b[bi + c];
@@ -46,9 +54,9 @@ function dot(a: Float32Array, ai: number, b: Float32Array, bi: number, d: number
 export function attentionNaiveForward(q: Float32Array, k: Float32Array, v: Float32Array, out: Float32Array, lse: Float32Array, s: AttentionDims): void {
   const { B, H, Lq, Lk, d } = s;
   const g = H / s.Hkv;
-  const offset = Lk - Lq;
   const S = new Float64Array(Lk); // one row of scores at a time; the whole P is in the backward
   for (let b = 0; b < B; b++) {
+    const offset = keysOf(s, b) - Lq;
     for (let h = 0; h < H; h++) {
       const hk = Math.floor(h / g);
       for (let i = 0; i < Lq; i++) {
@@ -115,14 +123,14 @@ export function attentionNaiveBackward(
 }
 
 export function attentionForward(q: Float32Array, k: Float32Array, v: Float32Array, out: Float32Array, lse: Float32Array, s: AttentionDims): void {
-  const { B, H, Lq, Lk, d } = s;
+  const { B, H, Lq, d } = s;
   const g = H / s.Hkv;
-  const offset = Lk - Lq;
   const m = new Float64Array(BLOCK_Q); // running max of each row's scores
   const l = new Float64Array(BLOCK_Q); // running Σ exp(score − m)
   const acc = new Float64Array(BLOCK_Q * d); // running Σ exp(score − m)·v
   const S = new Float64Array(BLOCK_Q * BLOCK_K);
   for (let b = 0; b < B; b++) {
+    const offset = keysOf(s, b) - Lq;
     for (let h = 0; h < H; h++) {
       const hk = Math.floor(h / g);
       for (let i0 = 0; i0 < Lq; i0 += BLOCK_Q) {

@@ -29,7 +29,8 @@ export function makeWasmAttention(rt: WasmRuntime) {
     const tasks = B * H * Math.ceil(Lq / ATT_BQ);
     const threads = B * H * Lq * Lk >= ATTENTION_PARALLEL_MIN ? Math.min(rt.threads, tasks) : 1;
     rt.scratch(threads, 4 * (2 * ATT_BQ * dp + 2 * ATT_BK * dp + 4 * ATT_BK + 2 * ATT_BQ));
-    rt.setParams(AttentionForwardParams, { q: pq, k: pk, v: pv, out: po, lse: pl, B, H, Hkv, Lq, Lk, cap, d, scale: s.scale }, ['scale']);
+    const lengths = s.lengths ? rt.copyInInts(s.lengths) : 0;
+    rt.setParams(AttentionForwardParams, { q: pq, k: pk, v: pv, out: po, lse: pl, B, H, Hkv, Lq, Lk, cap, d, scale: s.scale, lengths }, ['scale']);
     rt.run(JOB_ATTENTION_FORWARD, tasks, threads);
     rt.writeBack(po, out, nq);
     rt.writeBack(pl, lse, B * H * Lq);
@@ -38,6 +39,7 @@ export function makeWasmAttention(rt: WasmRuntime) {
   /**
    * A generation step (one query row per sequence): chunks of DECODE_CHUNK keys per task, each
    * leaving (m, l, Σ p·v) of its chunk; combined here: out = Σ_c e^(m_c − m)·acc_c / Σ_c e^(m_c − m)·l_c.
+   * In a ragged batch (s.lengths) the chunks past an entry's keys are empty (m = −∞, l = 0: weight 0).
    */
   function decode(q: Float32Array, k: Float32Array, v: Float32Array, out: Float32Array, lse: Float32Array, s: AttentionDims): void {
     const { B, H, Hkv, Lk, cap, d } = s;
@@ -49,7 +51,8 @@ export function makeWasmAttention(rt: WasmRuntime) {
     const pacc = rt.alloc(tasks * dp), pml = rt.alloc(tasks * 2);
     const threads = B * H * Lk * d >= ATTENTION_PARALLEL_MIN * 4 ? Math.min(rt.threads, tasks) : 1;
     rt.scratch(threads, 4 * (dp + DECODE_CHUNK));
-    rt.setParams(AttentionDecodeParams, { q: pq, k: pk, v: pv, partAcc: pacc, partMl: pml, B, H, Hkv, Lk, cap, d, scale: s.scale, chunk: DECODE_CHUNK, chunks }, ['scale']);
+    const lengths = s.lengths ? rt.copyInInts(s.lengths) : 0;
+    rt.setParams(AttentionDecodeParams, { q: pq, k: pk, v: pv, partAcc: pacc, partMl: pml, B, H, Hkv, Lk, cap, d, scale: s.scale, chunk: DECODE_CHUNK, chunks, lengths }, ['scale']);
     rt.run(JOB_ATTENTION_DECODE, tasks, threads);
     const f = rt.f32, acc = pacc >>> 2, ml = pml >>> 2;
     for (let bh = 0; bh < B * H; bh++) {

@@ -139,12 +139,13 @@ export enum MambaStepParams {
 
 /**
  * JOB_ATTENTION_FORWARD (assembly/attention.ts, src/kernels/wasm/attention.ts): q and out
- * [B, Lq, H, d], k and v [B, cap, Hkv, d] (Lk rows used), lse [B, H, Lq]; scale is f32.
+ * [B, Lq, H, d], k and v [B, cap, Hkv, d] (Lk rows used), lse [B, H, Lq]; scale is f32;
+ * lengths: i32 [B] keys of each batch entry (a ragged batch), 0 when all hold Lk.
  */
-export enum AttentionForwardParams { q, k, v, out, lse, B, H, Hkv, Lq, Lk, cap, d, scale }
+export enum AttentionForwardParams { q, k, v, out, lse, B, H, Hkv, Lq, Lk, cap, d, scale, lengths }
 
 /** JOB_ATTENTION_BACKWARD (Lq = Lk = cap = L): gradK and gradV are added into; 0 = not wanted. */
 export enum AttentionBackwardParams { gradOut, q, k, v, out, lse, gradQ, gradK, gradV, B, H, Hkv, L, d, scale }
 
-/** JOB_ATTENTION_DECODE: q [B, H, d]; partAcc [B·H·chunks, dp] and partMl [B·H·chunks, 2] per chunk of `chunk` keys; scale is f32. */
-export enum AttentionDecodeParams { q, k, v, partAcc, partMl, B, H, Hkv, Lk, cap, d, scale, chunk, chunks }
+/** JOB_ATTENTION_DECODE: q [B, H, d]; partAcc [B·H·chunks, dp] and partMl [B·H·chunks, 2] per chunk of `chunk` keys; scale is f32; lengths as the forward's. */
+export enum AttentionDecodeParams { q, k, v, partAcc, partMl, B, H, Hkv, Lk, cap, d, scale, chunk, chunks, lengths }
