@@ -103,6 +103,7 @@ function serveOptions(cmd: Command): Command {
     .option('--max-batch <n>', 'sequences decoded together at most', positive, d.maxBatch)
     .option('--max-queue <n>', 'sequences waiting for a slot at most (more: 429)', count, d.maxQueue)
     .option('--prefill-chunk <n>', 'prompt tokens run between two batched steps', positive, d.prefillChunk)
+    .option('--prefill-batch <n>', 'prompts prefilled together at most (default: --max-batch)', positive)
     .option('--cache-mb <x>', 'recurrent-state cache bound in MiB (0 = off)', nonNegative, d.cacheBytes / 2 ** 20)
     .option('--state-dir <dir>', 'where POST /v1/states/save writes conversation states')
     .addOption(new Option('--weights <precision>', 'weights of the per-token step: f32, bf16 or int8').choices(WEIGHT_FORMATS).default('f32'));

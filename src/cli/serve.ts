@@ -15,6 +15,7 @@ export interface ServeCliOptions {
   maxBatch: number;
   maxQueue: number;
   prefillChunk: number;
+  prefillBatch?: number;
   cacheMb: number;
   stateDir?: string;
   weights: WeightFormat;
@@ -26,7 +27,7 @@ export async function serveCommand(o: ServeCliOptions): Promise<void> {
   if (o.maxBatch < 1) throw new Error('--max-batch must be at least 1');
   const running = await serve(o.model, {
     name: o.name, port: o.port, host: o.host, maxPromptTokens: o.maxPromptTokens, maxTokens: o.maxTokens, chatMaxTokens: o.chatMaxTokens,
-    maxBatch: o.maxBatch, maxQueue: o.maxQueue, prefillChunk: Math.max(1, o.prefillChunk), cacheBytes: Math.round(o.cacheMb * 2 ** 20),
+    maxBatch: o.maxBatch, maxQueue: o.maxQueue, prefillChunk: Math.max(1, o.prefillChunk), prefillBatch: o.prefillBatch, cacheBytes: Math.round(o.cacheMb * 2 ** 20),
     stateDir: o.stateDir, weights: o.weights,
   });
   console.error(`mamba-ts serve: model "${running.served.name}" at ${running.url}/v1 (OpenAI API; GET /health)`);

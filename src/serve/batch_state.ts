@@ -5,10 +5,34 @@
 // initState(1)) has one row per sequence; one that does not (A = −exp(A_log), packed weights) is
 // shared and never copied.
 
-import type { RowState, StepModel } from './step_model.js';
+import type { RowState, ServeState } from './step_model.js';
 
 /** One sequence's rows of the per-sequence arrays, in the layout's order (plain copies). */
 export type SeqState = Float32Array[];
+
+/**
+ * What the scheduler, the state cache and state files need of a model's batch state `S`: moving
+ * one sequence's part of it in and out. StateLayout is this for arrays per layer (the recurrent
+ * states), KVRows (kv_rows.ts) for a KV cache.
+ */
+export interface StateRows<S> {
+  /** The names of a SeqState's arrays, as saved in a state file. */
+  names(): string[];
+  /** The first `batch` sequences of a state made for at least that many. */
+  view(state: S, batch: number): S;
+  /** A copy of sequence `row`'s part of `state`. */
+  read(state: S, row: number): SeqState;
+  /** Puts a sequence's part into row `row` of `state` (in place: the arrays may be resident). */
+  write(state: S, row: number, seq: SeqState): void;
+  /** Copies row `from` of `src` to row `to` of `dst` (they may be the same state). */
+  move(src: S, from: number, dst: S, to: number): void;
+  /** Makes row `row` a fresh sequence. */
+  clear(state: S, row: number): void;
+  /** Why `seq` (read from a file) cannot be this model's, or null when it can. */
+  check(seq: SeqState): string | null;
+  /** Bytes that sequence `row` holds in `state`. */
+  rowBytes(state: S, row: number): number;
+}
 
 interface Field {
   layer: number;
@@ -17,14 +41,14 @@ interface Field {
   row: number;
 }
 
-export class StateLayout {
+export class StateLayout implements StateRows<RowState> {
   readonly fields: Field[] = [];
   /** Floats per sequence over all fields. */
   readonly rowFloats: number;
 
-  constructor(model: StepModel) {
-    const one = model.initState(1);
-    const two = model.initState(2);
+  constructor(model: { initState(batch: number): ServeState }) {
+    const one = model.initState(1) as RowState;
+    const two = model.initState(2) as RowState;
     one.layers.forEach((layer, i) => {
       for (const name of Object.keys(layer)) {
         const row = two.layers[i][name].length - layer[name].length;
@@ -66,6 +90,16 @@ export class StateLayout {
       if (a === b) a.copyWithin(to * f.row, from * f.row, (from + 1) * f.row);
       else b.set(a.subarray(from * f.row, (from + 1) * f.row), to * f.row);
     }
+  }
+
+  check(seq: SeqState): string | null {
+    const j = this.fields.findIndex((f, i) => seq[i]?.length !== f.row);
+    return j < 0 ? null : `${this.names()[j]} ${seq[j] ? `has ${seq[j].length} floats` : 'is missing'}, this model's state needs ${this.fields[j].row}`;
+  }
+
+  /** The same for every sequence: 4 · rowFloats. */
+  rowBytes(_state: RowState, _row: number): number {
+    return 4 * this.rowFloats;
   }
 
   /** Zeroes row `row` (a fresh sequence). */

@@ -1,5 +1,6 @@
 // The HTTP layer on node:http: routes, JSON bodies, errors in OpenAI's shape, server-sent events.
-//   GET  /health                  {"status": "ok", running and waiting sequences, cache figures}
+//   GET  /health                  {"status": "ok", running and waiting sequences, cache figures,
+//                                 the state bytes the running sequences hold}
 //   GET  /v1/models[/{id}]        the one model this server serves
 //   POST /v1/completions          text completion (protocol.ts)
 //   POST /v1/chat/completions     chat through the model's template
@@ -88,6 +89,7 @@ async function route(ctx: HttpContext, req: http.IncomingMessage, res: http.Serv
     return sendJson(res, 200, {
       status: 'ok', model: ctx.served.name, running: scheduler.running, waiting: scheduler.waiting,
       cache: { entries: c.size, bytes: c.bytes, max_bytes: c.maxBytes, hits: c.hits, misses: c.misses }, counters: scheduler.counters,
+      state: { ...scheduler.stateBytes() },
     });
   }
   if (req.method === 'GET' && p === '/v1/models') return sendJson(res, 200, { object: 'list', data: [modelObject(ctx)] });

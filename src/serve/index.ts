@@ -25,6 +25,8 @@ export interface ServeOptions {
   maxQueue?: number;
   /** Prompt tokens prefilled between two batched steps (default 512). */
   prefillChunk?: number;
+  /** Prompts prefilled together at most (default maxBatch). */
+  prefillBatch?: number;
   /** The state cache's bound in bytes (default 256 MiB; 0 turns the cache off). */
   cacheBytes?: number;
   /** Where POST /v1/states/save writes conversation states (default: none, the routes answer 400). */
@@ -52,7 +54,7 @@ export interface RunningServer {
 export async function startServer(served: ServedModel, opts: ServeOptions = {}): Promise<RunningServer> {
   const o = { ...SERVE_DEFAULTS, ...Object.fromEntries(Object.entries(opts).filter(([, v]) => v !== undefined)) } as typeof SERVE_DEFAULTS & ServeOptions;
   const scheduler = new Scheduler(served.model, {
-    maxBatch: o.maxBatch, maxQueue: o.maxQueue, prefillChunk: o.prefillChunk, cacheBytes: o.cacheBytes, state: { weights: o.weights },
+    maxBatch: o.maxBatch, maxQueue: o.maxQueue, prefillChunk: o.prefillChunk, prefillBatch: o.prefillBatch, cacheBytes: o.cacheBytes, state: { weights: o.weights },
   });
   const server = createHttpServer({
     served, scheduler, started: Date.now(),

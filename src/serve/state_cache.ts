@@ -1,7 +1,8 @@
 // The recurrent-state cache: the state after a token prefix (and the logits of its last token),
 // keyed by the prefix's ids, so that a request extending a cached prefix runs only its new tokens.
 // A Mamba state is layers × E × (N + K − 1) floats whatever the prefix's length, so keeping one
-// per conversation turn is cheap. Bounded by bytes; the least recently used entry goes first.
+// per conversation turn is cheap; a Transformer's is its KV cache prefix, 2 · layers · tokens ·
+// Hkv · d floats, which grows with the conversation (the same bound holds fewer of them). Bounded by bytes; the least recently used entry goes first.
 // Lookup finds the longest cached prefix of a prompt in O(prompt length): each entry is indexed by
 // a hash of its ids, and the prompt's prefix hashes are computed in one pass.
 

@@ -6,11 +6,12 @@ import assert from 'node:assert/strict';
 import { LanguageModel } from '../../src/models/language_model.js';
 import { modelConfig } from '../../src/models/config.js';
 import { StateLayout } from '../../src/serve/batch_state.js';
-import { asStepModel } from '../../src/serve/step_model.js';
+import { asStepModel, type RowState } from '../../src/serve/step_model.js';
+import type { CausalLM } from '../../src/models/causal_lm.js';
 import { noGrad } from '../../src/autograd/tape.js';
 import { assertClose } from '../helpers.js';
 
-const model = asStepModel(new LanguageModel(modelConfig({ vocab_size: 11, hidden_size: 8, num_hidden_layers: 2, state_size: 4 }), { seed: 3 }));
+const model = asStepModel(new LanguageModel(modelConfig({ vocab_size: 11, hidden_size: 8, num_hidden_layers: 2, state_size: 4 }), { seed: 3 })) as unknown as CausalLM<RowState>;
 
 test('the layout finds the per-sequence arrays (conv and SSM states) and leaves A shared', () => {
   const layout = new StateLayout(model);
