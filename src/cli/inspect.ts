@@ -2,6 +2,7 @@
 
 import { loadModelFolder } from '../io/model_folder.js';
 import { describeCheckpoint } from '../io/checkpoint.js';
+import { nonFiniteAsPython } from '../io/config.js';
 import { generate } from '../models/generate.js';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -105,7 +106,7 @@ function readTrainerState(dir: string): Partial<TrainerState> | undefined {
 
 export function infoCommand(o: { model: string }): void {
   const { config, parameters, tokenizer } = describeCheckpoint(o.model);
-  console.log(JSON.stringify({ ...config, parameters, tokenizer: tokenizer?.kind ?? null }, null, 2));
+  console.log(JSON.stringify({ ...config, parameters, tokenizer: tokenizer?.kind ?? null }, nonFiniteAsPython, 2));
 }
 
 export function logitsCommand(o: { model: string; tokens: string }): void {

@@ -40,12 +40,12 @@ export function resumeRun(o: TrainCliOptions, typed: (key: keyof TrainCliOptions
   const cfg = ckpt.config;
   // The block's own settings: a Mamba's mixer and N, a Transformer++'s heads and MLP width.
   const block: Partial<TrainCliOptions> =
-    cfg.model_type === 'llama'
-      ? { heads: cfg.num_attention_heads, kvHeads: cfg.num_key_value_heads, ffn: cfg.intermediate_size }
-      : { mixer: cfg.mixer ?? 'mamba', dState: cfg.state_size };
+    cfg.model_type === 'llama' ? { heads: cfg.num_attention_heads, kvHeads: cfg.num_key_value_heads, ffn: cfg.intermediate_size }
+    : cfg.model_type === 'mamba2' ? { dState: cfg.state_size, headDim: cfg.head_dim, groups: cfg.n_groups }
+    : { mixer: cfg.mixer ?? 'mamba', dState: cfg.state_size };
   const kept: Kept & Partial<TrainCliOptions> = {
     tokenizer: tokenizer.kind,
-    arch: cfg.model_type === 'llama' ? 'transformer' : 'mamba',
+    arch: cfg.model_type === 'llama' ? 'transformer' : cfg.model_type === 'mamba2' ? 'mamba2' : 'mamba',
     ...block,
     layers: cfg.num_hidden_layers,
     dModel: cfg.hidden_size,

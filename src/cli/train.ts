@@ -21,6 +21,8 @@ export const TRAIN_DEFAULTS = {
   layers: 4,
   dModel: 128,
   dState: 16,
+  headDim: 64,
+  groups: 1,
   heads: 4,
   steps: 720,
   batch: 8,
@@ -46,6 +48,9 @@ export interface TrainCliOptions {
   layers: number;
   dModel: number;
   dState: number;
+  /** Mamba-2: head width P and groups of heads sharing B and C (heads = expand · D / P). */
+  headDim: number;
+  groups: number;
   /** Transformer: attention heads, key/value heads (default heads), SwiGLU width (default 8/3·D). */
   heads: number;
   kvHeads?: number;
@@ -67,15 +72,20 @@ export interface TrainCliOptions {
   progress: boolean;
 }
 
-/** The block kind: Mamba (with its mixers) or the Transformer++ baseline (Llama blocks). */
-export type Arch = 'mamba' | 'transformer';
+/** The block kind: Mamba (with its mixers), Mamba-2 (SSD) or the Transformer++ baseline (Llama blocks). */
+export type Arch = 'mamba' | 'mamba2' | 'transformer';
 
 /** Which options the user typed (commander's value source 'cli'); the rest are defaults. */
 export type Typed = (key: keyof TrainCliOptions) => boolean;
 
 /** Checks between options (each option alone is checked by its parser in main.ts). */
 function checkSettings(o: TrainCliOptions, typed: Typed): void {
-  const only = o.arch === 'transformer' ? ['mixer', 'dState'] : ['heads', 'kvHeads', 'ffn'];
+  const notFor: Record<Arch, string[]> = {
+    mamba: ['heads', 'kvHeads', 'ffn', 'headDim', 'groups'],
+    mamba2: ['mixer', 'heads', 'kvHeads', 'ffn'],
+    transformer: ['mixer', 'dState', 'headDim', 'groups'],
+  };
+  const only = notFor[o.arch];
   for (const key of only as Array<keyof TrainCliOptions>) {
     if (typed(key)) throw new Error(`${flagOf(key)} does not apply to --arch ${o.arch}`);
   }
@@ -83,6 +93,11 @@ function checkSettings(o: TrainCliOptions, typed: Typed): void {
     if (o.dModel % o.heads !== 0) throw new Error(`--d-model ${o.dModel} is not divisible by --heads ${o.heads} (head_dim = d-model / heads)`);
     if ((o.dModel / o.heads) % 2 !== 0) throw new Error(`--d-model ${o.dModel} / --heads ${o.heads} = ${o.dModel / o.heads} must be even (rotary embeddings pair the dimensions of a head)`);
     if (o.kvHeads !== undefined && o.heads % o.kvHeads !== 0) throw new Error(`--heads ${o.heads} is not a multiple of --kv-heads ${o.kvHeads}`);
+  }
+  if (o.arch === 'mamba2') {
+    const inner = MAMBA2_EXPAND * o.dModel;
+    if (inner % o.headDim !== 0) throw new Error(`--head-dim ${o.headDim} does not divide the inner width ${MAMBA2_EXPAND} × --d-model ${o.dModel} = ${inner} (heads = inner width / head-dim)`);
+    if ((inner / o.headDim) % o.groups !== 0) throw new Error(`--groups ${o.groups} does not divide the ${inner / o.headDim} heads (${inner} / --head-dim ${o.headDim})`);
   }
   if (o.minLr > o.lr) throw new Error(`--min-lr ${o.minLr} is above --lr ${o.lr}: the cosine decays from --lr down to --min-lr`);
   if (o.warmup > o.steps) throw new Error(`--warmup ${o.warmup} is longer than the run (--steps ${o.steps})`);
@@ -115,7 +130,10 @@ export async function runTraining(
     checkSettings(o, typed);
     ({ text, record: corpus } = loadCorpus(o.data));
     tokenizer = o.tokenizer === 'char' ? CharTokenizer.fromText(text) : new ByteTokenizer();
-    config = o.arch === 'transformer' ? transformerConfig(o, tokenizer.vocabSize) : modelConfig({ vocab_size: tokenizer.vocabSize, hidden_size: o.dModel, num_hidden_layers: o.layers, state_size: o.dState, mixer: o.mixer });
+    config =
+      o.arch === 'transformer' ? transformerConfig(o, tokenizer.vocabSize)
+      : o.arch === 'mamba2' ? mamba2Config(o, tokenizer.vocabSize)
+      : modelConfig({ vocab_size: tokenizer.vocabSize, hidden_size: o.dModel, num_hidden_layers: o.layers, state_size: o.dState, mixer: o.mixer });
   }
   const { train: trainTokens, val } = splitTrainVal(tokenizer.encode(text));
   try {
@@ -128,7 +146,7 @@ export async function runTraining(
 
   const model = createModel(config, { seed: o.seed });
   console.log(
-    `mamba-ts: ${config.model_type === 'llama' ? 'transformer' : config.mixer} · ${plural(config.num_hidden_layers, 'layer')} · d_model ${config.hidden_size} · ${blockSizes(config)} · ` +
+    `mamba-ts: ${config.model_type === 'llama' ? 'transformer' : config.model_type === 'mamba2' ? 'mamba2' : config.mixer} · ${plural(config.num_hidden_layers, 'layer')} · d_model ${config.hidden_size} · ${blockSizes(config)} · ` +
       `${formatCount(model.parameterCount())} parameters · vocab ${tokenizer.vocabSize} · ${trainTokens.length.toLocaleString('en-US')} training tokens · kernels ${describeBackend()}` +
       (o.resume ? ` · resuming ${out}` : ` · run folder ${out}`),
   );
@@ -227,6 +245,31 @@ function transformerConfig(o: TrainCliOptions, vocab: number): ModelConfig {
   }, 'train');
 }
 
+/** Mamba-2's inner width is this times d-model (transformers' and mamba_ssm's default expand). */
+const MAMBA2_EXPAND = 2;
+
+/**
+ * A Mamba-2 config from the options: heads of --head-dim, --groups, N --d-state, a tied head as the
+ * Mamba default (the file says so: the key is written), and chunks of 64 steps: the chunked
+ * algorithm's intra-chunk work grows with the chunk length, and contexts here are short
+ * (training-step times per chunk size: docs/results/mamba2.md).
+ */
+function mamba2Config(o: TrainCliOptions, vocab: number): ModelConfig {
+  return modelConfig({
+    model_type: 'mamba2',
+    vocab_size: vocab,
+    hidden_size: o.dModel,
+    num_hidden_layers: o.layers,
+    expand: MAMBA2_EXPAND,
+    num_heads: (MAMBA2_EXPAND * o.dModel) / o.headDim,
+    head_dim: o.headDim,
+    n_groups: o.groups,
+    state_size: o.dState,
+    chunk_size: 64,
+    tie_word_embeddings: true,
+  }, 'train');
+}
+
 /** The SwiGLU width with about the parameters of a 4·D GELU MLP (LLaMA): 8/3 · D, up to a multiple of 8. */
 export function defaultFfn(D: number): number {
   return Math.ceil((8 * D) / 3 / 8) * 8;
@@ -235,5 +278,6 @@ export function defaultFfn(D: number): number {
 /** The block's sizes in the first line of a run: `N 16`, or `4 heads (2 kv) of 32 · ffn 512`. */
 function blockSizes(c: ModelConfig): string {
   if (c.model_type === 'llama') return `${c.num_attention_heads} heads (${c.num_key_value_heads} kv) of ${c.head_dim} · ffn ${c.intermediate_size}`;
+  if (c.model_type === 'mamba2') return `${c.num_heads} heads of ${c.head_dim} · ${plural(c.n_groups, 'group')} · N ${c.state_size}`;
   return `N ${c.state_size}`;
 }

@@ -37,6 +37,7 @@ import { closeWeightFiles, INDEX, openWeightFiles, readWeights, type WeightFiles
 import { CHECKPOINT_FILES, PENDING, closeFiles, openCheckpointFiles, parsePending, readAll, readPendingText, type FileName, type OpenFile, type PendingRecord } from './checkpoint_files.js';
 import { checkFinite, checkMemory, checkWeightsFitConfig } from './weights_check.js';
 import { modelConfig, parseConfig, type ModelConfig, type ModelConfigInput } from '../models/config.js';
+import { configText, parsePythonJson } from './config.js';
 import type { CausalLMConfig } from '../models/causal_lm.js';
 import { tokenizerFromJSON, type Tokenizer, type TokenizerJson } from '../data/tokenizer.js';
 import { TOKENIZER_CONFIG } from '../data/hf_format.js';
@@ -66,7 +67,7 @@ export function saveCheckpoint(dir: string, ckpt: CheckpointInput): void {
   else if (pending) applyPending(dir, pending);
 
   const contents: Record<FileName, Uint8Array | string | null> = {
-    'config.json': JSON.stringify(config, null, 2) + '\n',
+    'config.json': configText(config),
     // transformers refuses safetensors weights without metadata format "pt".
     'model.safetensors': encodeSafetensors(ckpt.weights, { format: 'pt' }),
     'tokenizer.json': ckpt.tokenizer ? JSON.stringify(ckpt.tokenizer) + '\n' : null,
@@ -157,7 +158,7 @@ function withCheckpointFiles<T>(dir: string, opts: LoadOptions, read: (files: Ma
     if (!opened.get('config.json')) throw new Error(`${dir} is not a model folder: config.json is missing (${present()})`);
     // The config first: an original mamba_ssm folder's says how to convert it.
     const configFile = opened.get('config.json')!;
-    const config = parseConfig(readJson(configFile), labelOf(dir, configFile.path));
+    const config = parseConfig(parsePythonJson(readAll(configFile).toString('utf8'), configFile.path), labelOf(dir, configFile.path));
     if (!opened.get('model.safetensors') && !fs.existsSync(path.join(dir, INDEX))) {
       if (fs.existsSync(path.join(dir, 'pytorch_model.bin'))) {
         // A pickle runs code when loaded: we read safetensors only.

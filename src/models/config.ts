@@ -12,6 +12,9 @@
 
 import { LRU_DEFAULTS } from '../ssm/lru.js';
 import { llamaConfig, type LlamaConfig, type LlamaConfigInput } from './llama_config.js';
+import { mamba2Config, MAMBA2_FILE_SIZES, type Mamba2Config, type Mamba2ConfigInput } from './mamba2_config.js';
+
+export type { Mamba2Config, Mamba2ConfigInput };
 
 export const MIXER_KINDS = ['mamba', 'lru', 's4d'] as const;
 export type MixerKind = (typeof MIXER_KINDS)[number];
@@ -43,7 +46,10 @@ export interface MambaConfig {
 export type FalconMambaConfig = Omit<MambaConfig, 'model_type' | 'lru'> & { model_type: 'falcon_mamba'; mixer_rms_eps: number };
 
 /** Every architecture's config; `model_type` tells them apart. */
-export type ModelConfig = MambaConfig | FalconMambaConfig | LlamaConfig; // Llama's: src/models/llama_config.ts
+export type ModelConfig = MambaConfig | FalconMambaConfig | Mamba2Config | LlamaConfig; // Llama's: src/models/llama_config.ts, Mamba-2's: mamba2_config.ts
+
+/** The configs of the models built on the Mamba backbone (embedding, residual mixer blocks, norm_f, head). */
+export type BackboneConfig = MambaConfig | FalconMambaConfig | Mamba2Config;
 
 /**
  * Options of the LRU mixer, config key `lru` (ours, like `mixer`; HF ignores it). Absent keys take
@@ -72,12 +78,13 @@ export type MambaConfigInput = Pick<MambaConfig, 'vocab_size' | 'hidden_size' | 
     lru?: LRUConfig;
   };
 
-export type ModelConfigInput = MambaConfigInput | (LlamaConfigInput & { model_type: 'llama' });
+export type ModelConfigInput = MambaConfigInput | (Mamba2ConfigInput & { model_type: 'mamba2' }) | (LlamaConfigInput & { model_type: 'llama' });
 
 /** The builder of each model_type: fills the defaults of a (possibly parsed) input and validates it. */
 const BUILDERS: { [T in ModelConfig['model_type']]: (c: Record<string, unknown>, where: string) => Extract<ModelConfig, { model_type: T }> } = {
   mamba: mambaConfig,
   falcon_mamba: falconMambaConfig,
+  mamba2: mamba2Config,
   llama: (c, where) => llamaConfig(c as LlamaConfigInput, where),
 };
 
@@ -110,7 +117,7 @@ export function parseConfig(json: unknown, label = 'config.json'): ModelConfig {
         'src/transformers/models/mamba/convert_mamba_ssm_checkpoint_to_pytorch.py and save it with safetensors',
     );
   }
-  const sizes = o.model_type === undefined || o.model_type === 'mamba' || o.model_type === 'falcon_mamba' ? MAMBA_FILE_SIZES : {};
+  const sizes = o.model_type === undefined || o.model_type === 'mamba' || o.model_type === 'falcon_mamba' ? MAMBA_FILE_SIZES : o.model_type === 'mamba2' ? MAMBA2_FILE_SIZES : {};
   const filled = { ...o };
   for (const [key, value] of Object.entries(sizes)) filled[key] ??= value;
   return modelConfig(filled as unknown as ModelConfigInput, label);

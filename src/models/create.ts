@@ -2,12 +2,12 @@
 // knows every architecture, so that training, loading and generation code never names a class.
 
 import type { CausalLM, CausalLMConfig } from './causal_lm.js';
-import type { MambaConfig } from './config.js';
+import type { BackboneConfig } from './config.js';
 import { LanguageModel } from './language_model.js';
 import { TransformerLM } from './transformer.js';
 import { llamaConfig, type LlamaConfigInput } from './llama_config.js';
 
-export const MODEL_TYPES = ['mamba', 'falcon_mamba', 'llama'] as const;
+export const MODEL_TYPES = ['mamba', 'falcon_mamba', 'mamba2', 'llama'] as const;
 
 /** A freshly initialised model of `config` (weights drawn from `seed`, default 0). */
 export function createModel(config: CausalLMConfig, opts: { seed?: number } = {}): CausalLM {
@@ -15,7 +15,8 @@ export function createModel(config: CausalLMConfig, opts: { seed?: number } = {}
   switch (type) {
     case 'mamba':
     case 'falcon_mamba': // Mamba blocks whose mixers read mixer_rms_eps
-      return new LanguageModel(config as MambaConfig, opts);
+    case 'mamba2': // the same backbone with Mamba-2 (SSD) mixers
+      return new LanguageModel(config as BackboneConfig, opts);
     case 'llama':
       return new TransformerLM(llamaConfig(config as unknown as LlamaConfigInput, 'config'), opts);
     default:

@@ -12,7 +12,7 @@ import { Module } from '../nn/module.js';
 import { Embedding, RMSNorm, Linear } from '../nn/index.js';
 import { Mixer, MixerState } from '../ssm/mixer.js';
 import { MambaMixer } from '../ssm/mamba.js';
-import type { MambaConfig } from './config.js';
+import type { BackboneConfig } from './config.js';
 import { createMixer } from './mixers.js';
 import type { CausalLM, NamedWeight, StateOptions } from './causal_lm.js';
 
@@ -21,7 +21,7 @@ export class Block extends Module {
   readonly norm: RMSNorm;
   readonly mixer: Mixer;
 
-  constructor(cfg: MambaConfig, rng: Rng) {
+  constructor(cfg: BackboneConfig, rng: Rng) {
     super();
     this.norm = this.child('norm', new RMSNorm(cfg.hidden_size, cfg.layer_norm_epsilon));
     this.mixer = this.child('mixer', createMixer(cfg, rng));
@@ -55,7 +55,7 @@ class Backbone extends Module {
   readonly layers: LayerList;
   readonly norm_f: RMSNorm;
 
-  constructor(cfg: MambaConfig, rng: Rng) {
+  constructor(cfg: BackboneConfig, rng: Rng) {
     super();
     this.embeddings = this.child('embeddings', new Embedding(cfg.vocab_size, cfg.hidden_size, { rng }));
     const blocks: Block[] = [];
@@ -76,13 +76,16 @@ export interface ModelState {
   head?: PackedMatrix;
 }
 
-/** The Mamba family's CausalLM (model_type 'mamba'; the block's mixer is config.mixer). */
+/**
+ * The Mamba family's CausalLM: model_type 'mamba' (the block's mixer is config.mixer),
+ * 'falcon_mamba' and 'mamba2' (Mamba2ForCausalLM: the same tensor layout around Mamba-2 mixers).
+ */
 export class LanguageModel extends Module implements CausalLM<ModelState> {
-  readonly config: MambaConfig;
+  readonly config: BackboneConfig;
   readonly backbone: Backbone;
   readonly lm_head: Linear | null;
 
-  constructor(cfg: MambaConfig, opts: { seed?: number } = {}) {
+  constructor(cfg: BackboneConfig, opts: { seed?: number } = {}) {
     super();
     const rng = new Rng(opts.seed ?? 0);
     this.config = cfg;

@@ -1,12 +1,14 @@
-// Builds the sequence mixer named by config.mixer for one layer.
+// Builds one layer's sequence mixer: Mamba-2's for model_type "mamba2", else the one named by config.mixer.
 
 import { Rng } from '../tensor/random.js';
 import { Mixer } from '../ssm/mixer.js';
-import type { LRUConfig, MambaConfig } from './config.js';
+import type { BackboneConfig, LRUConfig } from './config.js';
 import { MambaMixer } from '../ssm/mamba.js';
+import { Mamba2Mixer } from '../ssm/mamba2.js';
 import { LRUMixer, LRUOptions } from '../ssm/lru.js';
 
-export function createMixer(cfg: MambaConfig, rng: Rng): Mixer {
+export function createMixer(cfg: BackboneConfig, rng: Rng): Mixer {
+  if (cfg.model_type === 'mamba2') return new Mamba2Mixer(cfg, { numLayers: cfg.num_hidden_layers, rng });
   const kind = cfg.mixer ?? 'mamba';
   switch (kind) {
     case 'mamba':
@@ -14,7 +16,7 @@ export function createMixer(cfg: MambaConfig, rng: Rng): Mixer {
     case 's4d':
       return new MambaMixer(cfg, { numLayers: cfg.num_hidden_layers, rng, selective: false });
     case 'lru':
-      return new LRUMixer(cfg, { ...lruOptions(cfg.lru), rng });
+      return new LRUMixer(cfg, { ...lruOptions(cfg.model_type === 'mamba' ? cfg.lru : undefined), rng });
     default:
       throw new Error(`config.mixer: unknown or unavailable mixer '${kind}' (available: mamba, s4d, lru)`);
   }

@@ -4,7 +4,7 @@
 // naming the key), and `info` counts parameters from it. test/io/weight_shapes.test.ts checks each
 // layout against the tensors the built model actually has.
 
-import type { FalconMambaConfig, MambaConfig, ModelConfig } from './config.js';
+import type { FalconMambaConfig, Mamba2Config, MambaConfig, ModelConfig } from './config.js';
 import type { LlamaConfig } from './llama_config.js';
 
 /** One tensor's shape; keys[i] names the config key(s) that set dimension i ('' for a constant). */
@@ -25,19 +25,59 @@ export function ignoredWeights(config: ModelConfig): string[] {
   return config.tie_word_embeddings ? ['lm_head.weight'] : [];
 }
 
+type AddWeight = (name: string, dims: Array<[number, string]>, because?: string) => void;
+
+/** An empty layout and the function that adds a tensor to it (dims: [size, config key] pairs). */
+function newLayout(): [Map<string, ExpectedWeight>, AddWeight] {
+  const out = new Map<string, ExpectedWeight>();
+  const add: AddWeight = (name, dims, because) => {
+    out.set(name, { shape: dims.map(([n]) => n), keys: dims.map(([, k]) => k), ...(because ? { because } : {}) });
+  };
+  return [out, add];
+}
+
 const LAYOUTS: { [T in ModelConfig['model_type']]: (c: Extract<ModelConfig, { model_type: T }>) => Map<string, ExpectedWeight> } = {
   mamba: mambaWeights,
   // The same tensors: its extra RMS norms have no weights.
   falcon_mamba: mambaWeights,
+  mamba2: mamba2Weights,
   llama: llamaWeights,
 };
 
+/** Mamba2ForCausalLM (src/ssm/mamba2.ts): the Mamba backbone's names around the SSD mixer's tensors. */
+function mamba2Weights(c: Mamba2Config): Map<string, ExpectedWeight> {
+  const [out, add] = newLayout();
+  const I = c.num_heads * c.head_dim;
+  const convDim = I + 2 * c.n_groups * c.state_size;
+  const V: [number, string] = [c.vocab_size, 'vocab_size'];
+  const D: [number, string] = [c.hidden_size, 'hidden_size'];
+  const H: [number, string] = [c.num_heads, 'num_heads'];
+  const inner: [number, string] = [I, 'num_heads, head_dim'];
+  const conv: [number, string] = [convDim, 'num_heads, head_dim, n_groups, state_size'];
+  const proj: [number, string] = [I + convDim + c.num_heads, 'num_heads, head_dim, n_groups, state_size'];
+  add('backbone.embeddings.weight', [V, D]);
+  for (let i = 0; i < c.num_hidden_layers; i++) {
+    const p = `backbone.layers.${i}.`;
+    add(`${p}norm.weight`, [D]);
+    add(`${p}mixer.dt_bias`, [H]);
+    add(`${p}mixer.A_log`, [H]);
+    add(`${p}mixer.D`, [H]);
+    add(`${p}mixer.in_proj.weight`, [proj, D]);
+    if (c.use_bias) add(`${p}mixer.in_proj.bias`, [proj], 'use_bias');
+    add(`${p}mixer.conv1d.weight`, [conv, [1, ''], [c.conv_kernel, 'conv_kernel']]);
+    if (c.use_conv_bias) add(`${p}mixer.conv1d.bias`, [conv], 'use_conv_bias');
+    add(`${p}mixer.norm.weight`, [inner]);
+    add(`${p}mixer.out_proj.weight`, [D, inner]);
+    if (c.use_bias) add(`${p}mixer.out_proj.bias`, [D], 'use_bias');
+  }
+  add('backbone.norm_f.weight', [D]);
+  if (!c.tie_word_embeddings) add('lm_head.weight', [V, D], 'tie_word_embeddings');
+  return out;
+}
+
 /** LlamaForCausalLM (src/models/transformer.ts): projections [out, in], no biases. */
 function llamaWeights(c: LlamaConfig): Map<string, ExpectedWeight> {
-  const out = new Map<string, ExpectedWeight>();
-  const add = (name: string, dims: Array<[number, string]>, because?: string) => {
-    out.set(name, { shape: dims.map(([n]) => n), keys: dims.map(([, k]) => k), ...(because ? { because } : {}) });
-  };
+  const [out, add] = newLayout();
   const V: [number, string] = [c.vocab_size, 'vocab_size'];
   const D: [number, string] = [c.hidden_size, 'hidden_size'];
   const F: [number, string] = [c.intermediate_size, 'intermediate_size'];
@@ -62,10 +102,7 @@ function llamaWeights(c: LlamaConfig): Map<string, ExpectedWeight> {
 }
 
 function mambaWeights(c: MambaConfig | FalconMambaConfig): Map<string, ExpectedWeight> {
-  const out = new Map<string, ExpectedWeight>();
-  const add = (name: string, dims: Array<[number, string]>, because?: string) => {
-    out.set(name, { shape: dims.map(([n]) => n), keys: dims.map(([, k]) => k), ...(because ? { because } : {}) });
-  };
+  const [out, add] = newLayout();
   const V: [number, string] = [c.vocab_size, 'vocab_size'];
   const D: [number, string] = [c.hidden_size, 'hidden_size'];
   const E: [number, string] = [c.intermediate_size, 'intermediate_size'];
@@ -104,7 +141,7 @@ function mambaWeights(c: MambaConfig | FalconMambaConfig): Map<string, ExpectedW
 }
 
 /** The LRU mixer (src/ssm/lru.ts): which λ parameterisation and which parts the switches keep. */
-function lruWeights(c: MambaConfig, p: string, add: (name: string, dims: Array<[number, string]>, because?: string) => void): void {
+function lruWeights(c: MambaConfig, p: string, add: AddWeight): void {
   const o = c.lru ?? {};
   const D: [number, string] = [c.hidden_size, 'hidden_size'];
   const N: [number, string] = o.state_size === undefined ? [c.hidden_size, 'hidden_size'] : [o.state_size, 'lru.state_size'];

@@ -238,9 +238,13 @@ function initDtProj(dtProj: Linear, R: number, rng: Rng): void {
   const std = 1 / Math.sqrt(R);
   const w = dtProj.weight.data;
   for (let i = 0; i < w.length; i++) w[i] = (rng.next() * 2 - 1) * std;
+  initDeltaBias(dtProj.bias!.data, rng);
+}
+
+/** Δ's bias = softplus⁻¹(dt), dt log-uniform in [1e-3, 1e-1] and at least 1e-4 (Mamba and Mamba-2). */
+export function initDeltaBias(b: Float32Array, rng: Rng): void {
   const dtMin = 1e-3;
   const dtMax = 1e-1;
-  const b = dtProj.bias!.data;
   for (let i = 0; i < b.length; i++) {
     const dt = Math.max(1e-4, Math.exp(rng.next() * (Math.log(dtMax) - Math.log(dtMin)) + Math.log(dtMin)));
     b[i] = dt + Math.log(-Math.expm1(-dt)); // inverse of softplus
@@ -254,15 +258,15 @@ function initUniform(shape: number[], bound: number, rng: Rng): Tensor {
 }
 
 // The conv state is kept as [B, E, K−1] (oldest first per channel) for the step kernel; the
-// whole-sequence path needs it time-major [B, K−1, E].
-function convStateToTimeMajor(conv: Float32Array, batch: number, E: number, T: number): Float32Array {
+// whole-sequence path needs it time-major [B, K−1, E]. (Mamba-2's conv state has the same layout.)
+export function convStateToTimeMajor(conv: Float32Array, batch: number, E: number, T: number): Float32Array {
   const out = new Float32Array(batch * T * E);
   for (let b = 0; b < batch; b++) for (let e = 0; e < E; e++) for (let t = 0; t < T; t++) out[(b * T + t) * E + e] = conv[(b * E + e) * T + t];
   return out;
 }
 
 /** The last T time steps of seq [B, S, E] as a conv state [B, E, T]. */
-function timeMajorToConvState(seq: Tensor, batch: number, S: number, E: number, T: number): Float32Array {
+export function timeMajorToConvState(seq: Tensor, batch: number, S: number, E: number, T: number): Float32Array {
   const out = new Float32Array(batch * E * T);
   for (let b = 0; b < batch; b++) for (let e = 0; e < E; e++) for (let t = 0; t < T; t++) out[(b * E + e) * T + t] = seq.data[(b * S + S - T + t) * E + e];
   return out;

@@ -78,7 +78,7 @@ const invalid: Array<[string, Record<string, unknown>, RegExp]> = [
   ['a fractional width', { hidden_size: 7.5 }, /config\.json: hidden_size must be a positive integer, got 7\.5/],
   ['a string boolean', { use_bias: 'false' }, /config\.json: use_bias must be true or false, got "false"/],
   ['a negative epsilon', { layer_norm_epsilon: -1 }, /config\.json: layer_norm_epsilon must be a positive number, got -1/],
-  ['an unknown model type', { model_type: 'rwkv' }, /^Error: config\.json: model_type is "rwkv"; supported: "mamba", "falcon_mamba", "llama"$/],
+  ['an unknown model type', { model_type: 'rwkv' }, /^Error: config\.json: model_type is "rwkv"; supported: "mamba", "falcon_mamba", "mamba2", "llama"$/],
   ['a model type that is not a string', { model_type: 7 }, /config\.json: model_type is 7; supported: "mamba"/],
   ['an unknown mixer', { mixer: 'rnn' }, /config\.json: mixer must be one of "mamba", "lru", "s4d", got "rnn"/],
   ['the attention placeholder (no such mixer)', { mixer: 'attention' }, /mixer must be one of "mamba", "lru", "s4d", got "attention"/],
