@@ -20,6 +20,9 @@ export { LanguageModel, Block, type ModelState } from './models/language_model.j
 export type { CausalLM, CausalLMConfig, NamedWeight, StateOptions } from './models/causal_lm.js';
 export type { WeightFormat } from './kernels/weight_format.js';
 export { createModel, MODEL_TYPES } from './models/create.js';
+export { TransformerLM } from './models/transformer.js';
+export { llamaConfig, type LlamaConfig, type LlamaConfigInput } from './models/llama_config.js';
+export { record, lruEigenvalues, RECORD_NAMES, type Recording, type LayerRecord, type RecordName, type Recorded } from './models/record.js';
 export { generate, prefill, sampleToken, argmax, type GenerateOptions, type SamplingOptions } from './models/generate.js';
 export { MambaMixer, type MambaOptions, type MambaBlockConfig } from './ssm/mamba.js';
 export { LRUMixer, GLU, LRU_DEFAULTS, type LRUOptions } from './ssm/lru.js';

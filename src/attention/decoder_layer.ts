@@ -11,6 +11,7 @@ import { SelfAttention } from './self_attention.js';
 import { SwiGLU } from './mlp.js';
 import { KVCache } from './kv_cache.js';
 import { residualStd } from './init.js';
+import type { LayerRecorder } from '../ssm/recording.js';
 
 export class DecoderLayer extends Module {
   readonly input_layernorm: RMSNorm;
@@ -28,8 +29,8 @@ export class DecoderLayer extends Module {
   }
 
   /** h: [B, L, D] → [B, L, D]; with `cache`, this layer (`layer`) appends its keys and values. */
-  forward(h: Tensor, cache?: KVCache, layer = 0): Tensor {
-    h = add(h, this.self_attn.forward(this.input_layernorm.forward(h), cache, layer));
+  forward(h: Tensor, cache?: KVCache, layer = 0, recorder?: LayerRecorder): Tensor {
+    h = add(h, this.self_attn.forward(this.input_layernorm.forward(h), cache, layer, recorder));
     return add(h, this.mlp.forward(this.post_attention_layernorm.forward(h)));
   }
 }

@@ -14,6 +14,7 @@ import { Linear } from '../nn/linear.js';
 import type { LlamaConfig } from '../models/llama_config.js';
 import { KVCache } from './kv_cache.js';
 import { normalLinear } from './init.js';
+import { LayerRecorder, attentionWeights } from '../ssm/recording.js';
 
 export class SelfAttention extends Module {
   readonly q_proj: Linear; // [H·d, D]
@@ -38,14 +39,18 @@ export class SelfAttention extends Module {
     this.o_proj = this.child('o_proj', normalLinear(H * d, D, residualStd, rng));
   }
 
-  /** x: [B, L, D] → [B, L, D]. With `cache`, layer `layer`'s keys and values are appended to it. */
-  forward(x: Tensor, cache?: KVCache, layer = 0): Tensor {
+  /**
+   * x: [B, L, D] → [B, L, D]. With `cache`, layer `layer`'s keys and values are appended to it;
+   * with `recorder`, the attention weights [B, H, L, L] of these tokens among themselves are recorded.
+   */
+  forward(x: Tensor, cache?: KVCache, layer = 0, recorder?: LayerRecorder): Tensor {
     const [B, L] = x.shape;
     const { heads: H, kvHeads: Hkv, headDim: d } = this;
     const offset = cache ? cache.lengths : 0; // [B]: each sequence continues from its own length
     const q = rope(reshape(this.q_proj.forward(x), [B, L, H, d]), this.theta, offset);
     const k = rope(reshape(this.k_proj.forward(x), [B, L, Hkv, d]), this.theta, offset);
     const v = reshape(this.v_proj.forward(x), [B, L, Hkv, d]);
+    if (recorder?.wants('attention')) recorder.put('attention', attentionWeights(q.data, k.data, { batch: B, L, H, Hkv, d }), [B, H, L, L]);
     let out: Tensor; // [B, L, H, d]
     if (cache) {
       cache.write(layer, k.data, v.data, L);

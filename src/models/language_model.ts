@@ -11,6 +11,7 @@ import type { MambaStepWeights, PackedMambaWeights, PackedMatrix, StepHead } fro
 import { Module } from '../nn/module.js';
 import { Embedding, RMSNorm, Linear } from '../nn/index.js';
 import { Mixer, MixerState } from '../ssm/mixer.js';
+import type { LayerRecorder } from '../ssm/recording.js';
 import { MambaMixer } from '../ssm/mamba.js';
 import type { BackboneConfig } from './config.js';
 import { createMixer } from './mixers.js';
@@ -27,8 +28,8 @@ export class Block extends Module {
     this.mixer = this.child('mixer', createMixer(cfg, rng));
   }
 
-  forward(h: Tensor, state?: MixerState): Tensor {
-    return add(h, this.mixer.forward(this.norm.forward(h), state));
+  forward(h: Tensor, state?: MixerState, recorder?: LayerRecorder): Tensor {
+    return add(h, this.mixer.forward(this.norm.forward(h), state, recorder));
   }
 
   step(h: Tensor, state: MixerState): Tensor {
@@ -104,15 +105,16 @@ export class LanguageModel extends Module implements CausalLM<ModelState> {
 
   /**
    * ids: [B·L] token ids of B sequences of length L → logits [B, L, V].
-   * With `state`, continues from it and leaves the final states in it.
+   * With `state`, continues from it and leaves the final states in it. `recorders` (one per
+   * layer) record what they want of each layer's inside: see src/models/record.ts.
    */
-  forward(ids: Int32Array, batch: number, length: number, state?: ModelState): Tensor {
+  forward(ids: Int32Array, batch: number, length: number, state?: ModelState, recorders?: LayerRecorder[]): Tensor {
     if (ids.length !== batch * length) {
       throw new Error(`LanguageModel.forward: ${ids.length} ids for batch ${batch} × length ${length}`);
     }
     let h = embedding(this.backbone.embeddings.weight, ids, [batch, length]); // [B, L, D]
     this.backbone.layers.items.forEach((block, i) => {
-      h = block.forward(h, state?.layers[i]);
+      h = block.forward(h, state?.layers[i], recorders?.[i]);
     });
     return this.head(h); // [B, L, V]
   }

@@ -18,6 +18,7 @@ import type { LlamaConfig } from './llama_config.js';
 import { DecoderLayer } from '../attention/decoder_layer.js';
 import { KVCache } from '../attention/kv_cache.js';
 import { normalLinear } from '../attention/init.js';
+import type { LayerRecorder } from '../ssm/recording.js';
 
 class LayerList extends Module {
   readonly items: DecoderLayer[];
@@ -65,26 +66,27 @@ export class TransformerLM extends Module implements CausalLM<KVCache> {
    * ids: [B·L] → logits [B, L, V]. With `cache`, the tokens continue the cached context (the
    * positions of sequence b start at cache.lengths[b]) and their keys and values are appended
    * (no gradients).
+   * `recorders` (one per layer) record the attention weights: see src/models/record.ts.
    */
-  forward(ids: Int32Array, batch: number, length: number, cache?: KVCache): Tensor {
+  forward(ids: Int32Array, batch: number, length: number, cache?: KVCache, recorders?: LayerRecorder[]): Tensor {
     if (ids.length !== batch * length) throw new Error(`TransformerLM.forward: ${ids.length} ids for batch ${batch} × length ${length}`);
     if (cache) {
       if (cache.batch !== batch) throw new Error(`TransformerLM.forward: the cache holds ${cache.batch} sequences, got batch ${batch}`);
-      return noGrad(() => this.run(ids, batch, length, cache));
+      return noGrad(() => this.run(ids, batch, length, cache, recorders));
     }
-    return this.run(ids, batch, length);
+    return this.run(ids, batch, length, undefined, recorders);
   }
 
-  private run(ids: Int32Array, batch: number, length: number, cache?: KVCache): Tensor {
-    return linear(this.model.norm.forward(this.hidden(ids, batch, length, cache)), this.headWeight()); // [B, L, V]
+  private run(ids: Int32Array, batch: number, length: number, cache?: KVCache, recorders?: LayerRecorder[]): Tensor {
+    return linear(this.model.norm.forward(this.hidden(ids, batch, length, cache, recorders)), this.headWeight()); // [B, L, V]
   }
 
   /** The last block's output h [B, L, D]. */
-  private hidden(ids: Int32Array, batch: number, length: number, cache?: KVCache): Tensor {
+  private hidden(ids: Int32Array, batch: number, length: number, cache?: KVCache, recorders?: LayerRecorder[]): Tensor {
     cache?.reserve(length);
     let h = embedding(this.model.embed_tokens.weight, ids, [batch, length]); // [B, L, D]
     this.model.layers.items.forEach((layer, i) => {
-      h = layer.forward(h, cache, i);
+      h = layer.forward(h, cache, i, recorders?.[i]);
     });
     cache?.advance(length);
     return h;

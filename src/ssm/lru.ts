@@ -25,6 +25,7 @@ import { noGrad } from '../autograd/tape.js';
 import { linear, add, sub, mul, exp, neg, cos, sin, gelu, sigmoid, linearScan, linearScanComplex, type ScanAlgorithm } from '../ops/index.js';
 import { Linear, Module } from '../nn/index.js';
 import { Mixer, MixerState } from './mixer.js';
+import { LayerRecorder, rowNorms } from './recording.js';
 
 /** The paper's long-task setting: |λ| in [0.9, 0.999], phases in [0, 2π]. */
 export const LRU_DEFAULTS = { r_min: 0.9, r_max: 0.999, max_phase: 2 * Math.PI };
@@ -159,8 +160,11 @@ export class LRUMixer extends Mixer {
     return this.glu.forward(gelu(y));
   }
 
-  /** u: [B, L, D] → [B, L, D]. With `state`, starts from state.h_re/h_im [B, N] and leaves the last state there. */
-  forward(u: Tensor, state?: MixerState): Tensor {
+  /**
+   * u: [B, L, D] → [B, L, D]. With `state`, starts from state.h_re/h_im [B, N] and leaves the last
+   * state there; with `recorder`, records the state norm ‖h_t‖ [B, L].
+   */
+  forward(u: Tensor, state?: MixerState, recorder?: LayerRecorder): Tensor {
     const [batch, L] = u.shape;
     const N = this.N;
     const lam = this.lambda();
@@ -170,6 +174,7 @@ export class LRUMixer extends Mixer {
     const [hRe, hIm] = this.complex
       ? linearScanComplex(everywhere(lam.re), everywhere(lam.im!), bu.re, bu.im!, { h0: state?.h_re, h0Im: state?.h_im, algorithm })
       : [linearScan(everywhere(lam.re), bu.re, { h0: state?.h_re, algorithm }), null];
+    if (recorder?.wants('stateNorm')) recorder.put('stateNorm', rowNorms(hRe.data, hIm?.data ?? null, N), [batch, L]);
     if (state && L > 0) {
       for (let b = 0; b < batch; b++) {
         const last = (b * L + L - 1) * N;

@@ -37,6 +37,7 @@ import { kernels } from '../kernels/backend.js';
 import { linear, split, conv1d, silu, exp, neg, concat, slice, add, selectiveScan, gate, mambaStep, rmsNorm, type MambaStepWeights } from '../ops/index.js';
 import { Linear, Conv1d } from '../nn/index.js';
 import { Mixer, MixerState } from './mixer.js';
+import { LayerRecorder, deltaOf, selectiveStateNorms, siluOf } from './recording.js';
 
 /** The block's sizes and switches, with the Hugging Face MambaConfig keys (a model config is one). */
 export interface MambaBlockConfig {
@@ -118,8 +119,11 @@ export class MambaMixer extends Mixer {
     for (let i = 0; i < this.out_proj.weight.size; i++) this.out_proj.weight.data[i] *= scale;
   }
 
-  /** x: [B, L, D] → [B, L, D]. With `state`, continues from it and leaves the final state in it. */
-  forward(x: Tensor, state?: MixerState): Tensor {
+  /**
+   * x: [B, L, D] → [B, L, D]. With `state`, continues from it and leaves the final state in it;
+   * with `recorder`, records Δ, the state norm and the gate (src/ssm/recording.ts).
+   */
+  forward(x: Tensor, state?: MixerState, recorder?: LayerRecorder): Tensor {
     const { E, K } = this;
     const [batch, L] = x.shape;
     const [xi, z] = this.inProjHalves(x); // [B, L, E] each
@@ -138,6 +142,7 @@ export class MambaMixer extends Mixer {
 
     const { dt, Bm, C } = this.selectionParams(xc, batch, L);
     const A = neg(exp(this.A_log)); // [E, N]
+    if (recorder) this.record(recorder, { xc, dt, A, Bm, z }, state ? state.ssm.slice() : null);
     const y = selectiveScan(xc, dt, A, Bm, C, this.Dskip, {
       deltaBias: this.dt_proj.bias,
       deltaSoftplus: true,
@@ -145,6 +150,16 @@ export class MambaMixer extends Mixer {
       finalState: state?.ssm ?? null,
     }); // [B, L, E]
     return this.out_proj.forward(gate(y, z)); // y ⊙ SiLU(z)
+  }
+
+  /** Δ [B, L, E], ‖h_t‖ [B, L] (replaying the recurrence from h0 [B, E, N]) and SiLU(z) [B, L, E], as wanted. */
+  private record(rec: LayerRecorder, t: { xc: Tensor; dt: Tensor; A: Tensor; Bm: Tensor; z: Tensor }, h0: Float32Array | null): void {
+    const [batch, L, E] = t.xc.shape;
+    if (!rec.wants('delta') && !rec.wants('stateNorm') && !rec.wants('gate')) return;
+    const delta = deltaOf(t.dt.data, this.dt_proj.bias!.data, E);
+    if (rec.wants('delta')) rec.put('delta', delta, [batch, L, E]);
+    if (rec.wants('stateNorm')) rec.put('stateNorm', selectiveStateNorms(t.xc.data, delta, t.A.data, t.Bm.data, { batch, L, E, N: this.N }, h0), [batch, L]);
+    if (rec.wants('gate')) rec.put('gate', siluOf(t.z.data), [batch, L, E]);
   }
 
   /**

@@ -4,6 +4,7 @@
 
 import { Tensor } from '../tensor/tensor.js';
 import { Module } from '../nn/module.js';
+import type { LayerRecorder } from './recording.js';
 
 /** A mixer's state between generated tokens; each mixer defines its own fields. */
 export type MixerState = Record<string, Float32Array>;
@@ -11,9 +12,10 @@ export type MixerState = Record<string, Float32Array>;
 export abstract class Mixer extends Module {
   /**
    * Whole-sequence path (training, prefill). x: [B, L, D] → [B, L, D].
-   * With `state`, starts from it and leaves the final state in it (chunked prefill).
+   * With `state`, starts from it and leaves the final state in it (chunked prefill). With
+   * `recorder`, also records the quantities it wants that this mixer has (./recording.ts).
    */
-  abstract forward(x: Tensor, state?: MixerState): Tensor;
+  abstract forward(x: Tensor, state?: MixerState, recorder?: LayerRecorder): Tensor;
 
   /** A fresh (zero) state for `batch` sequences. */
   abstract initState(batch: number): MixerState;

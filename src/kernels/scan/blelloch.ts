@@ -11,7 +11,22 @@
 
 import { LinearRecurrence, ScanResult, checkRecurrence, composeRows, copyPairs, emptyResult, stepRow } from './recurrence.js';
 
-export function blellochScan(r: LinearRecurrence): ScanResult {
+/** One round of the scan as it ran: the working rows after it (padded to P rows; copies). */
+export interface BlellochRound {
+  phase: 'up' | 'down' | 'final';
+  /** The distance d between the rows combined in this round (1 for the final round). */
+  span: number;
+  /** Rows written in this round. */
+  rows: number[];
+  a: Float32Array; // [P, C] real parts
+  b: Float32Array; // [P, C]: up-sweep: subtree totals; down-sweep: states before each row; final: h
+}
+
+/**
+ * `onRound` (optional) sees every round as it finishes: the browser lab draws the scan step by
+ * step from it, so what it shows is this code running.
+ */
+export function blellochScan(r: LinearRecurrence, onRound?: (round: BlellochRound) => void): ScanResult {
   checkRecurrence('blellochScan', r);
   const out = emptyResult(r);
   if (r.L === 0) return { ...out, depth: 0 };
@@ -21,9 +36,11 @@ export function blellochScan(r: LinearRecurrence): ScanResult {
   const x = copyPairs(r, P);
   let depth = 0;
 
+  const rowsOf = (d: number) => Array.from({ length: Math.floor(P / (2 * d)) }, (_, k) => (k + 1) * 2 * d - 1);
   for (let d = 1; d < P; d *= 2) {
     for (let i = 2 * d - 1; i < P; i += 2 * d) composeRows(x, i - d, i);
     depth++;
+    onRound?.({ phase: 'up', span: d, rows: rowsOf(d), a: x.aRe.slice(), b: x.bRe.slice() });
   }
 
   // From here on x.b holds prefix states; x.a keeps the subtree totals of the up-sweep.
@@ -37,10 +54,16 @@ export function blellochScan(r: LinearRecurrence): ScanResult {
   for (let d = P / 2; d >= 1; d /= 2) {
     for (let i = 2 * d - 1; i < P; i += 2 * d) passDown(x.aRe, x.aIm, x.bRe, x.bIm, C, i - d, i);
     depth++;
+    onRound?.({ phase: 'down', span: d, rows: rowsOf(d).flatMap((i) => [i - d, i]), a: x.aRe.slice(), b: x.bRe.slice() });
   }
 
   for (let t = 0; t < r.L; t++) stepRow(r, t, x.bRe, x.bIm, t, out.h, out.hIm);
   depth++;
+  if (onRound) {
+    const h = new Float32Array(P * C);
+    h.set(out.h);
+    onRound({ phase: 'final', span: 1, rows: Array.from({ length: r.L }, (_, t) => t), a: x.aRe.slice(), b: h });
+  }
   return { ...out, depth };
 }
 

@@ -7,7 +7,7 @@ export {
 } from './recurrence.js';
 export { sequentialScan, sequentialRange } from './sequential.js';
 export { hillisSteeleScan } from './hillis_steele.js';
-export { blellochScan } from './blelloch.js';
+export { blellochScan, type BlellochRound } from './blelloch.js';
 export { chunkedScan, chunkLocalScan, chunkFixUp, type ChunkCarries } from './chunked.js';
 export { runScan } from './run.js';
 export { scanBackward, type ScanGradients } from './backward.js';
