@@ -27,7 +27,8 @@ export { generate, prefill, sampleToken, argmax, type GenerateOptions, type Samp
 export { MambaMixer, type MambaOptions, type MambaBlockConfig } from './ssm/mamba.js';
 export { LRUMixer, GLU, LRU_DEFAULTS, type LRUOptions } from './ssm/lru.js';
 export * from './kernels/scan/index.js';
-export { evaluate } from './train/evaluate.js';
+export { evaluate, evaluateText, type TextEval } from './train/evaluate.js';
+export { TOKENIZER_CONFIG } from './data/hf_format.js';
 export {
   trainTask, evaluateTask, heldOutSet, taskSeeds, type TaskTrainOptions, type TaskTrainResult, type TaskStepInfo, type TaskEvalInfo, type TaskCallbacks,
 } from './train/task_trainer.js';
