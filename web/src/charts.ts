@@ -1,4 +1,4 @@
-// Vega-Lite specs (the project's builders in experiments/plot.ts, and the lab's own in views.ts)
+// Vega-Lite specs (the project's builders in src/experiments/plot.ts, and the lab's own in views.ts)
 // drawn into the page with the vega runtime, which is what vega-embed wraps: compile to Vega,
 // parse, render on a canvas. A container holds one chart; drawing again replaces it.
 

@@ -1,9 +1,9 @@
 // The Vega-Lite specs of the lab's views, from what record() returns (src/models/record.ts). Pure
 // functions of the data: the page draws them (charts.ts), the tests check their data.
-// Heatmaps and lines come from the project's builders (experiments/plot.ts).
+// Heatmaps and lines come from the project's builders (src/experiments/plot.ts).
 
 import type { TopLevelSpec } from 'vega-lite';
-import { heatmap, lineChart, type Cell } from '../../experiments/plot.js';
+import { heatmap, lineChart, type Cell } from '../../src/experiments/plot.js';
 import type { BlellochRound, Recorded } from '../../src/browser.js';
 
 /** A token as an axis label: blanks made visible. */
