@@ -12,6 +12,7 @@ import './pool.js';
 import './scan.js';
 import './e2e.js';
 import './browser.js';
+import './lab.js';
 import './serve.js';
 import './attention.js';
 

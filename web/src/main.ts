@@ -19,7 +19,8 @@ const lab = {
   arch: '' as Arch | '',
   losses: [] as Array<[number, number]>,
   bpc: [] as Array<[number, number]>,
-  tokensPerSec: 0,
+  /** Tokens per second of each training step of the current run. */
+  stepTokensPerSec: [] as number[],
   generated: '',
   generateTokensPerSec: 0,
   views: {} as Record<string, number[]>,
@@ -89,6 +90,7 @@ $('train-btn').addEventListener('click', async () => {
     const text = await trainingText();
     lab.losses = [];
     lab.bpc = [];
+    lab.stepTokensPerSec = [];
     const arch = $<HTMLSelectElement>('arch').value as Arch;
     const preset = $<HTMLSelectElement>('preset').value as Preset;
     setTraining(true);
@@ -343,8 +345,8 @@ worker.addEventListener('message', (e: MessageEvent<Reply>) => {
       return;
     case 'step':
       lab.losses.push([r.step, r.loss]);
-      lab.tokensPerSec = r.tokensPerSec;
-      $('train-stats').textContent = `step ${r.step} / ${r.steps} · loss ${r.loss.toFixed(3)} nats · ${Math.round(r.tokensPerSec).toLocaleString('en')} tokens/s` + (lab.bpc.length ? ` · validation ${lab.bpc[lab.bpc.length - 1][1].toFixed(3)} bits/char` : '');
+      lab.stepTokensPerSec.push(r.tokensPerSec);
+      $('train-stats').textContent = `step ${r.step} / ${r.steps} · training ${(r.loss / Math.LN2).toFixed(3)} bits/char · ${Math.round(r.tokensPerSec).toLocaleString('en')} tokens/s` + (lab.bpc.length ? ` · validation ${lab.bpc[lab.bpc.length - 1][1].toFixed(3)} bits/char` : '');
       redrawLoss();
       return;
     case 'eval':

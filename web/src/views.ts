@@ -92,7 +92,10 @@ export function attentionHeatmap(att: Recorded, head: number, tokens: string[], 
   const label = (t: number) => `${t} ${tokenLabel(tokens[t])}`;
   for (let i = 0; i < L; i++) for (let j = 0; j < L; j++) cells.push({ x: j, y: label(i), value: att.data[base + i * L + j] });
   const side = Math.min(width, 520);
-  return withTokenAxis(heatmap(cells, { title: `attention weights, head ${head}`, xLabel: 'key', yLabel: 'query', valueLabel: 'weight', width: side, height: side, valueRange: [0, 1] }), tokens, 'key (attended to)');
+  const spec = heatmap(cells, { title: `attention weights, head ${head}`, xLabel: 'key', yLabel: 'query', valueLabel: 'weight', width: side, height: side, valueRange: [0, 1] });
+  const s = spec as unknown as { layer: Array<{ encoding: { y: Record<string, unknown> } }> };
+  s.layer[0].encoding.y = { ...s.layer[0].encoding.y, axis: { labelOverlap: 'parity' } };
+  return withTokenAxis(spec, tokens, 'key (attended to)');
 }
 
 /** LRU eigenvalues on the complex plane, with the unit circle and the initial ring's inner edge (|λ| = 0.9). */
