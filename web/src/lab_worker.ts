@@ -45,8 +45,10 @@ async function trainLoop(l: Lab, id: number): Promise<void> {
     if (r.step % EIGEN_EVERY === 0) sendEigenvalues(l);
     await nextTask();
   }
-  if (id === run) reply({ type: 'trained', step: l.step, paused: l.step < l.steps });
+  // A newer loop (train, resume, load) owns `running` now: only the current one clears it.
+  if (id !== run) return;
   running = false;
+  reply({ type: 'trained', step: l.step, paused: l.step < l.steps });
 }
 
 async function handle(msg: Request): Promise<void> {
