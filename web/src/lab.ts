@@ -102,7 +102,7 @@ export class Lab {
   /** Architecture in words: 'mamba', 'lru', 's4d' or 'transformer'. */
   get arch(): Arch {
     const c = this.model.config as ModelConfig;
-    return c.model_type === 'llama' ? 'transformer' : c.model_type === 'falcon_mamba' ? 'mamba' : c.mixer;
+    return c.model_type === 'llama' ? 'transformer' : c.model_type === 'mamba' ? c.mixer : 'mamba';
   }
 
   get canTrain(): boolean {
