@@ -32,6 +32,8 @@ export interface StateRows<S> {
   check(seq: SeqState): string | null;
   /** Bytes that sequence `row` holds in `state`. */
   rowBytes(state: S, row: number): number;
+  /** Bytes `state` has allocated for its per-sequence parts (every row, with room to grow). */
+  allocatedBytes(state: S): number;
 }
 
 interface Field {
@@ -100,6 +102,10 @@ export class StateLayout implements StateRows<RowState> {
   /** The same for every sequence: 4 · rowFloats. */
   rowBytes(_state: RowState, _row: number): number {
     return 4 * this.rowFloats;
+  }
+
+  allocatedBytes(state: RowState): number {
+    return this.fields.reduce((a, f) => a + 4 * state.layers[f.layer][f.name].length, 0);
   }
 
   /** Zeroes row `row` (a fresh sequence). */

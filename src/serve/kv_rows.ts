@@ -69,6 +69,10 @@ export class KVRows implements StateRows<KVCache> {
     return j < 0 ? null : `${names[j]} has ${seq[j].length} floats, ${names[0]} ${floats}: every layer's keys and values hold the same tokens`;
   }
 
+  allocatedBytes(state: KVCache): number {
+    return state.allocatedBytes();
+  }
+
   rowBytes(state: KVCache, row: number): number {
     return 2 * this.numLayers * state.lengths[row] * this.rowSize * 4;
   }

@@ -95,12 +95,17 @@ export class Scheduler {
     return this.queue.length;
   }
 
-  /** Bytes of state the running sequences hold (a recurrent state's are constant, a KV cache's grow with the sequence). */
-  stateBytes(): { bytes: number; sequences: number } {
+  /**
+   * Bytes of state the running sequences hold (a recurrent state's are constant, a KV cache's grow
+   * with the sequence), and what the batch and prefill states have allocated: a KV cache gives
+   * every row the capacity of its longest sequence.
+   */
+  stateBytes(): { bytes: number; allocated_bytes: number; sequences: number } {
     let bytes = 0;
     this.active.forEach((_, i) => (bytes += this.layout.rowBytes(this.batch.state!, i)));
     this.prefilling.forEach((_, i) => (bytes += this.layout.rowBytes(this.prefillRows.state!, i)));
-    return { bytes, sequences: this.running };
+    const allocated = [this.batch.state, this.prefillRows.state].reduce((a, s) => a + (s ? this.layout.allocatedBytes(s) : 0), 0);
+    return { bytes, allocated_bytes: allocated, sequences: this.running };
   }
 
   /** Queues sequences (all or none: a request's choices are admitted together). */

@@ -76,12 +76,12 @@ test('KV cache prefixes are bounded by bytes like recurrent states: a long promp
   }
 });
 
-test('/health reports the state bytes the running sequences hold', async () => {
+test('/health reports the state bytes the running sequences hold and the bytes allocated for them', async () => {
   const s = await serve(folder.dir, { port: 0 });
   try {
     const stream = await clientOf(s).completions.create({ model: 'tiny', prompt: 'x'.repeat(50), max_tokens: 4000, temperature: 0, stream: true });
     let n = 0;
-    let health: { state: { bytes: number; sequences: number } } | null = null;
+    let health: { state: { bytes: number; allocated_bytes: number; sequences: number } } | null = null;
     for await (const _ of stream) {
       if (++n === 3) health = (await (await fetch(`${s.url}/health`)).json()) as typeof health;
       if (n === 4) break;
@@ -89,6 +89,7 @@ test('/health reports the state bytes the running sequences hold', async () => {
     assert.equal(health!.state.sequences, 1);
     // 50 prompt tokens and a few generated, 256 bytes each.
     assert.ok(health!.state.bytes >= 50 * 256 && health!.state.bytes < 70 * 256, JSON.stringify(health!.state));
+    assert.ok(health!.state.allocated_bytes >= health!.state.bytes, JSON.stringify(health!.state)); // rows with room to grow
   } finally {
     await s.close();
   }
