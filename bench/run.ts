@@ -15,6 +15,8 @@ import './browser.js';
 import './lab.js';
 import './serve.js';
 import './attention.js';
+import './generation.js';
+import './weights.js';
 
 function parseArgs(argv: string[]): { only: string[] | null; quick: boolean; threads: number | null } {
   const out = { only: null as string[] | null, quick: false, threads: null as number | null };

@@ -54,6 +54,7 @@ export const JOB_ADAMW = 19;
 export const JOB_ATTENTION_FORWARD = 20;
 export const JOB_ATTENTION_BACKWARD = 21;
 export const JOB_ATTENTION_DECODE = 22; // one query row per sequence over a KV cache (a generation step)
+export const JOB_STREAM_READ = 23; // reads an array once (the memory bandwidth a generation step is judged against)
 
 // Parameters of each job, in slot order. "0" for an address means absent.
 
@@ -149,3 +150,6 @@ export enum AttentionBackwardParams { gradOut, q, k, v, out, lse, gradQ, gradK, 
 
 /** JOB_ATTENTION_DECODE: q [B, H, d]; partAcc [B·H·chunks, dp] and partMl [B·H·chunks, 2] per chunk of `chunk` keys; scale is f32; lengths as the forward's. */
 export enum AttentionDecodeParams { q, k, v, partAcc, partMl, B, H, Hkv, Lk, cap, d, scale, chunk, chunks, lengths }
+
+/** JOB_STREAM_READ (assembly/bandwidth.ts, src/kernels/wasm/bandwidth.ts): task t sums its span of `floats` floats into out[t]. */
+export enum StreamReadParams { src, floats, out, tasks }
