@@ -8,7 +8,7 @@ import { Rng } from '../src/tensor/random.js';
 import { noGrad } from '../src/autograd/tape.js';
 import { withArena } from '../src/kernels/memory.js';
 import { LanguageModel, type ModelState } from '../src/models/language_model.js';
-import { modelConfig, type MambaConfigInput } from '../src/models/config.js';
+import { modelConfig, type BackboneConfig, type MambaConfig, type MambaConfigInput, type Mamba2ConfigInput } from '../src/models/config.js';
 import { initBackend, setThreads, wasmRuntime } from '../src/kernels/index.js';
 import { WEIGHT_FORMATS, type WeightFormat } from '../src/kernels/weight_format.js';
 import { BenchContext, median, registerSection } from './sections.js';
@@ -22,6 +22,15 @@ export const LLAMA_CPP = {
 const LLAMA_CPP_NAMES: Record<WeightFormat, string> = { f32: 'F32', bf16: 'BF16', int8: 'Q8_0' };
 
 export const MAMBA_130M: MambaConfigInput = { vocab_size: 50280, hidden_size: 768, num_hidden_layers: 24 };
+/** AntonV/mamba2-130m-hf's shape: heads of 64, state 128, one group. */
+export const MAMBA2_130M: Mamba2ConfigInput = { model_type: 'mamba2', vocab_size: 50288, hidden_size: 768, num_hidden_layers: 24, num_heads: 24, head_dim: 64, n_groups: 1, state_size: 128, expand: 2 };
+
+/** Bytes of an f32 step of any model: every parameter once (a tied head reads the embedding, the lookup one row more) and the state read and written. */
+function f32StepBytes(model: LanguageModel, state: ModelState): number {
+  let stateFloats = 0;
+  for (const layer of state.layers) for (const [name, a] of Object.entries(layer)) if (name !== 'A') stateFloats += a.length;
+  return 4 * (model.parameterCount() + model.config.hidden_size) + 8 * stateFloats;
+}
 
 /** Steps per second with a state made beforehand: 5 warm-up steps, then the median of `runs` runs of `tokens`. */
 export function stepsPerSec(model: LanguageModel, state: ModelState, tokens: number, runs = 3): number {
@@ -70,44 +79,51 @@ registerSection({
     await initBackend('wasm', { threads: Math.max(2, ctx.threads) });
     const rt = wasmRuntime()!;
     const bandwidth = makeBandwidthProbe(rt);
-    const model = new LanguageModel(modelConfig(MAMBA_130M), { seed: 0 }); // parameters resident in the wasm memory
-    const cfg = model.config;
-    const states = new Map<WeightFormat, ModelState>();
-    for (const f of WEIGHT_FORMATS) states.set(f, model.initState(1, { weights: f }));
     const tokens = ctx.quick ? 10 : 40;
     const rows: (string | number | null)[][] = [];
     const data: unknown[] = [];
-    for (const threads of [1, 2]) {
-      setThreads(threads);
-      for (const f of WEIGHT_FORMATS) {
-        ctx.log(`generation: ${f}, ${threads} thread(s) ...`);
-        const before = bandwidth(threads);
-        const perSec = stepsPerSec(model, states.get(f)!, tokens);
-        const after = bandwidth(threads);
-        const bw = (before + after) / 2;
-        const bytes = stepBytes(cfg, f);
-        const roofline = bw / bytes;
-        const peer = LLAMA_CPP.generate[f][threads - 1];
-        rows.push(['generate', threads, f, round1(perSec), `${peer} (${LLAMA_CPP_NAMES[f]})`, ratio(perSec / peer), round1(bw / 1e9), round1(roofline), ratio(perSec / roofline), ratio(peer / roofline)]);
-        data.push({ kind: 'generate', threads, weights: f, tokensPerSec: perSec, llamaCpp: peer, bandwidthBefore: before, bandwidthAfter: after, bytesPerToken: bytes, roofline });
-      }
-      for (const length of ctx.quick ? [512] : [512, 2048]) {
-        ctx.log(`generation: prefill ${length}, ${threads} thread(s) ...`);
-        const perSec = prefillPerSec(model, length, 512, ctx.quick ? 1 : 2);
-        const peer = LLAMA_CPP.prefill512[threads - 1];
-        rows.push([`prefill ${length}`, threads, 'f32', round1(perSec), `${peer} (F32, 512)`, ratio(perSec / peer), null, null, null, null]);
-        data.push({ kind: 'prefill', length, chunk: 512, threads, tokensPerSec: perSec, llamaCpp: peer });
+    // Mamba-2's blocks have no fused step yet: their step is f32 whatever the state's format, so f32 only.
+    const models = [
+      { name: 'mamba-130m', config: modelConfig(MAMBA_130M) as BackboneConfig, formats: WEIGHT_FORMATS },
+      { name: 'mamba2-130m', config: modelConfig(MAMBA2_130M) as BackboneConfig, formats: ['f32'] as WeightFormat[] },
+    ];
+    for (const m of models) {
+      const model = new LanguageModel(m.config, { seed: 0 }); // parameters resident in the wasm memory
+      const states = new Map<WeightFormat, ModelState>();
+      for (const f of m.formats) states.set(f, model.initState(1, { weights: f }));
+      for (const threads of [1, 2]) {
+        setThreads(threads);
+        for (const f of m.formats) {
+          ctx.log(`generation: ${m.name} ${f}, ${threads} thread(s) ...`);
+          const before = bandwidth(threads);
+          const perSec = stepsPerSec(model, states.get(f)!, tokens);
+          const after = bandwidth(threads);
+          const bw = (before + after) / 2;
+          const bytes = m.config.model_type === 'mamba' ? stepBytes(m.config as MambaConfig, f) : f32StepBytes(model, states.get(f)!);
+          const roofline = bw / bytes;
+          const peer = m.name === 'mamba-130m' ? LLAMA_CPP.generate[f][threads - 1] : null;
+          rows.push([`${m.name} generate`, String(threads), f, round1(perSec), peer === null ? null : `${peer} (${LLAMA_CPP_NAMES[f]})`, peer === null ? null : ratio(perSec / peer), round1(bw / 1e9), round1(roofline), ratio(perSec / roofline), peer === null ? null : ratio(peer / roofline)]);
+          data.push({ model: m.name, kind: 'generate', threads, weights: f, tokensPerSec: perSec, llamaCpp: peer, bandwidthBefore: before, bandwidthAfter: after, bytesPerToken: bytes, roofline });
+        }
+        for (const length of ctx.quick ? [512] : [512, 2048]) {
+          ctx.log(`generation: ${m.name} prefill ${length}, ${threads} thread(s) ...`);
+          const perSec = prefillPerSec(model, length, 512, ctx.quick ? 1 : 2);
+          const peer = m.name === 'mamba-130m' ? LLAMA_CPP.prefill512[threads - 1] : null;
+          rows.push([`${m.name} prefill ${length}`, String(threads), 'f32', round1(perSec), peer === null ? null : `${peer} (F32, 512)`, peer === null ? null : ratio(perSec / peer), null, null, null, null]);
+          data.push({ model: m.name, kind: 'prefill', length, chunk: 512, threads, tokensPerSec: perSec, llamaCpp: peer });
+        }
       }
     }
     await initBackend();
     return {
-      title: 'Generation: mamba-130m shape (24 × d 768, V 50,280, 129 M parameters), batch 1',
+      title: 'Generation at batch 1: mamba-130m shape (24 × d 768, V 50,280, 129 M parameters) and mamba2-130m shape (24 × d 768, 24 heads of 64, N 128)',
       table: { columns: ['what', 'threads', 'weights', 'tok/s', 'llama.cpp', '× llama.cpp', 'read GB/s', 'roofline tok/s', '× roofline', 'llama.cpp × roofline'], rows },
       notes: [
         `generate: LanguageModel.step with a state made beforehand (packing is not timed), median of 3 runs of ${tokens} tokens after 5.`,
         'llama.cpp: v0.5.0 built natively (AVX-512) on this machine kind, random weights, six alternating rounds (REFERENCE.md); its 8-bit format is Q8_0 (blocks of 32 with an f16 scale), ours int8 rows.',
         'read GB/s: every thread streams its share of a 256 MiB array once (assembly/bandwidth.ts), best of 5, mean of the probes just before and after the figure.',
         'roofline: read GB/s over the bytes a token reads (every weight of the step in its format, the small f32 tensors, the state read and written: bench/roofline.ts).',
+        'mamba2-130m: f32 only (its blocks have no fused step: a bf16 or int8 state changes nothing); llama.cpp has no figure here for it; roofline bytes: 4 per parameter and the state (heads × 64 × 128 per layer) read and written.',
         'prefill: LanguageModel.forward over the prompt in chunks of 512 with the state carried (fresh state per run), logits of every position; median of 2 runs after a warm-up. llama.cpp figure: a 512-token prompt.',
       ],
       data,

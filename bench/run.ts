@@ -17,6 +17,7 @@ import './serve.js';
 import './attention.js';
 import './generation.js';
 import './weights.js';
+import './checkpoints.js';
 
 function parseArgs(argv: string[]): { only: string[] | null; quick: boolean; threads: number | null } {
   const out = { only: null as string[] | null, quick: false, threads: null as number | null };
