@@ -156,8 +156,9 @@ export class Scheduler {
 
   /**
    * Runs waiting prompts through the model, `prefillChunk` tokens at most, several in one pass;
-   * finished ones join the batch. A prompt is admitted while the admitted ones' remaining tokens
-   * do not fill the budget, so prompts finish about in arrival order rather than all at the end.
+   * finished ones join the batch. A prompt is admitted when it fits in what the admitted ones
+   * leave of the budget (or none is admitted), so the prompts of a pass finish in this turn, in
+   * about arrival order, rather than all a turn later or all at the end.
    */
   private prefill(): void {
     let budget = this.opts.prefillChunk;
@@ -165,9 +166,10 @@ export class Scheduler {
     const V = this.model.config.vocab_size;
     while (budget > 0) {
       let remaining = this.prefilling.reduce((a, s) => a + s.req.prompt.length - s.pos, 0);
-      while (remaining < budget && this.prefilling.length < most && this.active.length + this.prefilling.length < this.opts.maxBatch) {
-        const seq = this.queue.shift();
-        if (!seq) break;
+      while (this.queue.length > 0 && this.prefilling.length < most && this.active.length + this.prefilling.length < this.opts.maxBatch) {
+        // The whole prompt must fit (a cached prefix would only make it shorter).
+        if (this.prefilling.length > 0 && remaining + this.queue[0].req.prompt.length > budget) break;
+        const seq = this.queue.shift()!;
         if (this.admit(seq)) remaining += seq.req.prompt.length - seq.pos;
       }
       const G = this.prefilling.length;
