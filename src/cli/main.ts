@@ -63,8 +63,10 @@ function samplingOptions(cmd: Command): Command {
 function taskOptions(cmd: Command): Command {
   const d = TASK_DEFAULTS;
   return cmd
-    .addArgument(new Argument('<task>', 'the task').choices(TASK_NAMES))
-    .addOption(new Option('--mixer <kind>', 'sequence mixer of every block').choices(TASK_MIXERS).default(d.mixer))
+    .addArgument(new Argument('<task>', 'the task').choices([...TASK_NAMES, 'listops']))
+    .addOption(new Option('--arch <kind>', 'mamba (the Mamba block family, its SSM chosen by --mixer) or transformer (Transformer++: RoPE attention + SwiGLU)').choices(['mamba', 'transformer']).default(d.arch))
+    .addOption(new Option('--mixer <kind>', 'sequence mixer of every block (--arch mamba)').choices(TASK_MIXERS).default(d.mixer))
+    .option('--heads <n>', 'attention heads (--arch transformer; head_dim = d-model / heads)', positive, d.heads)
     .option('--length <n>', 'tokens per sequence L', count, d.length)
     .option('--steps <n>', 'optimizer steps (a fresh seeded batch each)', count, d.steps)
     .option('--batch <n>', 'sequences per batch', count, d.batch)
@@ -89,7 +91,24 @@ function taskOptions(cmd: Command): Command {
     .option('--no-gamma', 'LRU ablation: no γ normalisation of the input')
     .option('--real', 'LRU ablation: real λ, B and C instead of complex')
     .option('--out <dir>', 'save the trained model (config.json, model.safetensors) and curves.json here')
+    .option('--eval-lengths <list>', 'after training, evaluate at these lengths through the generation state (e.g. 64,1000,1048576)', lengthList)
+    .option('--eval-sequences <n>', 'sequences per evaluation length (default --eval-size)', positive)
+    .option('--eval-chunk <n>', 'tokens per forward call in --eval-lengths (1: the per-token step)', positive, d.evalChunk)
+    .option('--eval-batch <n>', 'sequences run together in --eval-lengths', positive, d.evalBatch)
+    .option('--max-eval-seconds <x>', 'skip a length whose predicted evaluation time passes this', decimal({ above: 0 }), d.maxEvalSeconds)
+    .option('--max-cache-mb <x>', 'skip a length whose KV cache (transformer) would pass this many MiB', decimal({ above: 0 }), d.maxCacheMb)
+    .option('--eval-only', 'evaluate the model in --model instead of training one')
+    .option('--model <dir>', 'with --eval-only: a folder saved by `mamba-ts task ... --out`')
+    .option('--train-size <n>', 'listops: training examples to generate (default 96000, the LRA split)', positive)
+    .option('--data-seed <n>', 'listops: seed of the generated splits', count, 0)
+    .option('--test-size <n>', 'listops: test examples evaluated at the end (default: the whole split, 2000)', positive)
     .option('--no-progress', 'plain log lines instead of a progress bar');
+}
+
+/** "64,1000,1048576" → [64, 1000, 1048576]: positive integers, any order kept. */
+function lengthList(v: string): number[] {
+  const parse = integer(1);
+  return v.split(',').map((x) => parse(x.trim()));
 }
 
 function serveOptions(cmd: Command): Command {
@@ -137,7 +156,7 @@ export function buildProgram(): Command {
     .option('--batches <n>', 'number of validation batches (0 = the whole split)', count, 0)
     .action(evalCommand);
   taskOptions(
-    program.command('task').description('train a small model on a synthetic long-range task and report its held-out accuracy'),
+    program.command('task').description('train a small model on a synthetic long-range task (or LRA ListOps) and report its held-out accuracy'),
   ).action(taskCommand);
   serveOptions(program.command('serve').description('serve a model folder over an OpenAI-compatible HTTP API (completions, chat)')).action(serveCommand);
   program.command('info').description('the configuration and parameter count of a model folder').requiredOption('--model <dir>', 'model folder').action(infoCommand);

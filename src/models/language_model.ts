@@ -112,21 +112,29 @@ export class LanguageModel extends Module implements CausalLM<ModelState> {
     if (ids.length !== batch * length) {
       throw new Error(`LanguageModel.forward: ${ids.length} ids for batch ${batch} × length ${length}`);
     }
+    return this.head(this.hidden(ids, batch, length, state)); // [B, L, V]
+  }
+
+  /** The final norm's output RMSNorm(h) [B, L, D] over whole sequences (training): what a classification head reads. */
+  features(ids: Int32Array, batch: number, length: number): Tensor {
+    if (ids.length !== batch * length) throw new Error(`LanguageModel.features: ${ids.length} ids for batch ${batch} × length ${length}`);
+    return this.backbone.norm_f.forward(this.hidden(ids, batch, length));
+  }
+
+  /** The last block's output h [B, L, D]; with `state`, continuing from it. */
+  private hidden(ids: Int32Array, batch: number, length: number, state?: ModelState): Tensor {
     let h = embedding(this.backbone.embeddings.weight, ids, [batch, length]); // [B, L, D]
     this.backbone.layers.items.forEach((block, i) => {
       h = block.forward(h, state?.layers[i], recorders?.[i]);
     });
-    return this.head(h); // [B, L, V]
+    return h;
   }
 
   /** ids [B·L] into the state → logits [B, V] after each sequence's last token (the head runs there only). */
   prefill(ids: Int32Array, batch: number, length: number, state: ModelState): Tensor {
     if (ids.length !== batch * length || length < 1) throw new Error(`LanguageModel.prefill: ${ids.length} ids for batch ${batch} × length ${length}`);
     return noGrad(() => {
-      let h = embedding(this.backbone.embeddings.weight, ids, [batch, length]); // [B, L, D]
-      this.backbone.layers.items.forEach((block, i) => {
-        h = block.forward(h, state.layers[i]);
-      });
+      const h = this.hidden(ids, batch, length, state); // [B, L, D]
       return this.head(reshape(slice(h, 1, length - 1, length), [batch, this.config.hidden_size])); // [B, V]
     });
   }

@@ -81,6 +81,12 @@ export class TransformerLM extends Module implements CausalLM<KVCache> {
     return linear(this.model.norm.forward(this.hidden(ids, batch, length, cache, recorders)), this.headWeight()); // [B, L, V]
   }
 
+  /** The final norm's output [B, L, D] over whole sequences (training): what a classification head reads. */
+  features(ids: Int32Array, batch: number, length: number): Tensor {
+    if (ids.length !== batch * length) throw new Error(`TransformerLM.features: ${ids.length} ids for batch ${batch} × length ${length}`);
+    return this.model.norm.forward(this.hidden(ids, batch, length));
+  }
+
   /** The last block's output h [B, L, D]. */
   private hidden(ids: Int32Array, batch: number, length: number, cache?: KVCache, recorders?: LayerRecorder[]): Tensor {
     cache?.reserve(length);

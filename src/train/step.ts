@@ -4,6 +4,7 @@
 
 import { backward } from '../autograd/tape.js';
 import type { CausalLM } from '../models/causal_lm.js';
+import type { Module } from '../nn/module.js';
 import { AdamW, paramGroupsForDecay, clipGradNorm, cosineWithWarmup } from '../optim/index.js';
 import type { TokenBatch } from '../data/batches.js';
 import { withArena } from '../kernels/memory.js';
@@ -18,8 +19,11 @@ export interface OptimizerOptions {
   weightDecay: number;
 }
 
+/** What a trainer needs of a model: its parameters and a scalar loss of a batch (a CausalLM, a SequenceClassifier). */
+export type Trainable = Module & Pick<CausalLM, 'loss'>;
+
 /** AdamW (decay on the model's matrices, see Module.param) and its learning rate at each step. */
-export function createOptimizer(model: CausalLM, o: OptimizerOptions): { optimizer: AdamW; schedule: (step: number) => number } {
+export function createOptimizer(model: Module, o: OptimizerOptions): { optimizer: AdamW; schedule: (step: number) => number } {
   const optimizer = new AdamW(paramGroupsForDecay(model, o.weightDecay), { lr: o.lr, weightDecay: o.weightDecay });
   const schedule = cosineWithWarmup({ lr: o.lr, minLr: o.minLr, warmupSteps: o.warmupSteps, totalSteps: o.steps });
   return { optimizer, schedule };
@@ -33,7 +37,7 @@ export type SizedBatch = TokenBatch & { batch: number; length: number };
  * TrainingDivergedError, its message ending with `advice`, on a non-finite loss or gradient norm.
  */
 export function optimizerStep(
-  model: CausalLM,
+  model: Trainable,
   opt: { optimizer: AdamW; schedule: (step: number) => number },
   step: number,
   data: SizedBatch,

@@ -65,3 +65,43 @@ test('bad task names and options get a clear message and exit code 1', () => {
   assertCleanFailure(run('selective-copying', '--length', '10'), /selectiveCopying: length must be an integer ≥ 32, got 10/);
   assertCleanFailure(run('parity', '--vocab', '5'), /parity: the vocabulary is the two bits, got vocab 5/);
 });
+
+test('--arch transformer trains the Transformer++ baseline on a task, and --eval-lengths reports each length', () => {
+  const out = join(work, 'transformer');
+  const r = run('induction-heads', '--arch', 'transformer', '--heads', '2', '--length', '16', '--steps', '2', '--d-model', '8', '--layers', '2',
+    '--eval-size', '4', '--eval-lengths', '32,1000', '--eval-sequences', '2', '--out', out, '--no-progress');
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, /· transformer · 2 layer\(s\) · d_model 8 · 2 heads of 4 ·/);
+  assert.match(r.stdout, /L 32 · accuracy \d+\.\d % · loss \d+\.\d+ · 2 sequences · .* state \d+\.\d KiB/);
+  assert.match(r.stdout, /L 1000 · accuracy/);
+  assert.equal(JSON.parse(readFileSync(join(out, 'config.json'), 'utf8')).model_type, 'llama');
+  assert.deepEqual(JSON.parse(readFileSync(join(out, 'lengths.json'), 'utf8')).lengths.map((l: { length: number }) => l.length), [32, 1000]);
+  assertCleanFailure(run('parity', '--arch', 'transformer', '--d-state', '4'), /--d-state: state-space options, but --arch is transformer/);
+  assertCleanFailure(run('parity', '--arch', 'transformer', '--d-model', '12', '--heads', '4'), /--d-model 12 \/ --heads 4 = 3 must be even/);
+});
+
+test('--eval-only --model re-evaluates a saved model at the lengths asked, with the same held-out accuracy', () => {
+  const out = join(work, 'saved-mamba');
+  const trained = run('induction-heads', '--mixer', 'mamba', '--length', '16', '--steps', '3', '--d-model', '8', '--eval-size', '8', '--out', out, '--no-progress');
+  assert.equal(trained.status, 0, trained.stderr);
+  const again = run('induction-heads', '--eval-only', '--model', out, '--length', '16', '--eval-size', '8', '--eval-lengths', '64,4096', '--eval-sequences', '2', '--eval-chunk', '1');
+  assert.equal(again.status, 0, again.stderr);
+  const acc = (s: string) => /accuracy (\d+\.\d) % · loss (\d+\.\d+) on 8 held-out/.exec(s)!.slice(1);
+  assert.deepEqual(acc(again.stdout), acc(trained.stdout));
+  assert.match(again.stdout, /L 4096 · accuracy \d+\.\d %/);
+  assertCleanFailure(run('induction-heads', '--eval-only'), /--eval-only needs --model <dir>/);
+  assertCleanFailure(run('parity', '--eval-lengths', '64,x'), /--eval-lengths.*expected an integer of at least 1/);
+});
+
+test('task listops trains a classifier, reports validation and test accuracy, and its saved folder re-evaluates alike', () => {
+  const out = join(work, 'listops');
+  const r = run('listops', '--mixer', 'mamba', '--layers', '1', '--d-model', '8', '--steps', '2', '--batch', '2', '--eval-size', '8', '--train-size', '20', '--test-size', '16', '--out', out, '--no-progress');
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, /task listops · 10 classes · vocab 17 · mamba/);
+  const line = /val accuracy (\d+\.\d) % \(8 examples\) · test accuracy (\d+\.\d) % · test loss \d+\.\d+ \(16 examples\)/.exec(r.stdout);
+  assert.ok(line, r.stdout);
+  assert.deepEqual(JSON.parse(readFileSync(join(out, 'config.json'), 'utf8')).architectures, ['MambaForSequenceClassification']);
+  const again = run('listops', '--eval-only', '--model', out, '--eval-size', '8', '--test-size', '16');
+  assert.equal(again.status, 0, again.stderr);
+  assert.deepEqual(/val accuracy (\d+\.\d) % \(8 examples\) · test accuracy (\d+\.\d) %/.exec(again.stdout)!.slice(1), line.slice(1));
+});
