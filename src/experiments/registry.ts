@@ -2,6 +2,10 @@
 // line of description, its own options, a run function), so a study plugs in by adding an entry
 // here; src/cli/experiment.ts turns every entry into a subcommand with the common options.
 
+import { selectiveCopyingExperiment } from './selective_copying.js';
+import { inductionHeadsExperiment } from './induction_heads.js';
+import { listOpsExperiment } from './listops.js';
+
 /** Options every experiment takes (src/cli/experiment.ts parses them). */
 export interface ExperimentOptions {
   /** The minutes-long version: fewer sizes, steps and lengths (what the tests run, smaller still). */
@@ -34,7 +38,7 @@ export interface Experiment {
 }
 
 /** Every experiment, in the order of the help. Add an entry to add a study. */
-export const EXPERIMENTS: Experiment[] = [];
+export const EXPERIMENTS: Experiment[] = [selectiveCopyingExperiment, inductionHeadsExperiment, listOpsExperiment];
 
 export function findExperiment(name: string): Experiment {
   const e = EXPERIMENTS.find((x) => x.name === name);

@@ -17,8 +17,8 @@ import { IGNORE_INDEX, Task } from '../data/tasks.js';
 import { taskSeeds } from './task_trainer.js';
 
 export interface LengthEvalOptions {
-  /** Sequences evaluated at each length (run `batch` at a time). */
-  sequences: number;
+  /** Sequences evaluated at each length (run `batch` at a time), or a number per length. */
+  sequences: number | ((length: number) => number);
   batch: number;
   /** Tokens per forward call; 1 runs model.step token by token. */
   chunk: number;
@@ -27,13 +27,15 @@ export interface LengthEvalOptions {
   maxStateBytes: number;
   /** A length whose predicted run time passes this is not attempted. */
   maxSeconds: number;
+  /** Called after each length with the results so far: a reason returned skips the lengths left ('stopped'). */
+  giveUp?: (done: LengthEvalResult[]) => string | undefined;
 }
 
 export const LENGTH_EVAL_DEFAULTS = { sequences: 16, batch: 8, chunk: 1024, maxStateBytes: 2 ** 31, maxSeconds: 600 };
 
 export interface LengthEvalResult {
   length: number;
-  status: 'ok' | 'memory' | 'time';
+  status: 'ok' | 'memory' | 'time' | 'stopped';
   /** Fraction of answer tokens right (NaN when skipped). */
   accuracy: number;
   /** Mean cross-entropy (nats) over the answer tokens. */
@@ -69,13 +71,14 @@ function predictedStateBytes(model: CausalLM, batch: number, length: number): nu
 export function evaluateAtLength(model: CausalLM, task: Task, o: LengthEvalOptions): Omit<LengthEvalResult, 'status' | 'rssMiB'> {
   const started = performance.now();
   const L = task.length;
+  const sequences = sequencesAt(o, L);
   const V = model.config.vocab_size;
   const seeds = taskSeeds(o.seed);
   let correct = 0;
   let answers = 0;
   let lossSum = 0;
   let bytes = 0;
-  for (let k = 0, left = o.sequences; left > 0; k++, left -= o.batch) {
+  for (let k = 0, left = sequences; left > 0; k++, left -= o.batch) {
     const B = Math.min(o.batch, left);
     const data = task.generate(seeds.heldOut(k), B);
     const state = model.initState(B);
@@ -106,7 +109,7 @@ export function evaluateAtLength(model: CausalLM, task: Task, o: LengthEvalOptio
     bytes = stateBytes(state);
   }
   if (answers === 0) throw new Error(`evaluateAtLength: the ${task.name} sequences at L ${L} have no answer positions`);
-  return { length: L, accuracy: correct / answers, loss: lossSum / answers, answers, sequences: o.sequences, seconds: (performance.now() - started) / 1000, stateBytes: bytes };
+  return { length: L, accuracy: correct / answers, loss: lossSum / answers, answers, sequences, seconds: (performance.now() - started) / 1000, stateBytes: bytes };
 }
 
 /**
@@ -125,14 +128,16 @@ export function evaluateLengths(
   let last: LengthEvalResult | undefined;
   for (const L of lengths) {
     const task = taskAt(L);
-    const skipped = (status: 'memory' | 'time', note: string): LengthEvalResult => ({
+    const skipped = (status: 'memory' | 'time' | 'stopped', note: string): LengthEvalResult => ({
       length: L, status, accuracy: NaN, loss: NaN, answers: 0, sequences: 0, seconds: 0, stateBytes: 0, rssMiB: rss(), note,
     });
-    const cache = predictedStateBytes(model, Math.min(o.batch, o.sequences), L);
+    const cache = predictedStateBytes(model, Math.min(o.batch, sequencesAt(o, L)), L);
+    const reason = o.giveUp?.(out);
     // Time grows with the tokens, and for attention with their number squared.
     const predicted = last ? last.seconds * (L / last.length) ** (attention ? 2 : 1) : 0;
     let r: LengthEvalResult;
-    if (cache > o.maxStateBytes) r = skipped('memory', `its KV cache would hold ${mib(cache)} MiB, above the limit of ${mib(o.maxStateBytes)} MiB`);
+    if (reason !== undefined) r = skipped('stopped', reason);
+    else if (cache > o.maxStateBytes) r = skipped('memory', `its KV cache would hold ${mib(cache)} MiB, above the limit of ${mib(o.maxStateBytes)} MiB`);
     else if (predicted > o.maxSeconds) r = skipped('time', `predicted ${Math.round(predicted)} s from L ${last!.length}, above the limit of ${o.maxSeconds} s`);
     else r = { ...evaluateAtLength(model, task, o), status: 'ok', rssMiB: rss() };
     if (r.status === 'ok') last = r;
@@ -142,5 +147,6 @@ export function evaluateLengths(
   return out;
 }
 
+const sequencesAt = (o: LengthEvalOptions, length: number) => (typeof o.sequences === 'function' ? o.sequences(length) : o.sequences);
 const mib = (bytes: number) => (bytes / 2 ** 20).toFixed(1);
 const rss = () => (typeof process === 'undefined' ? NaN : Math.round(process.memoryUsage.rss() / 2 ** 20));

@@ -22,6 +22,8 @@ export interface TaskTrainOptions {
   /** Held-out sequences, evaluated in batches of batchSize. */
   evalSize: number;
   seed: number;
+  /** Stop at the first held-out evaluation whose accuracy reaches this (a budget of "steps until solved"). */
+  stopAt?: number;
 }
 
 export interface TaskStepInfo {
@@ -45,7 +47,7 @@ export interface TaskCallbacks {
 
 export interface TaskTrainResult {
   train: TaskStepInfo[];
-  /** Step 0 (before training), every evalEvery steps, and the last step. */
+  /** Step 0 (before training), every evalEvery steps, and the last step (earlier with stopAt). */
   eval: TaskEvalInfo[];
   final: TaskEvalInfo;
 }
@@ -117,9 +119,12 @@ export function trainTask(model: CausalLM, task: Task, opts: TaskTrainOptions, c
     const info = { step, loss, lr, gradNorm };
     result.train.push(info);
     callbacks.onStep?.(info);
-    if (opts.evalEvery > 0 && step % opts.evalEvery === 0 && step < opts.steps) runEval(step);
+    if (opts.evalEvery > 0 && step % opts.evalEvery === 0 && step < opts.steps) {
+      if (runEval(step).accuracy >= (opts.stopAt ?? Infinity)) break;
+    }
   }
-  result.final = opts.steps > 0 ? runEval(opts.steps) : result.eval[0];
+  const last = result.train.length;
+  result.final = last > 0 && result.eval.at(-1)!.step === last ? result.eval.at(-1)! : last > 0 ? runEval(last) : result.eval[0];
   return result;
 }
 

@@ -85,3 +85,12 @@ test('every task name builds a task; bad names and options fail clearly', () => 
   assert.throws(() => trainTask(lruModel(20), task, { ...opts, batchSize: 0 }), /batchSize must be an integer ≥ 1, got 0/);
   assert.throws(() => trainTask(lruModel(20), task, { ...opts, gradClip: 0 }), /gradClip must be a number > 0/);
 });
+
+test('with stopAt, training ends at the first held-out evaluation that reaches it', () => {
+  const task = makeTask('delayed-recall', { length: 16 });
+  const result = trainTask(lruModel(task.vocabSize), task, { ...opts, steps: 400, evalEvery: 25, stopAt: 0.9 });
+  assert.ok(result.final.accuracy >= 0.9, `final accuracy ${result.final.accuracy}`);
+  assert.ok(result.train.length < 400 && result.train.length % 25 === 0, `stopped after ${result.train.length} steps`);
+  assert.equal(result.final.step, result.train.length);
+  assert.equal(result.eval.filter((e) => e.step === result.final.step).length, 1, 'the last evaluation is not repeated');
+});

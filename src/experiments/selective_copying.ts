@@ -1,0 +1,182 @@
+// `mamba-ts experiment selective-copying`: the Mamba paper's selective copying (Table 1: L 4096,
+// vocabulary 16 with the noise token, 16 data tokens, 2 layers, D 64; 400k steps of 64) at what
+// a shared 2-core CPU affords, by a curriculum over L: a ladder of lengths, each rung trained
+// from the previous rung's weights until the held-out accuracy reaches 99 % or the rung's step
+// cap. Stage 1: Mamba (seed 0) climbs until a rung fails: the longest length it solves is L*.
+// Stage 2: more Mamba seeds, and each other model (S4D-in-the-Mamba-block, LRU, Transformer++),
+// climb the same ladder to L* with the same caps: equal budgets, and the curve of accuracy
+// against L for every model. The JSON and the markdown are rewritten after every rung.
+
+import { join } from 'node:path';
+import { makeTask } from '../data/tasks.js';
+import type { CausalLM } from '../models/causal_lm.js';
+import type { TaskTrainOptions } from '../train/task_trainer.js';
+import { lineChart } from './plot.js';
+import { writePlot } from './render.js';
+import type { Experiment, ExperimentOptions } from './registry.js';
+import type { ArchName } from './param_match.js';
+import { STUDY_MODELS, labelOf, freshModel, trainRecorded, writeStudy, pct, minutes, today, loadNow, type TaskRunRecord, modelsDir, MODELS_OPTION } from './task_study.js';
+
+export interface SelectiveCopyingStudy {
+  name: 'selective-copying';
+  date: string;
+  command: string;
+  settings: {
+    ladder: number[]; numData: number; vocab: number; width: number; layers: number; heads: number;
+    maxSteps: number; batch: number; lr: number; minLr: number; warmup: number; evalEvery: number; evalSize: number; target: number;
+    seeds: number[]; climbMinutes: number; load: number;
+  };
+  /** Rungs in the order run; `rung` = index in the ladder, `solved` = reached the target. */
+  runs: Array<TaskRunRecord & { rung: number; solved: boolean; stage: 1 | 2 }>;
+  /** The longest L Mamba seed 0 solved (null: not even the first rung). */
+  longest: number | null;
+  /** Why Mamba seed 0 stopped climbing, when not by failing a rung. */
+  stoppedBy?: string;
+  /** Set when the study finished (the plots drawn). */
+  finished?: string;
+}
+
+/** The trials that chose the settings (Mamba, 2 layers, D 64, lr 3e-3 cosine to 3e-4, one run each, seed 0). */
+const PROBES: Array<[string, string]> = [
+  ['L 32, 16 data tokens (no noise: a copy 16 tokens back), batch 16, 600 steps', '40.8 % (63 s)'],
+  ['L 16, 4 data tokens, batch 16, 400 steps', '76.2 % (11 s)'],
+  ['L 16, 4 data tokens, batch 64, 400 steps', '99.2 % at step 300, 99.6 % at 400 (67 s)'],
+];
+
+const PAPER = [
+  ['Mamba block + S6 (Mamba)', '99.8 %'], ['Mamba block + S4', '56.4 %'], ['H3 + S6', '99.7 %'], ['H3', '57.0 %'], ['No gate + S6', '97.0 %'], ['Mamba block + Hyena', '28.4 %'],
+];
+
+export const selectiveCopyingExperiment: Experiment = {
+  name: 'selective-copying',
+  description: 'selective copying (Mamba paper Table 1 setup) by a curriculum over L: the longest L where Mamba reaches 99 %, and every model on the same ladder',
+  options: [
+    MODELS_OPTION,
+    { flags: '--ladder <list>', description: 'the curriculum lengths, ascending (default 16,32,64,128,256,512,1024,2048,4096)', parse: (v: string) => v.split(',').map(Number) },
+    { flags: '--max-steps <n>', description: 'step cap per rung (default 300; --quick 4)', parse: Number },
+    { flags: '--num-data <n>', description: 'data tokens to copy (default 4; the paper: 16)', parse: Number },
+    { flags: '--climb-minutes <x>', description: 'Mamba seed 0 stops climbing after the rung that passes this much training time (default 6)', parse: Number },
+  ],
+  run: async (o) => {
+    await runSelectiveCopying(o);
+  },
+};
+
+export async function runSelectiveCopying(o: ExperimentOptions): Promise<SelectiveCopyingStudy> {
+  const quick = o.quick;
+  const numData = (o.numData as number | undefined) ?? (quick ? 2 : 4);
+  const ladder = (o.ladder as number[] | undefined) ?? (quick ? [4, 8] : [16, 32, 64, 128, 256, 512, 1024, 2048, 4096]);
+  const climbSeconds = 60 * ((o.climbMinutes as number | undefined) ?? 6);
+  if (ladder.some((L, i) => !Number.isInteger(L) || L < 2 * numData || (i > 0 && L <= ladder[i - 1]))) {
+    throw new Error(`--ladder: ascending integers, each at least 2 × --num-data (${2 * numData}); got ${ladder.join(',')}`);
+  }
+  const seeds = o.seeds ?? (quick ? [0] : [0, 1, 2]);
+  const s: SelectiveCopyingStudy['settings'] = {
+    ladder, numData, vocab: 16, width: quick ? 8 : 64, layers: 2, heads: quick ? 2 : 4,
+    maxSteps: (o.maxSteps as number | undefined) ?? (quick ? 4 : 300), batch: quick ? 2 : 64, lr: 3e-3, minLr: 3e-4, warmup: quick ? 0 : 20,
+    evalEvery: quick ? 2 : 25, evalSize: quick ? 4 : 64, target: 0.99, seeds, climbMinutes: climbSeconds / 60, load: loadNow(),
+  };
+  const study: SelectiveCopyingStudy = {
+    name: 'selective-copying', date: today(), command: `mamba-ts experiment selective-copying${quick ? ' --quick' : ''}`, settings: s, runs: [], longest: null,
+  };
+  const save = () => writeStudy(o.out, 'selective-copying', study, renderSelectiveCopying);
+  const shape = { width: s.width, layers: s.layers, vocab: s.vocab, heads: s.heads, context: ladder.at(-1)! };
+  const train = (seed: number): TaskTrainOptions => ({
+    steps: s.maxSteps, batchSize: s.batch, lr: s.lr, minLr: s.minLr, warmupSteps: s.warmup, weightDecay: 0.01, gradClip: 1,
+    evalEvery: s.evalEvery, evalSize: s.evalSize, seed, stopAt: s.target,
+  });
+
+  /** Climbs the ladder up to `top` (all of it when undefined, stopping at the first failed rung). */
+  const climb = (arch: ArchName, seed: number, stage: 1 | 2, top?: number) => {
+    let model: CausalLM = freshModel(arch, seed, shape);
+    for (const [rung, L] of ladder.entries()) {
+      if (top !== undefined && L > top) break;
+      const task = makeTask('selective-copying', { length: L, numData, vocab: s.vocab });
+      const modelDir = join(modelsDir(o, 'selective-copying'), `${arch}-seed${seed}`, `L${L}`);
+      const r = trainRecorded(model, arch, task, train(seed), { modelDir, log: (line) => console.error(line) });
+      const solved = r.final.accuracy >= s.target;
+      study.runs.push({ ...r, rung, solved, stage });
+      console.log(`${labelOf(arch)} seed ${seed} · L ${L} · ${pct(r.final.accuracy)} after ${r.eval.at(-1)!.step} steps · ${minutes(r.seconds)}`);
+      save();
+      if (stage === 1 && !solved) return;
+      if (stage === 1) study.longest = L;
+      const spent = study.runs.filter((x) => x.arch === arch && x.seed === seed).reduce((a, x) => a + x.seconds, 0);
+      if (stage === 1 && spent > climbSeconds) {
+        study.stoppedBy = `the time limit: ${minutes(spent)} of training after L ${L}, above ${s.climbMinutes} min`;
+        return;
+      }
+    }
+  };
+
+  climb('mamba', seeds[0], 1);
+  const top = study.longest ?? ladder[0];
+  for (const seed of seeds.slice(1)) climb('mamba', seed, 2, top);
+  for (const { arch } of STUDY_MODELS.slice(1)) climb(arch, seeds[0], 2, top);
+  study.finished = new Date().toISOString();
+  const written = save();
+  written.push(...(await writePlot(accuracyChart(study), join(o.out, 'selective-copying-accuracy'))));
+  console.log(`wrote ${written.join(', ')}`);
+  return study;
+}
+
+function accuracyChart(study: SelectiveCopyingStudy) {
+  const series = new Map<string, Array<[number, number]>>();
+  for (const r of study.runs) {
+    const key = `${labelOf(r.arch)}, seed ${r.seed}`;
+    if (!series.has(key)) series.set(key, []);
+    series.get(key)!.push([r.length, 100 * r.test.accuracy]);
+  }
+  return lineChart([...series].map(([label, points]) => ({ label, points })), {
+    title: `Selective copying: test accuracy at each rung (${study.settings.numData} data tokens, ≤ ${study.settings.maxSteps} steps a rung)`,
+    xLabel: 'sequence length L (log scale)', yLabel: 'test accuracy (%)', xLog: true,
+  });
+}
+
+/** The markdown of the study so far (partial while it runs). */
+export function renderSelectiveCopying(d: SelectiveCopyingStudy): string {
+  const s = d.settings;
+  const rows = STUDY_MODELS.flatMap(({ arch }) => d.settings.seeds.map((seed) => ({ arch, seed, runs: d.runs.filter((r) => r.arch === arch && r.seed === seed) })))
+    .filter((x) => x.runs.length > 0);
+  const cell = (runs: TaskRunRecord[], L: number) => {
+    const r = runs.find((x) => x.length === L) as (TaskRunRecord & { solved: boolean }) | undefined;
+    return r ? `${pct(r.test.accuracy)} (${r.eval.at(-1)!.step})` : '';
+  };
+  const used = s.ladder.filter((L) => d.runs.some((r) => r.length === L));
+  const totalSeconds = d.runs.reduce((a, r) => a + r.seconds, 0);
+  const steps = (runs: TaskRunRecord[]) => runs.reduce((a, r) => a + r.eval.at(-1)!.step, 0);
+  return `# Selective copying (Mamba paper, Table 1) by a curriculum over L
+
+${d.finished ? '' : '**Partial: the study is still running (or was stopped); the rows below are the rungs finished so far.**\n\n'}**Setup** (the paper's task at CPU scale; src/data/tasks.ts): vocabulary ${s.vocab} (noise token 0, data tokens
+1–${s.vocab - 2}, marker ${s.vocab - 1}), ${s.numData} data tokens at random positions among noise in the first L − ${s.numData}
+positions, to be output in order at the ${s.numData} marker positions at the end; accuracy over the answer tokens of
+${s.evalSize} fixed held-out sequences (${s.evalSize * s.numData} answers; chance 1/${s.vocab - 2}). Models: ${s.layers} layers, D ${s.width}
+(Mamba E ${2 * s.width}, N 16; Transformer++ ${s.heads} heads with RoPE, SwiGLU), parameters below.
+
+**Budget.** A curriculum over L: rungs ${s.ladder.join(', ')}; each rung starts from the weights of the previous
+one and trains until the held-out accuracy (every ${s.evalEvery} steps) reaches ${pct(s.target, 0)}, at most ${s.maxSteps}
+steps of ${s.batch} fresh sequences, AdamW lr ${s.lr} (warmup ${s.warmup}, cosine to ${s.minLr} over the cap), weight decay
+0.01, clip 1. Stage 1: Mamba seed ${s.seeds[0]} climbs until a rung fails (or its training time passes ${s.climbMinutes} min); the
+longest rung it solves is L* = **${d.longest ?? 'none'}**.
+Stage 2: Mamba seeds ${s.seeds.slice(1).join(', ') || '–'} and every other model (seed ${s.seeds[0]}) climb the same ladder to L*
+with the same caps. The paper: 400k steps of batch 64 at L 4096 directly, constant lr 1e-4.
+
+**Command**: \`flock /work/wt/notes/long.lock nice -n 10 ${d.command}\` (${minutes(totalSeconds)} of training in all, on the shared
+2-core machine, load average ${s.load} at the start; each rung's model is saved in runs/selective-copying/<model>-seed<s>/L<L>,
+re-evaluable with \`mamba-ts task selective-copying --eval-only --model DIR --length L --num-data ${s.numData}\`). Date ${d.date}.
+
+**Result**: test accuracy at each rung (${s.evalSize} sequences apart from the training and held-out ones; steps used in
+brackets: a rung stops when the held-out accuracy reaches ${pct(s.target, 0)}):
+
+| model | seed | params | ${used.map((L) => `L ${L}`).join(' | ')} | steps in all | time |
+| --- | ---: | ---: | ${used.map(() => '---:').join(' | ')} | ---: | ---: |
+${rows.map(({ arch, seed, runs }) => `| ${labelOf(arch)} | ${seed} | ${runs[0].params.toLocaleString()} | ${used.map((L) => cell(runs, L)).join(' | ')} | ${steps(runs).toLocaleString()} | ${minutes(runs.reduce((a, r) => a + r.seconds, 0))} |`).join('\n')}
+
+${d.stoppedBy ? `Mamba seed ${s.seeds[0]} stopped climbing by ${d.stoppedBy}.\n\n` : ''}**How the settings were chosen** (short trials before the study, under the same lock; the test split is not involved,
+the held-out sequences are the training distribution's):
+
+${PROBES.map(([what, got]) => `- ${what}: ${got}`).join('\n')}
+
+Published (Mamba paper Table 1, L 4096, 400k steps): ${PAPER.map(([m, a]) => `${m} ${a}`).join(' · ')}.
+
+${d.finished ? '![accuracy against L](selective-copying-accuracy.png)\n\n(SVG: selective-copying-accuracy.svg; every curve: selective-copying.json.)\n' : ''}`;
+}

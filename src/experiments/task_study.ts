@@ -1,0 +1,109 @@
+// What the three long-range studies (selective copying, induction heads, ListOps) share: the four
+// models at one width (Mamba; the Mamba block with the time-invariant S4D layer; the LRU in the
+// same backbone; Transformer++), one training run of a causal task recorded with its budget and
+// curve, the trained model saved in the Hugging Face layout, and a study file (JSON) rewritten as
+// each run finishes so that a stopped study loses at most the run in progress.
+
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { loadavg } from 'node:os';
+import { writeJsonAtomic, writeFileAtomic } from '../io/atomic.js';
+import { saveCheckpoint } from '../io/checkpoint.js';
+import type { CausalLM } from '../models/causal_lm.js';
+import { createModel } from '../models/create.js';
+import type { ModelConfig } from '../models/config.js';
+import type { Task } from '../data/tasks.js';
+import { trainTask, evaluateTask, heldOutSet, type TaskEvalInfo, type TaskTrainOptions } from '../train/task_trainer.js';
+import { archConfig, type ArchName } from './param_match.js';
+
+/** The models compared, in table order, with their names in the papers' terms. */
+export const STUDY_MODELS: Array<{ arch: ArchName; label: string }> = [
+  { arch: 'mamba', label: 'Mamba (S6)' },
+  { arch: 's4d', label: 'Mamba block + S4D (LTI)' },
+  { arch: 'lru', label: 'LRU' },
+  { arch: 'transformer', label: 'Transformer++ (RoPE)' },
+];
+
+export const labelOf = (arch: ArchName) => STUDY_MODELS.find((m) => m.arch === arch)!.label;
+
+/** The model of `arch` at width D (2 layers, N 16; Transformer++ with `heads` heads, RoPE). */
+export function studyConfig(arch: ArchName, o: { width: number; layers: number; vocab: number; heads: number; context: number }): ModelConfig {
+  return archConfig(arch, o.width, { layers: o.layers, vocab: o.vocab, heads: o.heads, context: o.context, stateSize: 16 });
+}
+
+/** One finished training run, as the study's JSON keeps it. */
+export interface TaskRunRecord {
+  arch: ArchName;
+  seed: number;
+  length: number;
+  params: number;
+  steps: number;
+  batch: number;
+  lr: number;
+  seconds: number;
+  /** The last held-out evaluation (the one that stopped training when it reached stopAt). */
+  final: { loss: number; accuracy: number };
+  /** A second held-out set of the same size, used for nothing but this figure (the one the tables report). */
+  test: { loss: number; accuracy: number };
+  eval: TaskEvalInfo[];
+  /** Where the trained model was saved (HF layout), relative to the working directory. */
+  modelDir?: string;
+  /** Study-specific extras (the rung of a curriculum, the lengths evaluated, ...). */
+  [extra: string]: unknown;
+}
+
+/** The seed of the test set: its sequences come from another hash than the training and held-out ones (task_trainer.ts). */
+export const TEST_SEED = (seed: number) => (seed + 0x7e57) >>> 0;
+
+/**
+ * Trains `model` (fresh or carried over from a previous rung) on `task`; saves it to modelDir when
+ * given. Returns the record and the trained model.
+ */
+export function trainRecorded(
+  model: CausalLM,
+  arch: ArchName,
+  task: Task,
+  train: TaskTrainOptions,
+  opts: { modelDir?: string; log?: (line: string) => void } = {},
+): TaskRunRecord {
+  const t0 = performance.now();
+  const result = trainTask(model, task, train, {
+    onEval: (e) => opts.log?.(`  ${arch} seed ${train.seed} L ${task.length} · step ${e.step} · held-out accuracy ${(100 * e.accuracy).toFixed(1)} % · loss ${e.loss.toFixed(4)}`),
+  });
+  const seconds = (performance.now() - t0) / 1000;
+  const test = evaluateTask(model, heldOutSet(task, train.evalSize, train.batchSize, TEST_SEED(train.seed)));
+  if (opts.modelDir) saveCheckpoint(opts.modelDir, { config: model.config, weights: model.weights() });
+  return {
+    arch, seed: train.seed, length: task.length, params: model.parameterCount(), steps: train.steps, batch: train.batchSize, lr: train.lr,
+    seconds: round(seconds, 1), final: { loss: round(result.final.loss, 5), accuracy: result.final.accuracy },
+    test: { loss: round(test.loss, 5), accuracy: test.accuracy }, eval: result.eval.map((e) => ({ ...e, loss: round(e.loss, 5) })),
+    modelDir: opts.modelDir,
+  };
+}
+
+/** Where a study saves its trained models: --models, else runs/<study> (beside the other run folders). */
+export const modelsDir = (o: Record<string, unknown>, study: string): string => (typeof o.models === 'string' ? o.models : join('runs', study));
+export const MODELS_OPTION = { flags: '--models <dir>', description: 'folder for the trained models, HF layout (default runs/<experiment>)' };
+
+/** A fresh model of `arch` (weights from `seed`). */
+export function freshModel(arch: ArchName, seed: number, o: Parameters<typeof studyConfig>[1]): CausalLM {
+  return createModel(studyConfig(arch, o), { seed });
+}
+
+/** Writes <out>/<name>.json and <name>.md (the markdown made from the JSON by `render`). */
+export function writeStudy<T>(out: string, name: string, data: T, render: (d: T) => string): string[] {
+  mkdirSync(out, { recursive: true });
+  const json = join(out, `${name}.json`);
+  const md = join(out, `${name}.md`);
+  writeJsonAtomic(json, data);
+  writeFileAtomic(md, render(data));
+  return [json, md];
+}
+
+export const pct = (x: number, digits = 1) => (Number.isFinite(x) ? `${(100 * x).toFixed(digits)} %` : '–');
+export const round = (x: number, digits: number) => Math.round(x * 10 ** digits) / 10 ** digits;
+export const minutes = (s: number) => (s < 90 ? `${s.toFixed(0)} s` : `${(s / 60).toFixed(1)} min`);
+export const today = () => new Date().toISOString().slice(0, 10);
+
+/** The load average (1 min) now: the machine is shared, so times are only comparable within a run. */
+export const loadNow = () => round(loadavg()[0], 1);

@@ -1,0 +1,39 @@
+// The three long-range studies (`mamba-ts experiment selective-copying|induction-heads|listops`)
+// at --quick size: each trains every model, writes its JSON, markdown and plots, and saves the
+// trained models where --models says, in seconds.
+
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { findExperiment } from '../../src/experiments/registry.js';
+
+const work = mkdtempSync(join(tmpdir(), 'mamba-ts-task-studies-'));
+after(() => rmSync(work, { recursive: true, force: true }));
+
+for (const [name, plot] of [['selective-copying', 'selective-copying-accuracy'], ['induction-heads', 'induction-heads-extrapolation'], ['listops', 'listops-validation']] as const) {
+  test(`experiment ${name} --quick writes its table, JSON and plots, and saves every model`, async () => {
+    const out = join(work, name);
+    const models = join(work, `${name}-models`);
+    const t0 = performance.now();
+    await findExperiment(name).run({ quick: true, out, models });
+    assert.ok((performance.now() - t0) / 1000 < 60, 'seconds, not minutes');
+    for (const f of [`${name}.json`, `${name}.md`, `${plot}.svg`, `${plot}.png`]) assert.ok(existsSync(join(out, f)), f);
+    const study = JSON.parse(readFileSync(join(out, `${name}.json`), 'utf8'));
+    assert.ok(study.finished, 'marked finished');
+    assert.deepEqual([...new Set(study.runs.map((r: { arch: string }) => r.arch))], ['mamba', 's4d', 'lru', 'transformer']);
+    const md = readFileSync(join(out, `${name}.md`), 'utf8');
+    assert.doesNotMatch(md, /Partial/);
+    assert.match(md, /\| Mamba \(S6\) \|/);
+    assert.match(md, /Published|published/);
+    for (const r of study.runs) assert.ok(existsSync(join(r.modelDir, 'config.json')), r.modelDir);
+  });
+}
+
+test('induction heads evaluates Mamba at every length, and stops the others once they are at chance', async () => {
+  const study = JSON.parse(readFileSync(join(work, 'induction-heads', 'induction-heads.json'), 'utf8'));
+  const mamba = study.runs.find((r: { arch: string }) => r.arch === 'mamba');
+  assert.deepEqual(mamba.lengths.map((x: { status: string }) => x.status), study.settings.lengths.map(() => 'ok'));
+  assert.equal(mamba.lengths.at(-1).length, 1024);
+});
