@@ -37,7 +37,7 @@ export const inductionHeadsExperiment: Experiment = {
   description: 'induction heads trained at L 256, evaluated to 2^20 through the recurrent state (Mamba paper Table 2), against S4D, LRU and Transformer++',
   options: [
     MODELS_OPTION,
-    { flags: '--max-steps <n>', description: 'training step cap (default 2000; --quick 4)', parse: Number },
+    { flags: '--max-steps <n>', description: 'training step cap (default 1000; --quick 4)', parse: Number },
     { flags: '--train-length <n>', description: 'training length (default 256, the paper\'s)', parse: Number },
     { flags: '--max-log-length <n>', description: 'evaluate at 2^6 … 2^n (default 20)', parse: Number },
   ],
@@ -51,7 +51,7 @@ export async function runInductionHeads(o: ExperimentOptions): Promise<Induction
   const maxLog = (o.maxLogLength as number | undefined) ?? (quick ? 10 : 20);
   const s: InductionHeadsStudy['settings'] = {
     trainLength: (o.trainLength as number | undefined) ?? (quick ? 16 : 256), vocab: 16, width: quick ? 8 : 64, layers: 2, heads: quick ? 2 : 4,
-    maxSteps: (o.maxSteps as number | undefined) ?? (quick ? 4 : 2000), batch: 8, lr: 1e-3, minLr: 1e-4, warmup: quick ? 0 : 50,
+    maxSteps: (o.maxSteps as number | undefined) ?? (quick ? 4 : 1000), batch: 8, lr: 1e-3, minLr: 5e-4, warmup: quick ? 0 : 50,
     evalEvery: quick ? 2 : 100, evalSize: quick ? 4 : 64, target: 0.99,
     lengths: Array.from({ length: maxLog - 5 }, (_, i) => 2 ** (i + 6)), chunk: 4096, evalBatch: 4,
     maxCacheMiB: 2048, maxSeconds: quick ? 30 : 240, seed: o.seeds?.[0] ?? 0, load: loadNow(),

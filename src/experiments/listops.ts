@@ -37,7 +37,7 @@ const PUBLISHED: Array<[string, number, string]> = [
 export const listOpsExperiment: Experiment = {
   name: 'listops',
   description: 'LRA ListOps (our generator) with a classification head: Mamba, S4D, LRU and Transformer++ at one stated CPU budget, beside the published accuracies',
-  options: [MODELS_OPTION, { flags: '--steps <n>', description: 'training steps per model (default 150; --quick 2)', parse: Number }],
+  options: [MODELS_OPTION, { flags: '--steps <n>', description: 'training steps per model (default 100; --quick 2)', parse: Number }],
   run: async (o) => {
     await runListOpsStudy(o);
   },
@@ -45,7 +45,7 @@ export const listOpsExperiment: Experiment = {
 
 export async function runListOpsStudy(o: ExperimentOptions): Promise<ListOpsStudy> {
   const quick = o.quick;
-  const steps = (o.steps as number | undefined) ?? (quick ? 2 : 150);
+  const steps = (o.steps as number | undefined) ?? (quick ? 2 : 100);
   const batch = quick ? 2 : 16;
   const s: ListOpsStudy['settings'] = {
     steps, batch, lr: 2e-3, minLr: 2e-4, warmup: quick ? 0 : 15, evalEvery: quick ? 1 : 50, evalSize: quick ? 4 : 200, width: quick ? 8 : 64, layers: 2, heads: quick ? 2 : 4,

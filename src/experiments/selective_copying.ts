@@ -4,8 +4,8 @@
 // from the previous rung's weights until the held-out accuracy reaches 99 % or the rung's step
 // cap. Stage 1: Mamba (seed 0) climbs until a rung fails: the longest length it solves is L*.
 // Stage 2: more Mamba seeds, and each other model (S4D-in-the-Mamba-block, LRU, Transformer++),
-// climb the same ladder to L* with the same caps: equal budgets, and the curve of accuracy
-// against L for every model. The JSON and the markdown are rewritten after every rung.
+// climb the same ladder to L* with the same caps (equal budgets), each stopping at the first rung
+// it fails. The JSON and the markdown are rewritten after every rung.
 
 import { join } from 'node:path';
 import { makeTask } from '../data/tasks.js';
@@ -55,7 +55,7 @@ export const selectiveCopyingExperiment: Experiment = {
     { flags: '--ladder <list>', description: 'the curriculum lengths, ascending (default 16,32,64,128,256,512,1024,2048,4096)', parse: (v: string) => v.split(',').map(Number) },
     { flags: '--max-steps <n>', description: 'step cap per rung (default 300; --quick 4)', parse: Number },
     { flags: '--num-data <n>', description: 'data tokens to copy (default 4; the paper: 16)', parse: Number },
-    { flags: '--climb-minutes <x>', description: 'Mamba seed 0 stops climbing after the rung that passes this much training time (default 6)', parse: Number },
+    { flags: '--climb-minutes <x>', description: 'Mamba seed 0 stops climbing after the rung that passes this much training time (default 4)', parse: Number },
   ],
   run: async (o) => {
     await runSelectiveCopying(o);
@@ -66,7 +66,7 @@ export async function runSelectiveCopying(o: ExperimentOptions): Promise<Selecti
   const quick = o.quick;
   const numData = (o.numData as number | undefined) ?? (quick ? 2 : 4);
   const ladder = (o.ladder as number[] | undefined) ?? (quick ? [4, 8] : [16, 32, 64, 128, 256, 512, 1024, 2048, 4096]);
-  const climbSeconds = 60 * ((o.climbMinutes as number | undefined) ?? 6);
+  const climbSeconds = 60 * ((o.climbMinutes as number | undefined) ?? 4);
   if (ladder.some((L, i) => !Number.isInteger(L) || L < 2 * numData || (i > 0 && L <= ladder[i - 1]))) {
     throw new Error(`--ladder: ascending integers, each at least 2 × --num-data (${2 * numData}); got ${ladder.join(',')}`);
   }
@@ -98,7 +98,8 @@ export async function runSelectiveCopying(o: ExperimentOptions): Promise<Selecti
       study.runs.push({ ...r, rung, solved, stage });
       console.log(`${labelOf(arch)} seed ${seed} · L ${L} · ${pct(r.final.accuracy)} after ${r.eval.at(-1)!.step} steps · ${minutes(r.seconds)}`);
       save();
-      if (stage === 1 && !solved) return;
+      // A failed rung ends the climb: the next rung is longer and starts from a model that has not solved this one.
+      if (!solved) return;
       if (stage === 1) study.longest = L;
       const spent = study.runs.filter((x) => x.arch === arch && x.seed === seed).reduce((a, x) => a + x.seconds, 0);
       if (stage === 1 && spent > climbSeconds) {
@@ -158,7 +159,7 @@ steps of ${s.batch} fresh sequences, AdamW lr ${s.lr} (warmup ${s.warmup}, cosin
 0.01, clip 1. Stage 1: Mamba seed ${s.seeds[0]} climbs until a rung fails (or its training time passes ${s.climbMinutes} min); the
 longest rung it solves is L* = **${d.longest ?? 'none'}**.
 Stage 2: Mamba seeds ${s.seeds.slice(1).join(', ') || '–'} and every other model (seed ${s.seeds[0]}) climb the same ladder to L*
-with the same caps. The paper: 400k steps of batch 64 at L 4096 directly, constant lr 1e-4.
+with the same caps; every climb ends at the first rung that fails (a blank cell: not trained at that L). The paper: 400k steps of batch 64 at L 4096 directly, constant lr 1e-4.
 
 **Command**: \`flock /work/wt/notes/long.lock nice -n 10 ${d.command}\` (${minutes(totalSeconds)} of training in all, on the shared
 2-core machine, load average ${s.load} at the start; each rung's model is saved in runs/selective-copying/<model>-seed<s>/L<L>,
