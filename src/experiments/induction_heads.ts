@@ -14,7 +14,7 @@ import { evaluateLengths, type LengthEvalResult } from '../train/length_eval.js'
 import { lineChart } from './plot.js';
 import { writePlot } from './render.js';
 import type { Experiment, ExperimentOptions } from './registry.js';
-import { STUDY_MODELS, labelOf, freshModel, trainRecorded, writeStudy, pct, minutes, today, loadNow, type TaskRunRecord, modelsDir, MODELS_OPTION, TEST_SEED } from './task_study.js';
+import { STUDY_MODELS, labelOf, freshModel, trainRecorded, writeStudy, pct, minutes, today, loadNow, type TaskRunRecord, modelsDir, MODELS_OPTION, commandOf, TEST_SEED } from './task_study.js';
 
 export interface InductionHeadsStudy {
   name: 'induction-heads';
@@ -59,7 +59,7 @@ export async function runInductionHeads(o: ExperimentOptions): Promise<Induction
     lengths: Array.from({ length: maxLog - 5 }, (_, i) => 2 ** (i + 6)), chunk: 4096, evalBatch: 4,
     maxCacheMiB: 2048, maxSeconds: quick ? 30 : 240, seed: o.seeds?.[0] ?? 0, load: loadNow(),
   };
-  const study: InductionHeadsStudy = { name: 'induction-heads', date: today(), command: `mamba-ts experiment induction-heads${quick ? ' --quick' : ''}`, settings: s, runs: [] };
+  const study: InductionHeadsStudy = { name: 'induction-heads', date: today(), command: commandOf('induction-heads', o, ['maxSteps', 'trainLength', 'maxLogLength']), settings: s, runs: [] };
   const save = () => writeStudy(o.out, 'induction-heads', study, renderInductionHeads);
   const chance = 1 / (s.vocab - 1);
   const shape = { width: s.width, layers: s.layers, vocab: s.vocab, heads: s.heads, context: s.trainLength };

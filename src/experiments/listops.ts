@@ -14,7 +14,7 @@ import { lineChart } from './plot.js';
 import { writePlot } from './render.js';
 import type { Experiment, ExperimentOptions } from './registry.js';
 import type { ArchName } from './param_match.js';
-import { STUDY_MODELS, labelOf, studyConfig, writeStudy, pct, minutes, today, loadNow, round, modelsDir, MODELS_OPTION } from './task_study.js';
+import { STUDY_MODELS, labelOf, studyConfig, writeStudy, pct, minutes, today, loadNow, round, modelsDir, MODELS_OPTION, commandOf } from './task_study.js';
 
 export interface ListOpsStudy {
   name: 'listops';
@@ -57,7 +57,7 @@ export async function runListOpsStudy(o: ExperimentOptions): Promise<ListOpsStud
   const data = { val: stream.train, test: stream.val, train: stream.test };
   const testSize = quick ? 8 : data.test.size;
   const testClasses = Array.from({ length: LISTOPS_CLASSES }, (_, c) => Array.from({ length: testSize }, (_, i) => data.test.target(i)).filter((t) => t === c).length);
-  const study: ListOpsStudy = { name: 'listops', date: today(), command: `mamba-ts experiment listops${quick ? ' --quick' : ''}`, settings: s, testClasses, runs: [] };
+  const study: ListOpsStudy = { name: 'listops', date: today(), command: commandOf('listops', o, ['steps']), settings: s, testClasses, runs: [] };
   const save = () => writeStudy(o.out, 'listops', study, renderListOps);
   for (const { arch } of STUDY_MODELS) {
     const config = studyConfig(arch, { width: s.width, layers: s.layers, vocab: listOpsTokenizer.vocabSize, heads: s.heads, context: LISTOPS_MAX_LENGTH });

@@ -15,7 +15,7 @@ import { lineChart } from './plot.js';
 import { writePlot } from './render.js';
 import type { Experiment, ExperimentOptions } from './registry.js';
 import type { ArchName } from './param_match.js';
-import { STUDY_MODELS, labelOf, freshModel, trainRecorded, writeStudy, pct, minutes, today, loadNow, type TaskRunRecord, modelsDir, MODELS_OPTION } from './task_study.js';
+import { STUDY_MODELS, labelOf, freshModel, trainRecorded, writeStudy, pct, minutes, today, loadNow, type TaskRunRecord, modelsDir, MODELS_OPTION, commandOf } from './task_study.js';
 
 export interface SelectiveCopyingStudy {
   name: 'selective-copying';
@@ -77,7 +77,7 @@ export async function runSelectiveCopying(o: ExperimentOptions): Promise<Selecti
     evalEvery: quick ? 2 : 25, evalSize: quick ? 4 : 64, target: 0.99, seeds, climbMinutes: climbSeconds / 60, load: loadNow(),
   };
   const study: SelectiveCopyingStudy = {
-    name: 'selective-copying', date: today(), command: `mamba-ts experiment selective-copying${quick ? ' --quick' : ''}`, settings: s, runs: [], longest: null,
+    name: 'selective-copying', date: today(), command: commandOf('selective-copying', o, ['ladder', 'maxSteps', 'numData', 'climbMinutes']), settings: s, runs: [], longest: null,
   };
   const save = () => writeStudy(o.out, 'selective-copying', study, renderSelectiveCopying);
   const shape = { width: s.width, layers: s.layers, vocab: s.vocab, heads: s.heads, context: ladder.at(-1)! };

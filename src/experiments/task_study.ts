@@ -90,6 +90,13 @@ export function freshModel(arch: ArchName, seed: number, o: Parameters<typeof st
   return createModel(studyConfig(arch, o), { seed });
 }
 
+/** The command line that ran a study: its name, --quick and the study's own options that were given (camelCase → --kebab-case). */
+export function commandOf(name: string, o: Record<string, unknown>, own: string[]): string {
+  const flags = own.filter((k) => o[k] !== undefined).map((k) => `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} ${Array.isArray(o[k]) ? (o[k] as unknown[]).join(',') : String(o[k])}`);
+  if (o.seeds) flags.push(`--seeds ${(o.seeds as number[]).join(',')}`);
+  return [`mamba-ts experiment ${name}`, ...(o.quick ? ['--quick'] : []), ...flags].join(' ');
+}
+
 /** Writes <out>/<name>.json and <name>.md (the markdown made from the JSON by `render`). */
 export function writeStudy<T>(out: string, name: string, data: T, render: (d: T) => string): string[] {
   mkdirSync(out, { recursive: true });
