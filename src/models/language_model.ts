@@ -112,7 +112,7 @@ export class LanguageModel extends Module implements CausalLM<ModelState> {
     if (ids.length !== batch * length) {
       throw new Error(`LanguageModel.forward: ${ids.length} ids for batch ${batch} × length ${length}`);
     }
-    return this.head(this.hidden(ids, batch, length, state)); // [B, L, V]
+    return this.head(this.hidden(ids, batch, length, state, recorders)); // [B, L, V]
   }
 
   /** The final norm's output RMSNorm(h) [B, L, D] over whole sequences (training): what a classification head reads. */
@@ -121,8 +121,8 @@ export class LanguageModel extends Module implements CausalLM<ModelState> {
     return this.backbone.norm_f.forward(this.hidden(ids, batch, length));
   }
 
-  /** The last block's output h [B, L, D]; with `state`, continuing from it. */
-  private hidden(ids: Int32Array, batch: number, length: number, state?: ModelState): Tensor {
+  /** The last block's output h [B, L, D]; with `state`, continuing from it (recorders: see forward). */
+  private hidden(ids: Int32Array, batch: number, length: number, state?: ModelState, recorders?: LayerRecorder[]): Tensor {
     let h = embedding(this.backbone.embeddings.weight, ids, [batch, length]); // [B, L, D]
     this.backbone.layers.items.forEach((block, i) => {
       h = block.forward(h, state?.layers[i], recorders?.[i]);
