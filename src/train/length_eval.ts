@@ -6,9 +6,9 @@
 // length for the Transformer. Only the answer positions' logits are read; each chunk's arrays live
 // in an arena and are freed with it. The token ids themselves are 4 bytes per token.
 //
-// A Transformer is evaluated until its KV cache would pass maxStateBytes or its predicted time
-// (quadratic in the length, from the last length run) would pass maxSeconds; those lengths are
-// reported as skipped, with the reason.
+// A length is skipped, with the reason, when a Transformer's KV cache would pass maxStateBytes
+// or when its predicted time (from the last length run: linear in the tokens evaluated, times
+// the length once more for attention) would pass maxSeconds.
 
 import { noGrad } from '../autograd/tape.js';
 import { withArena } from '../kernels/memory.js';
@@ -133,8 +133,8 @@ export function evaluateLengths(
     });
     const cache = predictedStateBytes(model, Math.min(o.batch, sequencesAt(o, L)), L);
     const reason = o.giveUp?.(out);
-    // Time grows with the tokens, and for attention with their number squared.
-    const predicted = last ? last.seconds * (L / last.length) ** (attention ? 2 : 1) : 0;
+    // Time grows with the tokens evaluated (sequences × L), and for attention with L once more.
+    const predicted = last ? (last.seconds * (sequencesAt(o, L) * L)) / (last.sequences * last.length) * (attention ? L / last.length : 1) : 0;
     let r: LengthEvalResult;
     if (reason !== undefined) r = skipped('stopped', reason);
     else if (cache > o.maxStateBytes) r = skipped('memory', `its KV cache would hold ${mib(cache)} MiB, above the limit of ${mib(o.maxStateBytes)} MiB`);

@@ -68,3 +68,13 @@ test('a length whose predicted time passes the limit is skipped (quadratic growt
   assert.equal(rs[1].status, 'time');
   assert.match(rs[1].note!, /predicted \d+ s from L 64, above the limit of 1 s/);
 });
+
+test('the time prediction counts the tokens evaluated: fewer sequences at a longer length predict the same time', () => {
+  const model = tinyMamba();
+  const seen: number[] = [];
+  // 8 × 256 tokens, then 2 × 1024: the same tokens, so the same predicted time, under a limit of 3× the first length's.
+  const rs = evaluateLengths(model, inductionAt, [256, 1024], { ...opts, sequences: (L) => 2048 / L, maxSeconds: 1e9 }, (r) => seen.push(r.sequences));
+  assert.deepEqual(seen, [8, 2]);
+  const limited = evaluateLengths(model, inductionAt, [256, 1024], { ...opts, sequences: (L) => 2048 / L, maxSeconds: 3 * rs[0].seconds + 0.05 });
+  assert.equal(limited[1].status, 'ok', limited[1].note);
+});
