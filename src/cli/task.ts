@@ -7,6 +7,7 @@
 // chunk (src/train/length_eval.ts); --eval-only --model DIR does that for a saved model.
 // `task listops` (a classifier, not a causal task) is in task_listops.ts.
 
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CausalLM } from '../models/causal_lm.js';
 import { createModel } from '../models/create.js';
@@ -229,7 +230,10 @@ function evalOnly(task: Task, o: TaskCliOptions): TaskRun {
   const t0 = performance.now();
   const final = evaluateTask(model, heldOutSet(task, o.evalSize, o.batch, o.seed));
   const lengths = o.evalLengths ? runLengths(model, task.name, o) : undefined;
-  if (o.out && lengths) writeJsonAtomic(join(o.out, 'lengths.json'), { task: task.name, model: o.model, lengths });
+  if (o.out && lengths) {
+    mkdirSync(o.out, { recursive: true });
+    writeJsonAtomic(join(o.out, 'lengths.json'), { task: task.name, model: o.model, lengths });
+  }
   return { model, seconds: (performance.now() - t0) / 1000, final, lengths };
 }
 

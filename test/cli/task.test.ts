@@ -84,11 +84,13 @@ test('--eval-only --model re-evaluates a saved model at the lengths asked, with 
   const out = join(work, 'saved-mamba');
   const trained = run('induction-heads', '--mixer', 'mamba', '--length', '16', '--steps', '3', '--d-model', '8', '--eval-size', '8', '--out', out, '--no-progress');
   assert.equal(trained.status, 0, trained.stderr);
-  const again = run('induction-heads', '--eval-only', '--model', out, '--length', '16', '--eval-size', '8', '--eval-lengths', '64,4096', '--eval-sequences', '2', '--eval-chunk', '1');
+  const again = run('induction-heads', '--eval-only', '--model', out, '--length', '16', '--eval-size', '8', '--eval-lengths', '64,4096', '--eval-sequences', '2', '--eval-chunk', '1',
+    '--out', join(work, 'new-folder', 'lengths'));
   assert.equal(again.status, 0, again.stderr);
   const acc = (s: string) => /accuracy (\d+\.\d) % · loss (\d+\.\d+) on 8 held-out/.exec(s)!.slice(1);
   assert.deepEqual(acc(again.stdout), acc(trained.stdout));
   assert.match(again.stdout, /L 4096 · accuracy \d+\.\d %/);
+  assert.equal(JSON.parse(readFileSync(join(work, 'new-folder', 'lengths', 'lengths.json'), 'utf8')).lengths.length, 2, 'an --out folder that does not exist yet is made');
   assertCleanFailure(run('induction-heads', '--eval-only'), /--eval-only needs --model <dir>/);
   assertCleanFailure(run('parity', '--eval-lengths', '64,x'), /--eval-lengths.*expected an integer of at least 1/);
 });
