@@ -8,7 +8,8 @@
 // product with exp(segsum), chunk states, the recurrence over chunks, states to outputs;
 // src/kernels/reference/ssd_chunked.ts) and, as the specification, ssdNaiveForward /
 // ssdNaiveBackward (the recurrence step by step, every state kept: ssdReference). Generation's
-// per-token step is the kernel ssdStep. No WebAssembly kernel yet: both backends run these.
+// per-token step is the kernel ssdStep. The wasm backend runs the chunked algorithm as batched
+// products on its WebAssembly matmul (src/kernels/wasm/ssd.ts), the rest on these kernels.
 
 import { Tensor, shapeStr } from '../tensor/tensor.js';
 import { accumulate, record, registerOp } from '../autograd/tape.js';
@@ -39,7 +40,7 @@ export function ssd(x: Tensor, dt: Tensor, A: Tensor, Bm: Tensor, C: Tensor, dtB
   const k = kernels();
   const y = allocOutput(x.size);
   const delta = allocOutput(B * L * H);
-  const chunkStates = allocOutput(B * Math.ceil(L / T) * H * P * N);
+  const chunkStates = allocOutput(B * Math.ceil(L / T) * H * P * N); // the state entering each chunk, in the backend's layout
   k.ssdChunkedForward({ ...inputs, T, initialState: opts.initialState ?? null, y, delta, chunkStates, finalState: opts.finalState ?? null });
   return record('ssd', y, x.shape, parentsOf(x, dt, A, Bm, C, dtBias, Dskip), (g) => {
     const grads = gradientArrays(inputs, g);

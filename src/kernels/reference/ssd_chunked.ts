@@ -20,7 +20,7 @@ export interface SsdChunkedForwardArgs extends SsdInputs {
   initialState: Float32Array | null; // [B, H, P, N]
   y: Float32Array; // out [B, L, H, P]
   delta: Float32Array; // out [B, L, H]
-  chunkStates: Float32Array; // out [B, ⌈L/T⌉, H, P, N]: the state entering each chunk
+  chunkStates: Float32Array; // out: the state entering each chunk, here [B, ⌈L/T⌉, H, P, N] (a backend may order it otherwise)
   finalState: Float32Array | null; // out [B, H, P, N]
 }
 

@@ -13,9 +13,11 @@ import { makeWasmLinearScan } from './linear_scan.js';
 import { makeWasmCopyAlongAxis } from './layout.js';
 import { makeWasmAdamW } from './adamw.js';
 import { makeWasmAttention } from './attention.js';
+import { makeWasmSsd } from './ssd.js';
 import { WasmRuntime } from './runtime.js';
 
 export function createWasmBackend(rt: WasmRuntime): Backend {
+  const matmul = makeWasmMatmul(rt);
   return {
     name: 'wasm',
     kernels: {
@@ -24,7 +26,7 @@ export function createWasmBackend(rt: WasmRuntime): Backend {
       openArena: () => rt.openArena(),
       closeArena: () => rt.closeArena(),
       arenaArray: (floats: number, zeroed = true) => rt.arenaArray(floats, zeroed),
-      matmul: makeWasmMatmul(rt),
+      matmul,
       ...makeWasmScan(rt),
       ...makeWasmUnary(rt),
       ...makeWasmConv1d(rt),
@@ -34,6 +36,7 @@ export function createWasmBackend(rt: WasmRuntime): Backend {
       ...makeWasmLinearScan(rt),
       ...makeWasmAdamW(rt),
       ...makeWasmAttention(rt),
+      ...makeWasmSsd(matmul),
       binary: makeWasmBinary(rt),
       addInto: makeWasmAddInto(rt),
       copyAlongAxis: makeWasmCopyAlongAxis(rt),
