@@ -250,9 +250,9 @@ const MAMBA2_EXPAND = 2;
 
 /**
  * A Mamba-2 config from the options: heads of --head-dim, --groups, N --d-state, a tied head as the
- * Mamba default (the file says so: the key is written), and chunks of 64 steps: the chunked
- * algorithm's intra-chunk work grows with the chunk length, and contexts here are short
- * (training-step times per chunk size: docs/results/mamba2.md).
+ * Mamba default (the file says so: the key is written), and chunks of 16 steps: the intra-chunk
+ * work grows with the chunk length, and at the default shape the SSD's forward + backward took
+ * 50 ms at chunk 16 against 91 at 64 and 376 at 256 (docs/results/mamba2.md).
  */
 function mamba2Config(o: TrainCliOptions, vocab: number): ModelConfig {
   return modelConfig({
@@ -265,7 +265,7 @@ function mamba2Config(o: TrainCliOptions, vocab: number): ModelConfig {
     head_dim: o.headDim,
     n_groups: o.groups,
     state_size: o.dState,
-    chunk_size: 64,
+    chunk_size: 16,
     tie_word_embeddings: true,
   }, 'train');
 }

@@ -9,9 +9,12 @@
 // masks, the recurrence over chunks, the cumulative-sum backward) are plain loops here. The state
 // entering each chunk is kept as [B, H, ⌈L/T⌉, P, N] (this backend's own chunkStates layout).
 // Tested against the reference kernels (test/kernels/wasm_ssd.test.ts) and, with every op test,
-// against the sequential recurrence.
+// against the sequential recurrence. Temporaries come from allocArray/allocOutput: inside a training
+// step's arena they are blocks of the wasm memory, which the matmul reads in place (no copies, no
+// garbage).
 
 import type { MatmulDims } from '../reference/matmul.js';
+import { allocArray, allocOutput } from '../memory.js';
 import { SsdInputs, ssdDelta, ssdDeltaBackward, ssdSkip, ssdSkipBackward } from '../reference/ssd.js';
 import type { SsdChunkedBackwardArgs, SsdChunkedForwardArgs } from '../reference/ssd_chunked.js';
 
@@ -32,11 +35,11 @@ function gather(a: SsdInputs, T: number, delta: Float32Array): Blocks {
   const { B, L, H, P, G, N } = a;
   const nC = Math.ceil(L / T);
   const nb = B * H * nC;
-  const X = new Float32Array(nb * T * P);
-  const Bc = new Float32Array(nb * T * N);
-  const Cc = new Float32Array(nb * T * N);
-  const dl = new Float32Array(nb * T);
-  const s = new Float32Array(nb * T);
+  const X = allocArray(nb * T * P); // zero rows past L
+  const Bc = allocArray(nb * T * N);
+  const Cc = allocArray(nb * T * N);
+  const dl = allocArray(nb * T);
+  const s = allocOutput(nb * T);
   for (let b = 0; b < B; b++) {
     for (let h = 0; h < H; h++) {
       const g = Math.floor(h / (H / G));
@@ -83,7 +86,7 @@ export function makeWasmSsd(matmul: Matmul) {
 
   /** M = CB ⊙ exp(s_i − s_j)·Δ_j below the diagonal (j ≤ i), 0 above: [nb, T, T]. */
   function decayMask(k: Blocks, T: number, CB: Float32Array): Float32Array {
-    const M = new Float32Array(CB.length);
+    const M = allocArray(CB.length); // zero above the diagonal
     for (let blk = 0; blk < k.nb; blk++) {
       const o = blk * T;
       for (let i = 0; i < T; i++) {
@@ -95,7 +98,7 @@ export function makeWasmSsd(matmul: Matmul) {
 
   /** Xw = W ⊙ X with W_j = exp(s_last − s_j)·Δ_j, the weight of step j in its chunk's final state. */
   function weighted(k: Blocks, T: number, P: number): Float32Array {
-    const Xw = new Float32Array(k.X.length);
+    const Xw = allocOutput(k.X.length);
     for (let blk = 0; blk < k.nb; blk++) {
       const last = k.s[blk * T + T - 1];
       for (let j = 0; j < T; j++) {
@@ -113,11 +116,11 @@ export function makeWasmSsd(matmul: Matmul) {
     ssdDelta(a, a.delta);
     const k = gather(a, T, a.delta);
     const { nC, nb } = k;
-    const CB = new Float32Array(nb * T * T);
+    const CB = allocOutput(nb * T * T);
     mm(k.Cc, k.Bc, CB, nb, T, N, T, false, true); // C·Bᵀ
-    const Y = new Float32Array(nb * T * P);
+    const Y = allocOutput(nb * T * P);
     mm(decayMask(k, T, CB), k.X, Y, nb, T, T, P, false, false); // (1) intra-chunk
-    const St = new Float32Array(nb * PN);
+    const St = allocOutput(nb * PN);
     mm(weighted(k, T, P), k.Bc, St, nb, P, T, N, true, false); // (2) each chunk's own state
     const Sin = a.chunkStates; // [B, H, nC, P, N]
     for (let bh = 0; bh < B * H; bh++) {
@@ -134,7 +137,7 @@ export function makeWasmSsd(matmul: Matmul) {
       }
       if (a.finalState) for (let q = 0; q < PN; q++) a.finalState[bh * PN + q] = cur[q];
     }
-    const Yoff = new Float32Array(nb * T * P);
+    const Yoff = allocOutput(nb * T * P);
     mm(k.Cc, Sin, Yoff, nb, T, N, P, false, true); // (4) C·S_inᵀ
     for (let blk = 0; blk < nb; blk++) {
       for (let i = 0; i < T; i++) {
@@ -153,18 +156,18 @@ export function makeWasmSsd(matmul: Matmul) {
     const k = gather(a, T, a.delta);
     const { nC, nb } = k;
     const Sin = a.chunkStates;
-    const dY = new Float32Array(nb * T * P);
+    const dY = allocArray(nb * T * P); // zero rows past L
     blockRows(a, T, nC, a.gradY, dY, false);
     const ds = new Float64Array(nb * T); // ∂s
     const dDelta = new Float64Array(nb * T); // ∂Δ in block layout
 
     // (1) intra-chunk: ∂M = ∂Y·Xᵀ, ∂X = Mᵀ·∂Y; M = CB ⊙ exp(s_i − s_j)·Δ_j.
-    const CB = new Float32Array(nb * T * T);
+    const CB = allocOutput(nb * T * T);
     mm(k.Cc, k.Bc, CB, nb, T, N, T, false, true);
     const M = decayMask(k, T, CB);
-    const dX = new Float32Array(nb * T * P);
+    const dX = allocOutput(nb * T * P);
     mm(M, dY, dX, nb, T, T, P, true, false);
-    const dCB = new Float32Array(nb * T * T);
+    const dCB = allocOutput(nb * T * T);
     mm(dY, k.X, dCB, nb, T, P, T, false, true); // ∂M, turned into ∂CB in place below
     for (let blk = 0; blk < nb; blk++) {
       const o = blk * T;
@@ -185,8 +188,8 @@ export function makeWasmSsd(matmul: Matmul) {
         }
       }
     }
-    const dC = new Float32Array(nb * T * N);
-    const dB = new Float32Array(nb * T * N);
+    const dC = allocOutput(nb * T * N);
+    const dB = allocOutput(nb * T * N);
     mm(dCB, k.Bc, dC, nb, T, T, N, false, false);
     mm(dCB, k.Cc, dB, nb, T, T, N, true, false);
 
@@ -198,7 +201,7 @@ export function makeWasmSsd(matmul: Matmul) {
         for (let p = 0; p < P; p++) dY[r + p] *= e;
       }
     }
-    const Gm = new Float32Array(nb * T * N);
+    const Gm = allocOutput(nb * T * N);
     mm(dY, Sin, Gm, nb, T, P, N, false, false);
     for (let r = 0; r < nb * T; r++) {
       let v = 0;
@@ -208,7 +211,7 @@ export function makeWasmSsd(matmul: Matmul) {
       }
       ds[r] += v;
     }
-    const dS = new Float32Array(nb * PN); // ∂S_in from the outputs, then ∂St (the state leaving each chunk)
+    const dS = allocOutput(nb * PN); // ∂S_in from the outputs, then ∂St (the state leaving each chunk)
     mm(dY, k.Cc, dS, nb, P, T, N, true, false);
 
     // (3) the recurrence backwards: ∂St[c] = ∂S_in[c+1] (total), ∂S_in[c] += exp(s_last)·∂S_in[c+1].
@@ -232,7 +235,7 @@ export function makeWasmSsd(matmul: Matmul) {
     // (2) St = Xwᵀ·B with Xw = W ⊙ X: ∂Xw = B·∂Stᵀ, ∂B += Xw·∂St, ∂W_j = Σ_p X_jp·∂Xw_jp.
     const Xw = weighted(k, T, P);
     mm(Xw, dS, dB, nb, T, P, N, false, false, true);
-    const dXw = new Float32Array(nb * T * P);
+    const dXw = allocOutput(nb * T * P);
     mm(k.Bc, dS, dXw, nb, T, N, P, false, true);
     for (let blk = 0; blk < nb; blk++) {
       const lastS = k.s[blk * T + T - 1];
