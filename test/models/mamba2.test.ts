@@ -19,6 +19,9 @@ import { parsePythonJson } from '../../src/io/config.js';
 import { LanguageModel } from '../../src/models/language_model.js';
 import { Mamba2Mixer } from '../../src/ssm/mamba2.js';
 import { AdamW } from '../../src/optim/index.js';
+import { StateLayout } from '../../src/serve/batch_state.js';
+import { asStepModel, type RowState } from '../../src/serve/step_model.js';
+import type { CausalLM } from '../../src/models/causal_lm.js';
 import { backward, noGrad } from '../../src/autograd/tape.js';
 import { Rng } from '../../src/tensor/random.js';
 import { assertClose } from '../helpers.js';
@@ -191,4 +194,27 @@ test('a small Mamba-2 learns: 40 AdamW steps on a repeating sequence bring the l
   }
   assert.ok(Math.abs(first - Math.log(7)) < 0.5, `initial loss ${first} near ln 7`);
   assert.ok(last < first / 3, `loss ${first} → ${last}`);
+});
+
+test("the server's StateLayout batches a Mamba-2 state (conv and ssm rows per layer, A shared): a batched step equals each sequence alone", () => {
+  const config = tiny({ time_step_limit: [0, 0.7] });
+  const model = asStepModel(createModel(config, { seed: 6 })) as unknown as CausalLM<RowState>;
+  const layout = new StateLayout(model);
+  assert.deepEqual(layout.names(), ['layers.0.conv', 'layers.0.ssm', 'layers.1.conv', 'layers.1.ssm']);
+  const [I, GN, K, H, P, N] = [16, 6, 4, 4, 4, 3]; // conv over I + 2·G·N channels
+  assert.equal(layout.rowFloats, 2 * ((I + 2 * GN) * (K - 1) + H * P * N));
+  const prompts = [[1, 2, 3], [4], [5, 6, 7, 8, 9]];
+  const singles = prompts.map((p) => {
+    const s = model.initState(1);
+    noGrad(() => model.forward(Int32Array.from(p), 1, p.length, s));
+    return s;
+  });
+  const batch = model.initState(3);
+  singles.forEach((s, i) => layout.move(s, 0, batch, i));
+  const next = [10, 0, 4];
+  const batched = model.step(Int32Array.from(next), batch).data;
+  singles.forEach((s, i) => {
+    const alone = model.step(Int32Array.of(next[i]), s).data;
+    assertClose(batched.subarray(i * 11, i * 11 + 11), alone, 1e-5, 1e-5, `logits of sequence ${i}`);
+  });
 });
