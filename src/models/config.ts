@@ -111,6 +111,14 @@ export function parseConfig(json: unknown, label = 'config.json'): ModelConfig {
   const o = json as Record<string, unknown>;
   if (o.model_type === undefined && o.hidden_size === undefined && o.d_model !== undefined) {
     // The original state-spaces/mamba checkpoints use mamba_ssm's own keys, not transformers'.
+    const cfg = o.ssm_cfg as Record<string, unknown> | undefined;
+    if (cfg?.layer === 'Mamba2') {
+      throw new Error(
+        `${label}: an original mamba_ssm Mamba-2 config (d_model, n_layer, ssm_cfg.layer "Mamba2"), with weights in pytorch_model.bin; use a ` +
+          "Hugging Face conversion (Mamba2ForCausalLM, e.g. AntonV/mamba2-130m-hf), or convert this one with transformers' " +
+          'src/transformers/models/mamba2/convert_mamba2_ssm_checkpoint_to_pytorch.py (-m mamba_ssm)',
+      );
+    }
     throw new Error(
       `${label}: uses the original mamba_ssm keys (d_model, n_layer, ssm_cfg), with weights in pytorch_model.bin; use the Hugging Face ` +
         '"-hf" version of the checkpoint (state-spaces/mamba-130m-hf, ...), or convert this one with transformers\' ' +

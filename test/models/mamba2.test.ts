@@ -107,6 +107,11 @@ test("config.json is read as transformers' Mamba2Config: defaults, time_step_lim
   assert.throws(() => parseConfig({ model_type: 'mamba2', ...sizes, num_heads: 12 }), /num_heads 12 × head_dim 64 = 768 must equal expand 2 × hidden_size 768 = 1536/);
   assert.throws(() => parseConfig({ model_type: 'mamba2', ...sizes, n_groups: 5 }), /num_heads 24 must be a multiple of n_groups 5/);
   assert.throws(() => parseConfig({ model_type: 'mamba2', ...sizes, time_step_limit: [0.1] }), /time_step_limit must be \[min, max\]/);
+  // state-spaces/mamba2-130m's own config: the Mamba-2 conversion script is named.
+  assert.throws(
+    () => parseConfig({ d_model: 768, n_layer: 24, vocab_size: 50277, ssm_cfg: { layer: 'Mamba2' }, tie_embeddings: true }),
+    /original mamba_ssm Mamba-2 config .*convert_mamba2_ssm_checkpoint_to_pytorch\.py/,
+  );
 });
 
 test("AntonV/mamba2-130m-hf's tensors, from a header alone, fit its config.json (129 M parameters, nothing allocated); a wrong shape names its keys", () => {
