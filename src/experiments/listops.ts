@@ -100,7 +100,7 @@ max depth 10, an operator with probability 0.25 below it with 2–10 arguments; 
 seed ${s.dataSeed}: 2,000 validation and 2,000 test examples drawn first, then ${s.trainSize.toLocaleString()} training examples (the budget reads
 each once; the LRA's training split has 96,000). Tokens as in the S4 line of work: 17 ids (parentheses dropped, \`]\`
 kept, EOS appended), up to 2,000 tokens, a batch padded to its longest sequence. \`mamba-ts task listops\` trains on
-the same data; \`node scripts/listops-tsv.mjs\` writes it as the release's TSV files.
+the same data (\`node scripts/listops-tsv.mjs\` draws the training split first, so its TSV files hold other examples).
 
 **Models**: ${s.layers} layers, D ${s.width} (Mamba E ${2 * s.width}, N 16; Transformer++ ${s.heads} heads with RoPE), a classification head
 (score [10, D]) on the final-norm output at the last token (EOS): the *ForSequenceClassification layout
