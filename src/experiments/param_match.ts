@@ -85,3 +85,13 @@ export function matchParams(arch: ArchName, target: number, o: ShapeOptions, tol
   }
   return best;
 }
+
+/**
+ * The depth of each architecture at a size: Transformer++ blocks t = 1 (below 300k parameters),
+ * 2 (below 1M), 3 (below 4M), else 4; Mamba, S4D and LRU 2t blocks, as the Mamba paper pairs
+ * them (a Mamba block has about half the parameters of an attention + MLP block of equal width).
+ */
+export function depthFor(target: number): Record<ArchName, number> {
+  const t = target < 3e5 ? 1 : target < 1e6 ? 2 : target < 4e6 ? 3 : 4;
+  return { mamba: 2 * t, s4d: 2 * t, lru: 2 * t, transformer: t };
+}

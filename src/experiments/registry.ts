@@ -2,6 +2,8 @@
 // line of description, its own options, a run function), so a study plugs in by adding an entry
 // here; src/cli/experiment.ts turns every entry into a subcommand with the common options.
 
+import { contextScaling } from './context_scaling.js';
+import { generation } from './generation.js';
 import { selectiveCopyingExperiment } from './selective_copying.js';
 import { inductionHeadsExperiment } from './induction_heads.js';
 import { listOpsExperiment } from './listops.js';
@@ -38,7 +40,7 @@ export interface Experiment {
 }
 
 /** Every experiment, in the order of the help. Add an entry to add a study. */
-export const EXPERIMENTS: Experiment[] = [selectiveCopyingExperiment, inductionHeadsExperiment, listOpsExperiment];
+export const EXPERIMENTS: Experiment[] = [contextScaling, generation, selectiveCopyingExperiment, inductionHeadsExperiment, listOpsExperiment];
 
 export function findExperiment(name: string): Experiment {
   const e = EXPERIMENTS.find((x) => x.name === name);

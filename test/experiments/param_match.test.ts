@@ -3,7 +3,7 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ARCHS, archConfig, countParams, matchParams } from '../../src/experiments/param_match.js';
+import { ARCHS, archConfig, countParams, depthFor, matchParams } from '../../src/experiments/param_match.js';
 import { createModel } from '../../src/models/create.js';
 
 test('countParams counts what the built model holds, for every architecture', () => {
@@ -14,17 +14,15 @@ test('countParams counts what the built model holds, for every architecture', ()
 });
 
 test('matchParams finds a width within 5 % of 0.5M, 2M and 8M parameters for Mamba, Transformer++, S4D and LRU', () => {
-  // Depths as lm-quality uses them: Transformer++ half as many blocks (each has attention and an MLP).
-  const depth = { mamba: [4, 6, 8], s4d: [4, 6, 8], lru: [4, 6, 8], transformer: [2, 3, 4] };
-  [5e5, 2e6, 8e6].forEach((target, i) => {
+  for (const target of [5e5, 2e6, 8e6]) {
     const counts = ARCHS.map((arch) => {
-      const m = matchParams(arch, target, { layers: depth[arch][i], vocab: 80 });
+      const m = matchParams(arch, target, { layers: depthFor(target)[arch], vocab: 80 });
       assert.ok(Math.abs(m.params - target) <= 0.05 * target, `${arch} at ${target}: ${m.params} (D ${m.hidden})`);
       assert.equal(m.params, countParams(m.config));
       return m.params;
     });
     assert.ok(Math.max(...counts) <= 1.05 * Math.min(...counts), `the four are within 5 % of each other at ${target}: ${counts.join(', ')}`);
-  });
+  }
 });
 
 test('matchParams says so when no width comes within the tolerance', () => {

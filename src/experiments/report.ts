@@ -1,0 +1,75 @@
+// What every experiment's page shares: the machine line (CPU, cores, load average, kernels), the
+// command that reproduces it, markdown tables, least-squares slopes on log-log axes, and the JSON
+// of every measurement written atomically after each run so that a stopped experiment keeps them.
+
+import os from 'node:os';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { writeFileAtomic, writeJsonAtomic } from '../io/atomic.js';
+import { describeBackend } from '../kernels/index.js';
+import type { ExperimentOptions } from './registry.js';
+
+/** The machine a figure was measured on; loadavg is uptime's 1, 5 and 15 minute averages. */
+export function machine(): { cpu: string; cores: number; memoryGiB: number; node: string; kernels: string; loadavg: number[] } {
+  const cpus = os.cpus();
+  return {
+    cpu: cpus[0]?.model.trim() ?? 'unknown',
+    cores: cpus.length,
+    memoryGiB: Math.round(os.totalmem() / 2 ** 30),
+    node: process.version,
+    kernels: describeBackend(),
+    loadavg: os.loadavg().map((x) => Math.round(x * 100) / 100),
+  };
+}
+
+/** The command line that reproduces a run: `mamba-ts experiment <name>` and the options given. */
+export function commandLine(name: string, o: ExperimentOptions, own: Record<string, string | number | undefined> = {}): string {
+  const parts = ['mamba-ts experiment', name];
+  if (o.quick) parts.push('--quick');
+  if (o.data) parts.push(`--data ${o.data}`);
+  if (o.seeds) parts.push(`--seeds ${o.seeds.join(',')}`);
+  for (const [flag, v] of Object.entries(own)) if (v !== undefined) parts.push(`--${flag} ${v}`);
+  return parts.join(' ');
+}
+
+/** The three files of an experiment: <out>/<name>.md, .json, and the base of its plots. */
+export function outputPaths(out: string, name: string): { md: string; json: string; plot: (suffix: string) => string } {
+  mkdirSync(out, { recursive: true });
+  return { md: join(out, `${name}.md`), json: join(out, `${name}.json`), plot: (suffix) => join(out, `${name}-${suffix}`) };
+}
+
+export const saveJson = writeJsonAtomic;
+export const saveText = (path: string, text: string) => writeFileAtomic(path, text);
+
+/** A markdown table. */
+export function table(headers: string[], rows: Array<Array<string | number>>): string {
+  const line = (cells: Array<string | number>) => `| ${cells.join(' | ')} |`;
+  return [line(headers), line(headers.map(() => '---')), ...rows.map(line)].join('\n');
+}
+
+/** Least squares of log y on log x: y ≈ a · x^slope. Needs two points with distinct x. */
+export function logLogFit(points: Array<[number, number]>): { slope: number; a: number } | null {
+  const p = points.filter(([x, y]) => x > 0 && y > 0).map(([x, y]) => [Math.log(x), Math.log(y)]);
+  if (p.length < 2) return null;
+  const mx = p.reduce((s, [x]) => s + x, 0) / p.length;
+  const my = p.reduce((s, [, y]) => s + y, 0) / p.length;
+  const sxx = p.reduce((s, [x]) => s + (x - mx) ** 2, 0);
+  if (sxx === 0) return null;
+  const slope = p.reduce((s, [x, y]) => s + (x - mx) * (y - my), 0) / sxx;
+  return { slope, a: Math.exp(my - slope * mx) };
+}
+
+/** "1,234" / "1.23M" style counts; seconds as "12.3 s" or "4 min 05 s". */
+export const count = (n: number) => (n >= 1e6 ? `${(n / 1e6).toFixed(2)}M` : Math.round(n).toLocaleString('en-US'));
+export function duration(seconds: number): string {
+  if (seconds < 90) return `${seconds.toFixed(1)} s`;
+  const m = Math.floor(seconds / 60);
+  return `${m} min ${String(Math.round(seconds - 60 * m)).padStart(2, '0')} s`;
+}
+export const mib = (bytes: number) => bytes / 2 ** 20;
+/** "41.6 KiB", "365 MiB", "1.52 GiB". */
+export function bytes(n: number): string {
+  if (n < 2 ** 20) return `${(n / 1024).toFixed(1)} KiB`;
+  if (n < 2 ** 30) return `${(n / 2 ** 20).toFixed(n < 10 * 2 ** 20 ? 2 : 0)} MiB`;
+  return `${(n / 2 ** 30).toFixed(2)} GiB`;
+}
