@@ -4,6 +4,8 @@
 
 import { contextScaling } from './context_scaling.js';
 import { generation } from './generation.js';
+import { lmQuality } from './lm_quality.js';
+import { stateSize } from './state_size.js';
 import { selectiveCopyingExperiment } from './selective_copying.js';
 import { inductionHeadsExperiment } from './induction_heads.js';
 import { listOpsExperiment } from './listops.js';
@@ -40,7 +42,7 @@ export interface Experiment {
 }
 
 /** Every experiment, in the order of the help. Add an entry to add a study. */
-export const EXPERIMENTS: Experiment[] = [contextScaling, generation, selectiveCopyingExperiment, inductionHeadsExperiment, listOpsExperiment];
+export const EXPERIMENTS: Experiment[] = [contextScaling, generation, lmQuality, stateSize, selectiveCopyingExperiment, inductionHeadsExperiment, listOpsExperiment];
 
 export function findExperiment(name: string): Experiment {
   const e = EXPERIMENTS.find((x) => x.name === name);

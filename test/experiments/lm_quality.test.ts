@@ -1,0 +1,50 @@
+// `experiment lm-quality` and `experiment state-size` at tiny settings on a small text: the sweep
+// picks the learning rate on validation, test figures exist only for final runs, and the pages,
+// JSON and plots are written.
+
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, existsSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { findExperiment } from '../../src/experiments/registry.js';
+import { Rng } from '../../src/tensor/random.js';
+
+const root = mkdtempSync(join(tmpdir(), 'mamba-ts-lmq-test-'));
+after(() => rmSync(root, { recursive: true, force: true }));
+const words = ['the', 'whale', 'sea', 'ship', 'captain', 'white', 'boat', 'harpoon'];
+const rng = new Rng(1);
+const corpus = join(root, 'tiny.txt');
+writeFileSync(corpus, Array.from({ length: 3000 }, () => words[rng.int(words.length)]).join(' '));
+const tiny = { data: corpus, tokens: 256, batch: 2, context: 16, testBatches: 2 };
+
+test('lm-quality sweeps 3 learning rates per model, keeps the best on validation, and reports test bpc of the final seeds only', async () => {
+  const out = join(root, 'lmq');
+  await findExperiment('lm-quality').run({ quick: true, out, sizes: [100_000], evalBatches: 2, seeds: [0, 1], ...tiny });
+  const json = JSON.parse(readFileSync(join(out, 'lm-quality.json'), 'utf8'));
+  for (const arch of ['mamba', 'transformer', 's4d', 'lru']) {
+    const sweep = json.runs.filter((r: { arch: string; phase: string }) => r.arch === arch && r.phase === 'sweep');
+    const finals = json.runs.filter((r: { arch: string; phase: string }) => r.arch === arch && r.phase === 'final');
+    assert.equal(sweep.length, 3, `${arch}: three learning rates`);
+    assert.ok(sweep.every((r: { testBpc?: number }) => r.testBpc === undefined), 'no test figure for a sweep run');
+    const best = sweep.reduce((a: { valBpc: number }, b: { valBpc: number }) => (b.valBpc < a.valBpc ? b : a));
+    assert.deepEqual(finals.map((r: { seed: number; lr: number }) => [r.seed, r.lr]), [[0, best.lr], [1, best.lr]], `${arch}: the final seeds use the lr chosen on validation`);
+    for (const r of finals) assert.ok(r.testBpc > 0 && r.curve.length >= 2 && r.curve.every((c: { seconds: number; tokens: number }) => c.seconds >= 0 && c.tokens > 0));
+    assert.ok(Math.abs(finals[0].params - 100_000) <= 5000);
+  }
+  const md = readFileSync(join(out, 'lm-quality.md'), 'utf8');
+  for (const heading of ['**Answer here', '## Setup', '## Command', '## Caveats', '## Published figure beside ours']) assert.ok(md.includes(heading), heading);
+  for (const f of ['tokens', 'wallclock', 'params']) for (const ext of ['svg', 'png']) assert.ok(existsSync(join(out, `lm-quality-${f}.${ext}`)), `${f}.${ext}`);
+});
+
+test('state-size trains one model per N on the corpus and on multi-query recall, with the parameters each N costs', async () => {
+  const out = join(root, 'ss');
+  await findExperiment('state-size').run({ quick: true, out, states: [1, 4], width: 16, recallWidth: 16, pairs: 4, recallSteps: 4, ...tiny });
+  const json = JSON.parse(readFileSync(join(out, 'state-size.json'), 'utf8'));
+  assert.deepEqual(json.lm.map((p: { N: number }) => p.N), [1, 4]);
+  assert.deepEqual(json.recall.map((p: { N: number }) => p.N), [1, 4]);
+  assert.ok(json.lm[1].params > json.lm[0].params, 'a larger state costs parameters');
+  for (const p of json.recall) assert.ok(p.accuracy >= 0 && p.accuracy <= 1 && p.curve.length >= 2);
+  for (const p of json.lm) assert.ok(p.testBpc > 0 && p.valBpc > 0);
+  for (const f of ['bpc', 'recall', 'recall-curves']) for (const ext of ['svg', 'png']) assert.ok(existsSync(join(out, `state-size-${f}.${ext}`)), `${f}.${ext}`);
+});
