@@ -3,25 +3,18 @@
 // the state (Mamba) or KV cache (Transformer++) against the tokens already in the context, and
 // the throughput (generated tokens per second over all sequences) at batch 1 … 128 after a prompt.
 
-import { noGrad } from '../autograd/tape.js';
-import { withArena } from '../kernels/memory.js';
-import { createModel } from '../models/create.js';
-import type { CausalLM } from '../models/causal_lm.js';
-import { KVCache } from '../attention/kv_cache.js';
-import type { ModelState } from '../models/language_model.js';
-import { Rng } from '../tensor/random.js';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { integer } from '../cli/parse.js';
-import { depthFor, matchParams, type ArchName, type Match } from './param_match.js';
+import type { Match } from './param_match.js';
+import { ARCHS, LABEL, modelFor, type Arch, type ContextPoint, type ThroughputPoint } from './generation_points.js';
 import { lineChart } from './plot.js';
 import { writePlot } from './render.js';
 import { bytes, commandLine, count, duration, machine, mib, outputPaths, saveJson, saveText, table } from './report.js';
 import type { Experiment, ExperimentOptions } from './registry.js';
 
 const NAME = 'generation';
-const LABEL = { mamba: 'Mamba', transformer: 'Transformer++' } as const;
-type Arch = keyof typeof LABEL;
-
-interface Settings {
+export interface GenerationSettings {
   params: number;
   vocab: number;
   contexts: number[];
@@ -31,7 +24,9 @@ interface Settings {
   generate: number;
 }
 
-function settings(o: ExperimentOptions): Settings {
+type Settings = GenerationSettings;
+
+function settings(o: ExperimentOptions): GenerationSettings {
   const quick = o.quick;
   return {
     params: (o.params as number | undefined) ?? 2e6,
@@ -51,64 +46,26 @@ function powers(max: number): number[] {
   return out;
 }
 
-/** Bytes of a generation state: the KV cache's keys and values, or Mamba's conv and SSM states. */
-function stateBytes(state: unknown): number {
-  if (state instanceof KVCache) return state.bytes();
-  return (state as ModelState).layers.reduce((s, l) => s + Object.values(l).reduce((t, a) => t + a.byteLength, 0), 0);
+
+/** One point in a fresh process (generation_probe.ts): its memory, and a failure, stay its own. */
+function probe(job: object): Record<string, unknown> | { failed: string } {
+  const args = [fileURLToPath(new URL('./generation_probe.js', import.meta.url)), JSON.stringify(job)];
+  const r = spawnSync(process.execPath, args, { encoding: 'utf8', timeout: 20 * 60 * 1000, maxBuffer: 1 << 20 });
+  if (r.error) return { failed: r.error.message };
+  if (r.status !== 0) return { failed: (r.stderr || `exit ${r.status}, signal ${r.signal}`).trim().split('\n').pop()! };
+  return JSON.parse(r.stdout.trim().split('\n').pop()!);
 }
-
-/**
- * A state as if `context` tokens had been read: the KV cache holds `context` rows of random keys
- * and values (room reserved for `extra` more), Mamba's state is its fixed-size arrays. A step's
- * cost depends on the sizes, not on the values, so the minutes of a real 64k-token prefill are
- * not spent here; the throughput table below does run its prompts.
- */
-function stateAt(model: CausalLM, arch: Arch, batch: number, context: number, extra: number, rng: Rng): unknown {
-  const state = model.initState(batch);
-  if (arch === 'transformer' && context > 0) {
-    const cache = state as KVCache;
-    cache.reserve(context + extra);
-    const block = Float32Array.from({ length: 4096 }, () => rng.normal());
-    for (const layer of cache.layers) {
-      for (const a of [layer.k, layer.v]) for (let i = 0; i < a.length; i += block.length) a.set(block.subarray(0, Math.min(block.length, a.length - i)), i);
-    }
-    cache.advance(context);
-  }
-  return state;
-}
-
-function timeSteps(model: CausalLM, state: unknown, batch: number, steps: number, rng: Rng): number[] {
-  const out: number[] = [];
-  const tokens = new Int32Array(batch);
-  noGrad(() => {
-    for (let s = 0; s < steps; s++) {
-      for (let b = 0; b < batch; b++) tokens[b] = rng.int(model.config.vocab_size);
-      const t0 = performance.now();
-      withArena(() => model.step(tokens, state).data[0]);
-      out.push((performance.now() - t0) / 1000);
-    }
-  });
-  return out;
-}
-
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
-
-interface ContextPoint { arch: Arch; context: number; msPerToken: number; stateBytes: number }
-interface ThroughputPoint { arch: Arch; batch: number; prompt: number; generated: number; prefillSeconds: number; decodeSeconds: number; decodeTokensPerSec: number; endToEndTokensPerSec: number; stateBytes: number }
 
 async function run(o: ExperimentOptions): Promise<void> {
   const s = settings(o);
   const paths = outputPaths(o.out, NAME);
   const started = machine();
   const t0 = performance.now();
-  const maxPos = Math.max(...s.contexts) + s.prompt + s.generate + s.steps + 1;
-  const models = {} as Record<Arch, { match: Match; model: CausalLM }>;
-  for (const arch of ['mamba', 'transformer'] as Arch[]) {
-    const match = matchParams(arch as ArchName, s.params, { layers: depthFor(s.params)[arch], vocab: s.vocab, context: maxPos });
-    models[arch] = { match, model: createModel(match.config, { seed: 0 }) };
-  }
+  const models = {} as Record<Arch, { match: Match }>;
+  for (const arch of ARCHS) models[arch] = { match: modelFor(arch, s) };
   const contextPoints: ContextPoint[] = [];
   const throughput: ThroughputPoint[] = [];
+  const failures: Array<{ arch: Arch; what: string; failed: string }> = [];
   const save = () =>
     saveJson(paths.json, {
       experiment: NAME,
@@ -118,58 +75,34 @@ async function run(o: ExperimentOptions): Promise<void> {
       models: Object.fromEntries(Object.entries(models).map(([a, m]) => [a, { params: m.match.params, hidden: m.match.hidden, layers: m.match.layers, config: m.match.config }])),
       contextPoints,
       throughput,
+      failures,
       seconds: (performance.now() - t0) / 1000,
     });
-  const rng = new Rng(7);
   for (const context of s.contexts) {
-    for (const arch of ['mamba', 'transformer'] as Arch[]) {
-      const { model } = models[arch];
-      let state: unknown = stateAt(model, arch, 1, context, s.steps + 1, rng);
-      timeSteps(model, state, 1, 2, rng); // warm-up (two tokens more in the context: negligible)
-      const ms = median(timeSteps(model, state, 1, s.steps, rng)) * 1000;
-      contextPoints.push({ arch, context, msPerToken: ms, stateBytes: stateBytes(state) });
-      console.log(`${NAME}: ${LABEL[arch]} · context ${context} · ${ms.toFixed(2)} ms/token · state ${mib(stateBytes(state)).toFixed(2)} MiB`);
-      state = null; // let a large cache go before the next is made
+    for (const arch of ARCHS) {
+      const r = probe({ kind: 'context', arch, settings: s, context });
+      if ('failed' in r) failures.push({ arch, what: `context ${context}`, failed: r.failed as string });
+      else contextPoints.push(r as unknown as ContextPoint);
+      console.log(`${NAME}: ${LABEL[arch]} · context ${context} · ${'failed' in r ? r.failed : `${(r.msPerToken as number).toFixed(2)} ms/token · state ${bytes(r.stateBytes as number)}`}`);
       save();
     }
   }
-  // The first whole-sequence forward of each model compiles its code paths: not part of batch 1's prefill.
-  noGrad(() => {
-    for (const arch of ['mamba', 'transformer'] as Arch[]) withArena(() => models[arch].model.forward(new Int32Array(16), 1, 16, models[arch].model.initState(1)).data[0]);
-  });
   for (const batch of s.batches) {
-    for (const arch of ['mamba', 'transformer'] as Arch[]) {
-      const { model } = models[arch];
-      const state = model.initState(batch);
-      const chunk = 256;
-      const p0 = performance.now();
-      noGrad(() => {
-        for (let done = 0; done < s.prompt; done += chunk) {
-          const n = Math.min(chunk, s.prompt - done);
-          const ids = Int32Array.from({ length: batch * n }, () => rng.int(s.vocab));
-          withArena(() => model.forward(ids, batch, n, state).data[0]);
-        }
-      });
-      const prefillSeconds = (performance.now() - p0) / 1000;
-      const decodeSeconds = timeSteps(model, state, batch, s.generate, rng).reduce((a, b) => a + b, 0);
-      const point = {
-        arch, batch, prompt: s.prompt, generated: s.generate, prefillSeconds, decodeSeconds,
-        decodeTokensPerSec: (batch * s.generate) / decodeSeconds,
-        endToEndTokensPerSec: (batch * s.generate) / (prefillSeconds + decodeSeconds),
-        stateBytes: stateBytes(state),
-      };
-      throughput.push(point);
-      console.log(`${NAME}: ${LABEL[arch]} · batch ${batch} · prefill ${prefillSeconds.toFixed(1)} s · ${point.decodeTokensPerSec.toFixed(0)} generated tokens/s`);
+    for (const arch of ARCHS) {
+      const r = probe({ kind: 'throughput', arch, settings: s, batch });
+      if ('failed' in r) failures.push({ arch, what: `batch ${batch}`, failed: r.failed as string });
+      else throughput.push(r as unknown as ThroughputPoint);
+      console.log(`${NAME}: ${LABEL[arch]} · batch ${batch} · ${'failed' in r ? r.failed : `prefill ${(r.prefillSeconds as number).toFixed(1)} s · ${(r.decodeTokensPerSec as number).toFixed(0)} generated tokens/s`}`);
       save();
     }
   }
   const seconds = (performance.now() - t0) / 1000;
   save();
-  await writePage(o, s, models, contextPoints, throughput, started, seconds);
+  await writePage(o, s, models, contextPoints, throughput, failures, started, seconds);
 }
 
 async function writePage(
-  o: ExperimentOptions, s: Settings, models: Record<Arch, { match: Match }>, ctx: ContextPoint[], tp: ThroughputPoint[], m: ReturnType<typeof machine>, seconds: number,
+  o: ExperimentOptions, s: Settings, models: Record<Arch, { match: Match }>, ctx: ContextPoint[], tp: ThroughputPoint[], failures: Array<{ arch: Arch; what: string; failed: string }>, m: ReturnType<typeof machine>, seconds: number,
 ): Promise<void> {
   const paths = outputPaths(o.out, NAME);
   const archs: Arch[] = ['mamba', 'transformer'];
@@ -226,6 +159,7 @@ generating (in brackets: generated tokens ÷ (prefill + generation) seconds).
 
 ${table(['batch', 'Mamba', 'Transformer++', 'Mamba / Transformer++ (generation)', 'same, with prefill', 'Mamba state', 'Transformer++ KV cache'], tpRows)}
 
+${failures.length ? `Not measured: ${failures.map((f) => `${LABEL[f.arch]} at ${f.what} (${f.failed})`).join('; ')}.\n` : ''}
 ![throughput](${NAME}-throughput.png)
 
 ## Setup
@@ -236,8 +170,11 @@ ${table(['batch', 'Mamba', 'Transformer++', 'Mamba / Transformer++ (generation)'
   the context: the KV cache holds that many rows of random keys and values (filling it by a real
   prefill of 64k tokens would take minutes and changes nothing in the step); Mamba's state has the
   same size at every context. Steps include the head and logits, not sampling.
-- Throughput: a real prefill of random prompt tokens (chunks of 256, the state carried), then
-  ${s.generate} steps with random input tokens; all sequences of a batch advance together.
+- Throughput: a real prefill of random prompt tokens (chunks of 256, the state carried; the KV
+  cache reserved for prompt + generation at the start, so it is not regrown), then ${s.generate} steps
+  with random input tokens; all sequences of a batch advance together. Every point (step times
+  too) runs in a fresh Node process, so that one point's memory cannot starve the next; the
+  WebAssembly memory holds at most 4 GiB.
 - Machine: ${m.cpu}, ${m.cores} cores, Node ${m.node}, kernels ${m.kernels}; load average at the start
   ${m.loadavg.join(' / ')}, at the end ${machine().loadavg.join(' / ')} (1 / 5 / 15 min). Run time ${duration(seconds)}.
   No seeds beyond the fixed weights (seed 0) and inputs; timings vary ±20 % on a shared machine.

@@ -22,13 +22,16 @@ export function machine(): { cpu: string; cores: number; memoryGiB: number; node
   };
 }
 
-/** The command line that reproduces a run: `mamba-ts experiment <name>` and the options given. */
-export function commandLine(name: string, o: ExperimentOptions, own: Record<string, string | number | undefined> = {}): string {
+/** The command line that reproduces a run: `mamba-ts experiment <name>` and every option given. */
+export function commandLine(name: string, o: ExperimentOptions): string {
   const parts = ['mamba-ts experiment', name];
   if (o.quick) parts.push('--quick');
   if (o.data) parts.push(`--data ${o.data}`);
   if (o.seeds) parts.push(`--seeds ${o.seeds.join(',')}`);
-  for (const [flag, v] of Object.entries(own)) if (v !== undefined) parts.push(`--${flag} ${v}`);
+  for (const [key, v] of Object.entries(o)) {
+    if (['quick', 'data', 'seeds', 'out'].includes(key) || v === undefined) continue;
+    parts.push(`--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} ${Array.isArray(v) ? v.join(',') : String(v)}`);
+  }
   return parts.join(' ');
 }
 
