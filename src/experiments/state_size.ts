@@ -46,9 +46,9 @@ function settings(o: ExperimentOptions): Settings {
       width: (o.recallWidth as number | undefined) ?? 64,
       layers: 2,
       pairs: (o.pairs as number | undefined) ?? 16,
-      keys: 64,
+      keys: (o.keys as number | undefined) ?? 64,
       steps: (o.recallSteps as number | undefined) ?? (quick ? 300 : 1500),
-      batch: 32,
+      batch: (o.recallBatch as number | undefined) ?? 32,
       lr: 3e-3,
       evalSize: 256,
     },
@@ -138,7 +138,7 @@ ${table(['N', 'parameters (corpus model)', 'val bpc', 'test bpc', 'train tokens/
 - Corpus: ${data.record.source === 'moby-dick' ? 'Moby Dick' : data.record.source}, characters, split 80 / 10 / 10 as lm-quality. Mamba D ${s.lm.width}, ${s.lm.layers} layers,
   E = ${2 * s.lm.width}, N as in the table; ${count(s.lm.tokens)} tokens per run (${s.lm.batch} × ${s.lm.context} per step), lr ${s.lm.lr} (the
   Mamba default, no sweep: every N gets the same settings), seed ${s.seed}; test bpc over ${s.lm.testBatches} batches.
-- Multi-query associative recall (Zoology's MQAR): ${r.pairs} key-value pairs (keys from ${r.keys}, values from ${r.keys}), then all
+- Multi-query associative recall (Zoology's MQAR): ${r.pairs} key-value pairs (keys drawn from ${r.keys} tokens, values from ${r.keys} others), then all
   ${r.pairs} keys asked again in a new order; accuracy over the ${r.pairs} answers of ${r.evalSize} held-out sequences
   (L = ${4 * r.pairs}). Mamba D ${r.width}, ${r.layers} layers, ${r.steps} steps of ${r.batch} fresh sequences, lr ${r.lr}, no weight decay.
 - Cost of N: parameters grow by E·N (A) and 2N·E (x_proj) per layer; the scan's work and its
@@ -190,6 +190,8 @@ export const stateSize: Experiment = {
     { flags: '--test-batches <n>', description: 'test batches per corpus run (default 24)', parse: positive },
     { flags: '--recall-width <n>', description: 'model width D on the recall task (default 64)', parse: positive },
     { flags: '--pairs <n>', description: 'key-value pairs per recall sequence (default 16)', parse: positive },
+    { flags: '--keys <n>', description: 'key tokens (and value tokens) of the recall task (default 64)', parse: positive },
+    { flags: '--recall-batch <n>', description: 'sequences per recall step (default 32)', parse: positive },
     { flags: '--recall-steps <n>', description: 'training steps on the recall task (default 1,500; --quick 300)', parse: positive },
   ],
   run,
