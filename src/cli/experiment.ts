@@ -24,7 +24,8 @@ function addExperiment(parent: Command, e: Experiment): void {
     .option('--quick', 'the minutes-long version (fewer sizes, steps, lengths)', false)
     .option('--data <file>', 'a UTF-8 text file for the runs that train on a corpus (default: Moby Dick)')
     .option('--out <dir>', 'folder for <name>.md, <name>.json and the plots', EXPERIMENT_DEFAULTS.out)
-    .option('--seeds <list>', 'seeds of the final runs, comma-separated (default: the experiment\'s)', parseSeeds);
+    .option('--seeds <list>', 'seeds of the final runs, comma-separated (default: the experiment\'s)', parseSeeds)
+    .option('--replot', 'rewrite <name>.md and the plots from <out>/<name>.json (a finished or stopped run) without measuring');
   cmd.showHelpAfterError(`see mamba-ts experiment ${e.name} --help`);
   for (const o of e.options ?? []) {
     const opt = new Option(o.flags, o.description);
@@ -32,7 +33,11 @@ function addExperiment(parent: Command, e: Experiment): void {
     if (o.default !== undefined) opt.default(o.default);
     cmd.addOption(opt);
   }
-  cmd.action((opts: ExperimentOptions) => e.run(opts));
+  cmd.action((opts: ExperimentOptions & { replot?: boolean }) => {
+    if (!opts.replot) return e.run(opts);
+    if (!e.replot) throw new Error(`experiment ${e.name} has no --replot`);
+    return e.replot(opts);
+  });
 }
 
 /** `experiment` and its subcommands, added to `program`. */

@@ -10,7 +10,7 @@ import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { lineChart, type Series } from './plot.js';
 import { writePlot } from './render.js';
-import { commandLine, duration, logLogFit, machine, mib, outputPaths, saveJson, saveText, table } from './report.js';
+import { commandLine, duration, loadLine, logLogFit, machine, mib, outputPaths, readRecord, saveJson, saveText, table, type RunRecord, loadCaveat } from './report.js';
 import type { Experiment, ExperimentOptions } from './registry.js';
 import { integer } from '../cli/parse.js';
 
@@ -18,10 +18,10 @@ const NAME = 'context-scaling';
 const KINDS = ['scan-fused', 'attention-fused', 'scan-naive', 'attention-naive'] as const;
 type Kind = (typeof KINDS)[number];
 const LABEL: Record<Kind, string> = {
-  'scan-fused': 'Mamba selective scan, fused',
-  'scan-naive': 'Mamba selective scan, naive (all states kept)',
-  'attention-fused': 'Transformer++ attention, fused',
-  'attention-naive': 'Transformer++ attention, naive (L×L scores)',
+  'scan-fused': 'Mamba scan, fused',
+  'scan-naive': 'Mamba scan, naive (all states)',
+  'attention-fused': 'attention, fused',
+  'attention-naive': 'attention, naive (L×L scores)',
 };
 
 interface Settings {
@@ -61,7 +61,8 @@ async function run(o: ExperimentOptions): Promise<void> {
   const started = machine();
   const t0 = performance.now();
   const points: Point[] = [];
-  const save = () => saveJson(paths.json, { experiment: NAME, command: commandLine(NAME, o), machine: started, settings: s, points, seconds: (performance.now() - t0) / 1000 });
+  const record = (): Rec => ({ experiment: NAME, command: commandLine(NAME, o), machine: started, settings: s, points, seconds: (performance.now() - t0) / 1000 });
+  const save = () => saveJson(paths.json, record());
   for (const kind of KINDS) {
     let stop: string | null = null;
     const done: Array<{ seconds: number; peakBytes: number }> = [];
@@ -89,10 +90,12 @@ async function run(o: ExperimentOptions): Promise<void> {
       save();
     }
   }
-  const seconds = (performance.now() - t0) / 1000;
-  save();
-  await writePage(o, s, points, started, seconds);
+  const rec = { ...record(), loadavgEnd: machine().loadavg };
+  saveJson(paths.json, rec);
+  await writePage(o.out, rec);
 }
+
+type Rec = RunRecord & { settings: Settings; points: Point[] };
 
 /** Slopes of time per token and per sequence against L, on the points ≥ 1024 where there are three such (the short end is overhead-bound). */
 function fits(points: Point[]) {
@@ -126,12 +129,13 @@ function crossover(points: Point[]): string {
   return att.length ? `not within the lengths measured (attention up to L ${att[att.length - 1].L} stays cheaper)` : 'not measured';
 }
 
-async function writePage(o: ExperimentOptions, s: Settings, points: Point[], m: ReturnType<typeof machine>, seconds: number): Promise<void> {
-  const paths = outputPaths(o.out, NAME);
+async function writePage(out: string, rec: Rec): Promise<void> {
+  const { settings: s, points, machine: m, seconds } = rec;
+  const paths = outputPaths(out, NAME);
   const series = (f: (p: Extract<Point, { seconds: number }>) => number): Series[] =>
     KINDS.map((k) => ({ label: LABEL[k], points: measured(points, k).map((p) => [p.L, f(p)] as [number, number]), dashed: k.endsWith('naive') }));
-  const timePlot = await writePlot(lineChart(series((p) => p.usPerToken), { title: `Forward + backward time per token (${s.tokens.toLocaleString('en-US')} tokens per step)`, xLabel: 'sequence length L (tokens, log)', yLabel: 'time per token (µs, log)', xLog: true, yLog: true }), paths.plot('time'));
-  const memPlot = await writePlot(lineChart(series((p) => mib(Math.max(p.peakBytes, 1))), { title: 'Peak memory of one step (above the inputs)', xLabel: 'sequence length L (tokens, log)', yLabel: 'peak resident memory (MiB, log)', xLog: true, yLog: true }), paths.plot('memory'));
+  const timePlot = await writePlot(lineChart(series((p) => p.usPerToken), { title: `Forward + backward time per token (${s.tokens.toLocaleString('en-US')} tokens per step)`, xLabel: 'sequence length L (tokens, log)', yLabel: 'time per token (µs, log)', xLog: true, yLog: true, points: true }), paths.plot('time'));
+  const memPlot = await writePlot(lineChart(series((p) => mib(Math.max(p.peakBytes, 1))), { title: 'Peak memory of one step (above the inputs)', xLabel: 'sequence length L (tokens, log)', yLabel: 'peak resident memory (MiB, log)', xLog: true, yLog: true, points: true }), paths.plot('memory'));
   const f = fits(points);
   const rows = s.lengths.map((L) => [
     L.toLocaleString('en-US'),
@@ -165,6 +169,8 @@ ${table(['op', 'slope of time per token', 'slope of time per sequence', 'slope o
 ![time per token](${NAME}-time.png)
 ![peak memory](${NAME}-memory.png)
 
+${loadCaveat(rec)}
+
 ## Setup
 - The sequence-mixing op alone, forward and backward of Σ(op(inputs) ⊙ w), at the shapes of a
   width-${s.D} model: the selective scan with E = ${2 * s.D} channels and state N = ${s.N} (x, Δ: [B, L, E];
@@ -182,13 +188,13 @@ ${table(['op', 'slope of time per token', 'slope of time per sequence', 'slope o
   it takes more than 2 s; memory: peak RSS minus the RSS after the inputs were made. A series
   stops when its last two points predict more than ${s.capSeconds} s or ${mib(s.capBytes) / 1024} GiB for the next.
 - Machine: ${m.cpu}, ${m.cores} cores, ${m.memoryGiB} GiB, Node ${m.node}, kernels ${m.kernels};
-  load average at the start ${m.loadavg.join(' / ')} (1 / 5 / 15 min), at the end ${machine().loadavg.join(' / ')}.
+  ${loadLine(rec)}.
   The machine is shared: ratios within this run are firmer than absolute times.
 - Run time: ${duration(seconds)}. No seeds: the inputs are fixed random numbers; timings vary ±20 %.
 
 ## Command
 \`\`\`
-${commandLine(NAME, o)}
+${rec.command}
 \`\`\`
 (timing runs in this repository go under \`flock /work/wt/notes/bench.lock\`.) Every measurement: [${NAME}.json](${NAME}.json).
 
@@ -207,6 +213,7 @@ const int = integer(1);
 export const contextScaling: Experiment = {
   name: NAME,
   description: 'forward + backward time per token and peak memory against L: the selective scan (fused, naive) against attention (fused, naive)',
+  replot: (o) => writePage(o.out, readRecord<Rec>(o.out, NAME)),
   options: [
     { flags: '--tokens <n>', description: 'tokens per step (batch = tokens / L; default the longest L)', parse: int },
     { flags: '--min-length <n>', description: 'shortest L (default 256)', parse: int },

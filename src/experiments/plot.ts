@@ -30,6 +30,8 @@ export interface ChartOptions {
   height?: number;
   /** The legend's title; default none. */
   legendTitle?: string;
+  /** Mark each point too (a series of one point is otherwise invisible). */
+  points?: boolean;
 }
 
 /** Tableau 10, Vega's default palette, listed so that a series' colour is known before rendering. */
@@ -83,7 +85,7 @@ export function lineChart(series: Series[], o: ChartOptions): TopLevelSpec {
   return {
     ...frame(o),
     data: { values },
-    mark: { type: 'line', strokeWidth: 2, clip: true },
+    mark: { type: 'line', strokeWidth: 2, clip: true, ...(o.points ? { point: true } : {}) },
     encoding: {
       x: { field: 'x', type: 'quantitative', title: o.xLabel, scale: scale(o.xLog, o.xRange) },
       y: { field: 'y', type: 'quantitative', title: o.yLabel, scale: scale(o.yLog, o.yRange) },

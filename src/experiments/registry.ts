@@ -39,6 +39,8 @@ export interface Experiment {
   description: string;
   options?: ExperimentOption[];
   run(o: ExperimentOptions): Promise<void>;
+  /** Rewrites the page and plots from <out>/<name>.json without measuring (--replot). */
+  replot?(o: ExperimentOptions): Promise<void>;
 }
 
 /** Every experiment, in the order of the help. Add an entry to add a study. */

@@ -3,7 +3,7 @@
 // of every measurement written atomically after each run so that a stopped experiment keeps them.
 
 import os from 'node:os';
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeFileAtomic, writeJsonAtomic } from '../io/atomic.js';
 import { describeBackend } from '../kernels/index.js';
@@ -20,6 +20,37 @@ export function machine(): { cpu: string; cores: number; memoryGiB: number; node
     kernels: describeBackend(),
     loadavg: os.loadavg().map((x) => Math.round(x * 100) / 100),
   };
+}
+
+export type Machine = ReturnType<typeof machine>;
+
+/** What every experiment's JSON holds besides its measurements; its page is written from the JSON alone. */
+export interface RunRecord {
+  experiment: string;
+  command: string;
+  machine: Machine;
+  seconds: number;
+  /** Load average when the run finished (absent while it runs). */
+  loadavgEnd?: number[];
+}
+
+/** <out>/<name>.json as written by a run (for --replot). */
+export function readRecord<T extends RunRecord>(out: string, name: string): T {
+  const file = join(out, `${name}.json`);
+  if (!existsSync(file)) throw new Error(`--replot: ${file} not found; run the experiment first (same --out)`);
+  return JSON.parse(readFileSync(file, 'utf8')) as T;
+}
+
+/** "at the start 14.4 / 13.9 / 11.1 (1 / 5 / 15 min), at the end …". */
+export function loadLine(r: RunRecord): string {
+  return `load average at the start ${r.machine.loadavg.join(' / ')}, at the end ${r.loadavgEnd ? r.loadavgEnd.join(' / ') : '(not recorded: the run stopped early)'} (1 / 5 / 15 min)`;
+}
+
+/** A sentence for a page measured on a loaded machine (load above the core count), else ''. */
+export function loadCaveat(r: RunRecord): string {
+  const load = Math.max(r.machine.loadavg[0], r.loadavgEnd?.[0] ?? 0);
+  if (load <= r.machine.cores) return '';
+  return `**The machine was heavily loaded during this run** (load average up to ${load.toFixed(1)} on ${r.machine.cores} cores: other jobs ran beside it), so absolute times are several times slower than on an idle machine, and ratios between points measured at different moments can be off by up to about 2×; trends spanning orders of magnitude are what this run shows reliably.`;
 }
 
 /** The command line that reproduces a run: `mamba-ts experiment <name>` and every option given. */

@@ -12,7 +12,7 @@ import { countParams } from './param_match.js';
 import { corpusSplits, testBpc, trainRun, type Curve, type LmSettings } from './lm_quality.js';
 import { heatmap, lineChart } from './plot.js';
 import { writePlot } from './render.js';
-import { commandLine, count, duration, machine, outputPaths, saveJson, saveText, table } from './report.js';
+import { commandLine, count, duration, loadLine, machine, outputPaths, readRecord, saveJson, saveText, table, type RunRecord, loadCaveat } from './report.js';
 import type { Experiment, ExperimentOptions } from './registry.js';
 
 const NAME = 'state-size';
@@ -71,7 +71,8 @@ async function run(o: ExperimentOptions): Promise<void> {
   const t0 = performance.now();
   const lm: LmPoint[] = [];
   const recall: RecallPoint[] = [];
-  const save = () => saveJson(paths.json, { experiment: NAME, command: commandLine(NAME, o), machine: started, corpus: data.record, splits: data.ranges, settings: s, lm, recall, seconds: (performance.now() - t0) / 1000 });
+  const record = (): Rec => ({ experiment: NAME, command: commandLine(NAME, o), machine: started, corpus: data.record, splits: data.ranges, settings: s, lm, recall, seconds: (performance.now() - t0) / 1000 });
+  const save = () => saveJson(paths.json, record());
   const r = s.recall;
   const vocab = r.keys * 2;
   // The task as a Task of the trainer; its name is only used in messages.
@@ -94,12 +95,16 @@ async function run(o: ExperimentOptions): Promise<void> {
     console.log(`${NAME}: corpus · N ${N} · val bpc ${res.valBpc.toFixed(3)} · ${duration(res.seconds)}`);
     save();
   }
-  save();
-  await writePage(o, s, lm, recall, data, started, (performance.now() - t0) / 1000);
+  const rec = { ...record(), loadavgEnd: machine().loadavg };
+  saveJson(paths.json, rec);
+  await writePage(o.out, rec);
 }
 
-async function writePage(o: ExperimentOptions, s: Settings, lm: LmPoint[], recall: RecallPoint[], data: ReturnType<typeof corpusSplits>, m: ReturnType<typeof machine>, seconds: number): Promise<void> {
-  const paths = outputPaths(o.out, NAME);
+type Rec = RunRecord & { corpus: { source: string }; splits: unknown; settings: Settings; lm: LmPoint[]; recall: RecallPoint[] };
+
+async function writePage(out: string, rec: Rec): Promise<void> {
+  const { settings: s, lm, recall, machine: m, seconds } = rec;
+  const paths = outputPaths(out, NAME);
   const r = s.recall;
   const plots = [
     ...(await writePlot(lineChart([{ label: 'test bits per character (corpus)', points: lm.map((p) => [p.N, p.testBpc] as [number, number]) }], { title: `Mamba, D ${s.lm.width}, ${s.lm.layers} layers: bits per character against state size`, xLabel: 'state size N (log)', yLabel: 'test bits per character', xLog: true }), paths.plot('bpc'))),
@@ -134,8 +139,10 @@ ${table(['N', 'parameters (corpus model)', 'val bpc', 'test bpc', 'train tokens/
 ![recall accuracy against N](${NAME}-recall.png)
 ![recall accuracy during training](${NAME}-recall-curves.png)
 
+${loadCaveat(rec)}
+
 ## Setup
-- Corpus: ${data.record.source === 'moby-dick' ? 'Moby Dick' : data.record.source}, characters, split 80 / 10 / 10 as lm-quality. Mamba D ${s.lm.width}, ${s.lm.layers} layers,
+- Corpus: ${rec.corpus.source === 'moby-dick' ? 'Moby Dick' : rec.corpus.source}, characters, split 80 / 10 / 10 as lm-quality. Mamba D ${s.lm.width}, ${s.lm.layers} layers,
   E = ${2 * s.lm.width}, N as in the table; ${count(s.lm.tokens)} tokens per run (${s.lm.batch} × ${s.lm.context} per step), lr ${s.lm.lr} (the
   Mamba default, no sweep: every N gets the same settings), seed ${s.seed}; test bpc over ${s.lm.testBatches} batches.
 - Multi-query associative recall (Zoology's MQAR): ${r.pairs} key-value pairs (keys drawn from ${r.keys} tokens, values from ${r.keys} others), then all
@@ -144,12 +151,12 @@ ${table(['N', 'parameters (corpus model)', 'val bpc', 'test bpc', 'train tokens/
 - Cost of N: parameters grow by E·N (A) and 2N·E (x_proj) per layer; the scan's work and its
   state per token grow as E·N. "time per token vs N ${base?.N ?? 16}": that N's training tokens/s over this N's
   (above 1: slower), measured on a shared machine.
-- Machine: ${m.cpu}, ${m.cores} cores, Node ${m.node}, kernels ${m.kernels}; load average at the start ${m.loadavg.join(' / ')}.
+- Machine: ${m.cpu}, ${m.cores} cores, Node ${m.node}, kernels ${m.kernels}; ${loadLine(rec)}.
   Run time ${duration(seconds)}.
 
 ## Command
 \`\`\`
-${commandLine(NAME, o)}
+${rec.command}
 \`\`\`
 Every measurement: [${NAME}.json](${NAME}.json).
 
@@ -180,6 +187,7 @@ const list = (v: string) =>
 
 export const stateSize: Experiment = {
   name: NAME,
+  replot: (o) => writePage(o.out, readRecord<Rec>(o.out, NAME)),
   description: 'Mamba at one width with state size N = 1 … 32: bits per character and multi-query associative recall accuracy, with the parameters and time each N costs',
   options: [
     { flags: '--states <list>', description: 'state sizes N, comma-separated (default 1,2,4,8,16,32)', parse: list },

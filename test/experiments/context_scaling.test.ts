@@ -23,6 +23,10 @@ test('context-scaling writes its page, the JSON of every point and log-log plots
     for (const heading of ['**Answer here:**', '## Setup', '## Command', '## Published figure beside ours', 'load average']) assert.ok(md.includes(heading), heading);
     for (const f of ['time', 'memory']) for (const ext of ['svg', 'png']) assert.ok(existsSync(join(out, `context-scaling-${f}.${ext}`)), `${f}.${ext}`);
     assert.match(readFileSync(join(out, 'context-scaling-time.svg'), 'utf8'), /time per token \(µs, log\)/);
+    // --replot writes the same page again from the JSON alone, without measuring.
+    rmSync(join(out, 'context-scaling.md'));
+    await findExperiment('context-scaling').replot!({ quick: false, out });
+    assert.equal(readFileSync(join(out, 'context-scaling.md'), 'utf8'), md);
   } finally {
     rmSync(out, { recursive: true, force: true });
   }
