@@ -189,8 +189,7 @@ ${loadCaveat(rec)}
   stops when its last two points predict more than ${s.capSeconds} s or ${mib(s.capBytes) / 1024} GiB for the next.
 - Machine: ${m.cpu}, ${m.cores} cores, ${m.memoryGiB} GiB, Node ${m.node}, kernels ${m.kernels};
   ${loadLine(rec)}.
-  The machine is shared: ratios within this run are firmer than absolute times.
-- Run time: ${duration(seconds)}. No seeds: the inputs are fixed random numbers; timings vary ±20 %.
+- Run time: ${duration(seconds)}. No seeds: the inputs are fixed random numbers.
 
 ## Command
 \`\`\`

@@ -187,7 +187,7 @@ ${failures.length ? `Not measured: ${failures.map((f) => `${LABEL[f.arch]} at ${
   WebAssembly memory holds at most 4 GiB.
 - Machine: ${m.cpu}, ${m.cores} cores, Node ${m.node}, kernels ${m.kernels}; load average at the start
   ${loadLine(rec).replace('load average at the start ', '')}. Run time ${duration(seconds)}.
-  No seeds beyond the fixed weights (seed 0) and inputs; timings vary ±20 % on a shared machine.
+  No seeds beyond the fixed weights (seed 0) and inputs.
 
 ## Command
 \`\`\`

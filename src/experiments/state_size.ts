@@ -124,14 +124,28 @@ async function writePage(out: string, rec: Rec): Promise<void> {
   const bestLm = best(lm, (p: LmPoint) => p.testBpc, true) as LmPoint | undefined;
   const bestRecall = best(recall, (p: RecallPoint) => p.accuracy, false) as RecallPoint | undefined;
   const at = (N: number) => recall.find((p) => p.N === N);
+  const bpcs = lm.map((p) => p.testBpc);
+  const spread = bpcs.length ? Math.max(...bpcs) - Math.min(...bpcs) : NaN;
+  // Below 0.03 bits the spread over N is within what seeds alone move a run of this budget (lm-quality).
+  const lmAnswer = !lm.length
+    ? 'corpus runs not done.'
+    : spread < 0.03
+      ? `on the corpus, no measurable effect of N at this budget: test bpc ${Math.min(...bpcs).toFixed(3)}–${Math.max(...bpcs).toFixed(3)} over N = ${lm.map((p) => p.N).join(', ')} (a spread of ${spread.toFixed(3)} bits with one seed per N; lm-quality shows the spread that seeds alone give).`
+      : `on the corpus the lowest test bpc is at N = ${bestLm!.N} (${bestLm!.testBpc.toFixed(3)}; N = ${lm[0].N}: ${lm[0].testBpc.toFixed(3)}, N = ${lm[lm.length - 1].N}: ${lm[lm.length - 1].testBpc.toFixed(3)}).`;
+  const chance = 1 / r.keys;
+  const recallAnswer = !recall.length
+    ? 'Recall runs not done.'
+    : bestRecall!.accuracy < 3 * chance
+      ? `Multi-query recall with ${r.pairs} pairs was not learned at any N in ${r.steps} steps (accuracy ${Math.min(...recall.map((p) => 100 * p.accuracy)).toFixed(1)}–${(100 * bestRecall!.accuracy).toFixed(1)} %, chance ${(100 * chance).toFixed(1)} %): this run cannot say whether a larger state stores more pairs.`
+      : `On multi-query recall with ${r.pairs} pairs the best accuracy is ${(100 * bestRecall!.accuracy).toFixed(1)} % at N = ${bestRecall!.N} (N = ${s.states[0]}: ${at(s.states[0]) ? (100 * at(s.states[0])!.accuracy).toFixed(1) : '—'} %; chance ${(100 * chance).toFixed(1)} %).`;
   const md = `# state-size: does a larger state store more?
 
 **Claim (Mamba paper, Section 4.6.2, Table 10):** a larger SSM state N improves language modelling
 markedly when B and C are selective (input-dependent), for about 1 % more parameters; the
 selection is what lets the model use a larger state.
 
-**Answer here:** on the corpus the lowest test bpc is at N = ${bestLm?.N ?? '—'} (${bestLm?.testBpc.toFixed(3) ?? '—'}; N = 1: ${lm[0]?.testBpc.toFixed(3) ?? '—'}, N = ${lm[lm.length - 1]?.N ?? '—'}: ${lm[lm.length - 1]?.testBpc.toFixed(3) ?? '—'});
-on multi-query recall with ${r.pairs} pairs the best accuracy is ${bestRecall ? (100 * bestRecall.accuracy).toFixed(1) : '—'} % at N = ${bestRecall?.N ?? '—'} (N = 1: ${at(s.states[0]) ? (100 * at(s.states[0])!.accuracy).toFixed(1) : '—'} %; chance ${(100 / r.keys).toFixed(1)} %).
+**Answer here:** ${lmAnswer}
+${recallAnswer}
 
 ${table(['N', 'parameters (corpus model)', 'val bpc', 'test bpc', 'train tokens/s', `time per token vs N ${base?.N ?? 16}`, 'parameters (recall model)', 'recall accuracy (%)', 'recall tokens/s'], rows)}
 
