@@ -126,12 +126,14 @@ async function writePage(out: string, rec: Rec): Promise<void> {
   const at = (N: number) => recall.find((p) => p.N === N);
   const bpcs = lm.map((p) => p.testBpc);
   const spread = bpcs.length ? Math.max(...bpcs) - Math.min(...bpcs) : NaN;
-  // Below 0.03 bits the spread over N is within what seeds alone move a run of this budget (lm-quality).
+  // A trend over N: the correlation of test bpc with log N (negative: a larger state helps).
+  const trend = correlation(lm.map((p) => Math.log(p.N)), bpcs);
   const lmAnswer = !lm.length
     ? 'corpus runs not done.'
-    : spread < 0.03
-      ? `on the corpus, no measurable effect of N at this budget: test bpc ${Math.min(...bpcs).toFixed(3)}–${Math.max(...bpcs).toFixed(3)} over N = ${lm.map((p) => p.N).join(', ')} (a spread of ${spread.toFixed(3)} bits with one seed per N; lm-quality shows the spread that seeds alone give).`
-      : `on the corpus the lowest test bpc is at N = ${bestLm!.N} (${bestLm!.testBpc.toFixed(3)}; N = ${lm[0].N}: ${lm[0].testBpc.toFixed(3)}, N = ${lm[lm.length - 1].N}: ${lm[lm.length - 1].testBpc.toFixed(3)}).`;
+    : `on the corpus, test bpc ${Math.min(...bpcs).toFixed(3)}–${Math.max(...bpcs).toFixed(3)} over N = ${lm.map((p) => p.N).join(', ')} (spread ${spread.toFixed(3)} bits; lowest at N = ${bestLm!.N}, N = ${lm[0].N}: ${lm[0].testBpc.toFixed(3)}, N = ${lm[lm.length - 1].N}: ${lm[lm.length - 1].testBpc.toFixed(3)}); ` +
+      (Math.abs(trend) < 0.3
+        ? `no trend with N (correlation with log N ${trend.toFixed(2)}): at this budget a larger state does not lower bpc.`
+        : `${Math.abs(trend) < 0.8 ? 'a weak' : 'a clear'} ${trend < 0 ? 'fall' : 'rise'} with N (correlation of bpc with log N ${trend.toFixed(2)}), one seed per N (compare the seed spread in lm-quality).`);
   const chance = 1 / r.keys;
   const recallAnswer = !recall.length
     ? 'Recall runs not done.'
@@ -189,6 +191,19 @@ what the state can hold, while attention's does not.
 `;
   saveText(paths.md, md);
   console.log(`${NAME}: wrote ${paths.md}, ${paths.json}, ${plots.join(', ')}`);
+}
+
+/** Pearson correlation of two equally long lists (0 when either is constant). */
+function correlation(x: number[], y: number[]): number {
+  const mx = x.reduce((a, b) => a + b, 0) / x.length;
+  const my = y.reduce((a, b) => a + b, 0) / y.length;
+  let sxy = 0, sxx = 0, syy = 0;
+  x.forEach((xi, i) => {
+    sxy += (xi - mx) * (y[i] - my);
+    sxx += (xi - mx) ** 2;
+    syy += (y[i] - my) ** 2;
+  });
+  return sxx > 0 && syy > 0 ? sxy / Math.sqrt(sxx * syy) : 0;
 }
 
 const positive = integer(1);
