@@ -195,7 +195,7 @@ async function writePage(out: string, rec: Rec): Promise<void> {
     const archs = [...new Set(finals.map((r) => r.arch))];
     plots.push(
       ...(await writePlot(
-        lineChart(archs.map((a) => ({ label: ARCH_LABEL[a], points: groups.filter((g) => g[0].arch === a).map((g) => [g[0].params, mean(g.map((r) => r.testBpc!))] as [number, number]) })), { title: 'Test bits per character against model size', xLabel: 'parameters (log)', yLabel: 'test bits per character (mean over seeds)', xLog: true }),
+        lineChart(archs.map((a) => ({ label: ARCH_LABEL[a], points: groups.filter((g) => g[0].arch === a).map((g) => [g[0].params, mean(g.map((r) => r.testBpc!))] as [number, number]) })), { title: 'Test bits per character against model size', xLabel: 'parameters (log)', yLabel: 'test bits per character (mean over seeds)', xLog: true, points: true }),
         paths.plot('params'),
       )),
     );
@@ -216,10 +216,11 @@ async function writePage(out: string, rec: Rec): Promise<void> {
       return g.length ? mean(g.map((r) => r.testBpc!)) : NaN;
     };
     const [mb, tb] = [t('mamba'), t('transformer')];
-    if (!Number.isFinite(mb) || !Number.isFinite(tb)) return `${sizeLabel(size)}: not run`;
+    if (!Number.isFinite(mb) || !Number.isFinite(tb)) return `${sizeLabel(size)}: not measured (the run stopped before it; see the caveats)`;
     return `${sizeLabel(size)}: Mamba ${mb.toFixed(3)}, Transformer++ ${tb.toFixed(3)} (${mb < tb ? 'Mamba' : 'Transformer++'} lower by ${Math.abs(mb - tb).toFixed(3)})`;
   });
   const steps = Math.round(s.tokens / (s.batch * s.context));
+  const missing = s.sizes.filter((size) => !finals.some((r) => r.size === size));
   const md = `# lm-quality: better language modelling at equal size?
 
 **Claim (Mamba paper):** Mamba matches or beats a Transformer++ of the same size at language
@@ -267,6 +268,9 @@ Every run (curves, sweep, test figures): [${NAME}.json](${NAME}.json).
   ranking at this budget says which model learns faster from few tokens, not which is better
   when trained to convergence. The larger sizes are the most under-trained.
 - Two seeds give a spread, not a confidence interval.
+- The full protocol is \`mamba-ts experiment lm-quality --tokens 10000000\` (0.5M, 2M and 8M parameters,
+  ten million tokens per run, 32 runs); at this machine's idle training speeds (about 13k tokens/s
+  at 0.5M and 5k at 2M, README's figures; 8M slower still) that is more than a day of compute. ${missing.length ? `Here ${missing.map(sizeLabel).join(' and ')} ${missing.length > 1 ? 'were' : 'was'} not measured: the run was stopped at its time budget after the sizes above.` : ''}
 
 ## Published figure beside ours
 Mamba paper, Figure 4 (left): on the Pile at 125M–1.3B parameters and 2.5B–26B tokens, Mamba's
