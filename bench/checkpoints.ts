@@ -82,6 +82,7 @@ registerSection({
       }
       const dir = mkdtempSync(join(os.tmpdir(), 'mamba-ts-hub-'));
       try {
+        // A shape that fails (out of memory, a loader error) gets its row with the reason; the others still run.
         ctx.log(`checkpoints: writing ${shape.repo} ...`);
         runJson([probe, 'write', dir, JSON.stringify(config)], 1_800_000);
         ctx.log(`checkpoints: loading and generating with ${shape.repo} ...`);
@@ -91,6 +92,10 @@ registerSection({
         const cells = r.formats.map((f) => `${f.tokensPerSec.toFixed(1)} (${((f.tokensPerSec * f.bytesPerToken) / f.bandwidth).toFixed(2)}×)`);
         rows.push([label, Number(r.loadSeconds.toFixed(1)), `${gib(r.peakBytes)} GiB`, ...cells, '']);
         data.push({ repo: shape.repo, parameters: n, dtype: shape.dtype, ...r });
+      } catch (err) {
+        const reason = `failed: ${(err as Error).message.slice(0, 300)}`;
+        rows.push([label, null, null, ...WEIGHT_FORMATS.map(() => null), reason]);
+        data.push({ repo: shape.repo, parameters: n, dtype: shape.dtype, failed: reason });
       } finally {
         rmSync(dir, { recursive: true, force: true });
       }
