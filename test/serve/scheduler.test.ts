@@ -1,11 +1,12 @@
 // The scheduler alone (no HTTP): prompts submitted together are prefilled together, in passes of
 // the same number of tokens for each, and every sequence gets the greedy tokens it gets alone, for
-// a recurrent state and a KV cache; in small prefill chunks, and continuing from cached prefixes.
+// recurrent states (Mamba, Mamba-2) and a KV cache; in small prefill chunks, and continuing from
+// cached prefixes.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { LanguageModel } from '../../src/models/language_model.js';
-import { modelConfig } from '../../src/models/config.js';
+import { modelConfig, type Mamba2Config, type Mamba2ConfigInput } from '../../src/models/config.js';
 import { TransformerLM } from '../../src/models/transformer.js';
 import { llamaConfig } from '../../src/models/llama_config.js';
 import { Rng } from '../../src/tensor/random.js';
@@ -16,6 +17,7 @@ import { asStepModel } from '../../src/serve/step_model.js';
 const V = 13;
 const models = {
   mamba: asStepModel(new LanguageModel(modelConfig({ vocab_size: V, hidden_size: 16, num_hidden_layers: 2, state_size: 4 }), { seed: 2 })),
+  mamba2: asStepModel(new LanguageModel(modelConfig({ model_type: 'mamba2', vocab_size: V, hidden_size: 16, num_hidden_layers: 2, num_heads: 4, head_dim: 8, n_groups: 2, state_size: 4, chunk_size: 8 } as Mamba2ConfigInput & { model_type: 'mamba2' }) as Mamba2Config, { seed: 2 })),
   transformer: asStepModel(new TransformerLM(llamaConfig({ vocab_size: V, hidden_size: 16, intermediate_size: 24, num_hidden_layers: 2, num_attention_heads: 4, num_key_value_heads: 2 }), { seed: 2 })),
 };
 
