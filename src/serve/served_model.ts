@@ -5,6 +5,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { loadModelFolder } from '../io/model_folder.js';
+import { parsePythonJson } from '../io/config.js';
 import type { Tokenizer } from '../data/tokenizer.js';
 import { ChatTemplate, DEFAULT_CHAT_TEMPLATE, DEFAULT_TURN_END } from './chat_template.js';
 import { asStepModel, type StepModel } from './step_model.js';
@@ -23,13 +24,10 @@ export interface ServedModel {
 
 type Json = Record<string, unknown>;
 
+/** config.json as Python writes it: a Mamba-2 conversion's time_step_limit holds a bare Infinity. */
 function readJson(file: string): Json {
   if (!fs.existsSync(file)) return {};
-  try {
-    return JSON.parse(fs.readFileSync(file, 'utf8')) as Json;
-  } catch (err) {
-    throw new Error(`${file}: not valid JSON (${(err as Error).message})`);
-  }
+  return parsePythonJson(fs.readFileSync(file, 'utf8'), file) as Json;
 }
 
 /** A special token as tokenizer_config.json writes it: a string or {"content": string}. */
