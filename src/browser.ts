@@ -34,6 +34,7 @@ export {
 } from './train/task_trainer.js';
 export { createOptimizer, optimizerStep, type OptimizerOptions, type SizedBatch } from './train/step.js';
 export { encodeSafetensors, decodeSafetensors, halfToFloat, type NamedTensor } from './io/safetensors_codec.js';
+export { configText, parsePythonJson } from './io/config_text.js';
 export { CharTokenizer, ByteTokenizer, tokenizerFromJSON, streamDecoder, type Tokenizer, type TokenizerJson, type HfTokenizerJson, type LegacyTokenizerJson } from './data/tokenizer.js';
 export { HfTokenizer } from './data/hf_tokenizer.js';
 export { splitTrainVal, checkSplitLength, assertSplitLongEnough } from './data/split.js';

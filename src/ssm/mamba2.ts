@@ -33,6 +33,7 @@ import { Linear, Conv1d } from '../nn/index.js';
 import { Module } from '../nn/module.js';
 import { initDeltaBias, convStateToTimeMajor, timeMajorToConvState } from './mamba.js';
 import { Mixer, MixerState } from './mixer.js';
+import { LayerRecorder, deltaOf, siluOf, ssdStateNorms } from './recording.js';
 
 /** The block's sizes and switches, with the Hugging Face Mamba2Config keys (a model config is one). */
 export interface Mamba2BlockConfig {
@@ -119,8 +120,11 @@ export class Mamba2Mixer extends Mixer {
     for (let i = 0; i < this.out_proj.weight.size; i++) this.out_proj.weight.data[i] *= scale;
   }
 
-  /** x: [B, L, D] → [B, L, D]. With `state`, continues from it and leaves the final state in it. */
-  forward(x: Tensor, state?: MixerState): Tensor {
+  /**
+   * x: [B, L, D] → [B, L, D]. With `state`, continues from it and leaves the final state in it;
+   * with `recorder`, records Δ per head, the state norm and the gate (src/ssm/recording.ts).
+   */
+  forward(x: Tensor, state?: MixerState, recorder?: LayerRecorder): Tensor {
     const { I, H, P, G, N, K, convDim } = this;
     const [batch, L] = x.shape;
     // in_proj by its three row blocks (the weight is split, not the [B, L, 2I + 2GN + H] output).
@@ -140,12 +144,28 @@ export class Mamba2Mixer extends Mixer {
       xBCc = conv1d(xBC, this.conv1d.weight, this.conv1d.bias, { activation: 'silu' });
     }
     const [xs, Bm, C] = split(xBCc, [I, G * N, G * N], -1);
+    if (recorder) this.record(recorder, { xs, dt, Bm, z }, state ? state.ssm.slice() : null);
     const y = ssd(
       reshape(xs, [batch, L, H, P]), dt, neg(exp(this.A_log)), reshape(Bm, [batch, L, G, N]), reshape(C, [batch, L, G, N]),
       this.dt_bias, this.Dskip,
       { chunkSize: this.chunkSize, dtLimit: this.dtLimit, initialState: state ? state.ssm.slice() : null, finalState: state?.ssm ?? null },
     ); // [B, L, H, P]
     return this.out_proj.forward(this.norm.forward(reshape(y, [batch, L, I]), z));
+  }
+
+  /** Δ [B, L, H] (clamped as the SSD op does), ‖h_t‖ [B, L] (replayed from h0 [B, H, P, N]) and SiLU(z) [B, L, I], as wanted. */
+  private record(rec: LayerRecorder, t: { xs: Tensor; dt: Tensor; Bm: Tensor; z: Tensor }, h0: Float32Array | null): void {
+    const { H, P, G, N } = this;
+    const [batch, L] = t.dt.shape;
+    if (!rec.wants('delta') && !rec.wants('stateNorm') && !rec.wants('gate')) return;
+    const [lo, hi] = this.dtLimit;
+    const delta = deltaOf(t.dt.data, this.dt_bias.data, H).map((d) => Math.min(hi, Math.max(lo, d)));
+    if (rec.wants('delta')) rec.put('delta', delta, [batch, L, H]);
+    if (rec.wants('stateNorm')) {
+      const A = noGrad(() => neg(exp(this.A_log))).data;
+      rec.put('stateNorm', ssdStateNorms(t.xs.data, delta, A, t.Bm.data, { batch, L, H, P, G, N }, h0), [batch, L]);
+    }
+    if (rec.wants('gate')) rec.put('gate', siluOf(t.z.data), [batch, L, this.I]);
   }
 
   /** Zero conv state [B, I + 2GN, K−1] and SSM state [B, H, P, N]; A = −exp(A_log) [H] once. */

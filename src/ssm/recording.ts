@@ -17,9 +17,11 @@ export interface Recorded {
 /**
  * What one layer recorded; a field is absent where the layer has no such quantity (no Δ in an
  * LRU or attention layer, no attention in an SSM).
- *   delta     [B, L, E]     Δ = softplus(dt + dt_proj.bias), the step size per token and channel (Mamba, S4D)
- *   stateNorm [B, L]        ‖h_t‖, the Euclidean norm of the whole SSM state after token t (Mamba, S4D: E×N; LRU: N complex)
- *   gate      [B, L, E]     SiLU(z), the output gate y ⊙ SiLU(z) of the Mamba block
+ *   delta     [B, L, E]     Δ = softplus(dt + dt_proj.bias), the step size per token and channel (Mamba, S4D);
+ *             [B, L, H]     per token and head for Mamba-2 (softplus(dt + dt_bias), clamped to time_step_limit)
+ *   stateNorm [B, L]        ‖h_t‖, the Euclidean norm of the whole SSM state after token t (Mamba, S4D: E×N;
+ *                           Mamba-2: H×P×N; LRU: N complex)
+ *   gate      [B, L, E]     SiLU(z), the output gate y ⊙ SiLU(z) of the Mamba block ([B, L, I] for Mamba-2)
  *   attention [B, H, L, L]  softmax(q·kᵀ/√d) with the causal mask, row = query (Transformer++)
  */
 export type LayerRecord = Partial<Record<RecordName, Recorded>>;
@@ -79,6 +81,42 @@ export function selectiveStateNorms(
           const i = e * N + n;
           h[i] = Math.exp(d * A[i]) * h[i] + dx * Bm[bt * N + n];
           norms[bt] += h[i] * h[i];
+        }
+      }
+      norms[bt] = Math.sqrt(norms[bt]);
+    }
+  }
+  return Float32Array.from(norms);
+}
+
+/**
+ * ‖h_t‖ [B, L] of Mamba-2's SSM, per head h a [P, N] state h_t = exp(Δ_t,h·A_h)·h_{t−1} + Δ_t,h·x_t,h ⊗ B_t,g
+ * (head h reads group g = ⌊h / (H/G)⌋), replayed from x [B, L, H, P], delta [B, L, H], A [H],
+ * Bm [B, L, G, N], h0 [B, H, P, N] or zero.
+ */
+export function ssdStateNorms(
+  x: Float32Array, delta: Float32Array, A: Float32Array, Bm: Float32Array,
+  dims: { batch: number; L: number; H: number; P: number; G: number; N: number }, h0: Float32Array | null,
+): Float32Array {
+  const { batch, L, H, P, G, N } = dims;
+  const size = H * P * N;
+  const norms = new Float64Array(batch * L);
+  const S = new Float64Array(size);
+  for (let b = 0; b < batch; b++) {
+    for (let i = 0; i < size; i++) S[i] = h0 ? h0[b * size + i] : 0;
+    for (let t = 0; t < L; t++) {
+      const bt = b * L + t;
+      for (let h = 0; h < H; h++) {
+        const d = delta[bt * H + h];
+        const decay = Math.exp(d * A[h]);
+        const bg = (bt * G + Math.floor(h / (H / G))) * N;
+        for (let p = 0; p < P; p++) {
+          const dx = d * x[(bt * H + h) * P + p];
+          for (let n = 0; n < N; n++) {
+            const i = (h * P + p) * N + n;
+            S[i] = decay * S[i] + dx * Bm[bg + n];
+            norms[bt] += S[i] * S[i];
+          }
         }
       }
       norms[bt] = Math.sqrt(norms[bt]);

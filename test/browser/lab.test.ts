@@ -133,6 +133,12 @@ async function visit(isolated: boolean): Promise<void> {
     assert.deepEqual(await labState(page, (lab) => lab.views.ring), [2, 32], 'λ: 2 layers × N 32');
     await page.locator('#view-ring').screenshot({ path: join(shots, `${mode}-lru-ring.png`) });
 
+    // Mamba-2: Δ per head.
+    await train(page, 'mamba2', 5);
+    await inspect(page, text);
+    await until(page, 'the Mamba-2 views', (lab) => lab.views.delta !== undefined && lab.views.state !== undefined);
+    assert.deepEqual(await labState(page, (lab) => [lab.views.delta, lab.views.state]), [[1, text.length, 4], [2, text.length]], 'Δ: tokens × 4 heads (2·d 32 / 16)');
+
     // Transformer++: attention maps.
     await train(page, 'transformer', 10);
     await inspect(page, text);
@@ -158,6 +164,6 @@ before(async () => {
   if (!skip) await buildLab();
 });
 
-test('the lab in a cross-origin isolated page: trains, generates, shows Δ, states, gate, ring and attention, saves and reloads a folder', { skip, timeout: 240_000 }, () => visit(true));
+test('the lab in a cross-origin isolated page: trains, generates, shows Δ (Mamba, Mamba-2), states, gate, ring and attention, saves and reloads a folder', { skip, timeout: 240_000 }, () => visit(true));
 
 test('the lab in a page without cross-origin isolation: the same, on one thread', { skip, timeout: 240_000 }, () => visit(false));

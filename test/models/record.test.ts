@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { LanguageModel } from '../../src/models/language_model.js';
 import { TransformerLM } from '../../src/models/transformer.js';
-import { modelConfig } from '../../src/models/config.js';
+import { modelConfig, type BackboneConfig } from '../../src/models/config.js';
 import { llamaConfig } from '../../src/models/llama_config.js';
 import { record, lruEigenvalues, type RecordName } from '../../src/models/record.js';
 import { noGrad } from '../../src/autograd/tape.js';
@@ -76,6 +76,25 @@ test('an S4D layer records Δ that is the same at every token (its Δ is a param
   const model = new LanguageModel(modelConfig({ ...mamba, mixer: 's4d' }), { seed: 4 });
   const delta = record(model, ids(5, 4), 1, 5, { record: ['delta'] }).layers[0].delta!.data;
   for (let t = 1; t < 5; t++) assertClose(delta.subarray(t * 16, (t + 1) * 16), delta.subarray(0, 16), 1e-7, 1e-6, `token ${t}`);
+});
+
+test('recording a Mamba-2 model gives Δ per token × head (softplus, clamped), the gate per channel, and a last state norm equal to the final state\'s', () => {
+  const cfg = modelConfig({ model_type: 'mamba2', vocab_size: V, hidden_size: 16, num_hidden_layers: 2, num_heads: 4, head_dim: 8, n_groups: 2, state_size: 4, chunk_size: 4, time_step_limit: [0.01, 0.5] });
+  const model = new LanguageModel(cfg as BackboneConfig, { seed: 10 });
+  const x = ids(2 * 7, 10);
+  const state = model.initState(2);
+  noGrad(() => model.forward(x, 2, 7, state));
+  const { logits, layers } = record(model, x, 2, 7, { record: ALL });
+  assertClose(logits.data, noGrad(() => model.forward(x, 2, 7)).data, 1e-6, 1e-6, 'logits');
+  const HPN = 4 * 8 * 4;
+  layers.forEach((layer, i) => {
+    assert.deepEqual(layer.delta!.shape, [2, 7, 4]);
+    assert.deepEqual(layer.gate!.shape, [2, 7, 32]);
+    assert.ok(layer.delta!.data.every((d) => d >= 0.01 - 1e-7 && d <= 0.5 + 1e-7), 'Δ within time_step_limit');
+    for (let b = 0; b < 2; b++) {
+      assertClose([layer.stateNorm!.data[b * 7 + 6]], [norm(state.layers[i].ssm, b * HPN, (b + 1) * HPN)], 1e-5, 1e-4, `layer ${i} sequence ${b}`);
+    }
+  });
 });
 
 test('recording an LRU model gives the state norm per token (equal to the final state\'s at the end) and no Δ', () => {

@@ -18,7 +18,7 @@ test('every architecture of the lab builds at every preset, with the size the pr
     const c = configFor(arch, 'small', 40);
     assert.equal(c.hidden_size, 64, arch);
     assert.equal(c.num_hidden_layers, 4, arch);
-    assert.equal(c.model_type, arch === 'transformer' ? 'llama' : 'mamba');
+    assert.equal(c.model_type, arch === 'transformer' ? 'llama' : arch === 'mamba2' ? 'mamba2' : 'mamba');
   }
 });
 
@@ -30,7 +30,7 @@ test('the lab trains a tiny model on a text: the loss falls within 15 steps', ()
 });
 
 test('a folder the lab saves loads in the CLI\'s loader and back in the lab with the same logits', () => {
-  for (const arch of ['mamba', 'transformer', 'lru'] as const) {
+  for (const arch of ['mamba', 'mamba2', 'transformer', 'lru'] as const) {
     const lab = Lab.forText(text, { arch, preset: 'tiny', steps: 2 });
     lab.trainStep();
     const files = lab.save();

@@ -5,11 +5,11 @@
 
 import {
   CharTokenizer, createModel, createOptimizer, optimizerStep, modelConfig, parseConfig, prefill, sampleToken, noGrad, withArena,
-  encodeSafetensors, decodeSafetensors, tokenizerFromJSON, splitTrainVal, BatchSampler, evaluateText, record, lruEigenvalues, streamDecoder, Rng, TOKENIZER_CONFIG,
+  encodeSafetensors, decodeSafetensors, tokenizerFromJSON, splitTrainVal, BatchSampler, evaluateText, record, lruEigenvalues, streamDecoder, Rng, TOKENIZER_CONFIG, configText, parsePythonJson,
   type CausalLM, type ModelConfig, type Tokenizer, type RecordName, type LayerRecord,
 } from '../../src/browser.js';
 
-export const ARCHS = ['mamba', 'transformer', 'lru', 's4d'] as const;
+export const ARCHS = ['mamba', 'mamba2', 'transformer', 'lru', 's4d'] as const;
 export type Arch = (typeof ARCHS)[number];
 
 /** Sizes a person can try in a page: tiny trains in seconds, small in a minute or two, base is the CLI's default model. */
@@ -35,7 +35,7 @@ export interface StepReport {
   tokensPerSec: number;
 }
 
-/** A model's config for an architecture and preset (Transformer++: 16-wide heads, tied head, SwiGLU 8/3·D). */
+/** A model's config for an architecture and preset (Transformer++: 16-wide heads, tied head, SwiGLU 8/3·D; Mamba-2: 16-wide heads, N 16). */
 export function configFor(arch: Arch, preset: Preset, vocab: number): ModelConfig {
   const p = PRESETS[preset];
   if (arch === 'transformer') {
@@ -43,6 +43,13 @@ export function configFor(arch: Arch, preset: Preset, vocab: number): ModelConfi
       model_type: 'llama', vocab_size: vocab, hidden_size: p.hidden, num_hidden_layers: p.layers,
       intermediate_size: Math.ceil((8 * p.hidden) / 3 / 8) * 8, num_attention_heads: p.hidden / 16, num_key_value_heads: p.hidden / 16,
       max_position_embeddings: p.context, tie_word_embeddings: true,
+    }, 'lab');
+  }
+  if (arch === 'mamba2') {
+    // Heads of 16 channels over the inner width 2·D, one group, the chunk a quarter of the context.
+    return modelConfig({
+      model_type: 'mamba2', vocab_size: vocab, hidden_size: p.hidden, num_hidden_layers: p.layers, expand: 2,
+      num_heads: (2 * p.hidden) / 16, head_dim: 16, n_groups: 1, state_size: 16, chunk_size: p.context / 4, tie_word_embeddings: true,
     }, 'lab');
   }
   return modelConfig({ vocab_size: vocab, hidden_size: p.hidden, num_hidden_layers: p.layers, state_size: 16, mixer: arch }, 'lab');
@@ -87,7 +94,7 @@ export class Lab {
       if (!files[name]) throw new Error(`the folder has no ${name} (a model folder holds config.json, model.safetensors and tokenizer.json)`);
       return new TextDecoder().decode(files[name]);
     };
-    const config = parseConfig(JSON.parse(text('config.json')), 'config.json');
+    const config = parseConfig(parsePythonJson(text('config.json'), 'config.json'), 'config.json');
     const tokenizer = tokenizerFromJSON(JSON.parse(text('tokenizer.json')), 'tokenizer.json');
     if (!files['model.safetensors']) throw new Error('the folder has no model.safetensors (sharded Hub folders: load them with the CLI)');
     const model = createModel(config);
@@ -99,10 +106,10 @@ export class Lab {
     return new Lab(model, tokenizer, { steps: 1, batch: 1, context: 1, lr: 0, seed: 0 });
   }
 
-  /** Architecture in words: 'mamba', 'lru', 's4d' or 'transformer'. */
+  /** Architecture in words: 'mamba', 'mamba2', 'lru', 's4d' or 'transformer'. */
   get arch(): Arch {
     const c = this.model.config as ModelConfig;
-    return c.model_type === 'llama' ? 'transformer' : c.model_type === 'mamba' ? c.mixer : 'mamba';
+    return c.model_type === 'llama' ? 'transformer' : c.model_type === 'mamba2' ? 'mamba2' : c.model_type === 'mamba' ? c.mixer : 'mamba';
   }
 
   get canTrain(): boolean {
@@ -166,9 +173,8 @@ export class Lab {
   /** The Hugging Face folder: config.json, model.safetensors (format pt), tokenizer.json, tokenizer_config.json. */
   save(): FolderFiles {
     const enc = new TextEncoder();
-    const config = modelConfig(this.model.config as ModelConfig, 'save');
     return {
-      'config.json': enc.encode(JSON.stringify(config, null, 2) + '\n'),
+      'config.json': enc.encode(configText(modelConfig(this.model.config as ModelConfig, 'save'))),
       'model.safetensors': encodeSafetensors(this.model.weights(), { format: 'pt' }),
       'tokenizer.json': enc.encode(JSON.stringify(this.tokenizer.toJSON()) + '\n'),
       'tokenizer_config.json': enc.encode(JSON.stringify(TOKENIZER_CONFIG, null, 2) + '\n'),

@@ -221,7 +221,12 @@ async function renderInside(): Promise<void> {
   if (rec.delta) {
     const d = rec.delta;
     jobs.push(draw(viewBox('mean-delta', `Mean Δ per token (layer ${layer})`, 'Δ is how far each token moves the state: a large Δ forgets the past and takes in this token, a small Δ lets the token pass and keeps the memory. High bars mark the tokens the model resets on (often after spaces and punctuation), low bars the ones it skips.'), meanDeltaChart(d, tokens, width)));
-    jobs.push(draw(viewBox('delta', `Δ per token and channel (layer ${layer})`, arch === 's4d' ? 'S4D fixes Δ per channel: every column is the same, whatever the text. Compare with a Mamba model, whose Δ changes with each token: that is selectivity.' : 'Each channel has its own timescale (rows), and each token changes it (columns): vertical stripes are tokens that reset many channels at once. S4D, for contrast, shows the same column at every token.'), deltaHeatmap(d, tokens, width)));
+    const hint = arch === 's4d'
+      ? 'S4D fixes Δ per channel: every column is the same, whatever the text. Compare with a Mamba model, whose Δ changes with each token: that is selectivity.'
+      : arch === 'mamba2'
+        ? 'Mamba-2 has one Δ (and one scalar decay A) per head, shared by the head\'s channels: rows are heads. Vertical stripes are tokens that reset many heads at once.'
+        : 'Each channel has its own timescale (rows), and each token changes it (columns): vertical stripes are tokens that reset many channels at once. S4D, for contrast, shows the same column at every token.';
+    jobs.push(draw(viewBox('delta', `Δ per token and ${arch === 'mamba2' ? 'head' : 'channel'} (layer ${layer})`, hint), deltaHeatmap(d, tokens, width, arch === 'mamba2' ? 'head' : 'channel')));
     lab.views.delta = d.shape;
     lab.views['mean-delta'] = [d.shape[1]];
   }

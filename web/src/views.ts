@@ -27,13 +27,13 @@ function cellsOf(data: Float32Array, L: number, C: number, f: (v: number) => num
   return cells;
 }
 
-/** Δ per token × channel of one layer (batch row 0), as log₁₀ Δ: Δ spans orders of magnitude. */
-export function deltaHeatmap(delta: Recorded, tokens: string[], width: number): TopLevelSpec {
+/** Δ per token × channel (Mamba-2: × head) of one layer (batch row 0), as log₁₀ Δ: Δ spans orders of magnitude. */
+export function deltaHeatmap(delta: Recorded, tokens: string[], width: number, rows: 'channel' | 'head' = 'channel'): TopLevelSpec {
   const [, L, E] = delta.shape;
   const cells = cellsOf(delta.data, L, E, Math.log10, (c) => c);
-  const spec = heatmap(cells, { title: 'Δ per token and channel', xLabel: 'token', yLabel: 'channel', valueLabel: 'log₁₀ Δ', width, height: Math.min(320, Math.max(160, 2 * E)) });
+  const spec = heatmap(cells, { title: `Δ per token and ${rows}`, xLabel: 'token', yLabel: rows, valueLabel: 'log₁₀ Δ', width, height: Math.min(320, Math.max(rows === 'head' ? 80 : 160, 2 * E)) });
   const s = spec as unknown as { layer: Array<{ encoding: { y: Record<string, unknown> } }> };
-  s.layer[0].encoding.y = { ...s.layer[0].encoding.y, axis: { labelOverlap: 'greedy', values: Array.from({ length: Math.ceil(E / 16) }, (_, i) => i * 16) } };
+  if (E > 16) s.layer[0].encoding.y = { ...s.layer[0].encoding.y, axis: { labelOverlap: 'greedy', values: Array.from({ length: Math.ceil(E / 16) }, (_, i) => i * 16) } };
   return withTokenAxis(spec, tokens);
 }
 
