@@ -60,6 +60,7 @@ registerSection({
       const measure = async (where: string, get: () => Promise<{ tokensPerSec: number; backend: string }>) => {
         ctx.log(`lab: ${preset}, ${where} ...`);
         const r = await get();
+        ctx.log(`lab: ${preset}, ${where}: ${Math.round(r.tokensPerSec)} tokens/s`);
         if (where === 'Node') node.push(r.tokensPerSec);
         data.push({ preset, where, ...r });
         return r;
