@@ -102,6 +102,7 @@ registerSection({
           const bytes = m.config.model_type === 'mamba' ? stepBytes(m.config as MambaConfig, f) : f32StepBytes(model, states.get(f)!);
           const roofline = bw / bytes;
           const peer = m.name === 'mamba-130m' ? LLAMA_CPP.generate[f][threads - 1] : null;
+          ctx.log(`generation: ${m.name} ${f}, ${threads} thread(s): ${round1(perSec)} tok/s (${ratio(perSec / roofline)}× roofline${peer === null ? '' : `, ${ratio(perSec / peer)}× llama.cpp`})`);
           rows.push([`${m.name} generate`, String(threads), f, round1(perSec), peer === null ? null : `${peer} (${LLAMA_CPP_NAMES[f]})`, peer === null ? null : ratio(perSec / peer), round1(bw / 1e9), round1(roofline), ratio(perSec / roofline), peer === null ? null : ratio(peer / roofline)]);
           data.push({ model: m.name, kind: 'generate', threads, weights: f, tokensPerSec: perSec, llamaCpp: peer, bandwidthBefore: before, bandwidthAfter: after, bytesPerToken: bytes, roofline });
         }
@@ -109,8 +110,19 @@ registerSection({
         const mamba2 = m.config.model_type === 'mamba2';
         for (const length of ctx.quick || mamba2 ? [512] : [512, 2048]) {
           ctx.log(`generation: ${m.name} prefill ${length}, ${threads} thread(s) ...`);
-          const perSec = prefillPerSec(model, length, 512, ctx.quick || mamba2 ? 1 : 2);
           const peer = m.name === 'mamba-130m' ? LLAMA_CPP.prefill512[threads - 1] : null;
+          let perSec: number;
+          try {
+            perSec = prefillPerSec(model, length, 512, ctx.quick || mamba2 ? 1 : 2);
+          } catch (err) {
+            // A failed point (the 4 GiB wasm memory running out) is recorded, not fatal: the rows before it stand.
+            const reason = (err as Error).message;
+            ctx.log(`generation: ${m.name} prefill ${length} failed: ${reason}`);
+            rows.push([`${m.name} prefill ${length}`, String(threads), 'f32', `failed: ${reason}`, null, null, null, null, null, null]);
+            data.push({ model: m.name, kind: 'prefill', length, chunk: 512, threads, error: reason });
+            continue;
+          }
+          ctx.log(`generation: ${m.name} prefill ${length}, ${threads} thread(s): ${round1(perSec)} tok/s`);
           rows.push([`${m.name} prefill ${length}`, String(threads), 'f32', round1(perSec), peer === null ? null : `${peer} (F32, 512)`, peer === null ? null : ratio(perSec / peer), null, null, null, null]);
           data.push({ model: m.name, kind: 'prefill', length, chunk: 512, threads, tokensPerSec: perSec, llamaCpp: peer });
         }
