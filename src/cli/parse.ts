@@ -17,6 +17,12 @@ export function integer(min: number): (v: string) => number {
   };
 }
 
+/** Comma-separated integers, each ≥ min ('1,2,4' → [1, 2, 4]). */
+export function integerList(min: number): (v: string) => number[] {
+  const one = integer(min);
+  return (v) => v.split(',').map((x) => one(x.trim()));
+}
+
 /** A finite decimal number in a range; `above` excludes the lower bound, `max` is included. */
 export function decimal(range: { min?: number; above?: number; max?: number } = {}): (v: string) => number {
   const { min, above, max } = range;

@@ -14,7 +14,7 @@ import { createModel } from '../models/create.js';
 import type { CausalLM } from '../models/causal_lm.js';
 import { startTraining } from '../train/trainer.js';
 import { evaluateText } from '../train/evaluate.js';
-import { integer } from '../cli/parse.js';
+import { integer, integerList } from '../cli/parse.js';
 import { depthFor, matchParams, type ArchName } from './param_match.js';
 import { bandChart, lineChart, type BandGroup } from './plot.js';
 import { writePlot } from './render.js';
@@ -283,12 +283,7 @@ reached 1.463 nats (2.11 bits) per character on Shakespeare (apapiu/mamba_small_
 }
 
 const positive = integer(1);
-const sizesList = (v: string) =>
-  v.split(',').map((x) => {
-    const n = Number(x.trim());
-    if (!Number.isInteger(n) || n < 1000) throw new Error(`--sizes: expected comma-separated parameter counts of at least 1000, got ${x}`);
-    return n;
-  });
+const sizesList = integerList(1000);
 
 export const lmQuality: Experiment = {
   name: NAME,

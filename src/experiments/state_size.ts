@@ -7,7 +7,7 @@ import { modelConfig } from '../models/config.js';
 import { multiQueryRecall } from '../data/mqar.js';
 import type { Task } from '../data/tasks.js';
 import { trainTask } from '../train/task_trainer.js';
-import { integer } from '../cli/parse.js';
+import { integer, integerList } from '../cli/parse.js';
 import { countParams } from './param_match.js';
 import { corpusSplits, testBpc, trainRun, type Curve, type LmSettings } from './lm_quality.js';
 import { heatmap, lineChart } from './plot.js';
@@ -207,12 +207,7 @@ function correlation(x: number[], y: number[]): number {
 }
 
 const positive = integer(1);
-const list = (v: string) =>
-  v.split(',').map((x) => {
-    const n = Number(x.trim());
-    if (!Number.isInteger(n) || n < 1) throw new Error(`--states: expected comma-separated positive integers, got ${x}`);
-    return n;
-  });
+const list = integerList(1);
 
 export const stateSize: Experiment = {
   name: NAME,
