@@ -284,42 +284,30 @@ export function gemmFewRows(a: usize, b: usize, c: usize, m: i32, k: i32, n: i32
 
 /**
  * c[j] (+)= a · b[j] for the columns j0 ≤ j < j1: a is one row of k floats, b is [n, k] row-major
- * (x·Wᵀ with W as stored by a linear layer). Four columns at a time: four independent
- * accumulator chains instead of one. Also the generation step's matrix-vector task.
+ * (x·Wᵀ with W as stored by a linear layer). Also the generation step's matrix-vector task, where
+ * b is too large for the caches: one row of b at a time, read as one sequential stream, with four
+ * accumulator chains along it. Streaming four rows side by side (four chains, one per row) ran at
+ * half the memory bandwidth on this machine kind; one row at a time reaches it (24 of 25–28 GB/s
+ * on one thread, a 1536 × 768 matrix).
  */
 export function dotRows(ai: usize, b: usize, ci: usize, k: i32, j0: i32, j1: i32, accumulate: bool): void {
-  let j = j0;
-  for (; j + 4 <= j1; j += 4) {
-    const b0 = b + ((<usize>j * k) << 2);
-    const ld = <usize>k << 2;
+  const rowBytes = <usize>k << 2;
+  const end16 = <usize>(k & ~15) << 2, end4 = <usize>(k & ~3) << 2;
+  for (let j = j0; j < j1; j++) {
+    const bj = b + <usize>j * rowBytes;
     let s0 = f32x4.splat(0), s1 = f32x4.splat(0), s2 = f32x4.splat(0), s3 = f32x4.splat(0);
-    let p = 0;
-    for (; p + 4 <= k; p += 4) {
-      const o = <usize>p << 2;
-      const av = v128.load(ai + o);
-      s0 = madd(av, v128.load(b0 + o), s0);
-      s1 = madd(av, v128.load(b0 + ld + o), s1);
-      s2 = madd(av, v128.load(b0 + 2 * ld + o), s2);
-      s3 = madd(av, v128.load(b0 + 3 * ld + o), s3);
+    let o: usize = 0;
+    for (; o < end16; o += 64) {
+      s0 = madd(v128.load(ai + o), v128.load(bj + o), s0);
+      s1 = madd(v128.load(ai + o, 16), v128.load(bj + o, 16), s1);
+      s2 = madd(v128.load(ai + o, 32), v128.load(bj + o, 32), s2);
+      s3 = madd(v128.load(ai + o, 48), v128.load(bj + o, 48), s3);
     }
-    let r = vec4(hsum(s0), hsum(s1), hsum(s2), hsum(s3));
-    for (; p < k; p++) {
-      const o = <usize>p << 2;
-      const av = v128.load32_splat(ai + o);
-      r = f32x4.add(r, f32x4.mul(av, vec4(load<f32>(b0 + o), load<f32>(b0 + ld + o), load<f32>(b0 + 2 * ld + o), load<f32>(b0 + 3 * ld + o))));
-    }
-    const o = ci + (<usize>j << 2);
-    v128.store(o, accumulate ? f32x4.add(v128.load(o), r) : r);
-  }
-  for (; j < j1; j++) {
-    const bj = b + ((<usize>j * k) << 2);
-    let acc = f32x4.splat(0);
-    let p = 0;
-    for (; p + 4 <= k; p += 4) acc = f32x4.add(acc, f32x4.mul(v128.load(ai + (<usize>p << 2)), v128.load(bj + (<usize>p << 2))));
-    let s = hsum(acc);
-    for (; p < k; p++) s += load<f32>(ai + (<usize>p << 2)) * load<f32>(bj + (<usize>p << 2));
-    const o = ci + (<usize>j << 2);
-    store<f32>(o, accumulate ? load<f32>(o) + s : s);
+    for (; o < end4; o += 16) s0 = madd(v128.load(ai + o), v128.load(bj + o), s0);
+    let s = hsum(f32x4.add(f32x4.add(s0, s1), f32x4.add(s2, s3)));
+    for (; o < rowBytes; o += 4) s += load<f32>(ai + o) * load<f32>(bj + o);
+    const c = ci + (<usize>j << 2);
+    store<f32>(c, accumulate ? load<f32>(c) + s : s);
   }
 }
 
@@ -329,44 +317,34 @@ const BF16_HIGH = memory.data<i32>([0xffff0000, 0xffff0000, 0xffff0000, 0xffff00
 /**
  * c[j] = a · w[j] for the columns j0 ≤ j < j1, w in packed bf16 rows of k weights (ceil(k/2)
  * words each; src/kernels/bf16.ts): per group of 8 weights one 16-byte load, whose low halves
- * shifted up are the f32 weights 0–3 and whose masked high halves are 4–7. Four columns at a
- * time with two accumulator chains each; the tail (k mod 8) one weight at a time.
+ * shifted up are the f32 weights 0–3 and whose masked high halves are 4–7. One row at a time, as
+ * dotRows and for the same reason, 16 weights per iteration in four chains; the tail (k mod 8)
+ * one weight at a time.
  */
 export function dotRowsBf16(ai: usize, w: usize, ci: usize, k: i32, j0: i32, j1: i32): void {
   const rowBytes = <usize>((k + 1) >> 1) << 2;
   const k8 = k & ~7;
+  const end16 = <usize>(k & ~15) << 1, end8 = <usize>k8 << 1; // in bytes of the packed row
   const high = v128.load(BF16_HIGH);
-  let j = j0;
-  for (; j + 4 <= j1; j += 4) {
-    const r0 = w + <usize>j * rowBytes;
-    let s0 = f32x4.splat(0), s1 = f32x4.splat(0), s2 = f32x4.splat(0), s3 = f32x4.splat(0);
-    let t0 = f32x4.splat(0), t1 = f32x4.splat(0), t2 = f32x4.splat(0), t3 = f32x4.splat(0);
-    for (let p = 0; p < k8; p += 8) {
-      const a0 = v128.load(ai + (<usize>p << 2)), a1 = v128.load(ai + (<usize>p << 2), 16);
-      const o = r0 + (<usize>p << 1);
-      const w0 = v128.load(o), w1 = v128.load(o + rowBytes), w2 = v128.load(o + 2 * rowBytes), w3 = v128.load(o + 3 * rowBytes);
-      s0 = madd(a0, i32x4.shl(w0, 16), s0);
-      t0 = madd(a1, v128.and(w0, high), t0);
-      s1 = madd(a0, i32x4.shl(w1, 16), s1);
-      t1 = madd(a1, v128.and(w1, high), t1);
-      s2 = madd(a0, i32x4.shl(w2, 16), s2);
-      t2 = madd(a1, v128.and(w2, high), t2);
-      s3 = madd(a0, i32x4.shl(w3, 16), s3);
-      t3 = madd(a1, v128.and(w3, high), t3);
-    }
-    const r = vec4(hsum(f32x4.add(s0, t0)), hsum(f32x4.add(s1, t1)), hsum(f32x4.add(s2, t2)), hsum(f32x4.add(s3, t3)));
-    v128.store(ci + (<usize>j << 2), r);
-    for (let q = 0; q < 4; q++) bf16Tail(ai, r0 + <usize>q * rowBytes, f4(ci, j + q), k8, k);
-  }
-  for (; j < j1; j++) {
+  for (let j = j0; j < j1; j++) {
     const rj = w + <usize>j * rowBytes;
-    let s = f32x4.splat(0), t = f32x4.splat(0);
-    for (let p = 0; p < k8; p += 8) {
-      const wv = v128.load(rj + (<usize>p << 1));
-      s = madd(v128.load(ai + (<usize>p << 2)), i32x4.shl(wv, 16), s);
-      t = madd(v128.load(ai + (<usize>p << 2), 16), v128.and(wv, high), t);
+    let s0 = f32x4.splat(0), s1 = f32x4.splat(0), s2 = f32x4.splat(0), s3 = f32x4.splat(0);
+    let o: usize = 0; // bytes into the packed row; the activations are at 2·o
+    for (; o < end16; o += 32) {
+      const w0 = v128.load(rj + o), w1 = v128.load(rj + o, 16);
+      const a = ai + (o << 1);
+      s0 = madd(v128.load(a), i32x4.shl(w0, 16), s0);
+      s1 = madd(v128.load(a, 16), v128.and(w0, high), s1);
+      s2 = madd(v128.load(a, 32), i32x4.shl(w1, 16), s2);
+      s3 = madd(v128.load(a, 48), v128.and(w1, high), s3);
     }
-    store<f32>(f4(ci, j), hsum(f32x4.add(s, t)));
+    if (o < end8) {
+      const w0 = v128.load(rj + o);
+      const a = ai + (o << 1);
+      s0 = madd(v128.load(a), i32x4.shl(w0, 16), s0);
+      s1 = madd(v128.load(a, 16), v128.and(w0, high), s1);
+    }
+    store<f32>(f4(ci, j), hsum(f32x4.add(f32x4.add(s0, s1), f32x4.add(s2, s3))));
     bf16Tail(ai, rj, f4(ci, j), k8, k);
   }
 }
