@@ -16,45 +16,16 @@
 // as f32 or, for generation with bf16 or int8 weights, as a half or a quarter of the bytes.
 
 import { param, paramF, scratchOf, MambaStepParams } from './control';
-import { dotRows, dotRowsBf16 } from './matmul';
-import { dotRowsInt8, quantizeRow } from './int8';
+import { dotRows } from './matmul';
+import { matVec, prepare, spanEnd, spanStart } from './mat_vec';
 import { rmsNormRow } from './norm';
 import { stepChannels, stepFourChannels } from './scan';
 import { f4, ld, st } from './lanes';
 import { sigmoidf4, softplusf4 } from './simd_math';
 
-/** [first, end) of task `task` out of `tasks` over `total` items, in runs of a multiple of 4. */
-@inline function spanStart(total: i32, tasks: i32, task: i32): i32 {
-  return task * (((total + tasks - 1) / tasks + 3) & ~3);
-}
-
-@inline function spanEnd(total: i32, tasks: i32, task: i32): i32 {
-  return min(total, spanStart(total, tasks, task + 1));
-}
-
 /** row[j] += src[j] for j0 ≤ j < j1 (a bias, or the residual). */
 @inline function addSpan(row: usize, src: usize, j0: i32, j1: i32): void {
   for (let j = j0; j < j1; j++) store<f32>(f4(row, j), load<f32>(f4(row, j)) + load<f32>(f4(src, j)));
-}
-
-// Weight formats of the matrix-vector phases (MambaStepParams.weights, headWeights).
-const F32: i32 = 0;
-const BF16: i32 = 1;
-const INT8: i32 = 2;
-
-/** The activation row x [k] as the format multiplies it: for int8, rounded to i16 into q; returns its scale. */
-@inline function prepare(format: i32, x: usize, k: i32, q: usize): f32 {
-  return format == INT8 ? quantizeRow(x, k, q) : 1;
-}
-
-/**
- * out[j] = x · w[j] for j0 ≤ j < j1, w [rows, k] in f32, packed bf16 or int8 rows; for int8, q
- * and xs are prepare's rounding of x.
- */
-@inline function matVec(format: i32, x: usize, q: usize, xs: f32, w: usize, out: usize, rows: i32, k: i32, j0: i32, j1: i32): void {
-  if (format == INT8) dotRowsInt8(q, xs, w, out, rows, k, j0, j1);
-  else if (format == BF16) dotRowsBf16(x, w, out, k, j0, j1);
-  else dotRows(x, w, out, k, j0, j1, false);
 }
 
 /** The thread's scratch: a normalised row [D] f32, then a rounded activation row (i16). */

@@ -14,7 +14,7 @@ export { withArena, allocArray, allocOutput, inArena } from './kernels/memory.js
 export * from './ops/index.js';
 export * from './nn/index.js';
 export * from './optim/index.js';
-export { Mixer, type MixerState } from './ssm/mixer.js';
+export { Mixer, type MixerState, type PackedLinears } from './ssm/mixer.js';
 export { modelConfig, parseConfig, MIXER_KINDS, type ModelConfig, type ModelConfigInput, type MambaConfig, type MambaConfigInput, type MixerKind } from './models/config.js';
 export { LanguageModel, Block, type ModelState } from './models/language_model.js';
 export type { CausalLM, CausalLMConfig, NamedWeight, StateOptions } from './models/causal_lm.js';

@@ -6,11 +6,11 @@
 import { Tensor } from '../tensor/tensor.js';
 import { Rng } from '../tensor/random.js';
 import { noGrad } from '../autograd/tape.js';
-import { add, embedding, linear, crossEntropy, reshape, slice, mambaStep, packMambaWeights, packRows } from '../ops/index.js';
+import { add, embedding, linear, crossEntropy, reshape, slice, mambaStep, matVec, packMambaWeights, packRows } from '../ops/index.js';
 import type { MambaStepWeights, PackedMambaWeights, PackedMatrix, StepHead } from '../ops/index.js';
 import { Module } from '../nn/module.js';
 import { Embedding, RMSNorm, Linear } from '../nn/index.js';
-import { Mixer, MixerState } from '../ssm/mixer.js';
+import { Mixer, MixerState, PackedLinears } from '../ssm/mixer.js';
 import type { LayerRecorder } from '../ssm/recording.js';
 import { MambaMixer } from '../ssm/mamba.js';
 import type { BackboneConfig } from './config.js';
@@ -32,8 +32,8 @@ export class Block extends Module {
     return add(h, this.mixer.forward(this.norm.forward(h), state, recorder));
   }
 
-  step(h: Tensor, state: MixerState): Tensor {
-    return add(h, this.mixer.step(this.norm.forward(h), state));
+  step(h: Tensor, state: MixerState, packed?: PackedLinears): Tensor {
+    return add(h, this.mixer.step(this.norm.forward(h), state, packed));
   }
 
   /** The weights of the fused Mamba step op when this block has one (a selective Mamba mixer). */
@@ -68,12 +68,13 @@ class Backbone extends Module {
 
 /**
  * The generation state: one mixer state per layer; with `weights: 'bf16'` or `'int8'`, copies of
- * the weights the fused steps read in that format (per fused layer, and the head's when the last
- * layer is fused).
+ * the weights the steps read in that format: per fused Mamba layer (packed), per other layer
+ * (linears: its mixer's packLinears), and the head's.
  */
 export interface ModelState {
   layers: MixerState[];
   packed?: Array<PackedMambaWeights | null>;
+  linears?: Array<PackedLinears | null>;
   head?: PackedMatrix;
 }
 
@@ -154,7 +155,8 @@ export class LanguageModel extends Module implements CausalLM<ModelState> {
         const w = b.fusedStepWeights();
         return w && packMambaWeights(w, format);
       });
-      if (blocks.length > 0 && state.packed[blocks.length - 1]) state.head = packRows(this.headWeight(), format); // [V, D] rows
+      state.linears = blocks.map((b, i) => (state.packed![i] ? null : b.mixer.packLinears(format)));
+      state.head = packRows(this.headWeight(), format); // [V, D] rows
     }
     return state;
   }
@@ -176,7 +178,7 @@ export class LanguageModel extends Module implements CausalLM<ModelState> {
       for (let i = 0; i < blocks.length; i++) {
         const w = blocks[i].fusedStepWeights();
         if (!w) {
-          h = blocks[i].step(h, state.layers[i]);
+          h = blocks[i].step(h, state.layers[i], state.linears?.[i] ?? undefined);
           continue;
         }
         const last = i === blocks.length - 1;
@@ -184,7 +186,7 @@ export class LanguageModel extends Module implements CausalLM<ModelState> {
         h = mambaStep(h, w, { conv, ssm, A }, { norm: blocks[i].norm, packed: state.packed?.[i] ?? undefined, head: last ? head : undefined });
         if (last) return h; // logits [B, V]
       }
-      return this.head(h); // [B, V]
+      return state.head ? matVec(this.backbone.norm_f.forward(h), state.head) : this.head(h); // [B, V]
     });
   }
 

@@ -4,6 +4,8 @@
 import { Tensor, uniform } from '../tensor/tensor.js';
 import { Rng, globalRng } from '../tensor/random.js';
 import { linear } from '../ops/linear.js';
+import { matVec } from '../ops/mat_vec.js';
+import type { PackedMatrix } from '../ops/mamba_step.js';
 import { Module } from './module.js';
 
 export interface LinearOptions {
@@ -26,5 +28,10 @@ export class Linear extends Module {
   /** x: [..., in] → [..., out] */
   forward(x: Tensor): Tensor {
     return linear(x, this.weight, this.bias);
+  }
+
+  /** As forward, multiplying with `packed` (a generation state's compact copy of the weight) when given. */
+  forwardWith(x: Tensor, packed?: PackedMatrix): Tensor {
+    return packed ? matVec(x, packed, this.bias) : this.forward(x);
   }
 }

@@ -46,10 +46,12 @@ export interface StepNorm {
   eps: number;
 }
 
-/** A weight matrix kept in a compact format. */
+/** A weight matrix [rows, cols] kept in a compact format. */
 export interface PackedMatrix {
   format: WeightFormat;
   data: Float32Array;
+  rows: number;
+  cols: number;
 }
 
 /** The model's final norm and head weight [V, D] (packed: the head in a compact format). */
@@ -105,5 +107,6 @@ export function packMambaWeights(w: MambaStepWeights, format: Exclude<WeightForm
 
 /** A weight [rows, cols] in `format` (the head's, for a bf16 or int8 state). */
 export function packRows(w: Tensor, format: Exclude<WeightFormat, 'f32'>): PackedMatrix {
-  return { format, data: kernels().residentCopy(packRowsAs(format, w.data, w.shape[0], w.shape[1])) };
+  const [rows, cols] = w.shape;
+  return { format, data: kernels().residentCopy(packRowsAs(format, w.data, rows, cols)), rows, cols };
 }

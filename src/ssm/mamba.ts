@@ -34,9 +34,10 @@ import { Tensor, zeros } from '../tensor/tensor.js';
 import { Rng } from '../tensor/random.js';
 import { noGrad } from '../autograd/tape.js';
 import { kernels } from '../kernels/backend.js';
-import { linear, split, conv1d, silu, exp, neg, concat, slice, add, selectiveScan, gate, mambaStep, rmsNorm, type MambaStepWeights } from '../ops/index.js';
+import { linear, split, conv1d, silu, exp, neg, concat, slice, add, selectiveScan, gate, mambaStep, rmsNorm, packRows, type MambaStepWeights } from '../ops/index.js';
 import { Linear, Conv1d } from '../nn/index.js';
-import { Mixer, MixerState } from './mixer.js';
+import { Mixer, MixerState, PackedLinears } from './mixer.js';
+import type { WeightFormat } from '../kernels/weight_format.js';
 import { LayerRecorder, deltaOf, selectiveStateNorms, siluOf } from './recording.js';
 
 /** The block's sizes and switches, with the Hugging Face MambaConfig keys (a model config is one). */
@@ -209,9 +210,18 @@ export class MambaMixer extends Mixer {
   }
 
   /** One token per sequence: x [B, D] → [B, D], in constant time and memory. */
-  step(x: Tensor, state: MixerState): Tensor {
+  step(x: Tensor, state: MixerState, packed?: PackedLinears): Tensor {
     const w = this.stepWeights();
-    return noGrad(() => (w ? mambaStep(x, w, { conv: state.conv, ssm: state.ssm, A: state.A }) : this.stepWithOps(x, state)));
+    return noGrad(() => (w ? mambaStep(x, w, { conv: state.conv, ssm: state.ssm, A: state.A }) : this.stepWithOps(x, state, packed)));
+  }
+
+  /**
+   * For the step with ops: in_proj and out_proj (the fused step's copies are packMambaWeights',
+   * made by the model); x_proj stays f32 there (R + 2N rows of E: a few percent of the bytes).
+   */
+  override packLinears(format: Exclude<WeightFormat, 'f32'>): PackedLinears | null {
+    if (this.stepWeights()) return null;
+    return { in_proj: packRows(this.in_proj.weight, format), out_proj: packRows(this.out_proj.weight, format) };
   }
 
   /**
@@ -229,11 +239,11 @@ export class MambaMixer extends Mixer {
   }
 
   /** The step with ops: the S4D ablation's (Δ, B and C are parameters) and Falcon Mamba's. */
-  private stepWithOps(x: Tensor, state: MixerState): Tensor {
+  private stepWithOps(x: Tensor, state: MixerState, packed?: PackedLinears): Tensor {
     const { E, N, K } = this;
     const batch = x.shape[0];
     const k = kernels();
-    const [xi, z] = split(this.in_proj.forward(x), [E, E], -1); // [B, E]
+    const [xi, z] = split(this.in_proj.forwardWith(x, packed?.in_proj), [E, E], -1); // [B, E]
     const xc = new Float32Array(batch * E);
     k.conv1dStep(xi.data, state.conv, this.conv1d.weight.data, this.conv1d.bias?.data ?? null, xc, batch, E, K);
     const xs = silu(new Tensor(xc, [batch, E]));
@@ -244,7 +254,7 @@ export class MambaMixer extends Mixer {
       x: xs.data, dt: dt.data, deltaBias: this.dt_proj.bias!.data, deltaSoftplus: true,
       A: state.A, Bm: Bm.data, C: C.data, Dskip: this.Dskip.data, state: state.ssm, y,
     });
-    return this.out_proj.forward(gate(new Tensor(y, [batch, E]), z));
+    return this.out_proj.forwardWith(gate(new Tensor(y, [batch, E]), z), packed?.out_proj);
   }
 }
 

@@ -28,11 +28,12 @@ import { Tensor, ones, zeros } from '../tensor/tensor.js';
 import { Rng } from '../tensor/random.js';
 import { noGrad } from '../autograd/tape.js';
 import { kernels } from '../kernels/backend.js';
-import { linear, split, conv1d, concat, slice, exp, neg, silu, gate, rmsNorm, mul, reshape, ssd } from '../ops/index.js';
+import { linear, split, conv1d, concat, slice, exp, neg, silu, gate, rmsNorm, mul, reshape, ssd, packRows } from '../ops/index.js';
 import { Linear, Conv1d } from '../nn/index.js';
 import { Module } from '../nn/module.js';
 import { initDeltaBias, convStateToTimeMajor, timeMajorToConvState } from './mamba.js';
-import { Mixer, MixerState } from './mixer.js';
+import { Mixer, MixerState, PackedLinears } from './mixer.js';
+import type { WeightFormat } from '../kernels/weight_format.js';
 import { LayerRecorder, deltaOf, siluOf, ssdStateNorms } from './recording.js';
 
 /** The block's sizes and switches, with the Hugging Face Mamba2Config keys (a model config is one). */
@@ -180,12 +181,12 @@ export class Mamba2Mixer extends Mixer {
   }
 
   /** One token per sequence: x [B, D] → [B, D], in constant time and memory. */
-  step(x: Tensor, state: MixerState): Tensor {
+  step(x: Tensor, state: MixerState, packed?: PackedLinears): Tensor {
     return noGrad(() => {
       const { I, H, P, G, N, K, convDim } = this;
       const batch = x.shape[0];
       const k = kernels();
-      const [z, xBC, dt] = split(this.in_proj.forward(x), [I, convDim, H], -1); // [B, I], [B, I + 2GN], [B, H]
+      const [z, xBC, dt] = split(this.in_proj.forwardWith(x, packed?.in_proj), [I, convDim, H], -1); // [B, I], [B, I + 2GN], [B, H]
       const conv = new Float32Array(batch * convDim);
       k.conv1dStep(xBC.data, state.conv, this.conv1d.weight.data, this.conv1d.bias?.data ?? null, conv, batch, convDim, K);
       const [xs, Bm, C] = split(silu(new Tensor(conv, [batch, convDim])), [I, G * N, G * N], -1);
@@ -195,7 +196,12 @@ export class Mamba2Mixer extends Mixer {
         x: xs.data, dt: dt.data, A: state.A, Bm: Bm.data, C: C.data, dtBias: this.dt_bias.data, Dskip: this.Dskip.data,
         dtMin: this.dtLimit[0], dtMax: this.dtLimit[1], state: state.ssm, y,
       });
-      return this.out_proj.forward(this.norm.forward(new Tensor(y, [batch, I]), z));
+      return this.out_proj.forwardWith(this.norm.forward(new Tensor(y, [batch, I]), z), packed?.out_proj);
     });
+  }
+
+  /** in_proj and out_proj, nearly all of a step's weight bytes. */
+  override packLinears(format: Exclude<WeightFormat, 'f32'>): PackedLinears {
+    return { in_proj: packRows(this.in_proj.weight, format), out_proj: packRows(this.out_proj.weight, format) };
   }
 }

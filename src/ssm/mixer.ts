@@ -5,9 +5,14 @@
 import { Tensor } from '../tensor/tensor.js';
 import { Module } from '../nn/module.js';
 import type { LayerRecorder } from './recording.js';
+import type { PackedMatrix } from '../ops/mamba_step.js';
+import type { WeightFormat } from '../kernels/weight_format.js';
 
 /** A mixer's state between generated tokens; each mixer defines its own fields. */
 export type MixerState = Record<string, Float32Array>;
+
+/** Compact copies of the weights a mixer's step multiplies, by the name of their linear layer. */
+export type PackedLinears = Record<string, PackedMatrix>;
 
 export abstract class Mixer extends Module {
   /**
@@ -20,6 +25,14 @@ export abstract class Mixer extends Module {
   /** A fresh (zero) state for `batch` sequences. */
   abstract initState(batch: number): MixerState;
 
-  /** One token per sequence. x: [B, D] → [B, D]; updates `state` in place. */
-  abstract step(x: Tensor, state: MixerState): Tensor;
+  /**
+   * One token per sequence. x: [B, D] → [B, D]; updates `state` in place. With `packed` (from
+   * packLinears), multiplies with those copies instead of the f32 weights.
+   */
+  abstract step(x: Tensor, state: MixerState, packed?: PackedLinears): Tensor;
+
+  /** Copies of the step's large weights in `format` (bf16 or int8 generation); null: the step has none to pack. */
+  packLinears(_format: Exclude<WeightFormat, 'f32'>): PackedLinears | null {
+    return null;
+  }
 }

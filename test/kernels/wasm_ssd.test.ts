@@ -8,9 +8,10 @@ import { Rng } from '../../src/tensor/random.js';
 import { referenceKernels } from '../../src/kernels/reference/index.js';
 import type { SsdInputs } from '../../src/kernels/reference/ssd.js';
 import { assertClose } from '../helpers.js';
-import { randArray, wasmKernels } from './wasm_helpers.js';
+import { STEP_PARALLEL_MIN } from '../../src/kernels/wasm/mamba_step.js';
+import { assertBitIdentical, onThreads, randArray, wasmKernels } from './wasm_helpers.js';
 
-const { k: wasm } = await wasmKernels(2);
+const { rt, k: wasm } = await wasmKernels(2);
 
 interface Case { B: number; L: number; H: number; P: number; G: number; N: number; T: number; init: boolean; limit: [number, number] }
 
@@ -59,3 +60,30 @@ for (const [name, c] of cases) {
     got.forEach(([what, v], i) => assertClose(v, want[i][1], 2e-4, 1e-3, what));
   });
 }
+
+// The generation step: the same recurrence one token at a time, against the reference over several
+// tokens with the state carried (f32 lanes against the reference's doubles: 1e-5).
+test('wasm ssdStep equals the reference over 5 tokens (groups, N not a multiple of 4, Δ clamped at both ends, 2 sequences), bit-identical on 1, 2 and 3 threads', async () => {
+  const rng = new Rng(41);
+  for (const [B, H, P, G, N, dtMin, dtMax] of [[1, 4, 3, 2, 5, 0, Infinity], [2, 6, 8, 3, 16, 0.05, 0.2], [1, 24, 16, 1, 128, 0.001, Infinity]]) {
+    const A = randArray(H, rng, -4, -0.5);
+    const [dtBias, Dskip] = [randArray(H, rng, -3, 1), randArray(H, rng)];
+    const tokens = Array.from({ length: 5 }, () => ({ x: randArray(B * H * P, rng), dt: randArray(B * H, rng, -3, 3), Bm: randArray(B * G * N, rng), C: randArray(B * G * N, rng) }));
+    const steps = (k: typeof referenceKernels) => {
+      const state = new Float32Array(B * H * P * N);
+      return tokens.map((t) => {
+        const y = new Float32Array(B * H * P);
+        k.ssdStep({ B, H, P, G, N, ...t, A, dtBias, Dskip, dtMin, dtMax, state, y });
+        return Float32Array.of(...y, ...state);
+      });
+    };
+    const want = steps(referenceKernels);
+    const one = await onThreads(rt, 1, () => steps(wasm));
+    one.forEach((got, t) => assertClose(got, want[t], 1e-5, 1e-5, `B ${B} H ${H} P ${P} G ${G} N ${N}: token ${t} y and state`));
+    if (B * H * P * N < STEP_PARALLEL_MIN) continue;
+    for (const threads of [2, 3]) {
+      const r = await onThreads(rt, threads, () => steps(wasm));
+      r.forEach((got, t) => assertBitIdentical(got, one[t], `token ${t} on ${threads} threads`));
+    }
+  }
+});

@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Rng } from '../../src/tensor/random.js';
 import { backward, noGrad } from '../../src/autograd/tape.js';
-import { modelConfig, type MambaConfig } from '../../src/models/config.js';
+import { modelConfig, type BackboneConfig, type MambaConfig } from '../../src/models/config.js';
 import { LanguageModel } from '../../src/models/language_model.js';
 import { MambaMixer } from '../../src/ssm/mamba.js';
 import { packRowsAs, unpackRowsAs } from '../../src/kernels/weight_format.js';
@@ -81,31 +81,42 @@ test('step-by-step logits equal the full-forward logits (≤ 1e-4)', () => {
   }
 });
 
-// The state's copies against a model whose weights are those copies' values in f32: bf16 multiplies
+// Each architecture's step keeps its own matrices packed: the fused Mamba step in_proj, x_proj and
+// out_proj; the steps with ops (S4D, Falcon Mamba, Mamba-2) in_proj and out_proj; all the head.
+const packedModels: Array<{ name: string; cfg: BackboneConfig; matrices: string[] }> = [
+  { name: 'Mamba', cfg: tiny({ hidden_size: 16, num_hidden_layers: 2, state_size: 4 }), matrices: ['in_proj', 'x_proj', 'out_proj'] },
+  { name: 'the S4D ablation', cfg: tiny({ hidden_size: 16, mixer: 's4d' }), matrices: ['in_proj', 'out_proj'] },
+  { name: 'Falcon Mamba', cfg: modelConfig({ model_type: 'falcon_mamba', vocab_size: 11, hidden_size: 16, num_hidden_layers: 2, state_size: 4 } as never) as unknown as BackboneConfig, matrices: ['in_proj', 'out_proj'] },
+  {
+    name: 'Mamba-2',
+    cfg: modelConfig({ model_type: 'mamba2', vocab_size: 11, hidden_size: 16, num_hidden_layers: 2, num_heads: 4, head_dim: 8, n_groups: 2, state_size: 4, chunk_size: 4 } as never) as unknown as BackboneConfig,
+    matrices: ['in_proj', 'out_proj'],
+  },
+];
+
+// A bf16 state's steps multiply with bf16-rounded matrices, so they must give the logits of a model
 // with exactly those values (≤ 1e-4: summation order); int8 also rounds each activation row to
 // 16 bits (relative 2⁻¹⁵ of its largest element), hence 1e-3.
-for (const [format, tol, most] of [['bf16', 1e-4, 0.05], ['int8', 1e-3, 0.1]] as const) {
-  test(`${format === 'int8' ? 'an' : 'a'} ${format} state steps with in_proj, x_proj, out_proj and the head rounded to ${format}: the logits of those rounded weights in f32 (≤ ${tol}), not of the exact ones`, () => {
-    const cfg = tiny({ hidden_size: 16, num_hidden_layers: 2, state_size: 4 });
+for (const { name, cfg, matrices } of packedModels) for (const [format, tol, most] of [['bf16', 1e-4, 0.05], ['int8', 1e-3, 0.1]] as const) {
+  test(`${name}: ${format === 'int8' ? 'an' : 'a'} ${format} state steps with ${matrices.join(', ')} and the head rounded to ${format}: the logits of those rounded weights in f32 (≤ ${tol}), not of the exact ones`, () => {
     const model = new LanguageModel(cfg, { seed: 8 });
-    // The same weights with those matrices rounded, in f32. The head is the tied embedding, which
-    // the state keeps exact for the lookup: the rounded model has its own, rounded, head.
+    // The same weights with those matrices rounded, in f32. A tied head is the embedding, which the
+    // state keeps exact for the lookup: the rounded model has its own, rounded, head.
     const weights = model.weights();
     const rounded = (name: string) => {
       const { shape, data } = weights.get(name)!;
       return { shape, data: unpackRowsAs(format, packRowsAs(format, data, shape[0], shape[1]), shape[0], shape[1]) };
     };
     for (let i = 0; i < cfg.num_hidden_layers; i++) {
-      for (const m of ['in_proj', 'x_proj', 'out_proj']) weights.set(`backbone.layers.${i}.mixer.${m}.weight`, rounded(`backbone.layers.${i}.mixer.${m}.weight`));
+      for (const m of matrices) weights.set(`backbone.layers.${i}.mixer.${m}.weight`, rounded(`backbone.layers.${i}.mixer.${m}.weight`));
     }
-    weights.set('lm_head.weight', rounded('backbone.embeddings.weight'));
+    weights.set('lm_head.weight', rounded(cfg.tie_word_embeddings ? 'backbone.embeddings.weight' : 'lm_head.weight'));
     const roundedModel = new LanguageModel({ ...cfg, tie_word_embeddings: false }, { seed: 8 });
     roundedModel.loadWeights(weights);
     const ids = randomIds(9, 11, 3);
     const packed = model.initState(1, { weights: format });
     const f32Rounded = roundedModel.initState(1);
     assert.equal(packed.head?.format, format, 'the state holds the packed head');
-    assert.equal(new LanguageModel(tiny({ mixer: 's4d' }), { seed: 8 }).initState(1, { weights: format }).head, undefined, 'no head copy without a fused step');
     const f32 = model.initState(1);
     let largest = 0;
     for (const id of ids) {

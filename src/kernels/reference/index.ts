@@ -17,6 +17,7 @@ import {
 import { trigForward, trigBackward } from './trig.js';
 import { linearScanForward, linearScanBackward } from './linear_scan.js';
 import { mambaStep } from './mamba_step.js';
+import { matVec } from './mat_vec.js';
 import { gateForward, gateBackward } from './gate.js';
 import { adamwStep } from './adamw.js';
 import { attentionForward, attentionBackward, attentionNaiveForward, attentionNaiveBackward } from './attention.js';
@@ -62,6 +63,7 @@ export const referenceKernels = {
   trigForward, trigBackward,
   linearScanForward, linearScanBackward,
   mambaStep,
+  matVec,
   attentionForward, attentionBackward, attentionNaiveForward, attentionNaiveBackward,
   ropeForward,
   ssdChunkedForward, ssdChunkedBackward, ssdNaiveForward, ssdNaiveBackward, ssdStep,

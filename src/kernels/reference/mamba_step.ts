@@ -9,13 +9,12 @@
 // The conv and SSM states are updated in place. A fast backend replaces the whole step, so a
 // generated token costs a few kernel calls per layer instead of a dozen ops with their tensors.
 
-import { matmul } from './matmul.js';
 import { conv1dStep } from './conv1d.js';
 import { unaryForward } from './unary.js';
 import { selectiveScanStep } from './selective_scan.js';
 import { rmsNormForward } from './norm.js';
-import { int8MatVec } from '../int8.js';
-import { unpackRowsAs, WeightFormat } from '../weight_format.js';
+import { linearRows } from './mat_vec.js';
+import type { WeightFormat } from '../weight_format.js';
 
 export interface MambaStepArgs {
   /** Rows (sequences), model width, inner width, state size, dt rank, conv width. */
@@ -57,18 +56,6 @@ export interface StepHead {
   weight: Float32Array; // [V, D], in `weights`' format
   weights?: WeightFormat;
   logits: Float32Array; // [B, V], written
-}
-
-/** out = x·Wᵀ (+ bias) for x [m, k], W [n, k] in `format`. */
-function linearRows(x: Float32Array, w: Float32Array, bias: Float32Array | null, out: Float32Array, m: number, k: number, n: number, format: WeightFormat = 'f32'): void {
-  if (format === 'int8') {
-    for (let i = 0; i < m; i++) int8MatVec(x.subarray(i * k, (i + 1) * k), w, n, k, out.subarray(i * n, (i + 1) * n));
-  } else {
-    const weights = unpackRowsAs(format, w, n, k);
-    matmul(x, weights, out, { batch: 1, m, k, n, transA: false, transB: true, strideA: 0, strideB: 0, accumulate: false });
-  }
-  if (!bias) return;
-  for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) out[i * n + j] += bias[j];
 }
 
 export function mambaStep(a: MambaStepArgs): void {

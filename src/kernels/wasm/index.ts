@@ -9,6 +9,8 @@ import { makeWasmConv1d } from './conv1d.js';
 import { makeWasmNorm } from './norm.js';
 import { makeWasmCrossEntropy } from './cross_entropy.js';
 import { makeWasmMambaStep } from './mamba_step.js';
+import { makeWasmMatVec } from './mat_vec.js';
+import { makeWasmSsdStep } from './ssd_step.js';
 import { makeWasmLinearScan } from './linear_scan.js';
 import { makeWasmCopyAlongAxis } from './layout.js';
 import { makeWasmAdamW } from './adamw.js';
@@ -17,7 +19,8 @@ import { makeWasmSsd } from './ssd.js';
 import { WasmRuntime } from './runtime.js';
 
 export function createWasmBackend(rt: WasmRuntime): Backend {
-  const matmul = makeWasmMatmul(rt);
+  const { matVec } = makeWasmMatVec(rt);
+  const matmul = makeWasmMatmul(rt, matVec);
   return {
     name: 'wasm',
     kernels: {
@@ -33,10 +36,12 @@ export function createWasmBackend(rt: WasmRuntime): Backend {
       ...makeWasmNorm(rt),
       ...makeWasmCrossEntropy(rt),
       ...makeWasmMambaStep(rt),
+      matVec,
       ...makeWasmLinearScan(rt),
       ...makeWasmAdamW(rt),
       ...makeWasmAttention(rt),
       ...makeWasmSsd(matmul),
+      ...makeWasmSsdStep(rt),
       binary: makeWasmBinary(rt),
       addInto: makeWasmAddInto(rt),
       copyAlongAxis: makeWasmCopyAlongAxis(rt),

@@ -3,6 +3,8 @@
 // batch entry, then runs (batch × row block × column chunk) tasks of gemmBlock on the pool.
 
 import type { MatmulDims } from '../reference/matmul.js';
+import type { MatVecArgs } from '../reference/mat_vec.js';
+import { STEP_PARALLEL_MIN } from './mamba_step.js';
 import { JOB_MATMUL, MatmulParams } from './control.js';
 import { WasmRuntime } from './runtime.js';
 
@@ -20,7 +22,8 @@ export const PARALLEL_MIN_MACS = 1 << 21;
  */
 export const SWAP_RATIO = 4;
 
-export function makeWasmMatmul(rt: WasmRuntime) {
+/** `matVec`: the matrix-vector job (./mat_vec.ts), which x·Wᵀ of one row runs on (see below). */
+export function makeWasmMatmul(rt: WasmRuntime, matVec: (a: MatVecArgs) => void) {
   const ex = rt.exports;
   const MR = ex.MR.value as number;
   const NR = ex.NR.value as number;
@@ -73,6 +76,12 @@ export function makeWasmMatmul(rt: WasmRuntime) {
     if (sizeC === 0) return;
     if (k === 0) {
       if (!accumulate) c.fill(0, 0, sizeC);
+      return;
+    }
+    if (m < MR && batch === 1 && !transA && transB && !accumulate && rt.threads > 1 && m * k * n >= STEP_PARALLEL_MIN) {
+      // A linear layer at generation (x·Wᵀ for a token per sequence): the rows of W split over
+      // the threads, where gemmFewRows would stream all of W on the calling thread.
+      matVec({ m, k, n, x: a, w: b, weights: 'f32', out: c });
       return;
     }
     rt.reset();

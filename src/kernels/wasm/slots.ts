@@ -55,6 +55,8 @@ export const JOB_ATTENTION_FORWARD = 20;
 export const JOB_ATTENTION_BACKWARD = 21;
 export const JOB_ATTENTION_DECODE = 22; // one query row per sequence over a KV cache (a generation step)
 export const JOB_STREAM_READ = 23; // reads an array once (the memory bandwidth a generation step is judged against)
+export const JOB_SSD_STEP = 25; // Mamba-2's recurrence, one token per sequence
+export const JOB_MAT_VEC = 24; // out = x·Wᵀ for a few rows x, W in f32, bf16 or int8 rows: a generation step's linear layers
 
 // Parameters of each job, in slot order. "0" for an address means absent.
 
@@ -153,3 +155,16 @@ export enum AttentionDecodeParams { q, k, v, partAcc, partMl, B, H, Hkv, Lk, cap
 
 /** JOB_STREAM_READ (assembly/bandwidth.ts, src/kernels/wasm/bandwidth.ts): task t sums its span of `floats` floats into out[t]. */
 export enum StreamReadParams { src, floats, out, tasks }
+
+/**
+ * JOB_MAT_VEC (assembly/mat_vec.ts, src/kernels/wasm/mat_vec.ts): x [B, k], w [n, k] in the
+ * format `weights` (0 f32, 1 packed bf16 rows, 2 int8 rows), out [B, n]; each of `tasks` tasks
+ * computes a span of the n columns for every row.
+ */
+export enum MatVecParams { x, w, out, B, k, n, weights, tasks }
+
+/**
+ * JOB_SSD_STEP (assembly/ssd_step.ts, src/kernels/wasm/ssd_step.ts), shapes as SsdStepArgs; dtMin
+ * and dtMax are f32; each of `tasks` tasks takes a run of the B·H (sequence, head) pairs.
+ */
+export enum SsdStepParams { x, dt, A, Bm, C, dtBias, Dskip, state, y, B, H, P, G, N, dtMin, dtMax, tasks }
