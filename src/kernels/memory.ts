@@ -55,6 +55,24 @@ export function withArena<T>(fn: () => T): T {
   }
 }
 
+/**
+ * Runs fn, which returns a tensor, in an arena of its own and returns that tensor copied to where
+ * the caller's allocations go (the open arena, or a plain array): for inference, where everything
+ * else fn allocated is dead once it returns, so that a forward through n layers holds one layer's
+ * temporaries at a time, not n. A result the tape recorded (its backward would read fn's released
+ * temporaries) is refused: run fn under noGrad.
+ */
+export function withLayerArena(fn: () => Tensor): Tensor {
+  const [data, shape] = withArena(() => {
+    const t = fn();
+    if (t.node) throw new Error('withLayerArena: fn recorded its ops for a backward, which would read the released arena; run it under noGrad');
+    return [t.data.slice(), t.shape] as const;
+  });
+  const kept = allocOutput(data.length);
+  kept.set(data);
+  return new Tensor(kept, shape);
+}
+
 /** Whether arrays allocated now go to an arena (for code that must copy what outlives it). */
 export function inArena(): boolean {
   return depth > 0;

@@ -5,7 +5,8 @@
 
 import { Tensor } from '../tensor/tensor.js';
 import { Rng } from '../tensor/random.js';
-import { noGrad } from '../autograd/tape.js';
+import { isGradEnabled, noGrad } from '../autograd/tape.js';
+import { withLayerArena } from '../kernels/memory.js';
 import { add, embedding, linear, crossEntropy, reshape, slice, mambaStep, matVec, packMambaWeights, packRows } from '../ops/index.js';
 import type { MambaStepWeights, PackedMambaWeights, PackedMatrix, StepHead } from '../ops/index.js';
 import { Module } from '../nn/module.js';
@@ -122,11 +123,18 @@ export class LanguageModel extends Module implements CausalLM<ModelState> {
     return this.backbone.norm_f.forward(this.hidden(ids, batch, length));
   }
 
-  /** The last block's output h [B, L, D]; with `state`, continuing from it (recorders: see forward). */
+  /**
+   * The last block's output h [B, L, D]; with `state`, continuing from it (recorders: see forward).
+   * Without a tape (inference) each block runs in its own arena, which keeps only its output: a
+   * prefill then holds one block's temporaries, not every block's (mamba2-130m over 512 tokens:
+   * 2.5 GB in one arena, more than the 4 GiB wasm memory leaves beside two models).
+   */
   private hidden(ids: Int32Array, batch: number, length: number, state?: ModelState, recorders?: LayerRecorder[]): Tensor {
     let h = embedding(this.backbone.embeddings.weight, ids, [batch, length]); // [B, L, D]
+    const scoped = !isGradEnabled() && !recorders; // a recorder may keep a block's tensors
     this.backbone.layers.items.forEach((block, i) => {
-      h = block.forward(h, state?.layers[i], recorders?.[i]);
+      const run = () => block.forward(h, state?.layers[i], recorders?.[i]);
+      h = scoped ? withLayerArena(run) : run();
     });
     return h;
   }

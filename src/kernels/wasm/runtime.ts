@@ -59,6 +59,8 @@ export class WasmRuntime {
   /** Open arenas, innermost last: the blocks each must release. */
   private readonly arenas: Array<Array<[number, number]>> = [];
   private arenaBytes = 0;
+  /** The most bytes the open arenas held at once since the last resetArenaPeak (tests bound it). */
+  arenaPeak = 0;
   /**
    * Bytes of arena blocks beyond which arenaArray declines (callers then use plain arrays, copied
    * in and out as before): the memory's maximum less 1.25 GiB for everything else, at least
@@ -138,7 +140,18 @@ export class WasmRuntime {
     const [view, p, bytes] = this.allocBlock(floats, zeroed);
     arena.push([p, bytes]);
     this.arenaBytes += bytes;
+    this.arenaPeak = Math.max(this.arenaPeak, this.arenaBytes);
     return view;
+  }
+
+  /** Bytes the open arenas hold now. */
+  get arenaHeld(): number {
+    return this.arenaBytes;
+  }
+
+  /** Starts a new high-water mark (arenaPeak) from what the arenas hold now. */
+  resetArenaPeak(): void {
+    this.arenaPeak = this.arenaBytes;
   }
 
   closeArena(): void {
