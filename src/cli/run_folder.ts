@@ -5,6 +5,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { CHECKPOINT_FILES } from '../io/checkpoint.js';
+import { SHARD_FILE } from '../io/checkpoint_files.js';
 import { isTempPath } from '../io/atomic.js';
 import { MOBY_DICK, type CorpusRecord } from '../data/corpus.js';
 
@@ -12,7 +13,7 @@ import { MOBY_DICK, type CorpusRecord } from '../data/corpus.js';
 function isRunFile(name: string): boolean {
   const base = isTempPath(name) ? name.replace(/\.tmp-\d+-[0-9a-f]{8}$/, '') : name;
   const file = base.endsWith('.next') ? base.slice(0, -'.next'.length) : base;
-  return (CHECKPOINT_FILES as readonly string[]).includes(file) || file === 'checkpoint.pending.json' || file === 'metrics.jsonl';
+  return (CHECKPOINT_FILES as readonly string[]).includes(file) || SHARD_FILE.test(file) || file === 'checkpoint.pending.json' || file === 'metrics.jsonl';
 }
 
 /** runs/<corpus name>-<YYYYMMDD>-<HHMMSS>, with -2, -3… if two runs start in the same second. */

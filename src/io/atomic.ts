@@ -55,12 +55,20 @@ function isRunning(pid: number): boolean {
 
 export function writeFileAtomic(target: string, data: Uint8Array | string): void {
   const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
+  writeFileAtomicWith(target, (fd) => writeAll(fd, bytes));
+}
+
+/**
+ * writeFileAtomic for a file written piece by piece: `write` gets the temp file's descriptor
+ * (writeAll each piece), so that a file larger than any one buffer (a model's weights) is never
+ * held whole in memory.
+ */
+export function writeFileAtomicWith(target: string, write: (fd: number) => void): void {
   const tmp = tempPathFor(target);
   let fd: number | null = null;
   try {
     fd = fs.openSync(tmp, 'wx');
-    let written = 0;
-    while (written < bytes.length) written += fs.writeSync(fd, bytes, written, bytes.length - written);
+    write(fd);
     fs.fsyncSync(fd);
     fs.closeSync(fd);
     fd = null;
@@ -77,6 +85,15 @@ export function writeFileAtomic(target: string, data: Uint8Array | string): void
     throw err;
   }
   syncDir(path.dirname(target));
+}
+
+/** One write call takes at most 2 GiB − 1 bytes (ERR_OUT_OF_RANGE above): larger arrays go in pieces of 1 GiB. */
+const WRITE_PIECE = 2 ** 30;
+
+/** Appends all of `bytes` at the descriptor's position. */
+export function writeAll(fd: number, bytes: Uint8Array): void {
+  let written = 0;
+  while (written < bytes.length) written += fs.writeSync(fd, bytes, written, Math.min(WRITE_PIECE, bytes.length - written));
 }
 
 /** JSON with two-space indentation and a final newline, written atomically. */

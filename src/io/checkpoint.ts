@@ -1,7 +1,9 @@
 // A run/checkpoint folder: the Hugging Face layout plus our training state.
 //
 //   config.json            ModelConfig (HF keys)                       required
-//   model.safetensors      weights, HF tensor names, metadata format=pt required
+//   model.safetensors      weights, HF tensor names, metadata format=pt required, or above
+//                          maxShardBytes of weights the Hub's layout:
+//   model.safetensors.index.json + model-0000k-of-0000n.safetensors
 //   tokenizer.json         Hugging Face `tokenizers` file (ours or any) optional
 //   tokenizer_config.json  {"tokenizer_class": "PreTrainedTokenizerFast"} written with tokenizer.json
 //   trainer_state.json     step, RNG and sampler state, metrics (any JSON) optional
@@ -22,6 +24,9 @@
 // safe. A record that does not parse was not written by a save (see readerRecord); the temp
 // files of killed writers are removed at the next save or load (removeStaleTemps). Python tools that read only config.json and model.safetensors see each of them whole at
 // every moment. Two saves into one folder at the same time are not supported.
+// A sharded save stages its shards as `<shard>.next` too and lists them in the record; applying
+// it renames them into place and deletes every other shard file (a previous save's). Weights are
+// streamed to disk tensor by tensor (saveSafetensors): no buffer of a whole file.
 //
 // Inference (loadCheckpoint with training: false) reads only config.json, the weights (model.safetensors,
 // or a Hub folder's shards: checkpoint_weights.ts) and the tokenizer, so damaged training files do not stop generate, eval, info or logits. The weights are
@@ -32,9 +37,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { writeFileAtomic, writeJsonAtomic, syncDir, removeStaleTemps } from './atomic.js';
-import { encodeSafetensors, decodeSafetensors, type NamedTensor } from './safetensors.js';
-import { closeWeightFiles, INDEX, openWeightFiles, readWeights, type WeightFiles } from './checkpoint_weights.js';
-import { CHECKPOINT_FILES, PENDING, closeFiles, openCheckpointFiles, parsePending, readAll, readPendingText, type FileName, type OpenFile, type PendingRecord } from './checkpoint_files.js';
+import { decodeSafetensors, saveSafetensors, type NamedTensor } from './safetensors.js';
+import { openWeightFiles, readWeights, type WeightFiles } from './checkpoint_weights.js';
+import { CHECKPOINT_FILES, INDEX, PENDING, SHARD_FILE, closeFiles, openCheckpointFiles, parsePending, readAll, readPendingText, shardFile, type FileName, type OpenFile, type PendingRecord } from './checkpoint_files.js';
 import { checkFinite, checkMemory, checkWeightsFitConfig } from './weights_check.js';
 import { modelConfig, parseConfig, type ModelConfig, type ModelConfigInput } from '../models/config.js';
 import { configText, parsePythonJson } from './config.js';
@@ -55,9 +60,23 @@ export interface Checkpoint {
 /** What saveCheckpoint takes: the config may be partial, it is completed and validated on save. */
 export type CheckpointInput = Omit<Checkpoint, 'config'> & { config: ModelConfigInput | CausalLMConfig };
 
-export function saveCheckpoint(dir: string, ckpt: CheckpointInput): void {
+/**
+ * Bytes of weights above which a save is sharded: transformers' max_shard_size default since v5
+ * ("50GB", decimal; "5GB" before). Files of any size are written in pieces (no 2 GiB limit), so
+ * Node needs no smaller shards.
+ */
+export const MAX_SHARD_BYTES = 50e9;
+
+export interface SaveOptions {
+  /** Shard the weights into files of at most this many bytes of data (a larger tensor alone in its shard); default MAX_SHARD_BYTES. */
+  maxShardBytes?: number;
+}
+
+export function saveCheckpoint(dir: string, ckpt: CheckpointInput, opts: SaveOptions = {}): void {
   const config = modelConfig(ckpt.config, `saveCheckpoint ${dir}: config`);
   if (ckpt.tokenizer) checkTokenizer(ckpt.tokenizer, config, `saveCheckpoint ${dir}: tokenizer`);
+  const maxShardBytes = opts.maxShardBytes ?? MAX_SHARD_BYTES;
+  if (!(maxShardBytes > 0)) throw new Error(`saveCheckpoint ${dir}: maxShardBytes must be a positive number of bytes, got ${maxShardBytes}`);
   fs.mkdirSync(dir, { recursive: true });
   removeStaleTemps(dir);
   const pending = parsePending(readPendingText(dir));
@@ -66,28 +85,76 @@ export function saveCheckpoint(dir: string, ckpt: CheckpointInput): void {
   if (pending === 'garbage') fs.rmSync(path.join(dir, PENDING), { force: true });
   else if (pending) applyPending(dir, pending);
 
-  const contents: Record<FileName, Uint8Array | string | null> = {
-    'config.json': configText(config),
-    // transformers refuses safetensors weights without metadata format "pt".
-    'model.safetensors': encodeSafetensors(ckpt.weights, { format: 'pt' }),
-    'tokenizer.json': ckpt.tokenizer ? JSON.stringify(ckpt.tokenizer) + '\n' : null,
+  const shards = planShards(ckpt.weights, maxShardBytes);
+  const sharded = shards.length > 1;
+  const text = (s: string) => (target: string) => writeFileAtomic(target, s);
+  // transformers refuses safetensors weights without metadata format "pt".
+  const tensors = (t: Map<string, NamedTensor>) => (target: string) => saveSafetensors(target, t, { format: 'pt' });
+  const writers: Record<FileName, ((target: string) => void) | null> = {
+    'config.json': text(configText(config)),
+    'model.safetensors': sharded ? null : tensors(ckpt.weights),
+    [INDEX]: sharded ? text(JSON.stringify(shardIndex(shards), null, 2) + '\n') : null,
+    'tokenizer.json': ckpt.tokenizer ? text(JSON.stringify(ckpt.tokenizer) + '\n') : null,
     // So that transformers' AutoTokenizer reads tokenizer.json as it is (see data/hf_format.ts).
-    'tokenizer_config.json': ckpt.tokenizer ? JSON.stringify(TOKENIZER_CONFIG, null, 2) + '\n' : null,
-    'trainer_state.json': ckpt.trainerState !== undefined ? JSON.stringify(ckpt.trainerState, null, 2) + '\n' : null,
-    'optimizer.safetensors': ckpt.optimizer ? encodeSafetensors(ckpt.optimizer, { format: 'pt' }) : null,
+    'tokenizer_config.json': ckpt.tokenizer ? text(JSON.stringify(TOKENIZER_CONFIG, null, 2) + '\n') : null,
+    'trainer_state.json': ckpt.trainerState !== undefined ? text(JSON.stringify(ckpt.trainerState, null, 2) + '\n') : null,
+    'optimizer.safetensors': ckpt.optimizer ? tensors(ckpt.optimizer) : null,
   };
   const record: PendingRecord = { files: {} as Record<FileName, boolean>, id: randomBytes(8).toString('hex') };
+  if (sharded) {
+    record.shards = shards.map((_, k) => shardFile(k + 1, shards.length));
+    shards.forEach((shard, k) => tensors(shard)(path.join(dir, `${record.shards![k]}.next`)));
+  }
   for (const name of CHECKPOINT_FILES) {
-    const data = contents[name];
-    if (data !== null) writeFileAtomic(path.join(dir, `${name}.next`), data);
-    record.files[name] = data !== null;
+    const write = writers[name];
+    if (write !== null) write(path.join(dir, `${name}.next`));
+    record.files[name] = write !== null;
   }
   writeJsonAtomic(path.join(dir, PENDING), record);
   applyPending(dir, record);
 }
 
-/** Moves the staged files into place and removes the ones the new checkpoint lacks; idempotent. */
+/** The weights in shards of at most maxBytes of data, in their order (as huggingface_hub splits a state dict). */
+function planShards(weights: Map<string, NamedTensor>, maxBytes: number): Map<string, NamedTensor>[] {
+  const shards: Map<string, NamedTensor>[] = [new Map()];
+  let bytes = 0;
+  for (const [name, t] of weights) {
+    const size = t.data.byteLength;
+    if (bytes + size > maxBytes && shards[shards.length - 1].size > 0) {
+      shards.push(new Map());
+      bytes = 0;
+    }
+    shards[shards.length - 1].set(name, t);
+    bytes += size;
+  }
+  return shards;
+}
+
+/** model.safetensors.index.json of these shards: the bytes of tensor data and where each tensor is. */
+function shardIndex(shards: Map<string, NamedTensor>[]): { metadata: { total_size: number }; weight_map: Record<string, string> } {
+  let total = 0;
+  const placed: Array<[string, string]> = [];
+  shards.forEach((shard, k) => {
+    for (const [name, t] of shard) {
+      total += t.data.byteLength;
+      placed.push([name, shardFile(k + 1, shards.length)]);
+    }
+  });
+  placed.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return { metadata: { total_size: total }, weight_map: Object.fromEntries(placed) };
+}
+
+/** Moves the staged files into place and removes the ones the new checkpoint lacks (other saves' shards too); idempotent. */
 function applyPending(dir: string, record: PendingRecord): void {
+  const shards = new Set(record.shards ?? []);
+  for (const shard of shards) {
+    const target = path.join(dir, shard);
+    if (fs.existsSync(`${target}.next`)) fs.renameSync(`${target}.next`, target);
+  }
+  for (const name of fs.readdirSync(dir)) {
+    const file = name.endsWith('.next') ? name.slice(0, -'.next'.length) : name;
+    if (SHARD_FILE.test(file) && !shards.has(file)) fs.rmSync(path.join(dir, name), { force: true });
+  }
   for (const name of CHECKPOINT_FILES) {
     const target = path.join(dir, name);
     if (record.files[name]) {
@@ -113,7 +180,7 @@ export interface LoadOptions {
  */
 export function loadCheckpoint(dir: string, opts: LoadOptions = {}): Checkpoint {
   return withCheckpointFiles(dir, opts, (files, config) => {
-    const weights = withWeightFiles(dir, files, config, (w, parameters) => {
+    const weights = withWeightFiles(files, config, dir, (w, parameters) => {
       checkMemory(parameters, w.label);
       const read = readWeights(w);
       checkFinite(read, w.label);
@@ -136,18 +203,18 @@ export function loadCheckpoint(dir: string, opts: LoadOptions = {}): Checkpoint 
  */
 export function describeCheckpoint(dir: string): { config: ModelConfig; parameters: number; tokenizer: Tokenizer | null } {
   return withCheckpointFiles(dir, { training: false }, (files, config) => {
-    const parameters = withWeightFiles(dir, files, config, (_w, n) => n);
+    const parameters = withWeightFiles(files, config, dir, (_w, n) => n);
     const tok = files.get('tokenizer.json');
     return { config, parameters, tokenizer: tok ? readTokenizer(dir, tok, config).tokenizer : null };
   });
 }
 
 /** Opens the checkpoint's files as one (see checkpoint_files.ts), checks the required ones, parses config.json. */
-function withCheckpointFiles<T>(dir: string, opts: LoadOptions, read: (files: Map<FileName, OpenFile>, config: ModelConfig) => T): T {
+function withCheckpointFiles<T>(dir: string, opts: LoadOptions, read: (files: Map<string, OpenFile>, config: ModelConfig) => T): T {
   if (!fs.existsSync(dir)) throw new Error(`${dir}: folder not found`);
   if (!fs.statSync(dir).isDirectory()) throw new Error(`${dir} is a file, expected a model folder (holding config.json and model.safetensors)`);
   removeStaleTemps(dir);
-  const names: FileName[] = ['config.json', 'model.safetensors', 'tokenizer.json'];
+  const names: FileName[] = ['config.json', 'model.safetensors', INDEX, 'tokenizer.json'];
   if (opts.training ?? true) names.push('trainer_state.json', 'optimizer.safetensors');
   const opened = openCheckpointFiles(dir, names);
   try {
@@ -159,7 +226,7 @@ function withCheckpointFiles<T>(dir: string, opts: LoadOptions, read: (files: Ma
     // The config first: an original mamba_ssm folder's says how to convert it.
     const configFile = opened.get('config.json')!;
     const config = parseConfig(parsePythonJson(readAll(configFile).toString('utf8'), configFile.path), labelOf(dir, configFile.path));
-    if (!opened.get('model.safetensors') && !fs.existsSync(path.join(dir, INDEX))) {
+    if (!opened.get('model.safetensors') && !opened.get(INDEX)) {
       if (fs.existsSync(path.join(dir, 'pytorch_model.bin'))) {
         // A pickle runs code when loaded: we read safetensors only.
         throw new Error(
@@ -173,7 +240,7 @@ function withCheckpointFiles<T>(dir: string, opts: LoadOptions, read: (files: Ma
     if (opts.requireTokenizer && !opened.get('tokenizer.json')) {
       throw new Error(`${dir}: tokenizer.json is missing, so text cannot be encoded for this model (${present()})`);
     }
-    const files = new Map([...opened].filter((e): e is [FileName, OpenFile] => e[1] !== null));
+    const files = new Map([...opened].filter((e): e is [string, OpenFile] => e[1] !== null));
     return read(files, config);
   } finally {
     closeFiles(opened);
@@ -184,14 +251,10 @@ function withCheckpointFiles<T>(dir: string, opts: LoadOptions, read: (files: Ma
  * The weight files (model.safetensors, or the shards of model.safetensors.index.json), their
  * headers checked against the config before any data is read; `read` gets the parameter count.
  */
-function withWeightFiles<T>(dir: string, files: Map<FileName, OpenFile>, config: ModelConfig, read: (w: WeightFiles, parameters: number) => T): T {
-  const w = openWeightFiles(dir, files.get('model.safetensors') ?? null, (p) => labelOf(dir, p));
-  try {
-    const shapes = new Map([...w.tensors].map(([name, t]) => [name, { shape: t.entry.shape, file: t.label }]));
-    return read(w, checkWeightsFitConfig(config, shapes, w.label, labelOf(dir, files.get('config.json')!.path)));
-  } finally {
-    closeWeightFiles(w);
-  }
+function withWeightFiles<T>(files: Map<string, OpenFile>, config: ModelConfig, dir: string, read: (w: WeightFiles, parameters: number) => T): T {
+  const w = openWeightFiles(files, (p) => labelOf(dir, p));
+  const shapes = new Map([...w.tensors].map(([name, t]) => [name, { shape: t.entry.shape, file: t.label }]));
+  return read(w, checkWeightsFitConfig(config, shapes, w.label, labelOf(dir, files.get('config.json')!.path)));
 }
 
 function readTokenizer(dir: string, f: OpenFile, config: ModelConfig): { json: TokenizerJson; tokenizer: Tokenizer } {

@@ -4,16 +4,26 @@
 import fs from 'node:fs';
 import path from 'node:path';
 
-export const CHECKPOINT_FILES = ['config.json', 'model.safetensors', 'tokenizer.json', 'tokenizer_config.json', 'trainer_state.json', 'optimizer.safetensors'] as const;
+/** A sharded folder's list of its weights ({"metadata": {"total_size": …}, "weight_map": {tensor: shard}}). */
+export const INDEX = 'model.safetensors.index.json';
+export const CHECKPOINT_FILES = ['config.json', 'model.safetensors', INDEX, 'tokenizer.json', 'tokenizer_config.json', 'trainer_state.json', 'optimizer.safetensors'] as const;
 export type FileName = (typeof CHECKPOINT_FILES)[number];
 export const PENDING = 'checkpoint.pending.json';
 
+/** A shard's name as transformers writes it: model-0000k-of-0000n.safetensors, k 1-based, 5 digits. */
+export const SHARD_FILE = /^model-\d{5}-of-\d{5}\.safetensors$/;
+
+export function shardFile(k: number, n: number): string {
+  return `model-${String(k).padStart(5, '0')}-of-${String(n).padStart(5, '0')}.safetensors`;
+}
+
 /**
  * The commit record. files: for each file of the new checkpoint, true = staged as `<name>.next`,
- * false = absent. id: random, different for every save, so that a reader sees a new commit even
+ * false = absent. shards: the new checkpoint's weight shards (staged as `<shard>.next` too), when
+ * it is sharded. id: random, different for every save, so that a reader sees a new commit even
  * when its files are the same as the last one's (records of older versions have none).
  */
-export type PendingRecord = { files: Record<FileName, boolean>; id?: string };
+export type PendingRecord = { files: Record<FileName, boolean>; shards?: string[]; id?: string };
 
 /** The record's text, or null when there is none. */
 export function readPendingText(dir: string): string | null {
@@ -63,15 +73,27 @@ export interface OpenFile {
 }
 
 /** Where each file of the current checkpoint is, following an unfinished commit if there is one. */
-function locate(dir: string, record: PendingRecord | null, names: readonly FileName[]): Map<FileName, string | null> {
-  const out = new Map<FileName, string | null>();
+function locate(dir: string, record: PendingRecord | null, names: readonly string[]): Map<string, string | null> {
+  const out = new Map<string, string | null>();
   for (const name of names) {
     const target = path.join(dir, name);
-    if (record && !record.files[name]) out.set(name, null);
+    if (record && (CHECKPOINT_FILES as readonly string[]).includes(name) && !record.files[name as FileName]) out.set(name, null);
     else if (record && fs.existsSync(`${target}.next`)) out.set(name, `${target}.next`);
     else out.set(name, fs.existsSync(target) ? target : null);
   }
   return out;
+}
+
+/** The shard files an index names (file names only; openSharded reports a malformed index). */
+function shardsOf(index: OpenFile): string[] {
+  try {
+    const map = (JSON.parse(readAll(index).toString('utf8')) as { weight_map?: unknown })?.weight_map;
+    if (typeof map !== 'object' || map === null) return [];
+    const files = Object.values(map).filter((f): f is string => typeof f === 'string' && f !== '' && f === path.basename(f) && f !== '.' && f !== '..');
+    return [...new Set(files)];
+  } catch {
+    return [];
+  }
 }
 
 const sameFile = (p: string, fd: number): boolean => {
@@ -89,21 +111,22 @@ const sleep = (ms: number): void => {
 };
 
 /**
- * Opens `names` as one checkpoint (absent files map to null). A save replaces files by rename and
- * never writes into one, so an open descriptor keeps the bytes it was opened on. The open is taken
- * whole when, after opening, the commit record is unchanged and every opened path still holds the
- * file that was opened: any rename of a save in between (all of which happen while the record
- * exists, and each save writes a new record) fails one of the two checks, and the open is retried.
+ * Opens `names` as one checkpoint (absent files map to null), and with the index the shards it
+ * names (keyed by shard file name). A save replaces files by rename and never writes into one,
+ * so an open descriptor keeps the bytes it was opened on. The open is taken whole when, after
+ * opening, the commit record is unchanged and every opened path still holds the file that was
+ * opened: any rename of a save in between (all of which happen while the record exists, and each
+ * save writes a new record) fails one of the two checks, and the open is retried.
  * The caller closes the descriptors (closeFiles).
  */
-export function openCheckpointFiles(dir: string, names: readonly FileName[], timeoutMs = 10_000): Map<FileName, OpenFile | null> {
+export function openCheckpointFiles(dir: string, names: readonly FileName[], timeoutMs = 10_000): Map<string, OpenFile | null> {
   const deadline = Date.now() + timeoutMs;
   for (let attempt = 0; ; attempt++) {
     const before = readPendingText(dir);
-    const where = locate(dir, readerRecord(dir, before), names);
-    const opened = new Map<FileName, OpenFile | null>();
+    const record = readerRecord(dir, before);
+    const opened = new Map<string, OpenFile | null>();
     let whole = true;
-    try {
+    const open = (where: Map<string, string | null>): void => {
       for (const [name, p] of where) {
         if (p === null) {
           opened.set(name, null);
@@ -114,9 +137,14 @@ export function openCheckpointFiles(dir: string, names: readonly FileName[], tim
         } catch (err) {
           if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
           whole = false; // renamed away between locate and open
-          break;
+          return;
         }
       }
+    };
+    try {
+      open(locate(dir, record, names));
+      const index = opened.get(INDEX);
+      if (whole && index) open(locate(dir, record, shardsOf(index)));
       whole &&= readPendingText(dir) === before && [...opened.values()].every((f) => f === null || sameFile(f.path, f.fd));
     } catch (err) {
       closeFiles(opened);
@@ -131,7 +159,7 @@ export function openCheckpointFiles(dir: string, names: readonly FileName[], tim
   }
 }
 
-export function closeFiles(files: Map<FileName, OpenFile | null>): void {
+export function closeFiles(files: Map<string, OpenFile | null>): void {
   for (const f of files.values()) {
     if (f !== null) fs.closeSync(f.fd);
   }

@@ -5,15 +5,15 @@
 // each tensor is read alone and converted to f32 from F32, F16 or BF16 (state-spaces/mamba-*-hf
 // ship F32, other conversions 16-bit), so the peak is the model plus one tensor, not the files.
 //
-// Our saves write model.safetensors only, through the commit protocol of checkpoint.ts; a sharded
-// folder is one downloaded or converted elsewhere, opened as it is.
+// Our saves write the same layouts (checkpoint.ts: shards above a size), through the commit
+// protocol; the reader opens the index and its shards as one checkpoint (checkpoint_files.ts).
 
 import fs from 'node:fs';
 import path from 'node:path';
 import { decodeSafetensorsHeader, safetensorsHeaderLength, toFloat32, type Entry, type NamedTensor } from './safetensors_codec.js';
-import { readRange, type OpenFile } from './checkpoint_files.js';
+import { INDEX, readAll, readRange, type OpenFile } from './checkpoint_files.js';
 
-export const INDEX = 'model.safetensors.index.json';
+export { INDEX };
 
 /** mamba_ssm's state dicts call the embedding `backbone.embedding.weight`; transformers renames it on load. */
 const RENAMES: Readonly<Record<string, string>> = { 'backbone.embedding.weight': 'backbone.embeddings.weight' };
@@ -31,34 +31,33 @@ export interface WeightFiles {
   /** The file that lists the weights: model.safetensors, or the index of a sharded folder. */
   label: string;
   tensors: Map<string, LocatedTensor>;
-  /** Shard descriptors this module opened (the caller owns model.safetensors's). */
-  opened: OpenFile[];
 }
 
-export function closeWeightFiles(w: WeightFiles): void {
-  for (const f of w.opened) fs.closeSync(f.fd);
-}
-
-/** The weights of `model` (model.safetensors, opened by the caller) or, when null, of the folder's index. */
-export function openWeightFiles(dir: string, model: OpenFile | null, labelOf: (p: string) => string): WeightFiles {
+/**
+ * The weights among a checkpoint's open files (openCheckpointFiles): model.safetensors, or else
+ * the index and the shards it names.
+ */
+export function openWeightFiles(files: Map<string, OpenFile | null>, labelOf: (p: string) => string): WeightFiles {
+  const model = files.get('model.safetensors');
   if (model) {
     const label = labelOf(model.path);
     const tensors = new Map<string, LocatedTensor>();
     const header = readHeader(model, label);
     for (const entry of header.entries) addRenamed(tensors, { label, file: model, entry, dataStart: header.dataStart });
-    return { label, tensors, opened: [] };
+    return { label, tensors };
   }
-  return openSharded(dir, labelOf);
+  const index = files.get(INDEX);
+  if (!index) throw new Error(`openWeightFiles: neither model.safetensors nor ${INDEX} is open`);
+  return openSharded(index, files, labelOf);
 }
 
-function openSharded(dir: string, labelOf: (p: string) => string): WeightFiles {
-  const indexPath = path.join(dir, INDEX);
-  const indexLabel = labelOf(indexPath);
+function openSharded(indexFile: OpenFile, files: Map<string, OpenFile | null>, labelOf: (p: string) => string): WeightFiles {
+  const indexLabel = labelOf(path.join(path.dirname(indexFile.path), INDEX));
   let index: unknown;
   try {
-    index = JSON.parse(fs.readFileSync(indexPath, 'utf8'));
+    index = JSON.parse(readAll(indexFile).toString('utf8'));
   } catch (err) {
-    throw new Error(`${indexLabel}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'not found' : `invalid JSON (${(err as Error).message})`}`);
+    throw new Error(`${indexLabel}: invalid JSON (${(err as Error).message})`);
   }
   const map = (index as { weight_map?: unknown } | null)?.weight_map;
   if (typeof map !== 'object' || map === null || Array.isArray(map)) {
@@ -74,46 +73,36 @@ function openSharded(dir: string, labelOf: (p: string) => string): WeightFiles {
     }
     byShard.set(shard, [...(byShard.get(shard) ?? []), name]);
   }
-  const w: WeightFiles = { label: indexLabel, tensors: new Map(), opened: [] };
-  try {
-    const headers = new Map<string, { label: string; file: OpenFile; header: ReturnType<typeof readHeader> }>();
-    for (const [shard, names] of byShard) {
-      const p = path.join(dir, shard);
-      let fd: number;
-      try {
-        fd = fs.openSync(p, 'r');
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-        const more = names.length > 1 ? ` and ${names.length - 1} more` : '';
-        throw new Error(`${indexLabel}: shard ${shard} is missing; the index places tensor ${names[0]}${more} in it`);
-      }
-      const file = { path: p, fd };
-      w.opened.push(file);
-      headers.set(shard, { label: labelOf(p), file, header: readHeader(file, labelOf(p)) });
+  const w: WeightFiles = { label: indexLabel, tensors: new Map() };
+  const headers = new Map<string, { label: string; file: OpenFile; header: ReturnType<typeof readHeader> }>();
+  for (const [shard, names] of byShard) {
+    const file = files.get(shard);
+    if (!file) {
+      const more = names.length > 1 ? ` and ${names.length - 1} more` : '';
+      throw new Error(`${indexLabel}: shard ${shard} is missing; the index places tensor ${names[0]}${more} in it`);
     }
-    for (const [shard, { label, file, header }] of headers) {
-      for (const entry of header.entries) {
-        const placed = weightMap[entry.name];
-        if (placed === shard) continue;
-        const twice = typeof placed === 'string' && headers.get(placed)?.header.entries.some((e) => e.name === entry.name);
-        throw new Error(
-          twice
-            ? `${label}: tensor ${entry.name} is in two shards, ${shard} and ${placed} (${indexLabel} places it in ${placed})`
-            : `${label}: holds tensor ${entry.name}, which ${indexLabel} ${placed === undefined ? 'does not list' : `places in ${placed}`}`,
-        );
-      }
-      const inShard = new Map(header.entries.map((e) => [e.name, e]));
-      for (const name of byShard.get(shard)!) {
-        const entry = inShard.get(name);
-        if (!entry) throw new Error(`${label}: tensor ${name} is missing; ${indexLabel} places it in this shard`);
-        addRenamed(w.tensors, { label, file, entry, dataStart: header.dataStart });
-      }
-    }
-    return w;
-  } catch (err) {
-    closeWeightFiles(w);
-    throw err;
+    const label = labelOf(path.join(path.dirname(file.path), shard));
+    headers.set(shard, { label, file, header: readHeader(file, label) });
   }
+  for (const [shard, { label, file, header }] of headers) {
+    for (const entry of header.entries) {
+      const placed = weightMap[entry.name];
+      if (placed === shard) continue;
+      const twice = typeof placed === 'string' && headers.get(placed)?.header.entries.some((e) => e.name === entry.name);
+      throw new Error(
+        twice
+          ? `${label}: tensor ${entry.name} is in two shards, ${shard} and ${placed} (${indexLabel} places it in ${placed})`
+          : `${label}: holds tensor ${entry.name}, which ${indexLabel} ${placed === undefined ? 'does not list' : `places in ${placed}`}`,
+      );
+    }
+    const inShard = new Map(header.entries.map((e) => [e.name, e]));
+    for (const name of byShard.get(shard)!) {
+      const entry = inShard.get(name);
+      if (!entry) throw new Error(`${label}: tensor ${name} is missing; ${indexLabel} places it in this shard`);
+      addRenamed(w.tensors, { label, file, entry, dataStart: header.dataStart });
+    }
+  }
+  return w;
 }
 
 function addRenamed(out: Map<string, LocatedTensor>, t: LocatedTensor): void {

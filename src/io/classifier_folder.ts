@@ -7,13 +7,13 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { writeFileAtomic } from './atomic.js';
-import { encodeSafetensors, loadSafetensors } from './safetensors.js';
+import { loadSafetensors, saveSafetensors } from './safetensors.js';
 import { parseConfig } from '../models/config.js';
 import { SequenceClassifier, classifierArchitecture } from '../models/classifier.js';
 
 export function saveClassifier(dir: string, model: SequenceClassifier): void {
   fs.mkdirSync(dir, { recursive: true });
-  writeFileAtomic(path.join(dir, 'model.safetensors'), encodeSafetensors(model.weights(), { format: 'pt' }));
+  saveSafetensors(path.join(dir, 'model.safetensors'), model.weights(), { format: 'pt' });
   writeFileAtomic(path.join(dir, 'config.json'), JSON.stringify(model.config, null, 2) + '\n');
 }
 

@@ -1,13 +1,21 @@
 // safetensors files (Node): the codec of safetensors_codec.ts plus atomic writes and reads.
 
 import fs from 'node:fs';
-import { writeFileAtomic } from './atomic.js';
-import { decodeSafetensors, encodeSafetensors, NamedTensor } from './safetensors_codec.js';
+import { writeAll, writeFileAtomicWith } from './atomic.js';
+import { decodeSafetensors, encodeSafetensorsHeader, NamedTensor } from './safetensors_codec.js';
 
 export { encodeSafetensors, decodeSafetensors, halfToFloat, type NamedTensor } from './safetensors_codec.js';
 
+/** Writes the file atomically, streamed tensor by tensor: never a buffer of the whole file (above 2 GiB, Node could not write one in a call). */
 export function saveSafetensors(path: string, tensors: Map<string, NamedTensor>, metadata?: Record<string, string>): void {
-  writeFileAtomic(path, encodeSafetensors(tensors, metadata));
+  const { head, names } = encodeSafetensorsHeader(tensors, metadata);
+  writeFileAtomicWith(path, (fd) => {
+    writeAll(fd, head);
+    for (const name of names) {
+      const d = tensors.get(name)!.data;
+      writeAll(fd, new Uint8Array(d.buffer, d.byteOffset, d.byteLength));
+    }
+  });
 }
 
 export function loadSafetensors(path: string): { tensors: Map<string, NamedTensor>; metadata: Record<string, string> } {

@@ -28,6 +28,24 @@ function product(shape: readonly number[]): number {
 
 /** Serialises F32 tensors, sorted by name (as the reference writer orders tensors of one dtype). */
 export function encodeSafetensors(tensors: Map<string, NamedTensor>, metadata?: Record<string, string>): Uint8Array {
+  const { head, names, dataBytes } = encodeSafetensorsHeader(tensors, metadata);
+  const out = new Uint8Array(head.length + dataBytes);
+  out.set(head, 0);
+  let pos = head.length;
+  for (const name of names) {
+    const d = tensors.get(name)!.data;
+    out.set(new Uint8Array(d.buffer, d.byteOffset, d.byteLength), pos);
+    pos += d.byteLength;
+  }
+  return out;
+}
+
+/**
+ * What precedes the data of a file of F32 tensors: the 8-byte length and the JSON header (checked
+ * and padded); then the data is each tensor's bytes in the order of `names` (sorted), `dataBytes`
+ * in all. A writer of large files streams the data after it tensor by tensor.
+ */
+export function encodeSafetensorsHeader(tensors: Map<string, NamedTensor>, metadata?: Record<string, string>): { head: Uint8Array; names: string[]; dataBytes: number } {
   if (!LITTLE_ENDIAN) throw new Error('safetensors: big-endian hosts are not supported');
   const names = [...tensors.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
   const header: Record<string, unknown> = {};
@@ -56,19 +74,12 @@ export function encodeSafetensors(tensors: Map<string, NamedTensor>, metadata?: 
   const jsonBytes0 = new TextEncoder().encode(json);
   json += ' '.repeat((8 - (jsonBytes0.length % 8)) % 8);
   const jsonBytes = new TextEncoder().encode(json);
-
-  const out = new Uint8Array(8 + jsonBytes.length + offset);
-  const view = new DataView(out.buffer);
+  const head = new Uint8Array(8 + jsonBytes.length);
+  const view = new DataView(head.buffer);
   view.setUint32(0, jsonBytes.length, true);
   view.setUint32(4, Math.floor(jsonBytes.length / 0x100000000), true);
-  out.set(jsonBytes, 8);
-  let pos = 8 + jsonBytes.length;
-  for (const name of names) {
-    const d = tensors.get(name)!.data;
-    out.set(new Uint8Array(d.buffer, d.byteOffset, d.byteLength), pos);
-    pos += d.byteLength;
-  }
-  return out;
+  head.set(jsonBytes, 8);
+  return { head, names, dataBytes: offset };
 }
 
 export interface Entry {
