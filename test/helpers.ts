@@ -2,6 +2,8 @@
 // gradient check every differentiable op must pass.
 
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { Tensor, sizeOf, Shape } from '../src/tensor/tensor.js';
 import { Rng } from '../src/tensor/random.js';
 import { backward, noGrad } from '../src/autograd/tape.js';
@@ -78,4 +80,20 @@ export function gradCheck(fn: (...xs: Tensor[]) => Tensor, inputs: Tensor[], opt
       }
     }
   });
+}
+
+/**
+ * Runs `mamba-ts generate --model dir --prompt "call me" --max-tokens 12 --seed 2` (and `extra`)
+ * on one thread as a user would, and asserts that it printed the prompt and 12 generated tokens.
+ */
+export function assertGenerates(dir: string, ...extra: string[]): void {
+  const cli = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
+  const gen = spawnSync(process.execPath, [cli, 'generate', '--model', dir, '--prompt', 'call me', '--max-tokens', '12', '--seed', '2', ...extra], {
+    encoding: 'utf8',
+    timeout: 30_000,
+    env: { ...process.env, MAMBA_TS_THREADS: '1' },
+  });
+  assert.equal(gen.status, 0, gen.stderr);
+  assert.ok(gen.stdout.startsWith('call me'), JSON.stringify(gen.stdout));
+  assert.match(gen.stderr, /generated 12 tokens/);
 }

@@ -27,7 +27,8 @@ interface GenerateCliOptions {
 }
 
 export function generateCommand(o: GenerateCliOptions): void {
-  const { model, tokenizer } = loadModelFolder(o.model, { requireTokenizer: true });
+  // The matrices are kept in o.weights from the file on: a bf16 or int8 model never exists in f32.
+  const { model, tokenizer } = loadModelFolder(o.model, { requireTokenizer: true, weights: o.weights });
   const prompt = tokenizer!.encode(o.prompt);
   // A byte or BPE token can hold part of a character: the stream prints whole characters only.
   const stream = streamDecoder(tokenizer!);

@@ -38,12 +38,14 @@ import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { writeFileAtomic, writeJsonAtomic, syncDir, removeStaleTemps } from './atomic.js';
 import { decodeSafetensors, saveSafetensors, type NamedTensor } from './safetensors.js';
-import { openWeightFiles, readWeights, type WeightFiles } from './checkpoint_weights.js';
+import { openWeightFiles, readRowBlocks, readWeight, readWeights, type WeightFiles } from './checkpoint_weights.js';
+import { packedWeight, setPackedRows } from '../nn/packed.js';
 import { CHECKPOINT_FILES, INDEX, PENDING, SHARD_FILE, closeFiles, openCheckpointFiles, parsePending, readAll, readPendingText, shardFile, type FileName, type OpenFile, type PendingRecord } from './checkpoint_files.js';
 import { checkFinite, checkMemory, checkWeightsFitConfig } from './weights_check.js';
 import { modelConfig, parseConfig, type ModelConfig, type ModelConfigInput } from '../models/config.js';
 import { configText, parsePythonJson } from './config.js';
 import type { CausalLMConfig } from '../models/causal_lm.js';
+import type { Module } from '../nn/module.js';
 import { tokenizerFromJSON, type Tokenizer, type TokenizerJson } from '../data/tokenizer.js';
 import { TOKENIZER_CONFIG } from '../data/hf_format.js';
 
@@ -194,6 +196,47 @@ export function loadCheckpoint(dir: string, opts: LoadOptions = {}): Checkpoint 
     const optimizer = files.get('optimizer.safetensors');
     if (optimizer) ckpt.optimizer = decodeSafetensors(readAll(optimizer), labelOf(dir, optimizer.path)).tensors;
     return ckpt;
+  });
+}
+
+/**
+ * A folder's model for inference, its weights streamed into it: config.json and the tokenizer
+ * are read and every weight header checked against the config as loadCheckpoint does; then
+ * `build(config)` makes the model and each tensor is read alone (as f32), checked finite and
+ * loaded into it; a matrix the model keeps packed (src/nn/packed.ts) is read and packed by
+ * blocks of rows. The peak is the model as it keeps its weights plus one f32 tensor it keeps in
+ * f32 (or a block). `bytesPerParameter` is what the model keeps, for the memory check.
+ */
+export function loadCheckpointInto<M extends Module>(
+  dir: string,
+  opts: { requireTokenizer?: boolean; bytesPerParameter: number },
+  build: (config: ModelConfig) => M,
+): { model: M; config: ModelConfig; tokenizer?: TokenizerJson } {
+  return withCheckpointFiles(dir, { requireTokenizer: opts.requireTokenizer, training: false }, (files, config) => {
+    const model = withWeightFiles(files, config, dir, (w, parameters) => {
+      checkMemory(parameters, w.label, opts.bytesPerParameter);
+      const m = build(config);
+      const own = m.stateDict();
+      for (const [name, t] of w.tensors) {
+        const param = own.get(name);
+        if (!param) continue; // a tied head stored anyway (checkWeightsFitConfig allows it)
+        if (packedWeight(param)) {
+          readRowBlocks(t, (block, firstRow) => {
+            checkFinite(new Map([[name, { shape: [], data: block }]]), t.label);
+            setPackedRows(param, block, firstRow);
+          });
+        } else {
+          const one = new Map([[name, readWeight(t)]]);
+          checkFinite(one, t.label);
+          m.loadStateDict(one, { strict: false });
+        }
+        own.delete(name);
+      }
+      if (own.size > 0) throw new Error(`${w.label}: no tensor for the model's ${[...own.keys()].slice(0, 3).join(', ')}`);
+      return m;
+    });
+    const tok = files.get('tokenizer.json');
+    return { model, config, tokenizer: tok ? readTokenizer(dir, tok, config).json : undefined };
   });
 }
 

@@ -127,11 +127,51 @@ function readHeader(f: OpenFile, label: string): ReturnType<typeof decodeSafeten
 /** Reads every tensor, one at a time, as f32. */
 export function readWeights(w: WeightFiles): Map<string, NamedTensor> {
   const out = new Map<string, NamedTensor>();
-  for (const [name, t] of w.tensors) {
-    const { entry } = t;
-    const raw = readRange(t.file, t.dataStart + entry.begin, entry.end - entry.begin);
-    if (raw.length !== entry.end - entry.begin) throw new Error(`${t.label}: file shrank while tensor ${entry.name} was read`);
-    out.set(name, { shape: entry.shape, data: toFloat32(raw, entry.dtype) });
-  }
+  for (const [name, t] of w.tensors) out.set(name, readWeight(t));
   return out;
+}
+
+/** One tensor as f32. */
+export function readWeight(t: LocatedTensor): NamedTensor {
+  const { entry } = t;
+  return { shape: entry.shape, data: readValues(t, 0, entry.end - entry.begin) };
+}
+
+/** Bytes of a matrix read at a time by readRowBlocks. */
+const BLOCK_BYTES = 8 * 2 ** 20;
+
+/**
+ * A matrix [rows, cols] (2-D tensor) as f32 blocks of rows, `use(block, firstRow)` for each: a
+ * loader that packs it never holds it whole (the embedding of mamba-2.8b-hf is 515 MB in f32).
+ */
+export function readRowBlocks(t: LocatedTensor, use: (block: Float32Array, firstRow: number) => void): void {
+  const { entry } = t;
+  const [rows, cols] = entry.shape;
+  const rowBytes = (entry.end - entry.begin) / rows;
+  const step = Math.max(1, Math.floor(BLOCK_BYTES / rowBytes));
+  // One buffer for the bytes and one for the values, reused by every block: no garbage per block.
+  const raw = Buffer.allocUnsafe(Math.min(rows, step) * rowBytes);
+  const values = new Float32Array(Math.min(rows, step) * cols);
+  for (let r = 0; r < rows; r += step) {
+    const n = Math.min(step, rows - r);
+    use(readValues(t, r * rowBytes, n * rowBytes, raw, values), r);
+  }
+}
+
+/** `length` bytes of the tensor's data from `offset`, as f32 (read into `raw` and converted into `out` when given). */
+function readValues(t: LocatedTensor, offset: number, length: number, raw?: Buffer, out?: Float32Array): Float32Array {
+  const bytes = raw ? readInto(t.file, raw.subarray(0, length), t.dataStart + t.entry.begin + offset) : readRange(t.file, t.dataStart + t.entry.begin + offset, length);
+  if (bytes.length !== length) throw new Error(`${t.label}: file shrank while tensor ${t.entry.name} was read`);
+  return toFloat32(bytes, t.entry.dtype, out);
+}
+
+/** Fills buf from `position` of the file (fewer bytes at its end): the bytes read. */
+function readInto(f: OpenFile, buf: Buffer, position: number): Buffer {
+  let got = 0;
+  while (got < buf.length) {
+    const n = fs.readSync(f.fd, buf, got, buf.length - got, position + got);
+    if (n === 0) break;
+    got += n;
+  }
+  return buf.subarray(0, got);
 }

@@ -199,28 +199,36 @@ function parseEntry(name: string, raw: unknown, fail: (msg: string) => never): E
   return { name, dtype: dtype as string, shape: [...s], begin, end };
 }
 
-/** Converts little-endian raw bytes of the given dtype to a fresh Float32Array. */
-export function toFloat32(raw: Uint8Array, dtype: string): Float32Array {
-  // Copy into a new, aligned ArrayBuffer so the result never aliases the file bytes (and not with
-  // slice(): on a Node Buffer it returns a view of the same memory).
+/**
+ * Converts little-endian raw bytes of the given dtype to f32: a fresh Float32Array, or the first
+ * values of `out` when given (a loader reading a matrix by blocks reuses one array).
+ */
+export function toFloat32(raw: Uint8Array, dtype: string, out?: Float32Array): Float32Array {
+  const n = raw.length / DTYPE_SIZES[dtype];
+  // Copy into an aligned array of our own so the result never aliases the file bytes (and not
+  // with slice(): on a Node Buffer it returns a view of the same memory).
+  if (dtype === 'F32') {
+    const f = out ? out.subarray(0, n) : new Float32Array(n);
+    new Uint8Array(f.buffer, f.byteOffset, raw.length).set(raw);
+    return f;
+  }
   const buf = new Uint8Array(raw).buffer;
+  const f = out ? out.subarray(0, n) : new Float32Array(n);
   switch (dtype) {
-    case 'F32':
-      return new Float32Array(buf);
     case 'F64':
-      return Float32Array.from(new Float64Array(buf));
+      f.set(new Float64Array(buf));
+      return f;
     case 'BF16': {
       // bfloat16 is the top half of an f32: shift the bits back into place.
       const src = new Uint16Array(buf);
-      const bits = new Uint32Array(src.length);
-      for (let i = 0; i < src.length; i++) bits[i] = src[i] << 16;
-      return new Float32Array(bits.buffer);
+      const bits = new Uint32Array(f.buffer, f.byteOffset, n);
+      for (let i = 0; i < n; i++) bits[i] = src[i] << 16;
+      return f;
     }
     case 'F16': {
       const src = new Uint16Array(buf);
-      const out = new Float32Array(src.length);
-      for (let i = 0; i < src.length; i++) out[i] = halfToFloat(src[i]);
-      return out;
+      for (let i = 0; i < n; i++) f[i] = halfToFloat(src[i]);
+      return f;
     }
     default:
       throw new Error(`toFloat32: unreachable dtype ${dtype}`);

@@ -56,11 +56,11 @@ export function checkWeightsFitConfig(
 }
 
 /**
- * The model and the weights as read are two f32 copies of every parameter: refuse, before
- * allocating, what this machine cannot hold.
+ * Refuses, before allocating, a load this machine cannot hold: by default the model and the
+ * weights as read, two f32 copies of every parameter; a streamed load says its own bytes.
  */
-export function checkMemory(parameters: number, label: string): void {
-  const needed = 2 * 4 * parameters;
+export function checkMemory(parameters: number, label: string, bytesPerParameter = 8): void {
+  const needed = bytesPerParameter * parameters;
   const total = os.totalmem();
   if (needed > total) {
     const gib = (b: number) => (b / 2 ** 30).toFixed(1);

@@ -61,14 +61,20 @@ export function packBf16Rows(w: Float32Array, rows: number, cols: number): Float
 }
 
 /** Packed bf16 rows → their f32 values [rows, cols]: what a kernel multiplies with. */
-export function unpackBf16Rows(packed: Float32Array, rows: number, cols: number): Float32Array {
+export function unpackBf16Rows(packed: Float32Array, rows: number, cols: number, out: Float32Array = new Float32Array(rows * cols)): Float32Array {
   const rowWords = bf16RowWords(cols);
   if (packed.length !== rows * rowWords) throw new Error(`unpackBf16Rows: ${packed.length} words for ${rows} × ${cols}`);
   const halves = new Uint16Array(packed.buffer, packed.byteOffset, packed.length * 2);
-  const values = new Uint32Array(rows * cols);
+  const values = new Uint32Array(out.buffer, out.byteOffset, rows * cols);
   const at = rowLayout(cols);
   for (let r = 0; r < rows; r++) {
     for (let c = 0; c < cols; c++) values[r * cols + c] = halves[r * rowWords * 2 + at[c]] << 16;
   }
-  return new Float32Array(values.buffer);
+  return out;
+}
+
+/** Row r of packed bf16 rows [rows, cols] as f32, written to out from `offset` (an embedding lookup). */
+export function unpackBf16Row(packed: Float32Array, cols: number, r: number, out: Float32Array, offset: number): void {
+  const rowWords = bf16RowWords(cols);
+  unpackBf16Rows(packed.subarray(r * rowWords, (r + 1) * rowWords), 1, cols, out.subarray(offset, offset + cols));
 }

@@ -56,15 +56,23 @@ export function packInt8Rows(w: Float32Array, rows: number, cols: number): Float
   return out;
 }
 
-/** Int8 rows → the f32 weights they stand for [rows, cols] (q · s). */
-export function unpackInt8Rows(packed: Float32Array, rows: number, cols: number): Float32Array {
+/** Int8 rows → the f32 weights they stand for [rows, cols] (q · s), in `out` when given. */
+export function unpackInt8Rows(packed: Float32Array, rows: number, cols: number, out: Float32Array = new Float32Array(rows * cols)): Float32Array {
   checkWords(packed, rows, cols, 'unpackInt8Rows');
   const rowBytes = int8RowBytes(cols);
   const q = new Int8Array(packed.buffer, packed.byteOffset, rows * rowBytes);
   const scales = packed.subarray((rows * rowBytes) / 4);
-  const out = new Float32Array(rows * cols);
   for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) out[r * cols + c] = q[r * rowBytes + c] * scales[r];
   return out;
+}
+
+/** Row r of int8 rows [rows, cols] as f32, written to out from `offset` (an embedding lookup). */
+export function unpackInt8Row(packed: Float32Array, rows: number, cols: number, r: number, out: Float32Array, offset: number): void {
+  checkWords(packed, rows, cols, 'unpackInt8Row');
+  const rowBytes = int8RowBytes(cols);
+  const q = new Int8Array(packed.buffer, packed.byteOffset + r * rowBytes, cols);
+  const s = packed[(rows * rowBytes) / 4 + r];
+  for (let c = 0; c < cols; c++) out[offset + c] = q[c] * s;
 }
 
 /** x [k] → 16-bit integers padded with zeros to `padded`, and their scale sx (x ≈ sx · qx). */

@@ -7,10 +7,12 @@ import { Tensor } from '../tensor/tensor.js';
 import { Rng } from '../tensor/random.js';
 import { isGradEnabled, noGrad } from '../autograd/tape.js';
 import { withLayerArena } from '../kernels/memory.js';
-import { add, embedding, linear, crossEntropy, reshape, slice, mambaStep, matVec, packMambaWeights, packRows } from '../ops/index.js';
+import { add, linear, crossEntropy, reshape, slice, mambaStep, matVec, packMambaWeights, packRows } from '../ops/index.js';
 import type { MambaStepWeights, PackedMambaWeights, PackedMatrix, StepHead } from '../ops/index.js';
 import { Module } from '../nn/module.js';
 import { Embedding, RMSNorm, Linear } from '../nn/index.js';
+import { packedWeight, unpack } from '../nn/packed.js';
+import type { WeightFormat } from '../kernels/weight_format.js';
 import { Mixer, MixerState, PackedLinears } from '../ssm/mixer.js';
 import type { LayerRecorder } from '../ssm/recording.js';
 import { MambaMixer } from '../ssm/mamba.js';
@@ -102,7 +104,12 @@ export class LanguageModel extends Module implements CausalLM<ModelState> {
 
   /** logits = RMSNorm(h)·Wᵀ: h [..., D] → [..., V]. */
   private head(h: Tensor): Tensor {
-    return linear(this.backbone.norm_f.forward(h), this.headWeight());
+    return linear(this.backbone.norm_f.forward(h), unpack(this.headWeight()));
+  }
+
+  /** The format the matrices are kept in: f32, or bf16 / int8 for a model built packed to load in it (src/nn/packed.ts). */
+  get weightFormat(): WeightFormat {
+    return packedWeight(this.headWeight())?.format ?? 'f32';
   }
 
   /**
@@ -130,7 +137,7 @@ export class LanguageModel extends Module implements CausalLM<ModelState> {
    * 2.5 GB in one arena, more than the 4 GiB wasm memory leaves beside two models).
    */
   private hidden(ids: Int32Array, batch: number, length: number, state?: ModelState, recorders?: LayerRecorder[]): Tensor {
-    let h = embedding(this.backbone.embeddings.weight, ids, [batch, length]); // [B, L, D]
+    let h = this.backbone.embeddings.forward(ids, [batch, length]); // [B, L, D]
     const scoped = !isGradEnabled() && !recorders; // a recorder may keep a block's tensors
     this.backbone.layers.items.forEach((block, i) => {
       const run = () => block.forward(h, state?.layers[i], recorders?.[i]);
@@ -154,11 +161,21 @@ export class LanguageModel extends Module implements CausalLM<ModelState> {
     return crossEntropy(reshape(logits, [batch * length, this.config.vocab_size]), targets, { ignoreIndex: -100 });
   }
 
+  /**
+   * A fresh state; `weights` (default: the format the model keeps) names the format of the fused
+   * steps' matrices: copies packed from f32, or a packed model's own (no copy). A packed model
+   * has no f32 matrices to step with in another format.
+   */
   initState(batch: number, opts: StateOptions = {}): ModelState {
     const blocks = this.backbone.layers.items;
     const state: ModelState = { layers: blocks.map((b) => b.mixer.initState(batch)) };
-    const format = opts.weights ?? 'f32';
+    const kept = this.weightFormat;
+    const format = opts.weights ?? kept;
+    if (kept !== 'f32' && format !== kept) {
+      throw new Error(`initState: this model keeps its matrices in ${kept} (loaded with weights '${kept}'); a state with weights '${format}' needs the model loaded in f32 or in ${format}`);
+    }
     if (format !== 'f32') {
+      // Copies packed from f32, or a packed model's own rows (packRows shares them).
       state.packed = blocks.map((b) => {
         const w = b.fusedStepWeights();
         return w && packMambaWeights(w, format);
@@ -180,7 +197,7 @@ export class LanguageModel extends Module implements CausalLM<ModelState> {
       if (state.layers.length !== this.config.num_hidden_layers) {
         throw new Error(`LanguageModel.step: state has ${state.layers.length} layers, model has ${this.config.num_hidden_layers}`);
       }
-      let h = embedding(this.backbone.embeddings.weight, tokens, [batch]); // [B, D]
+      let h = this.backbone.embeddings.forward(tokens, [batch]); // [B, D]
       const blocks = this.backbone.layers.items;
       const head: StepHead = { norm: this.backbone.norm_f, weight: this.headWeight(), packed: state.head };
       for (let i = 0; i < blocks.length; i++) {
@@ -200,6 +217,8 @@ export class LanguageModel extends Module implements CausalLM<ModelState> {
 
   /** Parameters to save: the head is left out when tied (it is the embedding). */
   weights(): Map<string, { shape: number[]; data: Float32Array }> {
+    const kept = this.weightFormat;
+    if (kept !== 'f32') throw new Error(`weights: this model keeps its matrices in ${kept} (loaded with weights '${kept}'), not as the f32 tensors a save writes; load it in f32 to save it`);
     const out = new Map<string, { shape: number[]; data: Float32Array }>();
     for (const [name, t] of this.namedParameters()) out.set(name, { shape: t.shape, data: t.data });
     return out;

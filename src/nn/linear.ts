@@ -7,10 +7,13 @@ import { linear } from '../ops/linear.js';
 import { matVec } from '../ops/mat_vec.js';
 import type { PackedMatrix } from '../ops/mamba_step.js';
 import { Module } from './module.js';
+import { packedBuildFormat, packedTensor, unpack } from './packed.js';
 
 export interface LinearOptions {
   bias?: boolean;
   rng?: Rng;
+  /** Keep W in f32 in a model built packed (src/nn/packed.ts): a matrix the fused step reads as f32 (Mamba's dt_proj). */
+  f32?: boolean;
 }
 
 export class Linear extends Module {
@@ -21,13 +24,14 @@ export class Linear extends Module {
     super();
     const rng = opts.rng ?? globalRng();
     const bound = 1 / Math.sqrt(inFeatures);
-    this.weight = this.param('weight', uniform([outFeatures, inFeatures], -bound, bound, { rng }));
+    const packed = packedBuildFormat() !== null && !opts.f32;
+    this.weight = this.param('weight', packed ? packedTensor(outFeatures, inFeatures) : uniform([outFeatures, inFeatures], -bound, bound, { rng }));
     this.bias = (opts.bias ?? true) ? this.param('bias', uniform([outFeatures], -bound, bound, { rng })) : null;
   }
 
   /** x: [..., in] → [..., out] */
   forward(x: Tensor): Tensor {
-    return linear(x, this.weight, this.bias);
+    return linear(x, unpack(this.weight), this.bias);
   }
 
   /** As forward, multiplying with `packed` (a generation state's compact copy of the weight) when given. */

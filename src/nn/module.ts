@@ -5,6 +5,7 @@
 import { Tensor, shapeStr } from '../tensor/tensor.js';
 import { kernels } from '../kernels/backend.js';
 import { keepGradArray } from '../autograd/tape.js';
+import { packedWeight, setPacked } from './packed.js';
 
 export abstract class Module {
   private readonly params = new Map<string, Tensor>();
@@ -19,9 +20,14 @@ export abstract class Module {
    * Weight decay applies to matrices (rank ≥ 2) and not to vectors (biases, norm weights,
    * per-channel scales), where it would only pull a scale or offset toward 0; `decay` overrides
    * that for a parameter whose meaning decay would harm (Mamba's A_log, for instance).
+   * A packed matrix (src/nn/packed.ts) stays where it is and needs no gradient: it is not trained.
    */
   protected param(name: string, t: Tensor, opts: { decay?: boolean } = {}): Tensor {
     this.decay.set(name, opts.decay ?? t.ndim >= 2);
+    if (packedWeight(t)) {
+      this.params.set(name, t);
+      return t;
+    }
     t.requiresGrad = true;
     t.data = kernels().residentCopy(t.data);
     keepGradArray(t); // a training step writes this gradient in place, into the same array every step
@@ -93,7 +99,8 @@ export abstract class Module {
       if (shapeStr(src.shape) !== shapeStr(t.shape)) {
         throw new Error(`loadStateDict: tensor ${name} has shape ${shapeStr(src.shape)}, the model expects ${shapeStr(t.shape)}`);
       }
-      t.data.set(src.data);
+      if (packedWeight(t)) setPacked(t, src.data, name);
+      else t.data.set(src.data);
     }
     if (strict) {
       const extra = [...dict.keys()].filter((k) => !own.has(k) && !(opts.ignore ?? []).includes(k));

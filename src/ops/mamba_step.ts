@@ -7,7 +7,8 @@
 // a quarter of the bytes read per token. The mixer's own, readable path is MambaMixer.forward;
 // this op is what LanguageModel.step chooses for its selective Mamba blocks.
 
-import { Tensor } from '../tensor/tensor.js';
+import { Tensor, shapeStr } from '../tensor/tensor.js';
+import { packedWeight } from '../tensor/packed.js';
 import { kernels } from '../kernels/backend.js';
 import { allocOutput } from '../kernels/memory.js';
 import { packRowsAs, WeightFormat } from '../kernels/weight_format.js';
@@ -105,8 +106,16 @@ export function packMambaWeights(w: MambaStepWeights, format: Exclude<WeightForm
   return { format, inProj: packRows(w.inProj, format).data, xProj: packRows(w.xProj, format).data, outProj: packRows(w.outProj, format).data };
 }
 
-/** A weight [rows, cols] in `format` (the head's, for a bf16 or int8 state). */
+/**
+ * A weight [rows, cols] in `format` (the head's, for a bf16 or int8 state). A matrix kept packed
+ * (a model loaded in bf16 or int8: src/nn/packed.ts) is its own copy, shared, not packed again.
+ */
 export function packRows(w: Tensor, format: Exclude<WeightFormat, 'f32'>): PackedMatrix {
   const [rows, cols] = w.shape;
+  const kept = packedWeight(w);
+  if (kept) {
+    if (kept.format !== format) throw new Error(`packRows: a matrix ${shapeStr(w.shape)} kept in ${kept.format} cannot be had in ${format} (its f32 weights were never loaded)`);
+    return { format, data: kept.words, rows, cols };
+  }
   return { format, data: kernels().residentCopy(packRowsAs(format, w.data, rows, cols)), rows, cols };
 }

@@ -8,6 +8,7 @@
 import { Tensor, shapeStr } from '../tensor/tensor.js';
 import { Module } from '../nn/module.js';
 import { kernels } from '../kernels/backend.js';
+import { packedWeight } from '../nn/packed.js';
 
 export interface ParamGroup {
   params: Tensor[];
@@ -49,6 +50,12 @@ export class AdamW {
     this.eps = opts.eps ?? 1e-8;
     this.weightDecay = opts.weightDecay ?? 0.01;
     this.params = this.groups.flatMap((g) => g.params);
+    for (const p of this.params) {
+      const packed = packedWeight(p);
+      if (packed) {
+        throw new Error(`AdamW: a parameter ${shapeStr(p.shape)} is kept in ${packed.format} (the model was loaded with weights: '${packed.format}'); training needs the model loaded in f32 (--weights f32)`);
+      }
+    }
     // Where the backend keeps long-lived arrays (the wasm memory), so that its kernel updates
     // the parameters and both moments in place.
     const k = kernels();

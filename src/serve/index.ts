@@ -77,7 +77,7 @@ export async function startServer(served: ServedModel, opts: ServeOptions = {}):
 
 /** Loads a model folder and serves it. */
 export function serve(dir: string, opts: ServeOptions = {}): Promise<RunningServer> {
-  return startServer(loadServedModel(dir, { name: opts.name }), opts);
+  return startServer(loadServedModel(dir, { name: opts.name, weights: opts.weights }), opts);
 }
 
 export { loadServedModel, type ServedModel } from './served_model.js';

@@ -4,6 +4,7 @@
 
 import fs from 'node:fs';
 import path from 'node:path';
+import type { WeightFormat } from '../kernels/weight_format.js';
 import { loadModelFolder } from '../io/model_folder.js';
 import { parsePythonJson } from '../io/config.js';
 import type { Tokenizer } from '../data/tokenizer.js';
@@ -50,8 +51,9 @@ function templateSource(dir: string, tc: Json): [string, string] | null {
   return null;
 }
 
-export function loadServedModel(dir: string, opts: { name?: string } = {}): ServedModel {
-  const { model, tokenizer } = loadModelFolder(dir, { requireTokenizer: true });
+/** The folder's model, its matrices kept in `weights` from the file on (src/nn/packed.ts; default f32). */
+export function loadServedModel(dir: string, opts: { name?: string; weights?: WeightFormat } = {}): ServedModel {
+  const { model, tokenizer } = loadModelFolder(dir, { requireTokenizer: true, weights: opts.weights });
   const tc = readJson(path.join(dir, 'tokenizer_config.json'));
   const config = readJson(path.join(dir, 'config.json'));
   const tokens: Record<string, string> = {};

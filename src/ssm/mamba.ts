@@ -36,6 +36,7 @@ import { noGrad } from '../autograd/tape.js';
 import { kernels } from '../kernels/backend.js';
 import { linear, split, conv1d, silu, exp, neg, concat, slice, add, selectiveScan, gate, mambaStep, rmsNorm, packRows, type MambaStepWeights } from '../ops/index.js';
 import { Linear, Conv1d } from '../nn/index.js';
+import { packedWeight, unpack } from '../nn/packed.js';
 import { Mixer, MixerState, PackedLinears } from './mixer.js';
 import type { WeightFormat } from '../kernels/weight_format.js';
 import { LayerRecorder, deltaOf, selectiveStateNorms, siluOf } from './recording.js';
@@ -105,7 +106,8 @@ export class MambaMixer extends Mixer {
         C: this.param('C', initUniform([N], 1, rng)),
       };
     }
-    this.dt_proj = this.child('dt_proj', new Linear(R, E, { bias: true, rng }));
+    // f32 even in a packed model: the fused step reads it as f32 (0.5 % of a block's weights at 130m).
+    this.dt_proj = this.child('dt_proj', new Linear(R, E, { bias: true, rng, f32: true }));
     initDtProj(this.dt_proj, R, rng);
 
     // A = −exp(A_log) with A_log[e, n] = log(n + 1): the S4D-real initialisation. Not decayed
@@ -117,7 +119,8 @@ export class MambaMixer extends Mixer {
 
     this.out_proj = this.child('out_proj', new Linear(E, D, { bias: cfg.use_bias, rng }));
     const scale = 1 / Math.sqrt(opts.numLayers ?? 1);
-    for (let i = 0; i < this.out_proj.weight.size; i++) this.out_proj.weight.data[i] *= scale;
+    // (A packed model's weights all come from its file: its f32 arrays are not even backed by memory yet.)
+    if (!packedWeight(this.out_proj.weight)) for (let i = 0; i < this.out_proj.weight.size; i++) this.out_proj.weight.data[i] *= scale;
   }
 
   /**
@@ -170,7 +173,7 @@ export class MambaMixer extends Mixer {
    */
   private inProjHalves(x: Tensor): [Tensor, Tensor] {
     const { E } = this;
-    const [wx, wz] = split(this.in_proj.weight, [E, E], 0); // [E, D] each
+    const [wx, wz] = split(unpack(this.in_proj.weight), [E, E], 0); // [E, D] each
     const [bx, bz] = this.in_proj.bias ? split(this.in_proj.bias, [E, E], 0) : [null, null];
     return [linear(x, wx, bx), linear(x, wz, bz)];
   }

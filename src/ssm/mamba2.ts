@@ -30,6 +30,7 @@ import { noGrad } from '../autograd/tape.js';
 import { kernels } from '../kernels/backend.js';
 import { linear, split, conv1d, concat, slice, exp, neg, silu, gate, rmsNorm, mul, reshape, ssd, packRows } from '../ops/index.js';
 import { Linear, Conv1d } from '../nn/index.js';
+import { packedWeight, unpack } from '../nn/packed.js';
 import { Module } from '../nn/module.js';
 import { initDeltaBias, convStateToTimeMajor, timeMajorToConvState } from './mamba.js';
 import { Mixer, MixerState, PackedLinears } from './mixer.js';
@@ -118,7 +119,8 @@ export class Mamba2Mixer extends Mixer {
     this.norm = this.child('norm', new GatedGroupRMSNorm(I, this.G, cfg.layer_norm_epsilon));
     this.out_proj = this.child('out_proj', new Linear(I, D, { bias: cfg.use_bias, rng }));
     const scale = 1 / Math.sqrt(opts.numLayers ?? 1); // as mamba_ssm's rescale of out_proj by the depth
-    for (let i = 0; i < this.out_proj.weight.size; i++) this.out_proj.weight.data[i] *= scale;
+    // (A packed model's weights all come from its file: its f32 arrays are not even backed by memory yet.)
+    if (!packedWeight(this.out_proj.weight)) for (let i = 0; i < this.out_proj.weight.size; i++) this.out_proj.weight.data[i] *= scale;
   }
 
   /**
@@ -129,7 +131,7 @@ export class Mamba2Mixer extends Mixer {
     const { I, H, P, G, N, K, convDim } = this;
     const [batch, L] = x.shape;
     // in_proj by its three row blocks (the weight is split, not the [B, L, 2I + 2GN + H] output).
-    const [wz, wxbc, wdt] = split(this.in_proj.weight, [I, convDim, H], 0);
+    const [wz, wxbc, wdt] = split(unpack(this.in_proj.weight), [I, convDim, H], 0);
     const [bz, bxbc, bdt] = this.in_proj.bias ? split(this.in_proj.bias, [I, convDim, H], 0) : [null, null, null];
     const z = linear(x, wz, bz); // [B, L, I]
     const xBC = linear(x, wxbc, bxbc); // [B, L, I + 2GN]

@@ -8,14 +8,12 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { spawnSync } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { loadModelFolder } from '../../src/io/model_folder.js';
 import { modelConfig, type MambaConfig } from '../../src/models/config.js';
 import { createModel } from '../../src/models/create.js';
 import { ByteTokenizer } from '../../src/data/tokenizer.js';
+import { assertGenerates } from '../helpers.js';
 
-const cli = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'mamba-ts-hub-folder-'));
 test.after(() => fs.rmSync(root, { recursive: true, force: true }));
 
@@ -214,12 +212,5 @@ test('mamba-ts generate runs on a sharded BF16 folder as a new user would point 
   const dir = path.join(root, 'cli-bf16');
   writeFolder(dir, config, hubWeights(config), 'BF16', 2);
   fs.writeFileSync(path.join(dir, 'tokenizer.json'), JSON.stringify(new ByteTokenizer().toJSON()));
-  const gen = spawnSync(process.execPath, [cli, 'generate', '--model', dir, '--prompt', 'call me', '--max-tokens', '12', '--seed', '2'], {
-    encoding: 'utf8',
-    timeout: 30_000,
-    env: { ...process.env, MAMBA_TS_THREADS: '1' },
-  });
-  assert.equal(gen.status, 0, gen.stderr);
-  assert.ok(gen.stdout.startsWith('call me'), JSON.stringify(gen.stdout));
-  assert.match(gen.stderr, /generated 12 tokens/);
+  assertGenerates(dir);
 });
