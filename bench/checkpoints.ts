@@ -1,9 +1,10 @@
 // The Hub shapes we load (docs/results/checkpoints.md): each shape's folder written with random
 // weights in the dtype the Hub ships (F32 for state-spaces/mamba-*-hf), then loaded as
-// `mamba-ts generate --model DIR` loads it, in a fresh process (bench/checkpoint_probe.ts): load
-// time, peak resident memory after the load, and generation tokens/s per weight format with its
-// ratio to the roofline (read bandwidth measured around each figure). Shapes whose load would not
-// fit are not run: the row says why. A shape's folder is deleted after its row.
+// `mamba-ts generate --model DIR --weights W` loads it, in a fresh process per format
+// (bench/checkpoint_probe.ts; bf16 and int8 pack each matrix as it streams in): load time, peak
+// resident memory after the load, the wasm memory, and generation tokens/s with its ratio to the
+// roofline (read bandwidth measured around each figure). A shape or format that would not fit is
+// not run: the row says why. A shape's folder is deleted after its rows.
 
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -12,7 +13,7 @@ import { join } from 'node:path';
 import { modelConfig, type MambaConfig } from '../src/models/config.js';
 import { expectedWeights } from '../src/models/weight_shapes.js';
 import { findProjectRoot } from '../src/kernels/wasm/index.js';
-import { WEIGHT_FORMATS } from '../src/kernels/weight_format.js';
+import { WEIGHT_FORMATS, type WeightFormat } from '../src/kernels/weight_format.js';
 import { BenchContext, registerSection } from './sections.js';
 
 interface HubShape {
@@ -35,12 +36,14 @@ export const HUB_SHAPES: HubShape[] = [
   },
 ];
 
-/** The loader holds every tensor as f32 and then the model's copy: about 8 bytes per parameter at its peak. */
-const LOAD_BYTES_PER_PARAMETER = 8;
-/** Loads run here only below this peak: the machine's memory is shared with other processes. */
-const RUN_BUDGET = 8 * 2 ** 30;
-/** The wasm32 memory the kernels read weights from in place: above it, weights are copied in at every call. */
-const WASM_BYTES = 4 * 2 ** 30;
+/** Bytes per parameter at a load's peak: f32 holds every tensor as read, then the model's copy; bf16 / int8 the packed model (and a block of rows). */
+const LOAD_BYTES_PER_PARAMETER: Record<WeightFormat, number> = { f32: 8, bf16: 2, int8: 1.1 };
+/** Bytes per parameter the kept model holds in the wasm memory. */
+const KEPT_BYTES_PER_PARAMETER: Record<WeightFormat, number> = { f32: 4, bf16: 2, int8: 1.05 };
+/** Writing a folder holds the f32 model (4 bytes per parameter); writes and loads run here only below this: the machine's memory is shared with other processes. */
+const RUN_BUDGET = 16 * 2 ** 30;
+/** The wasm32 memory the kernels read weights from in place, less room for scratch, state and per-call copies. */
+const WASM_ROOM = 3.5 * 2 ** 30;
 
 function parameters(config: MambaConfig): number {
   let n = 0;
@@ -69,44 +72,58 @@ registerSection({
       const config = modelConfig(shape.config as never) as MambaConfig;
       const n = parameters(config);
       const shipped = n * (shape.dtype === 'F32' ? 4 : 2);
-      const loadPeak = n * LOAD_BYTES_PER_PARAMETER;
       const label = `${shape.repo} (${(n / 1e9).toFixed(2)} B, ${shape.dtype} ${gib(shipped)} GiB)`;
-      const skip =
-        loadPeak > os.totalmem() ? `not run: the load needs ~${gib(loadPeak)} GiB (f32 tensors, then the model), more than this machine's ${gib(os.totalmem())} GiB`
-        : loadPeak > RUN_BUDGET ? `not run here: the load needs ~${gib(loadPeak)} GiB of the machine's ${gib(os.totalmem())} (shared); f32 weights of ${gib(4 * n)} GiB${4 * n > WASM_BYTES ? ' exceed the 4 GiB wasm memory' : ''}`
-        : null;
-      if (skip) {
-        rows.push([label, null, null, ...WEIGHT_FORMATS.map(() => null), skip]);
-        data.push({ repo: shape.repo, parameters: n, dtype: shape.dtype, skipped: skip });
+      const skipped = (weights: string, why: string) => {
+        rows.push([label, weights, null, null, null, null, why]);
+        data.push({ repo: shape.repo, parameters: n, dtype: shape.dtype, weights, skipped: why });
+      };
+      if (4 * n > RUN_BUDGET) {
+        skipped('all', `not run: writing its folder here holds the f32 model, ${gib(4 * n)} GiB, above the ${gib(RUN_BUDGET)} GiB this shared machine allows a run`);
         continue;
       }
       const dir = mkdtempSync(join(os.tmpdir(), 'mamba-ts-hub-'));
       try {
-        // A shape that fails (out of memory, a loader error) gets its row with the reason; the others still run.
         ctx.log(`checkpoints: writing ${shape.repo} ...`);
         runJson([probe, 'write', dir, JSON.stringify(config)], 1_800_000);
-        ctx.log(`checkpoints: loading and generating with ${shape.repo} ...`);
-        const r = runJson([probe, 'run', dir, String(ctx.threads), String(tokens)], 1_800_000) as {
-          loadSeconds: number; peakBytes: number; formats: { weights: string; tokensPerSec: number; bandwidth: number; bytesPerToken: number }[];
-        };
-        const cells = r.formats.map((f) => `${f.tokensPerSec.toFixed(1)} (${((f.tokensPerSec * f.bytesPerToken) / f.bandwidth).toFixed(2)}×)`);
-        rows.push([label, Number(r.loadSeconds.toFixed(1)), `${gib(r.peakBytes)} GiB`, ...cells, '']);
-        data.push({ repo: shape.repo, parameters: n, dtype: shape.dtype, ...r });
+        for (const weights of WEIGHT_FORMATS) {
+          const kept = KEPT_BYTES_PER_PARAMETER[weights] * n;
+          if (kept > WASM_ROOM) {
+            skipped(weights, `not run: its ${weights} weights, ${gib(kept)} GiB, do not fit the 4 GiB wasm memory with room for the rest`);
+            continue;
+          }
+          if (LOAD_BYTES_PER_PARAMETER[weights] * n > RUN_BUDGET) {
+            skipped(weights, `not run: the load needs ~${gib(LOAD_BYTES_PER_PARAMETER[weights] * n)} GiB`);
+            continue;
+          }
+          // A load that fails (out of memory, a loader error) gets its row with the reason; the others still run.
+          try {
+            ctx.log(`checkpoints: ${shape.repo} in ${weights} ...`);
+            const r = runJson([probe, 'run', dir, String(ctx.threads), String(tokens), weights], 1_800_000) as {
+              loadSeconds: number; peakBytes: number; wasmBytes: number; tokensPerSec: number; bandwidth: number; bytesPerToken: number;
+            };
+            const roofline = (r.tokensPerSec * r.bytesPerToken) / r.bandwidth;
+            rows.push([label, weights, Number(r.loadSeconds.toFixed(1)), `${gib(r.peakBytes)} GiB`, `${gib(r.wasmBytes)} GiB`, `${r.tokensPerSec.toFixed(2)} (${roofline.toFixed(2)}×)`, '']);
+            data.push({ repo: shape.repo, parameters: n, dtype: shape.dtype, weights, ...r });
+          } catch (err) {
+            const reason = `failed: ${(err as Error).message.slice(0, 300)}`;
+            rows.push([label, weights, null, null, null, null, reason]);
+            data.push({ repo: shape.repo, parameters: n, dtype: shape.dtype, weights, failed: reason });
+          }
+        }
       } catch (err) {
-        const reason = `failed: ${(err as Error).message.slice(0, 300)}`;
-        rows.push([label, null, null, ...WEIGHT_FORMATS.map(() => null), reason]);
-        data.push({ repo: shape.repo, parameters: n, dtype: shape.dtype, failed: reason });
+        skipped('all', `failed writing the folder: ${(err as Error).message.slice(0, 300)}`);
       } finally {
         rmSync(dir, { recursive: true, force: true });
       }
     }
     return {
       title: `Hub shapes as folders: load and generation (${ctx.threads} threads)`,
-      table: { columns: ['shape (parameters, shipped size)', 'load s', 'peak RSS after load', ...WEIGHT_FORMATS.map((f) => `${f} tok/s (× roofline)`), 'note'], rows },
+      table: { columns: ['shape (parameters, shipped size)', 'weights', 'load s', 'peak RSS after load', 'wasm memory', 'tok/s (× roofline)', 'note'], rows },
       notes: [
-        'each folder: config.json and model.safetensors in F32 with random weights, written by the project\'s saver with the Hub\'s tensor names; loaded by loadModelFolder (what mamba-ts generate runs) in a fresh process.',
+        'each folder: config.json and model.safetensors in F32 (above 5 GB, shards and an index, as transformers 4.x wrote the Hub\'s) with random weights, written by the project\'s saver with the Hub\'s tensor names; loaded by loadModelFolder (what mamba-ts generate --weights runs).',
         `generate: ${tokens} steps after 2 with a state made beforehand; × roofline: tokens/s × bytes a token reads ÷ the read bandwidth measured around the figure (bench/roofline.ts).`,
-        'peak RSS: the process\'s maximum resident memory right after the load (before the bf16/int8 copies are made).',
+        'one fresh process per format: f32 reads every tensor as f32, then copies it into the model; bf16 and int8 build the model packed and pack each matrix by blocks of rows as it streams in (src/nn/packed.ts).',
+        'peak RSS: the process\'s maximum resident memory right after the load; wasm memory: its size then (grown by quarters).',
       ],
       data,
     };

@@ -221,8 +221,9 @@ export function loadCheckpointInto<M extends Module>(
         const param = own.get(name);
         if (!param) continue; // a tied head stored anyway (checkWeightsFitConfig allows it)
         if (packedWeight(param)) {
+          const cols = t.entry.shape[1];
           readRowBlocks(t, (block, firstRow) => {
-            checkFinite(new Map([[name, { shape: [], data: block }]]), t.label);
+            checkFinite(new Map([[`${name} (rows ${firstRow}…${firstRow + block.length / cols - 1})`, { shape: [], data: block }]]), t.label);
             setPackedRows(param, block, firstRow);
           });
         } else {

@@ -97,6 +97,15 @@ test('a packed model refuses training, saving and a state in another format, nam
   assert.throws(() => model.initState(1, { weights: 'bf16' }), /keeps its matrices in int8 .*a state with weights 'bf16'/);
 });
 
+test('a non-finite weight is refused by a packed load, naming the tensor and its rows', () => {
+  const config = CONFIGS.mamba;
+  const weights = new LanguageModel(config, { seed: 3 }).weights();
+  weights.get('backbone.layers.1.mixer.in_proj.weight')!.data[5 * 16 + 2] = NaN; // row 5 of [2E, D]
+  const dir = path.join(root, 'nan');
+  saveCheckpoint(dir, { config, weights });
+  assert.throws(() => load(dir, 'int8'), /model\.safetensors: tensor backbone\.layers\.1\.mixer\.in_proj\.weight \(rows 0…63\) holds 1 non-finite value \(the first, NaN, at index 82/);
+});
+
 test('a Transformer++ folder is refused in a packed format, naming config.json and the model_type', () => {
   const dir = path.join(root, 'llama');
   const config = modelConfig({ model_type: 'llama', vocab_size: 16, hidden_size: 8, intermediate_size: 16, num_hidden_layers: 1, num_attention_heads: 2 });
