@@ -14,7 +14,7 @@ import { evaluateLengths, type LengthEvalResult } from '../train/length_eval.js'
 import { lineChart } from './plot.js';
 import { writePlot } from './render.js';
 import type { Experiment, ExperimentOptions } from './registry.js';
-import { STUDY_MODELS, labelOf, freshModel, trainRecorded, writeStudy, pct, minutes, today, loadNow, type TaskRunRecord, modelsDir, MODELS_OPTION, commandOf, TEST_SEED } from './task_study.js';
+import { STUDY_MODELS, labelOf, freshModel, trainRecorded, writeStudy, pct, minutes, today, loadNow, type TaskRunRecord, modelsDir, MODELS_OPTION, commandOf, TEST_SEED, launchPrefix, OLD_LAUNCH } from './task_study.js';
 
 export interface InductionHeadsStudy {
   name: 'induction-heads';
@@ -25,7 +25,7 @@ export interface InductionHeadsStudy {
     /** The warm-up rung: trained first at this length, with batch × trainLength / L sequences (the same tokens a step), up to warmupSteps. */
     warmupLength: number; warmupSteps: number;
     warmup: number; evalEvery: number; evalSize: number; target: number; lengths: number[]; chunk: number; evalBatch: number;
-    maxCacheMiB: number; maxSeconds: number; seed: number; load: number;
+    maxCacheMiB: number; maxSeconds: number; seed: number; load: number; launch?: string; loadEnd?: number;
   };
   runs: Array<TaskRunRecord & { lengths: LengthEvalResult[]; warmup: { steps: number; seconds: number; test: { loss: number; accuracy: number } } }>;
   finished?: string;
@@ -57,7 +57,7 @@ export async function runInductionHeads(o: ExperimentOptions): Promise<Induction
     warmupLength: quick ? 8 : 64, warmupSteps: quick ? 2 : 500,
     evalEvery: quick ? 2 : 100, evalSize: quick ? 4 : 64, target: 0.99,
     lengths: Array.from({ length: maxLog - 5 }, (_, i) => 2 ** (i + 6)), chunk: 4096, evalBatch: 4,
-    maxCacheMiB: 2048, maxSeconds: quick ? 30 : 240, seed: o.seeds?.[0] ?? 0, load: loadNow(),
+    maxCacheMiB: 2048, maxSeconds: quick ? 30 : 240, seed: o.seeds?.[0] ?? 0, load: loadNow(), launch: launchPrefix(),
   };
   const study: InductionHeadsStudy = { name: 'induction-heads', date: today(), command: commandOf('induction-heads', o, ['maxSteps', 'trainLength', 'maxLogLength']), settings: s, runs: [] };
   const save = () => writeStudy(o.out, 'induction-heads', study, renderInductionHeads);
@@ -96,6 +96,7 @@ export async function runInductionHeads(o: ExperimentOptions): Promise<Induction
     save();
   }
   study.finished = new Date().toISOString();
+  s.loadEnd = loadNow();
   const written = save();
   written.push(...(await writePlot(extrapolationChart(study), join(o.out, 'induction-heads-extrapolation'))));
   console.log(`wrote ${written.join(', ')}`);
@@ -150,7 +151,7 @@ the per-token step gives the same answers, tested). Transformer++ runs until its
 length's predicted time (quadratic, from the previous length) passes ${s.maxSeconds} s. A model other than Mamba at most twice
 chance at two lengths in a row is not evaluated further (·).
 
-**Command**: \`flock /work/wt/notes/long.lock nice -n 10 ${d.command}\` (shared 2-core machine, load average ${s.load} at the start).
+**Command**: \`${s.launch ?? OLD_LAUNCH} ${d.command}\` (shared 2-core machine, load average ${s.load} at the start${s.loadEnd !== undefined ? `, ${s.loadEnd} at the end` : ''}).
 Models saved in runs/induction-heads/<model>-seed${s.seed} (HF layout); re-evaluate with e.g. \`mamba-ts task induction-heads
 --eval-only --model runs/induction-heads/mamba-seed${s.seed} --eval-lengths 64,1000,1048576 --eval-sequences 4\`. Date ${d.date}.
 

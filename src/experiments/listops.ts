@@ -14,7 +14,7 @@ import { lineChart } from './plot.js';
 import { writePlot } from './render.js';
 import type { Experiment, ExperimentOptions } from './registry.js';
 import type { ArchName } from './param_match.js';
-import { STUDY_MODELS, labelOf, studyConfig, writeStudy, pct, minutes, today, loadNow, round, modelsDir, MODELS_OPTION, commandOf } from './task_study.js';
+import { STUDY_MODELS, labelOf, studyConfig, writeStudy, pct, minutes, today, loadNow, round, modelsDir, MODELS_OPTION, commandOf, launchPrefix, OLD_LAUNCH } from './task_study.js';
 
 export interface ListOpsStudy {
   name: 'listops';
@@ -22,7 +22,7 @@ export interface ListOpsStudy {
   command: string;
   settings: {
     steps: number; batch: number; lr: number; minLr: number; warmup: number; evalEvery: number; evalSize: number; width: number; layers: number; heads: number;
-    trainSize: number; dataSeed: number; seed: number; load: number;
+    trainSize: number; dataSeed: number; seed: number; load: number; launch?: string; loadEnd?: number;
   };
   /** Test-split class counts (the majority class is the trivial baseline). */
   testClasses: number[];
@@ -50,7 +50,7 @@ export async function runListOpsStudy(o: ExperimentOptions): Promise<ListOpsStud
   const s: ListOpsStudy['settings'] = {
     steps, batch, lr: 2e-3, minLr: 2e-4, warmup: quick ? 0 : 15, evalEvery: quick ? 1 : 50, evalSize: quick ? 4 : 200, width: quick ? 8 : 64, layers: 2, heads: quick ? 2 : 4,
     // One pass over fresh examples: the training split is as large as the budget reads (at most the LRA's 96k).
-    trainSize: Math.min(96_000, steps * batch), dataSeed: 0, seed: o.seeds?.[0] ?? 0, load: loadNow(),
+    trainSize: Math.min(96_000, steps * batch), dataSeed: 0, seed: o.seeds?.[0] ?? 0, load: loadNow(), launch: launchPrefix(),
   };
   // The held-out splits first, as `mamba-ts task listops` draws them (src/cli/task_listops.ts).
   const stream = listOpsSplits({ seed: s.dataSeed, sizes: { train: 2_000, val: 2_000, test: s.trainSize } });
@@ -80,6 +80,7 @@ export async function runListOpsStudy(o: ExperimentOptions): Promise<ListOpsStud
     save();
   }
   study.finished = new Date().toISOString();
+  s.loadEnd = loadNow();
   const written = save();
   const chart = lineChart(study.runs.map((r) => ({ label: labelOf(r.arch), points: r.eval.map((e) => [e.step, 100 * e.accuracy] as [number, number]) })), {
     title: `ListOps: validation accuracy (first ${s.evalSize} validation examples)`, xLabel: 'training step', yLabel: 'validation accuracy (%)',
@@ -109,8 +110,8 @@ the same data (\`node scripts/listops-tsv.mjs\` draws the training split first, 
 **Budget**: ${s.steps} steps of ${s.batch} examples (${(s.steps * s.batch).toLocaleString()} examples, well under one epoch of the LRA split) per model,
 AdamW lr ${s.lr} (warmup ${s.warmup}, cosine to ${s.minLr}), weight decay 0.01, clip 1, seed ${s.seed}; validation accuracy on the first
 ${s.evalSize} validation examples every ${s.evalEvery} steps; the test split read once per model, at the end.
-**Command**: \`flock /work/wt/notes/long.lock nice -n 10 ${d.command}\` (shared 2-core machine, load average ${s.load} at the
-start). Classifiers saved in runs/listops/<model>-seed${s.seed}; re-evaluate with \`mamba-ts task listops --eval-only --model DIR\`. Date ${d.date}.
+**Command**: \`${s.launch ?? OLD_LAUNCH} ${d.command}\` (shared 2-core machine, load average ${s.load} at the
+start${s.loadEnd !== undefined ? `, ${s.loadEnd} at the end` : ''}). Classifiers saved in runs/listops/<model>-seed${s.seed}; re-evaluate with \`mamba-ts task listops --eval-only --model DIR\`. Date ${d.date}.
 
 **Result** (test accuracy over ${n.toLocaleString()} test examples; the majority class, ${d.testClasses.indexOf(majority)}, is ${pct(majority / n)} of them):
 

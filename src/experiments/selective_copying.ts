@@ -15,7 +15,7 @@ import { lineChart } from './plot.js';
 import { writePlot } from './render.js';
 import type { Experiment, ExperimentOptions } from './registry.js';
 import type { ArchName } from './param_match.js';
-import { STUDY_MODELS, labelOf, freshModel, trainRecorded, writeStudy, pct, minutes, today, loadNow, type TaskRunRecord, modelsDir, MODELS_OPTION, commandOf } from './task_study.js';
+import { STUDY_MODELS, labelOf, freshModel, trainRecorded, writeStudy, pct, minutes, today, loadNow, type TaskRunRecord, modelsDir, MODELS_OPTION, commandOf, launchPrefix, OLD_LAUNCH } from './task_study.js';
 
 export interface SelectiveCopyingStudy {
   name: 'selective-copying';
@@ -24,13 +24,15 @@ export interface SelectiveCopyingStudy {
   settings: {
     ladder: number[]; numData: number; vocab: number; width: number; layers: number; heads: number;
     maxSteps: number; batch: number; lr: number; minLr: number; warmup: number; evalEvery: number; evalSize: number; target: number;
-    seeds: number[]; climbMinutes: number; load: number;
+    seeds: number[]; climbMinutes: number; load: number; launch?: string; loadEnd?: number;
   };
   /** Rungs in the order run; `rung` = index in the ladder, `solved` = reached the target. */
   runs: Array<TaskRunRecord & { rung: number; solved: boolean; stage: 1 | 2 }>;
   /** The longest L Mamba seed 0 solved (null: not even the first rung). */
   longest: number | null;
-  /** Why Mamba seed 0 stopped climbing, when not by failing a rung. */
+  /** Climbs that ended otherwise than by a rung failing at its step cap: the time limit, an error. */
+  ends: Array<{ arch: ArchName; seed: number; why: string }>;
+  /** Written by earlier versions: why Mamba seed 0 stopped climbing. */
   stoppedBy?: string;
   /** Set when the study finished (the plots drawn). */
   finished?: string;
@@ -55,7 +57,7 @@ export const selectiveCopyingExperiment: Experiment = {
     { flags: '--ladder <list>', description: 'the curriculum lengths, ascending (default 16,32,64,128,256,512,1024,2048,4096)', parse: (v: string) => v.split(',').map(Number) },
     { flags: '--max-steps <n>', description: 'step cap per rung (default 300; --quick 4)', parse: Number },
     { flags: '--num-data <n>', description: 'data tokens to copy (default 4; the paper: 16)', parse: Number },
-    { flags: '--climb-minutes <x>', description: 'Mamba seed 0 stops climbing after the rung that passes this much training time (default 4)', parse: Number },
+    { flags: '--climb-minutes <x>', description: 'wall-clock time of each climb (every seed and model: training, checks, saving) at most; a rung unsolved when it runs out ends the climb (default 4)', parse: Number },
   ],
   run: async (o) => {
     await runSelectiveCopying(o);
@@ -74,10 +76,10 @@ export async function runSelectiveCopying(o: ExperimentOptions): Promise<Selecti
   const s: SelectiveCopyingStudy['settings'] = {
     ladder, numData, vocab: 16, width: quick ? 8 : 64, layers: 2, heads: quick ? 2 : 4,
     maxSteps: (o.maxSteps as number | undefined) ?? (quick ? 4 : 300), batch: quick ? 2 : 64, lr: 3e-3, minLr: 3e-4, warmup: quick ? 0 : 20,
-    evalEvery: quick ? 2 : 25, evalSize: quick ? 4 : 64, target: 0.99, seeds, climbMinutes: climbSeconds / 60, load: loadNow(),
+    evalEvery: quick ? 2 : 25, evalSize: quick ? 4 : 64, target: 0.99, seeds, climbMinutes: climbSeconds / 60, load: loadNow(), launch: launchPrefix(),
   };
   const study: SelectiveCopyingStudy = {
-    name: 'selective-copying', date: today(), command: commandOf('selective-copying', o, ['ladder', 'maxSteps', 'numData', 'climbMinutes']), settings: s, runs: [], longest: null,
+    name: 'selective-copying', date: today(), command: commandOf('selective-copying', o, ['ladder', 'maxSteps', 'numData', 'climbMinutes']), settings: s, runs: [], ends: [], longest: null,
   };
   const save = () => writeStudy(o.out, 'selective-copying', study, renderSelectiveCopying);
   const shape = { width: s.width, layers: s.layers, vocab: s.vocab, heads: s.heads, context: ladder.at(-1)! };
@@ -86,24 +88,39 @@ export async function runSelectiveCopying(o: ExperimentOptions): Promise<Selecti
     evalEvery: s.evalEvery, evalSize: s.evalSize, seed, stopAt: s.target,
   });
 
-  /** Climbs the ladder up to `top` (all of it when undefined, stopping at the first failed rung). */
+  /**
+   * Climbs the ladder up to `top` (all of it when undefined), within climbSeconds of training: the
+   * climb ends at the first rung that does not reach the target, by its step cap or by the time
+   * running out, or that fails outright (the wasm memory running out at a long L, say so and go on).
+   */
   const climb = (arch: ArchName, seed: number, stage: 1 | 2, top?: number) => {
     let model: CausalLM = freshModel(arch, seed, shape);
+    const deadline = performance.now() + 1000 * climbSeconds;
     for (const [rung, L] of ladder.entries()) {
       if (top !== undefined && L > top) break;
       const task = makeTask('selective-copying', { length: L, numData, vocab: s.vocab });
       const modelDir = join(modelsDir(o, 'selective-copying'), `${arch}-seed${seed}`, `L${L}`);
-      const r = trainRecorded(model, arch, task, train(seed), { modelDir, log: (line) => console.error(line) });
+      let r: TaskRunRecord;
+      try {
+        r = trainRecorded(model, arch, task, { ...train(seed), deadline }, { modelDir, log: (line) => console.error(line) });
+      } catch (e) {
+        const why = `L ${L} failed: ${(e as Error).message.split('\n')[0]}`;
+        study.ends.push({ arch, seed, why });
+        console.log(`${labelOf(arch)} seed ${seed} · ${why}`);
+        save();
+        return;
+      }
       const solved = r.final.accuracy >= s.target;
       study.runs.push({ ...r, rung, solved, stage });
-      console.log(`${labelOf(arch)} seed ${seed} · L ${L} · ${pct(r.final.accuracy)} after ${r.eval.at(-1)!.step} steps · ${minutes(r.seconds)}`);
+      console.log(`${labelOf(arch)} seed ${seed} · L ${L} · ${pct(r.final.accuracy)} after ${r.eval.at(-1)!.step} steps · ${minutes(r.seconds)}${r.outOfTime ? ' · out of time' : ''}`);
+      if (solved && stage === 1) study.longest = L;
+      if (!solved && r.outOfTime) study.ends.push({ arch, seed, why: `the ${s.climbMinutes}-minute limit ran out at L ${L}, after ${r.eval.at(-1)!.step} steps` });
       save();
       // A failed rung ends the climb: the next rung is longer and starts from a model that has not solved this one.
       if (!solved) return;
-      if (stage === 1) study.longest = L;
-      const spent = study.runs.filter((x) => x.arch === arch && x.seed === seed).reduce((a, x) => a + x.seconds, 0);
-      if (stage === 1 && spent > climbSeconds) {
-        study.stoppedBy = `the time limit: ${minutes(spent)} of training after L ${L}, above ${s.climbMinutes} min`;
+      if (performance.now() > deadline && L !== (top ?? ladder.at(-1))) {
+        study.ends.push({ arch, seed, why: `the ${s.climbMinutes}-minute limit ran out just after solving L ${L}` });
+        save();
         return;
       }
     }
@@ -114,6 +131,7 @@ export async function runSelectiveCopying(o: ExperimentOptions): Promise<Selecti
   for (const seed of seeds.slice(1)) climb('mamba', seed, 2, top);
   for (const { arch } of STUDY_MODELS.slice(1)) climb(arch, seeds[0], 2, top);
   study.finished = new Date().toISOString();
+  s.loadEnd = loadNow();
   const written = save();
   written.push(...(await writePlot(accuracyChart(study), join(o.out, 'selective-copying-accuracy'))));
   console.log(`wrote ${written.join(', ')}`);
@@ -156,13 +174,14 @@ ${s.evalSize} fixed held-out sequences (${s.evalSize * s.numData} answers; chanc
 **Budget.** A curriculum over L: rungs ${s.ladder.join(', ')}; each rung starts from the weights of the previous
 one and trains until the held-out accuracy (every ${s.evalEvery} steps) reaches ${pct(s.target, 0)}, at most ${s.maxSteps}
 steps of ${s.batch} fresh sequences, AdamW lr ${s.lr} (warmup ${s.warmup}, cosine to ${s.minLr} over the cap), weight decay
-0.01, clip 1. Stage 1: Mamba seed ${s.seeds[0]} climbs until a rung fails (or its training time passes ${s.climbMinutes} min); the
+0.01, clip 1. Every climb has at most ${s.climbMinutes} min of training in all (a rung that has not reached ${pct(s.target, 0)} when it runs out
+ends the climb). Stage 1: Mamba seed ${s.seeds[0]} climbs until a rung fails or the time runs out; the
 longest rung it solves is L* = **${d.longest ?? 'none'}**.
 Stage 2: Mamba seeds ${s.seeds.slice(1).join(', ') || '–'} and every other model (seed ${s.seeds[0]}) climb the same ladder to L*
 with the same caps; every climb ends at the first rung that fails (a blank cell: not trained at that L). The paper: 400k steps of batch 64 at L 4096 directly, constant lr 1e-4.
 
-**Command**: \`flock /work/wt/notes/long.lock nice -n 10 ${d.command}\` (${minutes(totalSeconds)} of training in all, on the shared
-2-core machine, load average ${s.load} at the start; each rung's model is saved in runs/selective-copying/<model>-seed<s>/L<L>,
+**Command**: \`${s.launch ?? OLD_LAUNCH} ${d.command}\` (${minutes(totalSeconds)} of training in all, on the shared
+2-core machine, load average ${s.load} at the start${s.loadEnd !== undefined ? `, ${s.loadEnd} at the end` : ''}; each rung's model is saved in runs/selective-copying/<model>-seed<s>/L<L>,
 re-evaluable with \`mamba-ts task selective-copying --eval-only --model DIR --length L --num-data ${s.numData}\`). Date ${d.date}.
 
 **Result**: test accuracy at each rung (${s.evalSize} sequences apart from the training and held-out ones; steps used in
@@ -172,7 +191,7 @@ brackets: a rung stops when the held-out accuracy reaches ${pct(s.target, 0)}):
 | --- | ---: | ---: | ${used.map(() => '---:').join(' | ')} | ---: | ---: |
 ${rows.map(({ arch, seed, runs }) => `| ${labelOf(arch)} | ${seed} | ${runs[0].params.toLocaleString()} | ${used.map((L) => cell(runs, L)).join(' | ')} | ${steps(runs).toLocaleString()} | ${minutes(runs.reduce((a, r) => a + r.seconds, 0))} |`).join('\n')}
 
-${d.stoppedBy ? `Mamba seed ${s.seeds[0]} stopped climbing by ${d.stoppedBy}.\n\n` : ''}**How the settings were chosen** (short trials before the study, under the same lock; the test split is not involved,
+${d.stoppedBy ? `Mamba seed ${s.seeds[0]} stopped climbing by ${d.stoppedBy}.\n\n` : ''}${(d.ends ?? []).map((e) => `- ${labelOf(e.arch)} seed ${e.seed}: ${e.why}.`).join('\n')}${d.ends?.length ? '\n\n' : ''}**How the settings were chosen** (short trials before the study, under the same lock; the test split is not involved,
 the held-out sequences are the training distribution's):
 
 ${PROBES.map(([what, got]) => `- ${what}: ${got}`).join('\n')}

@@ -6,7 +6,7 @@
 
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadavg } from 'node:os';
+import { loadavg, getPriority } from 'node:os';
 import { writeJsonAtomic, writeFileAtomic } from '../io/atomic.js';
 import { saveCheckpoint } from '../io/checkpoint.js';
 import type { CausalLM } from '../models/causal_lm.js';
@@ -48,6 +48,8 @@ export interface TaskRunRecord {
   eval: TaskEvalInfo[];
   /** Where the trained model was saved (HF layout), relative to the working directory. */
   modelDir?: string;
+  /** Set when the run's wall-clock deadline (TaskTrainOptions.deadline) ended it before its step cap or target. */
+  outOfTime?: boolean;
   /** Study-specific extras (the rung of a curriculum, the lengths evaluated, ...). */
   [extra: string]: unknown;
 }
@@ -77,7 +79,7 @@ export function trainRecorded(
     arch, seed: train.seed, length: task.length, params: model.parameterCount(), steps: train.steps, batch: train.batchSize, lr: train.lr,
     seconds: round(seconds, 1), final: { loss: round(result.final.loss, 5), accuracy: result.final.accuracy },
     test: { loss: round(test.loss, 5), accuracy: test.accuracy }, eval: result.eval.map((e) => ({ ...e, loss: round(e.loss, 5) })),
-    modelDir: opts.modelDir,
+    modelDir: opts.modelDir, ...(result.outOfTime ? { outOfTime: true } : {}),
   };
 }
 
@@ -114,3 +116,17 @@ export const today = () => new Date().toISOString().slice(0, 10);
 
 /** The load average (1 min) now: the machine is shared, so times are only comparable within a run. */
 export const loadNow = () => round(loadavg()[0], 1);
+
+/**
+ * How this process was launched, as a page states it: the thread count given to the kernels, the
+ * shared long-run lock (project procedure: src/experiments are run under it) and the nice level read
+ * from the process, so the page says what ran rather than what was planned.
+ */
+export function launchPrefix(): string {
+  const threads = process.env.MAMBA_TS_THREADS;
+  const nice = getPriority();
+  return `${threads ? `MAMBA_TS_THREADS=${threads} ` : ''}flock /work/wt/notes/long.lock${nice > 0 ? ` nice -n ${nice}` : ''}`;
+}
+
+/** The launch of a study written before launchPrefix was recorded. */
+export const OLD_LAUNCH = 'flock /work/wt/notes/long.lock nice -n 10';

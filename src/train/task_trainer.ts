@@ -24,6 +24,8 @@ export interface TaskTrainOptions {
   seed: number;
   /** Stop at the first held-out evaluation whose accuracy reaches this (a budget of "steps until solved"). */
   stopAt?: number;
+  /** Stop after the first step that ends past this time (performance.now(), ms): a wall-clock budget. */
+  deadline?: number;
 }
 
 export interface TaskStepInfo {
@@ -50,6 +52,8 @@ export interface TaskTrainResult {
   /** Step 0 (before training), every evalEvery steps, and the last step (earlier with stopAt). */
   eval: TaskEvalInfo[];
   final: TaskEvalInfo;
+  /** True when the deadline, not the step cap or stopAt, ended training. */
+  outOfTime: boolean;
 }
 
 /**
@@ -102,7 +106,7 @@ export function trainTask(model: CausalLM, task: Task, opts: TaskTrainOptions, c
   const opt = createOptimizer(model, opts);
   const seeds = taskSeeds(opts.seed);
   const heldOut = heldOutSet(task, opts.evalSize, opts.batchSize, opts.seed);
-  const result: TaskTrainResult = { train: [], eval: [], final: { step: 0, loss: NaN, accuracy: NaN } };
+  const result: TaskTrainResult = { train: [], eval: [], final: { step: 0, loss: NaN, accuracy: NaN }, outOfTime: false };
   const runEval = (step: number) => {
     const info = { step, ...evaluateTask(model, heldOut) };
     result.eval.push(info);
@@ -121,6 +125,10 @@ export function trainTask(model: CausalLM, task: Task, opts: TaskTrainOptions, c
     callbacks.onStep?.(info);
     if (opts.evalEvery > 0 && step % opts.evalEvery === 0 && step < opts.steps) {
       if (runEval(step).accuracy >= (opts.stopAt ?? Infinity)) break;
+    }
+    if (opts.deadline !== undefined && step < opts.steps && performance.now() > opts.deadline) {
+      result.outOfTime = true;
+      break;
     }
   }
   const last = result.train.length;

@@ -8,6 +8,7 @@ import { mkdtempSync, readFileSync, existsSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { findExperiment } from '../../src/experiments/registry.js';
+import { earlierParts, corpusSplits } from '../../src/experiments/lm_quality.js';
 import { Rng } from '../../src/tensor/random.js';
 
 const root = mkdtempSync(join(tmpdir(), 'mamba-ts-lmq-test-'));
@@ -35,6 +36,24 @@ test('lm-quality sweeps 3 learning rates per model, keeps the best on validation
   const md = readFileSync(join(out, 'lm-quality.md'), 'utf8');
   for (const heading of ['**Answer here', '## Setup', '## Command', '## Caveats', '## Published figure beside ours']) assert.ok(md.includes(heading), heading);
   for (const f of ['tokens', 'wallclock', 'params']) for (const ext of ['svg', 'png']) assert.ok(existsSync(join(out, `lm-quality-${f}.${ext}`)), `${f}.${ext}`);
+});
+
+test('lm-quality run at another size keeps the sizes already on the page, and refuses to mix corpora', async () => {
+  const out = join(root, 'lmq');
+  await findExperiment('lm-quality').run({ quick: true, out, sizes: [150_000], evalBatches: 2, seeds: [0, 1], ...tiny });
+  const json = JSON.parse(readFileSync(join(out, 'lm-quality.json'), 'utf8'));
+  assert.deepEqual([...new Set(json.runs.map((r: { size: number }) => r.size))], [150_000], 'the latest run: its own size');
+  assert.equal(json.earlier.length, 1);
+  assert.deepEqual([...new Set(json.earlier[0].runs.map((r: { size: number }) => r.size))], [100_000], 'the earlier size kept');
+  const md = readFileSync(join(out, 'lm-quality.md'), 'utf8');
+  assert.match(md, /\| 100k \| Mamba \|/);
+  assert.match(md, /\| 150k \| Mamba \|/);
+  assert.match(md, /--sizes 100000[^\n]*\n[^\n]*--sizes 150000/, 'one command per size group');
+  // Rerunning a size replaces it; a file on another corpus is refused with the way out.
+  assert.deepEqual(earlierParts(join(out, 'lm-quality.json'), [100_000], corpusSplits(corpus)).map((p) => p.settings.sizes), [[150_000]]);
+  const other = join(root, 'other.txt');
+  writeFileSync(other, 'another text '.repeat(300));
+  assert.throws(() => earlierParts(join(out, 'lm-quality.json'), [100_000], corpusSplits(other)), /another corpus.*--out/);
 });
 
 test('state-size trains one model per N on the corpus and on multi-query recall, with the parameters each N costs', async () => {

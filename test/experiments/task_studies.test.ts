@@ -37,3 +37,20 @@ test('induction heads evaluates Mamba at every length, and stops the others once
   assert.deepEqual(mamba.lengths.map((x: { status: string }) => x.status), study.settings.lengths.map(() => 'ok'));
   assert.equal(mamba.lengths.at(-1).length, 1024);
 });
+
+test('selective copying gives every climb the --climb-minutes limit: with almost none, each ends at its first rung and says why', async () => {
+  const out = join(work, 'selective-copying-timed');
+  await findExperiment('selective-copying').run({ quick: true, out, models: join(work, 'timed-models'), climbMinutes: 1e-6 });
+  const d = JSON.parse(readFileSync(join(out, 'selective-copying.json'), 'utf8'));
+  assert.deepEqual(d.runs.map((r: { length: number }) => r.length), [4, 4, 4, 4]);
+  for (const r of d.runs) assert.equal(r.eval.at(-1).step, 1, 'one step, then out of time');
+  assert.equal(d.ends.length, 4);
+  assert.match(readFileSync(join(out, 'selective-copying.md'), 'utf8'), /limit ran out/);
+});
+
+test('a study records how it was launched: the thread count and the nice level it ran at', () => {
+  const study = JSON.parse(readFileSync(join(work, 'listops', 'listops.json'), 'utf8'));
+  assert.match(study.settings.launch, /flock \/work\/wt\/notes\/long\.lock/);
+  assert.equal(typeof study.settings.loadEnd, 'number');
+  assert.match(readFileSync(join(work, 'listops', 'listops.md'), 'utf8'), /at the end\)/);
+});

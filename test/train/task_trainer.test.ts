@@ -94,3 +94,12 @@ test('with stopAt, training ends at the first held-out evaluation that reaches i
   assert.equal(result.final.step, result.train.length);
   assert.equal(result.eval.filter((e) => e.step === result.final.step).length, 1, 'the last evaluation is not repeated');
 });
+
+test('with a deadline already past, training stops after one step, evaluates it and says it ran out of time', () => {
+  const task = makeTask('delayed-recall', { length: 16 });
+  const result = trainTask(lruModel(task.vocabSize), task, { ...opts, steps: 400, deadline: performance.now() - 1 });
+  assert.equal(result.train.length, 1);
+  assert.equal(result.final.step, 1);
+  assert.equal(result.outOfTime, true);
+  assert.equal(trainTask(lruModel(task.vocabSize), task, { ...opts, steps: 2 }).outOfTime, false, 'no deadline: never out of time');
+});
