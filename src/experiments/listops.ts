@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { listOpsSplits, LISTOPS_CLASSES, LISTOPS_PAD, listOpsTokenizer, LISTOPS_MAX_LENGTH } from '../data/listops.js';
 import { SequenceClassifier } from '../models/classifier.js';
 import { saveClassifier } from '../io/classifier_folder.js';
-import { trainClassifier, evaluateClassifier, type ClassifierEvalInfo } from '../train/listops_trainer.js';
+import { trainClassifier, evaluateClassifier, probeStepSeconds, type ClassifierEvalInfo } from '../train/listops_trainer.js';
 import { lineChart } from './plot.js';
 import { writePlot } from './render.js';
 import type { Experiment, ExperimentOptions } from './registry.js';
@@ -22,11 +22,13 @@ export interface ListOpsStudy {
   command: string;
   settings: {
     steps: number; batch: number; lr: number; minLr: number; warmup: number; evalEvery: number; evalSize: number; width: number; layers: number; heads: number;
-    trainSize: number; dataSeed: number; seed: number; load: number; launch?: string; loadEnd?: number;
+    trainSize: number; dataSeed: number; seed: number; load: number;
+    /** Training minutes per model (equal time): each model's steps = this over its probed step time, at most `steps`. */
+    minutes?: number; launch?: string; loadEnd?: number;
   };
   /** Test-split class counts (the majority class is the trivial baseline). */
   testClasses: number[];
-  runs: Array<{ arch: ArchName; params: number; seconds: number; tokens: number; eval: ClassifierEvalInfo[]; val: { loss: number; accuracy: number }; test: { loss: number; accuracy: number }; modelDir: string }>;
+  runs: Array<{ arch: ArchName; params: number; seconds: number; tokens: number; steps?: number; stepSeconds?: number; eval: ClassifierEvalInfo[]; val: { loss: number; accuracy: number }; test: { loss: number; accuracy: number }; modelDir: string }>;
   finished?: string;
 }
 
@@ -37,7 +39,11 @@ const PUBLISHED: Array<[string, number, string]> = [
 export const listOpsExperiment: Experiment = {
   name: 'listops',
   description: 'LRA ListOps (our generator) with a classification head: Mamba, S4D, LRU and Transformer++ at one stated CPU budget, beside the published accuracies',
-  options: [MODELS_OPTION, { flags: '--steps <n>', description: 'training steps per model (default 100; --quick 2)', parse: Number }],
+  options: [
+    MODELS_OPTION,
+    { flags: '--steps <n>', description: 'training steps per model (default 100; --quick 2); with --minutes, the most any model takes', parse: Number },
+    { flags: '--minutes <x>', description: 'equal training time instead of equal steps: each model takes as many steps as its measured speed fits in this many minutes', parse: Number },
+  ],
   run: async (o) => {
     await runListOpsStudy(o);
   },
@@ -46,26 +52,38 @@ export const listOpsExperiment: Experiment = {
 export async function runListOpsStudy(o: ExperimentOptions): Promise<ListOpsStudy> {
   const quick = o.quick;
   const steps = (o.steps as number | undefined) ?? (quick ? 2 : 100);
+  const budgetMinutes = o.minutes as number | undefined;
+  if (budgetMinutes !== undefined && !(budgetMinutes > 0)) throw new Error(`--minutes: a positive number of minutes, got ${budgetMinutes}`);
   const batch = quick ? 2 : 16;
   const s: ListOpsStudy['settings'] = {
     steps, batch, lr: 2e-3, minLr: 2e-4, warmup: quick ? 0 : 15, evalEvery: quick ? 1 : 50, evalSize: quick ? 4 : 200, width: quick ? 8 : 64, layers: 2, heads: quick ? 2 : 4,
     // One pass over fresh examples: the training split is as large as the budget reads (at most the LRA's 96k).
-    trainSize: Math.min(96_000, steps * batch), dataSeed: 0, seed: o.seeds?.[0] ?? 0, load: loadNow(), launch: launchPrefix(),
+    trainSize: Math.min(96_000, steps * batch), dataSeed: 0, seed: o.seeds?.[0] ?? 0, load: loadNow(),
+    ...(budgetMinutes !== undefined ? { minutes: budgetMinutes } : {}), launch: launchPrefix(),
   };
   // The held-out splits first, as `mamba-ts task listops` draws them (src/cli/task_listops.ts).
   const stream = listOpsSplits({ seed: s.dataSeed, sizes: { train: 2_000, val: 2_000, test: s.trainSize } });
   const data = { val: stream.train, test: stream.val, train: stream.test };
   const testSize = quick ? 8 : data.test.size;
   const testClasses = Array.from({ length: LISTOPS_CLASSES }, (_, c) => Array.from({ length: testSize }, (_, i) => data.test.target(i)).filter((t) => t === c).length);
-  const study: ListOpsStudy = { name: 'listops', date: today(), command: commandOf('listops', o, ['steps']), settings: s, testClasses, runs: [] };
+  const study: ListOpsStudy = { name: 'listops', date: today(), command: commandOf('listops', o, ['steps', 'minutes']), settings: s, testClasses, runs: [] };
   const save = () => writeStudy(o.out, 'listops', study, renderListOps);
   for (const { arch } of STUDY_MODELS) {
     const config = studyConfig(arch, { width: s.width, layers: s.layers, vocab: listOpsTokenizer.vocabSize, heads: s.heads, context: LISTOPS_MAX_LENGTH });
-    const model = new SequenceClassifier(config, { numLabels: LISTOPS_CLASSES, padId: LISTOPS_PAD, seed: s.seed });
+    const make = () => new SequenceClassifier(config, { numLabels: LISTOPS_CLASSES, padId: LISTOPS_PAD, seed: s.seed });
+    const opts = { steps: s.steps, batchSize: s.batch, lr: s.lr, minLr: s.minLr, warmupSteps: s.warmup, weightDecay: 0.01, gradClip: 1, evalEvery: s.evalEvery, evalSize: s.evalSize, seed: s.seed };
+    // Equal time: the steps this model fits in the budget at its own speed, the schedule (warmup,
+    // cosine) laid over them; a deadline 20 % past the budget guards against a wrong estimate.
+    const stepSeconds = s.minutes !== undefined ? probeStepSeconds(make, data.train, opts) : undefined;
+    if (stepSeconds !== undefined) {
+      opts.steps = Math.max(1, Math.min(s.steps, Math.floor((60 * s.minutes!) / stepSeconds)));
+      opts.warmupSteps = Math.min(s.warmup, Math.floor(opts.steps / 10));
+      console.error(`  ${arch} · ${stepSeconds.toFixed(2)} s a step (probed) · ${opts.steps} steps in ${s.minutes} min`);
+    }
+    const model = make();
     const t0 = performance.now();
     const result = trainClassifier(
-      model, data,
-      { steps: s.steps, batchSize: s.batch, lr: s.lr, minLr: s.minLr, warmupSteps: s.warmup, weightDecay: 0.01, gradClip: 1, evalEvery: s.evalEvery, evalSize: s.evalSize, seed: s.seed },
+      model, data, { ...opts, ...(s.minutes !== undefined ? { deadline: t0 + 1.2 * 60_000 * s.minutes } : {}) },
       { onEval: (e) => console.error(`  ${arch} · step ${e.step} · val accuracy ${pct(e.accuracy)} · loss ${e.loss.toFixed(4)}`) },
     );
     const seconds = (performance.now() - t0) / 1000;
@@ -73,10 +91,11 @@ export async function runListOpsStudy(o: ExperimentOptions): Promise<ListOpsStud
     const modelDir = join(modelsDir(o, 'listops'), `${arch}-seed${s.seed}`);
     saveClassifier(modelDir, model);
     study.runs.push({
-      arch, params: model.parameterCount(), seconds: round(seconds, 1), tokens: result.train.reduce((a, x) => a + x.tokens, 0),
+      arch, params: model.parameterCount(), seconds: round(seconds, 1), tokens: result.train.reduce((a, x) => a + x.tokens, 0), steps: result.train.length,
+      ...(stepSeconds !== undefined ? { stepSeconds: round(stepSeconds, 3) } : {}),
       eval: result.eval, val: result.final, test: { loss: round(test.loss, 5), accuracy: test.accuracy }, modelDir,
     });
-    console.log(`${labelOf(arch)} · ${s.steps} steps · ${minutes(seconds)} · val ${pct(result.final.accuracy)} · test ${pct(test.accuracy)}`);
+    console.log(`${labelOf(arch)} · ${result.train.length} steps · ${minutes(seconds)} · val ${pct(result.final.accuracy)} · test ${pct(test.accuracy)}`);
     save();
   }
   study.finished = new Date().toISOString();
@@ -107,17 +126,21 @@ the same data (\`node scripts/listops-tsv.mjs\` draws the training split first, 
 (score [10, D]) on the final-norm output at the last token (EOS): the *ForSequenceClassification layout
 (src/models/classifier.ts).
 
-**Budget**: ${s.steps} steps of ${s.batch} examples (${(s.steps * s.batch).toLocaleString()} examples, well under one epoch of the LRA split) per model,
-AdamW lr ${s.lr} (warmup ${s.warmup}, cosine to ${s.minLr}), weight decay 0.01, clip 1, seed ${s.seed}; validation accuracy on the first
+**Budget**: ${s.minutes !== undefined
+    ? `equal training time, about ${s.minutes} min per model: each model takes the steps of ${s.batch} examples its own speed fits in that
+time (measured on 2 probe steps of a throwaway copy: cost per padded token × the mean padded batch of an epoch; at most ${s.steps}
+steps, a deadline 20 % past the budget), so the faster models see more examples (steps in the table; at most ${(s.steps * s.batch).toLocaleString()} examples, well under one epoch of the LRA split),`
+    : `${s.steps} steps of ${s.batch} examples (${(s.steps * s.batch).toLocaleString()} examples, well under one epoch of the LRA split) per model,`}
+AdamW lr ${s.lr} (warmup ${s.warmup}${s.minutes !== undefined ? ' or a tenth of the steps when fewer' : ''}, cosine to ${s.minLr}), weight decay 0.01, clip 1, seed ${s.seed}; validation accuracy on the first
 ${s.evalSize} validation examples every ${s.evalEvery} steps; the test split read once per model, at the end.
 **Command**: \`${s.launch ?? OLD_LAUNCH} ${d.command}\` (shared 2-core machine, load average ${s.load} at the
 start${s.loadEnd !== undefined ? `, ${s.loadEnd} at the end` : ''}). Classifiers saved in runs/listops/<model>-seed${s.seed}; re-evaluate with \`mamba-ts task listops --eval-only --model DIR\`. Date ${d.date}.
 
 **Result** (test accuracy over ${n.toLocaleString()} test examples; the majority class, ${d.testClasses.indexOf(majority)}, is ${pct(majority / n)} of them):
 
-| model | params | training time | tokens seen (padded) | val accuracy (${s.evalSize}) | test accuracy | published (full LRA training) |
-| --- | ---: | ---: | ---: | ---: | ---: | --- |
-${d.runs.map((r) => `| ${labelOf(r.arch)} | ${r.params.toLocaleString()} | ${minutes(r.seconds)} | ${(r.tokens / 1e6).toFixed(2)} M | ${pct(r.val.accuracy)} | **${pct(r.test.accuracy)}** | ${publishedFor(r.arch)} |`).join('\n')}
+| model | params | steps | training time | tokens seen (padded) | val accuracy (${s.evalSize}) | test accuracy | published (full LRA training) |
+| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |
+${d.runs.map((r) => `| ${labelOf(r.arch)} | ${r.params.toLocaleString()} | ${(r.steps ?? s.steps).toLocaleString()} | ${minutes(r.seconds)} | ${(r.tokens / 1e6).toFixed(2)} M | ${pct(r.val.accuracy)} | **${pct(r.test.accuracy)}** | ${publishedFor(r.arch)} |`).join('\n')}
 
 Published: ${PUBLISHED.map(([m, a, src]) => `${m} ${a} (${src})`).join(' · ')}. The Mamba paper reports no LRA figures.
 Test-split classes 0–9: ${d.testClasses.join(' / ')}.

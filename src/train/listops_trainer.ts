@@ -101,6 +101,33 @@ export function evaluateClassifier(model: SequenceClassifier, split: ListOpsSpli
   });
 }
 
+/**
+ * Seconds a training step takes on average over an epoch's batches: `probeSteps` steps timed on a
+ * throwaway copy of the model (same config and seed; the caller's model is untouched), their cost per
+ * padded token times the mean padded tokens of a batch of the first epoch. Used to give every model
+ * the same training time: steps = budget / this. A first step is run untimed (allocation, warm-up).
+ */
+export function probeStepSeconds(
+  makeModel: () => SequenceClassifier, train: ListOpsSplit, o: ClassifierTrainOptions, probeSteps = 2,
+): number {
+  const model = makeModel();
+  const opt = createOptimizer(model, o);
+  const batches = epochBatches(train, o.batchSize, new Rng(o.seed));
+  const padded = (b: number[]) => b.length * Math.max(...b.map((i) => train.tokens(i).length));
+  const meanTokens = batches.reduce((a, b) => a + padded(b), 0) / batches.length;
+  let seconds = 0;
+  let tokens = 0;
+  for (let k = 0; k <= probeSteps; k++) {
+    const batch = listOpsBatch(train, batches[k % batches.length]);
+    const t0 = performance.now();
+    optimizerStep(model, opt, k, batch, o.gradClip, 'Try a lower --lr or a stronger --grad-clip.');
+    if (k === 0) continue;
+    seconds += (performance.now() - t0) / 1000;
+    tokens += batch.batch * batch.length;
+  }
+  return (seconds / tokens) * meanTokens;
+}
+
 export function trainClassifier(
   model: SequenceClassifier,
   data: { train: ListOpsSplit; val: ListOpsSplit },
@@ -129,7 +156,10 @@ export function trainClassifier(
     result.train.push(info);
     callbacks.onStep?.(info);
     if (o.evalEvery > 0 && step % o.evalEvery === 0 && step < o.steps) runEval(step);
+    // A wall-clock budget: stop after the step that ends past the deadline (the schedule stays the one over o.steps).
+    if (o.deadline !== undefined && step < o.steps && performance.now() > o.deadline) break;
   }
-  result.final = o.steps > 0 ? runEval(o.steps) : result.eval[0];
+  const last = result.train.length;
+  result.final = last > 0 ? (result.eval.at(-1)!.step === last ? result.eval.at(-1)! : runEval(last)) : result.eval[0];
   return result;
 }

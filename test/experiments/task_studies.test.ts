@@ -54,3 +54,14 @@ test('a study records how it was launched: the thread count and the nice level i
   assert.equal(typeof study.settings.loadEnd, 'number');
   assert.match(readFileSync(join(work, 'listops', 'listops.md'), 'utf8'), /at the end\)/);
 });
+
+test('listops --minutes gives every model the steps its measured speed fits in the time, and says so', async () => {
+  const out = join(work, 'listops-timed');
+  await findExperiment('listops').run({ quick: true, out, models: join(work, 'listops-timed-models'), minutes: 0.001, steps: 3 });
+  const d = JSON.parse(readFileSync(join(out, 'listops.json'), 'utf8'));
+  for (const r of d.runs) {
+    assert.ok(r.stepSeconds > 0, `${r.arch}: probed`);
+    assert.ok(r.steps >= 1 && r.steps <= 3, `${r.arch}: ${r.steps} steps, at most --steps`);
+  }
+  assert.match(readFileSync(join(out, 'listops.md'), 'utf8'), /equal training time/);
+});

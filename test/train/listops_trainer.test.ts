@@ -5,7 +5,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { generateListOps, listOpsTokenizer, LISTOPS_PAD } from '../../src/data/listops.js';
-import { listOpsBatch, epochBatches } from '../../src/train/listops_trainer.js';
+import { listOpsBatch, epochBatches, trainClassifier, probeStepSeconds } from '../../src/train/listops_trainer.js';
+import { SequenceClassifier } from '../../src/models/classifier.js';
+import { modelConfig } from '../../src/models/config.js';
 import { Rng } from '../../src/tensor/random.js';
 
 const split = generateListOps(40, { seed: 3 });
@@ -35,4 +37,21 @@ test('an epoch covers every example once, each batch of similar lengths, in a se
   assert.deepEqual(runs.flat(), sorted);
   assert.deepEqual(epochBatches(split, 4, new Rng(1)), batches);
   assert.notDeepEqual(epochBatches(split, 4, new Rng(2)), batches);
+});
+
+const tinyClassifier = () => new SequenceClassifier(modelConfig({ vocab_size: listOpsTokenizer.vocabSize, hidden_size: 8, num_hidden_layers: 1, mixer: 'lru' }), { numLabels: 10, padId: LISTOPS_PAD, seed: 0 });
+const opts = { steps: 50, batchSize: 4, lr: 1e-3, minLr: 1e-4, warmupSteps: 0, weightDecay: 0, gradClip: 1, evalEvery: 0, evalSize: 4, seed: 0 };
+
+test('with a deadline already past, classifier training stops after one step and evaluates that step', () => {
+  const result = trainClassifier(tinyClassifier(), { train: split, val: split }, { ...opts, deadline: performance.now() - 1 });
+  assert.equal(result.train.length, 1);
+  assert.equal(result.final.step, 1);
+});
+
+test('the probed step time is positive and leaves the caller\'s model as it was', () => {
+  const model = tinyClassifier();
+  const before = Float32Array.from(model.weights().values().next().value!.data);
+  const seconds = probeStepSeconds(tinyClassifier, split, opts);
+  assert.ok(seconds > 0 && seconds < 10, `${seconds} s`);
+  assert.deepEqual(Float32Array.from(model.weights().values().next().value!.data), before);
 });
