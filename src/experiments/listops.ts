@@ -14,7 +14,7 @@ import { lineChart } from './plot.js';
 import { writePlot } from './render.js';
 import type { Experiment, ExperimentOptions } from './registry.js';
 import type { ArchName } from './param_match.js';
-import { STUDY_MODELS, labelOf, studyConfig, writeStudy, pct, minutes, today, loadNow, round, modelsDir, MODELS_OPTION, commandOf, launchPrefix, OLD_LAUNCH } from './task_study.js';
+import { STUDY_MODELS, labelOf, studyConfig, writeStudy, pct, minutes, today, loadNow, round, modelsDir, MODELS_OPTION, commandOf, launchPrefix, OLD_LAUNCH, readStudy, readingOf } from './task_study.js';
 
 export interface ListOpsStudy {
   name: 'listops';
@@ -30,6 +30,8 @@ export interface ListOpsStudy {
   testClasses: number[];
   runs: Array<{ arch: ArchName; params: number; seconds: number; tokens: number; steps?: number; stepSeconds?: number; eval: ClassifierEvalInfo[]; val: { loss: number; accuracy: number }; test: { loss: number; accuracy: number }; modelDir: string }>;
   finished?: string;
+  /** What the finished run shows, written into the JSON by hand after it (kept by --replot). */
+  reading?: string[];
 }
 
 const PUBLISHED: Array<[string, number, string]> = [
@@ -46,6 +48,12 @@ export const listOpsExperiment: Experiment = {
   ],
   run: async (o) => {
     await runListOpsStudy(o);
+  },
+  replot: async (o) => {
+    const study = readStudy<ListOpsStudy>(o.out, 'listops');
+    const written = writeStudy(o.out, 'listops', study, renderListOps);
+    if (study.finished) written.push(...(await writePlot(validationChart(study), join(o.out, 'listops-validation'))));
+    console.log(`wrote ${written.join(', ')}`);
   },
 };
 
@@ -101,12 +109,15 @@ export async function runListOpsStudy(o: ExperimentOptions): Promise<ListOpsStud
   study.finished = new Date().toISOString();
   s.loadEnd = loadNow();
   const written = save();
-  const chart = lineChart(study.runs.map((r) => ({ label: labelOf(r.arch), points: r.eval.map((e) => [e.step, 100 * e.accuracy] as [number, number]) })), {
-    title: `ListOps: validation accuracy (first ${s.evalSize} validation examples)`, xLabel: 'training step', yLabel: 'validation accuracy (%)',
-  });
-  written.push(...(await writePlot(chart, join(o.out, 'listops-validation'))));
+  written.push(...(await writePlot(validationChart(study), join(o.out, 'listops-validation'))));
   console.log(`wrote ${written.join(', ')}`);
   return study;
+}
+
+function validationChart(d: ListOpsStudy) {
+  return lineChart(d.runs.map((r) => ({ label: labelOf(r.arch), points: r.eval.map((e) => [e.step, 100 * e.accuracy] as [number, number]) })), {
+    title: `ListOps: validation accuracy (first ${d.settings.evalSize} validation examples)`, xLabel: 'training step', yLabel: 'validation accuracy (%)',
+  });
 }
 
 export function renderListOps(d: ListOpsStudy): string {
@@ -142,7 +153,7 @@ start${s.loadEnd !== undefined ? `, ${s.loadEnd} at the end` : ''}). Classifiers
 | --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |
 ${d.runs.map((r) => `| ${labelOf(r.arch)} | ${r.params.toLocaleString()} | ${(r.steps ?? s.steps).toLocaleString()} | ${minutes(r.seconds)} | ${(r.tokens / 1e6).toFixed(2)} M | ${pct(r.val.accuracy)} | **${pct(r.test.accuracy)}** | ${publishedFor(r.arch)} |`).join('\n')}
 
-Published: ${PUBLISHED.map(([m, a, src]) => `${m} ${a} (${src})`).join(' · ')}. The Mamba paper reports no LRA figures.
+${readingOf(d.reading)}Published: ${PUBLISHED.map(([m, a, src]) => `${m} ${a} (${src})`).join(' · ')}. The Mamba paper reports no LRA figures.
 Test-split classes 0–9: ${d.testClasses.join(' / ')}.
 
 ${d.finished ? '![validation accuracy](listops-validation.png)\n\n(SVG: listops-validation.svg; every figure: listops.json.)\n' : ''}`;

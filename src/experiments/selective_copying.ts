@@ -15,7 +15,7 @@ import { lineChart } from './plot.js';
 import { writePlot } from './render.js';
 import type { Experiment, ExperimentOptions } from './registry.js';
 import type { ArchName } from './param_match.js';
-import { STUDY_MODELS, labelOf, freshModel, trainRecorded, writeStudy, pct, minutes, today, loadNow, type TaskRunRecord, modelsDir, MODELS_OPTION, commandOf, launchPrefix, OLD_LAUNCH } from './task_study.js';
+import { STUDY_MODELS, labelOf, freshModel, trainRecorded, writeStudy, pct, minutes, today, loadNow, type TaskRunRecord, modelsDir, MODELS_OPTION, commandOf, launchPrefix, OLD_LAUNCH, readStudy, readingOf } from './task_study.js';
 
 export interface SelectiveCopyingStudy {
   name: 'selective-copying';
@@ -36,6 +36,8 @@ export interface SelectiveCopyingStudy {
   stoppedBy?: string;
   /** Set when the study finished (the plots drawn). */
   finished?: string;
+  /** What the finished run shows, written into the JSON by hand after it (kept by --replot). */
+  reading?: string[];
 }
 
 /** The trials that chose the settings (Mamba, 2 layers, D 64, lr 3e-3 cosine to 3e-4, one run each, seed 0). */
@@ -61,6 +63,12 @@ export const selectiveCopyingExperiment: Experiment = {
   ],
   run: async (o) => {
     await runSelectiveCopying(o);
+  },
+  replot: async (o) => {
+    const study = readStudy<SelectiveCopyingStudy>(o.out, 'selective-copying');
+    const written = writeStudy(o.out, 'selective-copying', study, renderSelectiveCopying);
+    if (study.finished) written.push(...(await writePlot(accuracyChart(study), join(o.out, 'selective-copying-accuracy'))));
+    console.log(`wrote ${written.join(', ')}`);
   },
 };
 
@@ -158,7 +166,7 @@ export function renderSelectiveCopying(d: SelectiveCopyingStudy): string {
     .filter((x) => x.runs.length > 0);
   const cell = (runs: TaskRunRecord[], L: number) => {
     const r = runs.find((x) => x.length === L) as (TaskRunRecord & { solved: boolean }) | undefined;
-    return r ? `${pct(r.test.accuracy)} (${r.eval.at(-1)!.step})` : '';
+    return r ? `${pct(r.test.accuracy)} (${r.eval.at(-1)!.step}${r.outOfTime ? ', time' : ''})` : '';
   };
   const used = s.ladder.filter((L) => d.runs.some((r) => r.length === L));
   const totalSeconds = d.runs.reduce((a, r) => a + r.seconds, 0);
@@ -185,13 +193,13 @@ with the same caps; every climb ends at the first rung that fails (a blank cell:
 re-evaluable with \`mamba-ts task selective-copying --eval-only --model DIR --length L --num-data ${s.numData}\`). Date ${d.date}.
 
 **Result**: test accuracy at each rung (${s.evalSize} sequences apart from the training and held-out ones; steps used in
-brackets: a rung stops when the held-out accuracy reaches ${pct(s.target, 0)}):
+brackets, ", time" where the climb's time limit ended the rung: a rung stops when the held-out accuracy reaches ${pct(s.target, 0)}):
 
 | model | seed | params | ${used.map((L) => `L ${L}`).join(' | ')} | steps in all | time |
 | --- | ---: | ---: | ${used.map(() => '---:').join(' | ')} | ---: | ---: |
 ${rows.map(({ arch, seed, runs }) => `| ${labelOf(arch)} | ${seed} | ${runs[0].params.toLocaleString()} | ${used.map((L) => cell(runs, L)).join(' | ')} | ${steps(runs).toLocaleString()} | ${minutes(runs.reduce((a, r) => a + r.seconds, 0))} |`).join('\n')}
 
-${d.stoppedBy ? `Mamba seed ${s.seeds[0]} stopped climbing by ${d.stoppedBy}.\n\n` : ''}${(d.ends ?? []).map((e) => `- ${labelOf(e.arch)} seed ${e.seed}: ${e.why}.`).join('\n')}${d.ends?.length ? '\n\n' : ''}**How the settings were chosen** (short trials before the study, under the same lock; the test split is not involved,
+${readingOf(d.reading)}${d.stoppedBy ? `Mamba seed ${s.seeds[0]} stopped climbing by ${d.stoppedBy}.\n\n` : ''}${(d.ends ?? []).map((e) => `- ${labelOf(e.arch)} seed ${e.seed}: ${e.why}.`).join('\n')}${d.ends?.length ? '\n\n' : ''}**How the settings were chosen** (short trials before the study, under the same lock; the test split is not involved,
 the held-out sequences are the training distribution's):
 
 ${PROBES.map(([what, got]) => `- ${what}: ${got}`).join('\n')}

@@ -4,7 +4,7 @@
 // curve, the trained model saved in the Hugging Face layout, and a study file (JSON) rewritten as
 // each run finishes so that a stopped study loses at most the run in progress.
 
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadavg, getPriority } from 'node:os';
 import { writeJsonAtomic, writeFileAtomic } from '../io/atomic.js';
@@ -130,3 +130,13 @@ export function launchPrefix(): string {
 
 /** The launch of a study written before launchPrefix was recorded. */
 export const OLD_LAUNCH = 'flock /work/wt/notes/long.lock nice -n 10';
+
+/** <out>/<name>.json of a study, for --replot. */
+export function readStudy<T>(out: string, name: string): T {
+  const file = join(out, `${name}.json`);
+  if (!existsSync(file)) throw new Error(`--replot: ${file} not found; run the experiment first (same --out)`);
+  return JSON.parse(readFileSync(file, 'utf8')) as T;
+}
+
+/** The hand-written reading of a finished study (its JSON's `reading`), as a page section. */
+export const readingOf = (reading?: string[]) => (reading?.length ? `**Reading.**\n\n${reading.map((l) => `- ${l}`).join('\n')}\n\n` : '');

@@ -4,7 +4,7 @@
 
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { findExperiment } from '../../src/experiments/registry.js';
@@ -65,3 +65,13 @@ test('listops --minutes gives every model the steps its measured speed fits in t
   }
   assert.match(readFileSync(join(out, 'listops.md'), 'utf8'), /equal training time/);
 });
+
+for (const name of ['selective-copying', 'listops']) {
+  test(`experiment ${name} --replot redraws the page from its JSON, with the reading written into it`, async () => {
+    const out = join(work, name);
+    const file = join(out, `${name}.json`);
+    writeFileSync(file, JSON.stringify({ ...JSON.parse(readFileSync(file, 'utf8')), reading: ['the figure says this'] }));
+    await findExperiment(name).replot!({ quick: false, out });
+    assert.match(readFileSync(join(out, `${name}.md`), 'utf8'), /\*\*Reading\.\*\*\n\n- the figure says this\n/);
+  });
+}
