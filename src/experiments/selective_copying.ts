@@ -155,7 +155,7 @@ function accuracyChart(study: SelectiveCopyingStudy) {
   }
   return lineChart([...series].map(([label, points]) => ({ label, points })), {
     title: `Selective copying: test accuracy at each rung (${study.settings.numData} data tokens, ≤ ${study.settings.maxSteps} steps a rung)`,
-    xLabel: 'sequence length L (log scale)', yLabel: 'test accuracy (%)', xLog: true,
+    xLabel: 'sequence length L (log scale)', yLabel: 'test accuracy (%)', xLog: true, points: true,
   });
 }
 
