@@ -5,7 +5,7 @@ import {
   JOB_CONV1D_BACKWARD, JOB_CONV1D_FORWARD, JOB_MATMUL, JOB_NOP, JOB_SCAN_BACKWARD, JOB_SCAN_FORWARD,
   JOB_UNARY_BACKWARD, JOB_UNARY_FORWARD, JOB_RMSNORM_FORWARD, JOB_RMSNORM_BACKWARD,
   JOB_CROSS_ENTROPY_FORWARD, JOB_CROSS_ENTROPY_BACKWARD, JOB_BINARY, JOB_MAMBA_STEP, JOB_WHO,
-  JOB_LINEAR_SCAN_FORWARD, JOB_LINEAR_SCAN_BACKWARD, JOB_GATE_FORWARD, JOB_GATE_BACKWARD, JOB_ADAMW, JOB_ATTENTION_FORWARD, JOB_ATTENTION_BACKWARD, JOB_ATTENTION_DECODE, JOB_STREAM_READ, JOB_MAT_VEC, JOB_SSD_STEP, KIND,
+  JOB_LINEAR_SCAN_FORWARD, JOB_LINEAR_SCAN_BACKWARD, JOB_GATE_FORWARD, JOB_GATE_BACKWARD, JOB_ADAMW, JOB_ATTENTION_FORWARD, JOB_ATTENTION_BACKWARD, JOB_ATTENTION_DECODE, JOB_STREAM_READ, JOB_MAT_VEC, JOB_SSD_STEP, JOB_MAMBA_MODEL_STEP, KIND,
   param, scratchOf, WhoParams, MatmulParams,
 } from './control';
 import { gemmBlock, packBPanels, KC, NR } from './matmul';
@@ -15,7 +15,7 @@ import { conv1dBackwardTask, conv1dForwardTask } from './conv1d';
 import { rmsNormBackwardTask, rmsNormForwardTask } from './norm';
 import { crossEntropyBackwardTask, crossEntropyForwardTask } from './cross_entropy';
 import { binaryTask } from './binary';
-import { mambaStepTask } from './mamba_step';
+import { mambaModelStepTask, mambaStepTask } from './mamba_step';
 import { linearScanBackwardTask, linearScanForwardTask } from './linear_scan';
 import { adamwTask } from './adamw';
 import { attentionBackwardTask, attentionDecodeTask, attentionForwardTask } from './attention';
@@ -116,6 +116,7 @@ export function runTask(ctl: usize, t: i32, tid: i32): void {
   else if (kind == JOB_CROSS_ENTROPY_BACKWARD) crossEntropyBackwardTask(ctl, t, tid);
   else if (kind == JOB_BINARY) binaryTask(ctl, t, tid);
   else if (kind == JOB_MAMBA_STEP) mambaStepTask(ctl, t, tid);
+  else if (kind == JOB_MAMBA_MODEL_STEP) mambaModelStepTask(ctl, t, tid);
   else if (kind == JOB_LINEAR_SCAN_FORWARD) linearScanForwardTask(ctl, t, tid);
   else if (kind == JOB_LINEAR_SCAN_BACKWARD) linearScanBackwardTask(ctl, t, tid);
   else if (kind == JOB_GATE_FORWARD) gateForwardTask(ctl, t, tid);

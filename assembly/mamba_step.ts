@@ -15,7 +15,7 @@
 // The matrix-vector phases are memory-bound: each thread streams its share of the weights once,
 // as f32 or, for generation with bf16 or int8 weights, as a half or a quarter of the bytes.
 
-import { param, paramF, scratchOf, MambaStepParams } from './control';
+import { param, paramF, scratchOf, DONE, DONE_WAITERS, MambaStepParams, MambaModelStepParams } from './control';
 import { dotRows } from './matmul';
 import { matVec, prepare, spanEnd, spanStart } from './mat_vec';
 import { rmsNormRow } from './norm';
@@ -42,15 +42,64 @@ export function mambaStepTask(ctl: usize, task: i32, tid: i32): void {
   for (let phase = 0; phase < 5; phase++) {
     const n = param(ctl, MambaStepParams.tasksIn + phase);
     if (t < n) {
-      if (phase == 0) inPhase(ctl, t, n, tid);
-      else if (phase == 1) xPhase(ctl, t, n, tid);
-      else if (phase == 2) channelPhase(ctl, t, n);
-      else if (phase == 3) outPhase(ctl, t, n, tid);
-      else headPhase(ctl, t, n, tid);
+      runPhase(ctl, phase, t, n, tid);
       return;
     }
     t -= n;
   }
+}
+
+/**
+ * A task of JOB_MAMBA_MODEL_STEP: the same phases for every layer in turn, each layer reading its
+ * own parameter block (a control block: ctl for its phases) and the hidden row the layer before
+ * wrote. With several threads, a task first waits until every task of the phases before its own
+ * is done: the job's only barriers, with no return to JavaScript between layers.
+ */
+export function mambaModelStepTask(ctl: usize, task: i32, tid: i32): void {
+  const layers = param(ctl, MambaModelStepParams.layers), perLayer = param(ctl, MambaModelStepParams.tasksPerLayer);
+  const layer = min(task / perLayer, layers - 1); // the head's tasks follow the last layer's
+  const lctl = <usize>param(ctl, MambaModelStepParams.table) + <usize>layer * <usize>param(ctl, MambaModelStepParams.stride);
+  let start = layer * perLayer; // the job's index of the first task of t's phase
+  let t = task - start;
+  for (let phase = 0; phase < 5; phase++) {
+    const n = param(lctl, MambaStepParams.tasksIn + phase);
+    if (t < n) {
+      // (Builds without threads, for pages without shared memory, run every job on one thread in order.)
+      if (ASC_FEATURE_THREADS) if (param(ctl, MambaModelStepParams.parallel)) waitForDone(ctl, start, tid > 0 || param(ctl, MambaModelStepParams.callerMayBlock) != 0);
+      runPhase(lctl, phase, t, n, tid);
+      return;
+    }
+    t -= n;
+    start += n;
+  }
+}
+
+/** Polls of DONE before a waiting thread sleeps: tens of microseconds, more than a phase's end takes on an idle machine. */
+const WAIT_SPINS = 1 << 14;
+
+/**
+ * Waits until DONE reaches `start`: spinning, then, where the thread may block, asleep on DONE
+ * (counted in DONE_WAITERS, which claimTasks reads to wake it), so that on a busy machine a
+ * waiting thread gives its core to the one it waits for instead of spinning through its slice.
+ */
+function waitForDone(ctl: usize, start: i32, mayBlock: bool): void {
+  const done = ctl + (<usize>DONE << 2), waiters = ctl + (<usize>DONE_WAITERS << 2);
+  for (let i = 0; ; i++) {
+    const d = atomic.load<i32>(done);
+    if (d >= start) return;
+    if (i < WAIT_SPINS || !mayBlock) continue;
+    atomic.add<i32>(waiters, 1);
+    atomic.wait<i32>(done, d, 1_000_000); // at most 1 ms: a missed wake-up costs no more
+    atomic.sub<i32>(waiters, 1);
+  }
+}
+
+@inline function runPhase(ctl: usize, phase: i32, t: i32, n: i32, tid: i32): void {
+  if (phase == 0) inPhase(ctl, t, n, tid);
+  else if (phase == 1) xPhase(ctl, t, n, tid);
+  else if (phase == 2) channelPhase(ctl, t, n);
+  else if (phase == 3) outPhase(ctl, t, n, tid);
+  else headPhase(ctl, t, n, tid);
 }
 
 function inPhase(ctl: usize, task: i32, tasks: i32, tid: i32): void {

@@ -7,7 +7,7 @@ import { Tensor } from '../tensor/tensor.js';
 import { Rng } from '../tensor/random.js';
 import { isGradEnabled, noGrad } from '../autograd/tape.js';
 import { withLayerArena } from '../kernels/memory.js';
-import { add, linear, crossEntropy, reshape, slice, mambaStep, matVec, packMambaWeights, packRows } from '../ops/index.js';
+import { add, linear, crossEntropy, reshape, slice, mambaStep, mambaModelStep, matVec, packMambaWeights, packRows } from '../ops/index.js';
 import type { MambaStepWeights, PackedMambaWeights, PackedMatrix, StepHead } from '../ops/index.js';
 import { Module } from '../nn/module.js';
 import { Embedding, RMSNorm, Linear } from '../nn/index.js';
@@ -200,8 +200,17 @@ export class LanguageModel extends Module implements CausalLM<ModelState> {
       let h = this.backbone.embeddings.forward(tokens, [batch]); // [B, D]
       const blocks = this.backbone.layers.items;
       const head: StepHead = { norm: this.backbone.norm_f, weight: this.headWeight(), packed: state.head };
+      const fused = blocks.map((b) => b.fusedStepWeights());
+      if (blocks.length > 0 && fused.every((w) => w !== null)) {
+        // Every block fused (Mamba): the whole model in one kernel call.
+        const layers = blocks.map((b, i) => {
+          const { conv, ssm, A } = state.layers[i];
+          return { w: fused[i]!, state: { conv, ssm, A }, norm: b.norm, packed: state.packed?.[i] ?? undefined };
+        });
+        return mambaModelStep(h, layers, head); // logits [B, V]
+      }
       for (let i = 0; i < blocks.length; i++) {
-        const w = blocks[i].fusedStepWeights();
+        const w = fused[i];
         if (!w) {
           h = blocks[i].step(h, state.layers[i], state.linears?.[i] ?? undefined);
           continue;

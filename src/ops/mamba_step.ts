@@ -12,6 +12,7 @@ import { packedWeight } from '../tensor/packed.js';
 import { kernels } from '../kernels/backend.js';
 import { allocOutput } from '../kernels/memory.js';
 import { packRowsAs, WeightFormat } from '../kernels/weight_format.js';
+import type { MambaLayerStep, StepHead as KernelStepHead } from '../kernels/reference/mamba_step.js';
 
 /** The selective mixer's tensors the step reads (HF names in comments). */
 export interface MambaStepWeights {
@@ -73,32 +74,56 @@ export interface MambaStepOptions {
 
 /** x: [B, D] → [B, D] (or logits [B, V] with a head); the state advances in place. */
 export function mambaStep(x: Tensor, w: MambaStepWeights, state: MambaStepState, opts: MambaStepOptions = {}): Tensor {
-  const [twoE, D] = w.inProj.shape;
-  const E = twoE / 2;
-  const K = w.convWeight.shape[w.convWeight.shape.length - 1];
-  const R = w.dtProj.shape[1];
-  const N = (w.xProj.shape[0] - R) / 2;
   const batch = x.shape[0];
-  const { norm, packed, head } = opts;
-  const out = allocOutput(batch * D);
-  const V = head?.weight.shape[0] ?? 0;
-  const logits = head ? allocOutput(batch * V) : null;
-  kernels().mambaStep({
-    B: batch, D, E, N, R, K, x: x.data,
+  const layer = layerArgs(batch, w, state, opts.norm, opts.packed);
+  const out = allocOutput(batch * layer.D);
+  const head = opts.head && headArgs(batch, opts.head);
+  kernels().mambaStep({ ...layer, x: x.data, out, residual: opts.norm !== undefined, head });
+  return head ? new Tensor(head.logits, [batch, head.V]) : new Tensor(out, [batch, layer.D]);
+}
+
+/** One fused block of mambaModelStep: its weights, state, pre-norm and packed copies. */
+export interface MambaStepLayer {
+  w: MambaStepWeights;
+  state: MambaStepState;
+  norm: StepNorm;
+  packed?: PackedMambaWeights;
+}
+
+/**
+ * x: [B, D] through every block (each h + mixer(norm(h))), then the final norm and head → logits
+ * [B, V]: a whole model of fused Mamba blocks as one kernel call (one pool job on the wasm backend).
+ */
+export function mambaModelStep(x: Tensor, layers: MambaStepLayer[], head: StepHead): Tensor {
+  const batch = x.shape[0];
+  const h = headArgs(batch, head);
+  kernels().mambaModelStep({ layers: layers.map((l) => layerArgs(batch, l.w, l.state, l.norm, l.packed)), x: x.data, head: h });
+  return new Tensor(h.logits, [batch, h.V]);
+}
+
+/** The kernel's arguments for one block (shapes from the weights). */
+function layerArgs(batch: number, w: MambaStepWeights, state: MambaStepState, norm: StepNorm | undefined, packed: PackedMambaWeights | undefined): MambaLayerStep {
+  const [twoE, D] = w.inProj.shape;
+  const R = w.dtProj.shape[1];
+  return {
+    B: batch, D, E: twoE / 2, N: (w.xProj.shape[0] - R) / 2, R, K: w.convWeight.shape[w.convWeight.shape.length - 1],
     inProj: packed?.inProj ?? w.inProj.data, inBias: w.inBias?.data ?? null,
     convWeight: w.convWeight.data, convBias: w.convBias?.data ?? null,
     xProj: packed?.xProj ?? w.xProj.data, dtProj: w.dtProj.data, deltaBias: w.deltaBias.data,
     A: state.A, Dskip: w.Dskip.data,
     outProj: packed?.outProj ?? w.outProj.data, outBias: w.outBias?.data ?? null,
-    convState: state.conv, ssmState: state.ssm, out,
-    norm: norm ? { weight: norm.weight.data, eps: norm.eps } : null, residual: norm !== undefined,
+    convState: state.conv, ssmState: state.ssm,
+    norm: norm ? { weight: norm.weight.data, eps: norm.eps } : null,
     weights: packed?.format ?? 'f32',
-    head: head && {
-      V, norm: { weight: head.norm.weight.data, eps: head.norm.eps }, logits: logits!,
-      weight: head.packed?.data ?? head.weight.data, weights: head.packed?.format ?? 'f32',
-    },
-  });
-  return logits ? new Tensor(logits, [batch, V]) : new Tensor(out, [batch, D]);
+  };
+}
+
+function headArgs(batch: number, head: StepHead): KernelStepHead {
+  const V = head.weight.shape[0];
+  return {
+    V, norm: { weight: head.norm.weight.data, eps: head.norm.eps }, logits: allocOutput(batch * V),
+    weight: head.packed?.data ?? head.weight.data, weights: head.packed?.format ?? 'f32',
+  };
 }
 
 /** The step's three matrices in `format`, where the backend's kernels read them without copying. */

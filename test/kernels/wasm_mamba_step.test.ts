@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Rng } from '../../src/tensor/random.js';
 import { referenceKernels } from '../../src/kernels/reference/index.js';
-import type { MambaStepArgs } from '../../src/kernels/reference/mamba_step.js';
+import type { MambaModelStepArgs, MambaStepArgs } from '../../src/kernels/reference/mamba_step.js';
 import { STEP_PARALLEL_MIN } from '../../src/kernels/wasm/mamba_step.js';
 import { packRowsAs, WeightFormat } from '../../src/kernels/weight_format.js';
 import { assertBitIdentical, onThreads, randArray, wasmKernels } from './wasm_helpers.js';
@@ -157,4 +157,81 @@ test('resident arrays: zeroed, recognised (with their subarrays), read in place,
   const copy = rt.residentCopy(kept);
   assertBitIdentical(copy, kept, 'residentCopy');
   assert.notEqual(copy.byteOffset, w.byteOffset);
+});
+
+/** A model of `layers` blocks of shape s and a head: every array made by `alloc` (resident: the one-job path; plain: a job per layer). */
+function modelArgs(s: StepShape, layers: number, rng: Rng): MambaModelStepArgs {
+  const blocks = Array.from({ length: layers }, () => stepArgs({ ...s, block: true, V: undefined }, rng));
+  const head = stepArgs({ ...s, block: true, V: s.V ?? 7 }, rng).head!;
+  return { layers: blocks.map(({ x: _x, out: _out, residual: _r, head: _h, ...layer }) => layer), x: new Float32Array(s.B * s.D), head };
+}
+
+function placed(a: MambaModelStepArgs, alloc: (n: number) => Float32Array): MambaModelStepArgs {
+  const copy = (src: Float32Array) => {
+    const dst = alloc(src.length);
+    dst.set(src);
+    return dst;
+  };
+  const maybe = (src: Float32Array | null) => src && copy(src);
+  return {
+    layers: a.layers.map((l) => ({
+      ...l, inProj: copy(l.inProj), inBias: maybe(l.inBias), convWeight: copy(l.convWeight), convBias: maybe(l.convBias), xProj: copy(l.xProj),
+      dtProj: copy(l.dtProj), deltaBias: copy(l.deltaBias), A: copy(l.A), Dskip: copy(l.Dskip), outProj: copy(l.outProj), outBias: maybe(l.outBias),
+      convState: copy(l.convState), ssmState: copy(l.ssmState), norm: l.norm && { ...l.norm, weight: copy(l.norm.weight) },
+    })),
+    x: a.x,
+    head: { ...a.head, norm: { ...a.head.norm, weight: copy(a.head.norm.weight) }, weight: copy(a.head.weight), logits: alloc(a.head.logits.length) },
+  };
+}
+
+test('wasm mambaModelStep (every layer and the head in one job) equals the reference over 5 tokens, f32, bf16 and int8, 1 to 3 sequences, with and without biases', () => {
+  const rng = new Rng(24);
+  for (const s of [
+    { B: 1, D: 8, E: 16, N: 16, R: 2, K: 4, biases: false },
+    { B: 3, D: 5, E: 7, N: 5, R: 3, K: 2, biases: true, V: 9, weights: 'bf16' },
+    { B: 2, D: 36, E: 1100, N: 8, R: 3, K: 4, biases: false, V: 11, weights: 'int8' },
+  ] as StepShape[]) {
+    const proto = modelArgs(s, 3, rng);
+    const ref = placed(proto, (n) => new Float32Array(n));
+    const got = placed(proto, (n) => rt.residentArray(n));
+    for (let t = 0; t < 5; t++) {
+      const x = randArray(s.B * s.D, rng);
+      referenceKernels.mambaModelStep({ ...ref, x });
+      wasm.mambaModelStep({ ...got, x });
+      assertStepClose(got.head.logits, ref.head.logits, `${JSON.stringify(s)} token ${t} logits`);
+      got.layers.forEach((l, i) => assertStepClose(l.ssmState, ref.layers[i].ssmState, `token ${t} layer ${i} ssm state`));
+    }
+  }
+});
+
+test('wasm mambaModelStep: bit-identical on 1, 2 and 3 threads, in one job (resident arrays) and in a job per layer (plain arrays); two states stepped in turn each give their own sequence; a larger batch in between changes nothing', async () => {
+  const rng = new Rng(25);
+  const s: StepShape = { B: 2, D: 160, E: 262, N: 16, R: 5, K: 4, biases: true, V: 41, weights: 'int8' };
+  const proto = modelArgs(s, 3, rng);
+  const xs = [0, 1, 2, 3].map(() => randArray(s.B * s.D, rng));
+  const run = (threads: number, resident: boolean) => onThreads(rt, threads, () => {
+    const a = placed(proto, resident ? (n) => rt.residentArray(n) : (n) => new Float32Array(n));
+    return xs.map((x) => {
+      wasm.mambaModelStep({ ...a, x });
+      return a.head.logits.slice();
+    });
+  });
+  const base = await run(1, false);
+  for (const [threads, resident] of [[1, true], [2, true], [3, true], [2, false]] as const) {
+    (await run(threads, resident)).forEach((o, t) => assertBitIdentical(o, base[t], `logits token ${t}, ${threads} threads${resident ? ', one job' : ''}`));
+  }
+  // Two generation states of the same weights, stepped alternately, with a 4-sequence state in between (buffers grown).
+  const [a, b] = [placed(proto, (n) => rt.residentArray(n)), placed(proto, (n) => rt.residentArray(n))];
+  const wide = placed(modelArgs({ ...s, B: 4 }, 3, rng), (n) => rt.residentArray(n));
+  const alternated = await onThreads(rt, 2, () => xs.map((x) => {
+    wasm.mambaModelStep({ ...a, x });
+    const la = a.head.logits.slice();
+    wasm.mambaModelStep({ ...wide, x: randArray(4 * s.D, rng) });
+    wasm.mambaModelStep({ ...b, x });
+    return [la, b.head.logits.slice()];
+  }));
+  alternated.forEach(([la, lb], t) => {
+    assertBitIdentical(la, base[t], `state a, token ${t}, stepped in turn with others`);
+    assertBitIdentical(lb, base[t], `state b, token ${t}, stepped in turn with others`);
+  });
 });

@@ -16,7 +16,7 @@ import {
 } from './selective_scan.js';
 import { trigForward, trigBackward } from './trig.js';
 import { linearScanForward, linearScanBackward } from './linear_scan.js';
-import { mambaStep } from './mamba_step.js';
+import { mambaModelStep, mambaStep } from './mamba_step.js';
 import { matVec } from './mat_vec.js';
 import { gateForward, gateBackward } from './gate.js';
 import { adamwStep } from './adamw.js';
@@ -62,7 +62,7 @@ export const referenceKernels = {
   selectiveScanForward, selectiveScanBackward, selectiveScanNaiveForward, selectiveScanNaiveBackward, selectiveScanStep,
   trigForward, trigBackward,
   linearScanForward, linearScanBackward,
-  mambaStep,
+  mambaStep, mambaModelStep,
   matVec,
   attentionForward, attentionBackward, attentionNaiveForward, attentionNaiveBackward,
   ropeForward,

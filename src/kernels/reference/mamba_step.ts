@@ -107,3 +107,27 @@ export function mambaStep(a: MambaStepArgs): void {
   rmsNormForward(a.out, a.head.norm.weight, normed, new Float32Array(B), B, D, a.head.norm.eps);
   linearRows(normed, a.head.weight, null, a.head.logits, B, D, a.head.V, a.head.weights ?? 'f32');
 }
+
+/** A layer of mambaModelStep: a whole residual block's step (its norm included), without its input and output. */
+export type MambaLayerStep = Omit<MambaStepArgs, 'x' | 'out' | 'residual' | 'head'>;
+
+export interface MambaModelStepArgs {
+  /** Every block of the model, in order; all of one shape and weight format. */
+  layers: MambaLayerStep[];
+  x: Float32Array; // [B, D]: the tokens' embeddings
+  head: StepHead; // the final norm and head after the last block: head.logits [B, V] written
+}
+
+/**
+ * A whole model of fused Mamba blocks for one token per sequence: each block's step with its
+ * residual on the previous block's output, the head after the last. A fast backend runs it as one
+ * job (assembly/mamba_step.ts, mambaModelStepTask); here, the blocks' steps in turn.
+ */
+export function mambaModelStep(a: MambaModelStepArgs): void {
+  let x = a.x;
+  a.layers.forEach((layer, i) => {
+    const out = new Float32Array(layer.B * layer.D);
+    mambaStep({ ...layer, x, out, residual: true, head: i === a.layers.length - 1 ? a.head : null });
+    x = out;
+  });
+}

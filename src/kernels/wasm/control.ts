@@ -15,7 +15,7 @@
 // and the wait always ends; a worker that wakes late simply joins at the current phase.
 
 export * from './slots.js';
-import { CLAIM, DONE, ERROR, MAX_TASKS, NTASKS, PHASES, PHASE_ENDS, THREADS, WORKER_TASKS } from './slots.js';
+import { CLAIM, DONE, DONE_WAITERS, ERROR, MAX_TASKS, NTASKS, PHASES, PHASE_ENDS, THREADS, WORKER_TASKS } from './slots.js';
 
 export type RunTask = (ctlPtr: number, task: number, tid: number) => void;
 
@@ -52,6 +52,7 @@ export function claimTasks(ctl: Int32Array, ctlPtr: number, runTask: RunTask, ti
       Atomics.store(ctl, ERROR, 1);
     }
     if (tid > 0) Atomics.add(ctl, WORKER_TASKS, 1); // before DONE, so the caller sees it when the job ends
-    if (Atomics.add(ctl, DONE, 1) + 1 === n) Atomics.notify(ctl, DONE);
+    // The last task wakes the caller; any task wakes the threads asleep in a kernel for a phase to end.
+    if (Atomics.add(ctl, DONE, 1) + 1 === n || Atomics.load(ctl, DONE_WAITERS) > 0) Atomics.notify(ctl, DONE);
   }
 }

@@ -10,6 +10,7 @@ import { makeWasmNorm } from './norm.js';
 import { makeWasmCrossEntropy } from './cross_entropy.js';
 import { makeWasmMambaStep } from './mamba_step.js';
 import { makeWasmMatVec } from './mat_vec.js';
+import { makeWasmMambaModelStep } from './mamba_model_step.js';
 import { makeWasmSsdStep } from './ssd_step.js';
 import { makeWasmLinearScan } from './linear_scan.js';
 import { makeWasmCopyAlongAxis } from './layout.js';
@@ -21,6 +22,7 @@ import { WasmRuntime } from './runtime.js';
 export function createWasmBackend(rt: WasmRuntime): Backend {
   const { matVec } = makeWasmMatVec(rt);
   const matmul = makeWasmMatmul(rt, matVec);
+  const { mambaStep } = makeWasmMambaStep(rt);
   return {
     name: 'wasm',
     kernels: {
@@ -35,7 +37,8 @@ export function createWasmBackend(rt: WasmRuntime): Backend {
       ...makeWasmConv1d(rt),
       ...makeWasmNorm(rt),
       ...makeWasmCrossEntropy(rt),
-      ...makeWasmMambaStep(rt),
+      mambaStep,
+      ...makeWasmMambaModelStep(rt, mambaStep),
       matVec,
       ...makeWasmLinearScan(rt),
       ...makeWasmAdamW(rt),

@@ -34,7 +34,7 @@ export class Pool {
   private spawned = 0;
   private seq = 0;
   /** The caller waits for stragglers by polling, then (where allowed) by sleeping in Atomics.wait. */
-  private readonly mayBlock = canBlock();
+  readonly mayBlock = canBlock();
   /**
    * For tests: in every parallel job the caller claims no task before a worker has claimed one,
    * so that the job certainly runs on two threads whatever the scheduler does.

@@ -27,6 +27,7 @@ export const MAX_PHASES = 7;
 // and the parameters away from the thread publishing a job at every store.
 export const GEN = 64;
 export const STARTED = 65; // workers that have started and wait on GEN (each adds 1 once): Pool.ready
+export const DONE_WAITERS = 66; // threads asleep in a kernel until DONE grows (a task's wait for the phase before): claimTasks wakes them
 export const SLOTS = 80;
 export const MAX_TASKS = 0xffff; // task indices live in the low 16 bits of CLAIM
 
@@ -56,6 +57,7 @@ export const JOB_ATTENTION_BACKWARD = 21;
 export const JOB_ATTENTION_DECODE = 22; // one query row per sequence over a KV cache (a generation step)
 export const JOB_STREAM_READ = 23; // reads an array once (the memory bandwidth a generation step is judged against)
 export const JOB_SSD_STEP = 25; // Mamba-2's recurrence, one token per sequence
+export const JOB_MAMBA_MODEL_STEP = 26; // every fused Mamba block of a model and its head, one token, one job
 export const JOB_MAT_VEC = 24; // out = x·Wᵀ for a few rows x, W in f32, bf16 or int8 rows: a generation step's linear layers
 
 // Parameters of each job, in slot order. "0" for an address means absent.
@@ -168,3 +170,14 @@ export enum MatVecParams { x, w, out, B, k, n, weights, tasks }
  * and dtMax are f32; each of `tasks` tasks takes a run of the B·H (sequence, head) pairs.
  */
 export enum SsdStepParams { x, dt, A, Bm, C, dtBias, Dskip, state, y, B, H, P, G, N, dtMin, dtMax, tasks }
+
+/**
+ * JOB_MAMBA_MODEL_STEP (assembly/mamba_step.ts, src/kernels/wasm/mamba_model_step.ts): `layers`
+ * JOB_MAMBA_STEP jobs in one, each layer's parameters a control block of its own (SCRATCH and
+ * SCRATCH_STRIDE, then MambaStepParams from PARAMS on) at table + layer·stride bytes; a layer's
+ * phases run tasksPerLayer tasks, the last layer's head tasksHead more. parallel: 1 when several
+ * threads run the job, whose tasks then wait in the kernel for the phase before theirs (spinning,
+ * then asleep where the thread may block: every worker, and the caller unless it is a page's main
+ * thread, callerMayBlock 0).
+ */
+export enum MambaModelStepParams { table, stride, layers, tasksPerLayer, tasksHead, parallel, callerMayBlock }
