@@ -9,6 +9,7 @@
 import { param, scratchOf, Conv1dBackwardParams, Conv1dForwardParams } from './control';
 import { f4, ld, madd, st } from './lanes';
 import { siluf4, siluGradf4 } from './elementwise';
+import { sigmoidf4 } from './simd_math';
 
 /** Parameters: Conv1dForwardParams (bias and pre may be 0: none). */
 export function conv1dForwardTask(ctl: usize, task: i32, tid: i32): void {
@@ -157,6 +158,35 @@ export function conv1dBackwardTask(ctl: usize, task: i32, tid: i32): void {
           st(w, f32x4.add(ld(w, lanes), f32x4.mul(gv, ld(f4(x, (b * L + s) * C + c), lanes))), lanes);
         }
       }
+    }
+  }
+}
+
+/**
+ * The conv's generation step for channels c0 ≤ c < c1 of each of B rows, then SiLU: x_c =
+ * src[b·srcStride + c], y = bias + Σ_j w[c, j]·state[b, c, j] + w[c, K−1]·x_c, the state [B, C,
+ * K−1] shifts left by one with x_c appended, out[b·outStride + c] = SiLU(y). w is [C, K] here (the
+ * reference conv1dStep's layout), not the forward's wT.
+ */
+export function convStepSpan(B: i32, src: usize, srcStride: i32, state: usize, C: i32, w: usize, bias: usize, K: i32, out: usize, outStride: i32, c0: i32, c1: i32): void {
+  const S = K - 1;
+  for (let b = 0; b < B; b++) {
+    const xrow = f4(src, b * srcStride);
+    const orow = f4(out, b * outStride);
+    for (let c = c0; c < c1; c++) {
+      const st0 = f4(state, (b * C + c) * S);
+      const wc = f4(w, c * K);
+      const xc = load<f32>(f4(xrow, c));
+      let y: f32 = (bias ? load<f32>(f4(bias, c)) : 0) + load<f32>(f4(wc, S)) * xc;
+      for (let j = 0; j < S; j++) y += load<f32>(f4(wc, j)) * load<f32>(f4(st0, j));
+      for (let j = 0; j + 1 < S; j++) store<f32>(f4(st0, j), load<f32>(f4(st0, j + 1)));
+      if (S > 0) store<f32>(f4(st0, S - 1), xc);
+      store<f32>(f4(orow, c), y);
+    }
+    for (let c = c0; c < c1; c += 4) {
+      const lanes = min(4, c1 - c);
+      const v = ld(f4(orow, c), lanes);
+      st(f4(orow, c), f32x4.mul(v, sigmoidf4(v)), lanes);
     }
   }
 }

@@ -5,7 +5,7 @@ import {
   JOB_CONV1D_BACKWARD, JOB_CONV1D_FORWARD, JOB_MATMUL, JOB_NOP, JOB_SCAN_BACKWARD, JOB_SCAN_FORWARD,
   JOB_UNARY_BACKWARD, JOB_UNARY_FORWARD, JOB_RMSNORM_FORWARD, JOB_RMSNORM_BACKWARD,
   JOB_CROSS_ENTROPY_FORWARD, JOB_CROSS_ENTROPY_BACKWARD, JOB_BINARY, JOB_MAMBA_STEP, JOB_WHO,
-  JOB_LINEAR_SCAN_FORWARD, JOB_LINEAR_SCAN_BACKWARD, JOB_GATE_FORWARD, JOB_GATE_BACKWARD, JOB_ADAMW, JOB_ATTENTION_FORWARD, JOB_ATTENTION_BACKWARD, JOB_ATTENTION_DECODE, JOB_STREAM_READ, JOB_MAT_VEC, JOB_SSD_STEP, JOB_MAMBA_MODEL_STEP, KIND,
+  JOB_LINEAR_SCAN_FORWARD, JOB_LINEAR_SCAN_BACKWARD, JOB_GATE_FORWARD, JOB_GATE_BACKWARD, JOB_ADAMW, JOB_ATTENTION_FORWARD, JOB_ATTENTION_BACKWARD, JOB_ATTENTION_DECODE, JOB_STREAM_READ, JOB_MAT_VEC, JOB_SSD_STEP, JOB_MAMBA_MODEL_STEP, JOB_MAMBA2_STEP, KIND,
   param, scratchOf, WhoParams, MatmulParams,
 } from './control';
 import { gemmBlock, packBPanels, KC, NR } from './matmul';
@@ -22,6 +22,7 @@ import { attentionBackwardTask, attentionDecodeTask, attentionForwardTask } from
 import { streamReadTask } from './bandwidth';
 import { matVecTask } from './mat_vec';
 import { ssdStepTask } from './ssd_step';
+import { mamba2StepTask } from './mamba2_step';
 
 export { packedBSize, gemmFewRows, transposeInto, MR, NR, KC, MC } from './matmul';
 export { scanStep, sumRows } from './scan';
@@ -128,6 +129,7 @@ export function runTask(ctl: usize, t: i32, tid: i32): void {
   else if (kind == JOB_STREAM_READ) streamReadTask(ctl, t);
   else if (kind == JOB_MAT_VEC) matVecTask(ctl, t, tid);
   else if (kind == JOB_SSD_STEP) ssdStepTask(ctl, t);
+  else if (kind == JOB_MAMBA2_STEP) mamba2StepTask(ctl, t, tid);
   else if (kind == JOB_WHO) store<i32>(<usize>param(ctl, WhoParams.out) + (<usize>t << 2), tid);
   else if (kind != JOB_NOP) unreachable();
 }

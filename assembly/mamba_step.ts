@@ -19,6 +19,7 @@ import { param, paramF, scratchOf, DONE, DONE_WAITERS, MambaStepParams, MambaMod
 import { dotRows } from './matmul';
 import { matVec, prepare, spanEnd, spanStart } from './mat_vec';
 import { rmsNormRow } from './norm';
+import { convStepSpan } from './conv1d';
 import { stepChannels, stepFourChannels } from './scan';
 import { f4, ld, st } from './lanes';
 import { sigmoidf4, softplusf4 } from './simd_math';
@@ -129,35 +130,14 @@ function inPhase(ctl: usize, task: i32, tasks: i32, tid: i32): void {
   convStep(ctl, e0, e1);
 }
 
-/**
- * For every row b and channel e0 ≤ e < e1: x_e = xz[b, e], y = bias + Σ_j w[e, j]·state[b, e, j]
- * + w[e, K−1]·x_e, the state shifts left by one with x_e appended, and xs[b, e] = SiLU(y).
- */
-function convStep(ctl: usize, e0: i32, e1: i32): void {
-  const B = param(ctl, MambaStepParams.B), E = param(ctl, MambaStepParams.E), K = param(ctl, MambaStepParams.K);
-  const xz = <usize>param(ctl, MambaStepParams.xz), state = <usize>param(ctl, MambaStepParams.convState);
-  const w = <usize>param(ctl, MambaStepParams.convW);
-  const bias = <usize>param(ctl, MambaStepParams.convBias), out = <usize>param(ctl, MambaStepParams.xs);
-  const S = K - 1;
-  for (let b = 0; b < B; b++) {
-    const xrow = f4(xz, b * 2 * E);
-    const orow = f4(out, b * E);
-    for (let e = e0; e < e1; e++) {
-      const st0 = f4(state, (b * E + e) * S);
-      const we = f4(w, e * K);
-      const xe = load<f32>(f4(xrow, e));
-      let y: f32 = (bias ? load<f32>(f4(bias, e)) : 0) + load<f32>(f4(we, S)) * xe;
-      for (let j = 0; j < S; j++) y += load<f32>(f4(we, j)) * load<f32>(f4(st0, j));
-      for (let j = 0; j + 1 < S; j++) store<f32>(f4(st0, j), load<f32>(f4(st0, j + 1)));
-      if (S > 0) store<f32>(f4(st0, S - 1), xe);
-      store<f32>(f4(orow, e), y);
-    }
-    for (let e = e0; e < e1; e += 4) {
-      const lanes = min(4, e1 - e);
-      const v = ld(f4(orow, e), lanes);
-      st(f4(orow, e), f32x4.mul(v, sigmoidf4(v)), lanes);
-    }
-  }
+/** The causal conv's step and SiLU for channels e0 ≤ e < e1 of every row: x_i from xz into xs (convStepSpan). */
+@inline function convStep(ctl: usize, e0: i32, e1: i32): void {
+  const E = param(ctl, MambaStepParams.E);
+  convStepSpan(
+    param(ctl, MambaStepParams.B), <usize>param(ctl, MambaStepParams.xz), 2 * E, <usize>param(ctl, MambaStepParams.convState), E,
+    <usize>param(ctl, MambaStepParams.convW), <usize>param(ctl, MambaStepParams.convBias), param(ctl, MambaStepParams.K),
+    <usize>param(ctl, MambaStepParams.xs), E, e0, e1,
+  );
 }
 
 function xPhase(ctl: usize, task: i32, tasks: i32, tid: i32): void {

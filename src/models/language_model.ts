@@ -16,6 +16,7 @@ import type { WeightFormat } from '../kernels/weight_format.js';
 import { Mixer, MixerState, PackedLinears } from '../ssm/mixer.js';
 import type { LayerRecorder } from '../ssm/recording.js';
 import { MambaMixer } from '../ssm/mamba.js';
+import { Mamba2Mixer } from '../ssm/mamba2.js';
 import type { BackboneConfig } from './config.js';
 import { createMixer } from './mixers.js';
 import type { CausalLM, NamedWeight, StateOptions } from './causal_lm.js';
@@ -211,11 +212,19 @@ export class LanguageModel extends Module implements CausalLM<ModelState> {
       }
       for (let i = 0; i < blocks.length; i++) {
         const w = fused[i];
+        const last = i === blocks.length - 1;
+        const mixer = blocks[i].mixer;
+        if (mixer instanceof Mamba2Mixer) {
+          // Mamba-2: its fused step with the block's norm and residual, and the head after the last.
+          const packed = state.linears?.[i] ?? undefined;
+          h = mixer.blockStep(h, state.layers[i], { norm: blocks[i].norm, inProj: packed?.in_proj, outProj: packed?.out_proj, head: last ? head : undefined });
+          if (last) return h; // logits [B, V]
+          continue;
+        }
         if (!w) {
           h = blocks[i].step(h, state.layers[i], state.linears?.[i] ?? undefined);
           continue;
         }
-        const last = i === blocks.length - 1;
         const { conv, ssm, A } = state.layers[i];
         h = mambaStep(h, w, { conv, ssm, A }, { norm: blocks[i].norm, packed: state.packed?.[i] ?? undefined, head: last ? head : undefined });
         if (last) return h; // logits [B, V]

@@ -19,6 +19,7 @@ export { selectiveScan, selectiveScanReference, type SelectiveScanOptions } from
 export { cos, sin } from './trig.js';
 export { linearScan, linearScanComplex, type LinearScanOptions, type LinearScanComplexOptions, type ScanAlgorithm } from './linear_scan.js';
 export { matVec } from './mat_vec.js';
+export { mamba2Step, type Mamba2StepWeights, type Mamba2StepState, type Mamba2StepOptions } from './mamba2_step.js';
 export { mambaStep, mambaModelStep, type MambaStepLayer, packMambaWeights, packRows, type MambaStepWeights, type MambaStepState, type PackedMambaWeights, type PackedMatrix, type MambaStepOptions, type StepHead, type StepNorm } from './mamba_step.js';
 export { attention, cachedAttention, type AttentionOptions } from './attention.js';
 export { rope } from './rope.js';

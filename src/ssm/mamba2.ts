@@ -28,7 +28,7 @@ import { Tensor, ones, zeros } from '../tensor/tensor.js';
 import { Rng } from '../tensor/random.js';
 import { noGrad } from '../autograd/tape.js';
 import { kernels } from '../kernels/backend.js';
-import { linear, split, conv1d, concat, slice, exp, neg, silu, gate, rmsNorm, mul, reshape, ssd, packRows } from '../ops/index.js';
+import { linear, split, conv1d, concat, slice, exp, neg, silu, gate, rmsNorm, mul, reshape, ssd, packRows, mamba2Step, type Mamba2StepOptions, type Mamba2StepWeights } from '../ops/index.js';
 import { Linear, Conv1d } from '../nn/index.js';
 import { packedWeight, unpack } from '../nn/packed.js';
 import { Module } from '../nn/module.js';
@@ -182,24 +182,23 @@ export class Mamba2Mixer extends Mixer {
     };
   }
 
-  /** One token per sequence: x [B, D] → [B, D], in constant time and memory. */
+  /** One token per sequence: x [B, D] → [B, D], in constant time and memory (the fused step op, src/ops/mamba2_step.ts). */
   step(x: Tensor, state: MixerState, packed?: PackedLinears): Tensor {
-    return noGrad(() => {
-      const { I, H, P, G, N, K, convDim } = this;
-      const batch = x.shape[0];
-      const k = kernels();
-      const [z, xBC, dt] = split(this.in_proj.forwardWith(x, packed?.in_proj), [I, convDim, H], -1); // [B, I], [B, I + 2GN], [B, H]
-      const conv = new Float32Array(batch * convDim);
-      k.conv1dStep(xBC.data, state.conv, this.conv1d.weight.data, this.conv1d.bias?.data ?? null, conv, batch, convDim, K);
-      const [xs, Bm, C] = split(silu(new Tensor(conv, [batch, convDim])), [I, G * N, G * N], -1);
-      const y = new Float32Array(batch * I);
-      k.ssdStep({
-        B: batch, H, P, G, N,
-        x: xs.data, dt: dt.data, A: state.A, Bm: Bm.data, C: C.data, dtBias: this.dt_bias.data, Dskip: this.Dskip.data,
-        dtMin: this.dtLimit[0], dtMax: this.dtLimit[1], state: state.ssm, y,
-      });
-      return this.out_proj.forwardWith(this.norm.forward(new Tensor(y, [batch, I]), z), packed?.out_proj);
-    });
+    return this.blockStep(x, state, { inProj: packed?.in_proj, outProj: packed?.out_proj });
+  }
+
+  /**
+   * The step with, optionally, the block's pre-norm and residual and the model's head after it
+   * (LanguageModel.step folds them in, as for Mamba blocks): x [B, D] → [B, D] or logits [B, V].
+   */
+  blockStep(x: Tensor, state: MixerState, opts: Mamba2StepOptions): Tensor {
+    const { H, P, G, N } = this;
+    const w: Mamba2StepWeights = {
+      inProj: this.in_proj.weight, inBias: this.in_proj.bias, convWeight: this.conv1d.weight, convBias: this.conv1d.bias,
+      dtBias: this.dt_bias, Dskip: this.Dskip, gateNorm: { weight: this.norm.weight, eps: this.norm.eps },
+      outProj: this.out_proj.weight, outBias: this.out_proj.bias, H, P, G, N, dtMin: this.dtLimit[0], dtMax: this.dtLimit[1],
+    };
+    return noGrad(() => mamba2Step(x, w, { conv: state.conv, ssm: state.ssm, A: state.A }, opts));
   }
 
   /** in_proj and out_proj, nearly all of a step's weight bytes. */

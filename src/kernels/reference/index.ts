@@ -18,6 +18,7 @@ import { trigForward, trigBackward } from './trig.js';
 import { linearScanForward, linearScanBackward } from './linear_scan.js';
 import { mambaModelStep, mambaStep } from './mamba_step.js';
 import { matVec } from './mat_vec.js';
+import { mamba2Step } from './mamba2_step.js';
 import { gateForward, gateBackward } from './gate.js';
 import { adamwStep } from './adamw.js';
 import { attentionForward, attentionBackward, attentionNaiveForward, attentionNaiveBackward } from './attention.js';
@@ -62,7 +63,7 @@ export const referenceKernels = {
   selectiveScanForward, selectiveScanBackward, selectiveScanNaiveForward, selectiveScanNaiveBackward, selectiveScanStep,
   trigForward, trigBackward,
   linearScanForward, linearScanBackward,
-  mambaStep, mambaModelStep,
+  mambaStep, mambaModelStep, mamba2Step,
   matVec,
   attentionForward, attentionBackward, attentionNaiveForward, attentionNaiveBackward,
   ropeForward,

@@ -102,10 +102,14 @@ export function mambaStep(a: MambaStepArgs): void {
   for (let i = 0; i < y.length; i++) y[i] *= gate[i];
   linearRows(y, a.outProj, a.outBias, a.out, B, E, D, format);
   if (a.residual) for (let i = 0; i < B * D; i++) a.out[i] += a.x[i];
-  if (!a.head) return;
+  if (a.head) stepHead(a.out, a.head, B, D);
+}
+
+/** head.logits [B, V] = RMSNorm(out)·Wᵀ for out [B, D]: the model's final norm and head after its last block's step. */
+export function stepHead(out: Float32Array, head: StepHead, B: number, D: number): void {
   const normed = new Float32Array(B * D);
-  rmsNormForward(a.out, a.head.norm.weight, normed, new Float32Array(B), B, D, a.head.norm.eps);
-  linearRows(normed, a.head.weight, null, a.head.logits, B, D, a.head.V, a.head.weights ?? 'f32');
+  rmsNormForward(out, head.norm.weight, normed, new Float32Array(B), B, D, head.norm.eps);
+  linearRows(normed, head.weight, null, head.logits, B, D, head.V, head.weights ?? 'f32');
 }
 
 /** A layer of mambaModelStep: a whole residual block's step (its norm included), without its input and output. */

@@ -31,11 +31,32 @@ function phaseStart(ctl: Int32Array, t: number): number {
   return start;
 }
 
+/** Polls of DONE before a thread waiting for a phase to end sleeps (as the kernels' waitForDone). */
+const WAIT_SPINS = 1 << 14;
+
 /**
- * Claims and runs tasks of the current job until none is left. A failing task still counts as
+ * Waits until DONE reaches `start` (the tasks of the phases before a task's own are done):
+ * spinning, then, where this thread may block, asleep on DONE, counted in DONE_WAITERS so that
+ * the tasks finishing wake it. On a busy machine a waiting thread then gives its core to the
+ * one it waits for instead of spinning through its time slice.
+ */
+function waitForDone(ctl: Int32Array, start: number, mayBlock: boolean): void {
+  for (let i = 0; ; i++) {
+    const d = Atomics.load(ctl, DONE);
+    if (d >= start) return;
+    if (i < WAIT_SPINS || !mayBlock) continue;
+    Atomics.add(ctl, DONE_WAITERS, 1);
+    Atomics.wait(ctl, DONE, d, 1); // at most 1 ms: a missed wake-up costs no more
+    Atomics.sub(ctl, DONE_WAITERS, 1);
+  }
+}
+
+/**
+ * Claims and runs tasks of the current job until none is left (mayBlock: whether this thread may
+ * sleep in Atomics.wait; a page's main thread may not). A failing task still counts as
  * done (so that nobody waits forever) and sets ERROR; the first error is returned.
  */
-export function claimTasks(ctl: Int32Array, ctlPtr: number, runTask: RunTask, tid: number): unknown {
+export function claimTasks(ctl: Int32Array, ctlPtr: number, runTask: RunTask, tid: number, mayBlock: boolean): unknown {
   let error: unknown = undefined;
   for (;;) {
     const v = Atomics.load(ctl, CLAIM);
@@ -43,8 +64,7 @@ export function claimTasks(ctl: Int32Array, ctlPtr: number, runTask: RunTask, ti
     const t = v & MAX_TASKS;
     if (t >= n || tid >= Atomics.load(ctl, THREADS)) return error;
     if (Atomics.compareExchange(ctl, CLAIM, v, v + 1) !== v) continue;
-    const start = phaseStart(ctl, t);
-    while (Atomics.load(ctl, DONE) < start);
+    waitForDone(ctl, phaseStart(ctl, t), mayBlock);
     try {
       runTask(ctlPtr, t, tid);
     } catch (e) {

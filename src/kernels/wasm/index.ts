@@ -12,6 +12,7 @@ import { makeWasmMambaStep } from './mamba_step.js';
 import { makeWasmMatVec } from './mat_vec.js';
 import { makeWasmMambaModelStep } from './mamba_model_step.js';
 import { makeWasmSsdStep } from './ssd_step.js';
+import { makeWasmMamba2Step } from './mamba2_step.js';
 import { makeWasmLinearScan } from './linear_scan.js';
 import { makeWasmCopyAlongAxis } from './layout.js';
 import { makeWasmAdamW } from './adamw.js';
@@ -45,6 +46,7 @@ export function createWasmBackend(rt: WasmRuntime): Backend {
       ...makeWasmAttention(rt),
       ...makeWasmSsd(matmul),
       ...makeWasmSsdStep(rt),
+      ...makeWasmMamba2Step(rt),
       binary: makeWasmBinary(rt),
       addInto: makeWasmAddInto(rt),
       copyAlongAxis: makeWasmCopyAlongAxis(rt),

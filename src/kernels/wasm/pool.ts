@@ -142,7 +142,7 @@ export class Pool {
     for (let i = 0; this.workerFirst && Atomics.load(ctl, CLAIM) === open; i++) {
       if (i > SPIN && this.mayBlock) Atomics.wait(ctl, CLAIM, open, 0.05);
     }
-    const error = claimTasks(ctl, this.ctlPtr, this.runTask, 0);
+    const error = claimTasks(ctl, this.ctlPtr, this.runTask, 0, this.mayBlock);
     for (let i = 0; Atomics.load(ctl, DONE) < ntasks; i++) {
       if (i > SPIN && this.mayBlock) Atomics.wait(ctl, DONE, Atomics.load(ctl, DONE), 100);
     }

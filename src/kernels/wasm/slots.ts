@@ -58,6 +58,7 @@ export const JOB_ATTENTION_DECODE = 22; // one query row per sequence over a KV 
 export const JOB_STREAM_READ = 23; // reads an array once (the memory bandwidth a generation step is judged against)
 export const JOB_SSD_STEP = 25; // Mamba-2's recurrence, one token per sequence
 export const JOB_MAMBA_MODEL_STEP = 26; // every fused Mamba block of a model and its head, one token, one job
+export const JOB_MAMBA2_STEP = 27; // a phased job: one Mamba-2 block's generation step
 export const JOB_MAT_VEC = 24; // out = x·Wᵀ for a few rows x, W in f32, bf16 or int8 rows: a generation step's linear layers
 
 // Parameters of each job, in slot order. "0" for an address means absent.
@@ -181,3 +182,17 @@ export enum SsdStepParams { x, dt, A, Bm, C, dtBias, Dskip, state, y, B, H, P, G
  * thread, callerMayBlock 0).
  */
 export enum MambaModelStepParams { table, stride, layers, tasksPerLayer, tasksHead, parallel, callerMayBlock }
+
+/**
+ * JOB_MAMBA2_STEP (assembly/mamba2_step.ts, src/kernels/wasm/mamba2_step.ts), shapes as in
+ * Mamba2StepArgs; the scratch arrays zxbcdt [B, 2I + 2GN + H] (in_proj's output) and xBC
+ * [B, I + 2GN] (after the conv and SiLU), y [B, I]; eps, gateEps, headEps, dtMin and dtMax are
+ * f32; weights and headWeights as MambaStepParams'.
+ */
+export enum Mamba2StepParams {
+  x, normW, eps, inW, inBias, zxbcdt, convW, convBias, convState, xBC,
+  dtBias, A, Dskip, dtMin, dtMax, ssmState, y, gateW, gateEps, outW, outBias, out, residual,
+  B, D, I, H, P, G, N, K,
+  tasksIn, tasksHeads, tasksGate, tasksOut, tasksHead, // tasks of each phase, in order
+  headW, headNormW, headEps, logits, V, weights, headWeights,
+}

@@ -25,7 +25,7 @@ export function serve(init: WorkerInit): never {
     for (let i = 0; i < init.spin && Atomics.load(ctl, GEN) === seen; i++);
     Atomics.wait(ctl, GEN, seen);
     seen = Atomics.load(ctl, GEN);
-    const error = claimTasks(ctl, init.ctlPtr, runTask, init.tid);
+    const error = claimTasks(ctl, init.ctlPtr, runTask, init.tid, true); // a worker may always block
     if (error !== undefined) console.error(`mamba-ts wasm worker ${init.tid}:`, error);
   }
 }
