@@ -36,8 +36,8 @@ export const HUB_SHAPES: HubShape[] = [
   },
 ];
 
-/** Bytes per parameter at a load's peak: f32 holds every tensor as read, then the model's copy; bf16 / int8 the packed model (and a block of rows). */
-const LOAD_BYTES_PER_PARAMETER: Record<WeightFormat, number> = { f32: 8, bf16: 2, int8: 1.1 };
+/** Bytes per parameter at a load's peak (the model, streamed into; f32 also its random initialisation, garbage once loaded). */
+const LOAD_BYTES_PER_PARAMETER: Record<WeightFormat, number> = { f32: 6, bf16: 2, int8: 1.1 };
 /** Bytes per parameter the kept model holds in the wasm memory. */
 const KEPT_BYTES_PER_PARAMETER: Record<WeightFormat, number> = { f32: 4, bf16: 2, int8: 1.05 };
 /** Writing a folder holds the f32 model (4 bytes per parameter); writes and loads run here only below this: the machine's memory is shared with other processes. */
@@ -122,7 +122,7 @@ registerSection({
       notes: [
         'each folder: config.json and model.safetensors in F32 (above 5 GB, shards and an index, as transformers 4.x wrote the Hub\'s) with random weights, written by the project\'s saver with the Hub\'s tensor names; loaded by loadModelFolder (what mamba-ts generate --weights runs).',
         `generate: ${tokens} steps after 2 with a state made beforehand; × roofline: tokens/s × bytes a token reads ÷ the read bandwidth measured around the figure (bench/roofline.ts).`,
-        'one fresh process per format: f32 reads every tensor as f32, then copies it into the model; bf16 and int8 build the model packed and pack each matrix by blocks of rows as it streams in (src/nn/packed.ts).',
+        'one fresh process per format: the weights stream into the model (matrices by blocks of rows); bf16 and int8 build the model packed and pack each block as it comes (src/nn/packed.ts).',
         'peak RSS: the process\'s maximum resident memory right after the load; wasm memory: its size then (grown by quarters).',
       ],
       data,

@@ -46,6 +46,7 @@ import { modelConfig, parseConfig, type ModelConfig, type ModelConfigInput } fro
 import { configText, parsePythonJson } from './config.js';
 import type { CausalLMConfig } from '../models/causal_lm.js';
 import type { Module } from '../nn/module.js';
+import { shapeStr } from '../tensor/tensor.js';
 import { tokenizerFromJSON, type Tokenizer, type TokenizerJson } from '../data/tokenizer.js';
 import { TOKENIZER_CONFIG } from '../data/hf_format.js';
 
@@ -203,9 +204,9 @@ export function loadCheckpoint(dir: string, opts: LoadOptions = {}): Checkpoint 
  * A folder's model for inference, its weights streamed into it: config.json and the tokenizer
  * are read and every weight header checked against the config as loadCheckpoint does; then
  * `build(config)` makes the model and each tensor is read alone (as f32), checked finite and
- * loaded into it; a matrix the model keeps packed (src/nn/packed.ts) is read and packed by
- * blocks of rows. The peak is the model as it keeps its weights plus one f32 tensor it keeps in
- * f32 (or a block). `bytesPerParameter` is what the model keeps, for the memory check.
+ * loaded into it; a matrix by blocks of rows (of 8 MB), packed as it comes when the model keeps
+ * it packed (src/nn/packed.ts). The peak is the model as it keeps its weights plus a block (or a
+ * small tensor). `bytesPerParameter` is what the model keeps, for the memory check.
  */
 export function loadCheckpointInto<M extends Module>(
   dir: string,
@@ -220,11 +221,15 @@ export function loadCheckpointInto<M extends Module>(
       for (const [name, t] of w.tensors) {
         const param = own.get(name);
         if (!param) continue; // a tied head stored anyway (checkWeightsFitConfig allows it)
-        if (packedWeight(param)) {
+        if (shapeStr(t.entry.shape) !== shapeStr(param.shape)) throw new Error(`${t.label}: tensor ${name} has shape ${shapeStr(t.entry.shape)}, the model expects ${shapeStr(param.shape)}`);
+        if (param.ndim === 2) {
+          // A matrix by blocks of rows, packed as it comes when the model keeps it packed.
           const cols = t.entry.shape[1];
+          const packed = packedWeight(param);
           readRowBlocks(t, (block, firstRow) => {
             checkFinite(new Map([[`${name} (rows ${firstRow}…${firstRow + block.length / cols - 1})`, { shape: [], data: block }]]), t.label);
-            setPackedRows(param, block, firstRow);
+            if (packed) setPackedRows(param, block, firstRow);
+            else param.data.set(block, firstRow * cols);
           });
         } else {
           const one = new Map([[name, readWeight(t)]]);
