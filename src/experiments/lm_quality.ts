@@ -179,7 +179,11 @@ const ARCHS: ArchName[] = ['mamba', 'transformer', 's4d', 'lru'];
 /** One invocation's record: its settings, machine and runs. */
 type Part = RunRecord & { corpus: { source: string; sha256?: string }; vocab: number; splits: ReturnType<typeof corpusSplits>['ranges']; settings: LmSettings; lrGrid: typeof LR_GRID; runs: LmRun[] };
 /** The page's record: the latest invocation, and the earlier ones whose sizes it did not rerun (so a run of one size keeps the others). */
-type Rec = Part & { earlier?: Part[] };
+type Rec = Part & {
+  earlier?: Part[];
+  /** Caveats written into the JSON by hand after a run (kept by --replot; a new run starts without them). */
+  notes?: string[];
+};
 
 /**
  * The earlier invocations recorded in `file` (the JSON a previous run wrote to the same --out), each
@@ -337,7 +341,7 @@ Every run (curves, sweep, test figures): [${NAME}.json](${NAME}.json).
 - The budgets here are tiny: ${count(s.tokens)} tokens per run against the paper's billions; a
   ranking at this budget says which model learns faster from few tokens, not which is better
   when trained to convergence. The larger sizes are the most under-trained.
-- Two seeds give a spread, not a confidence interval.
+- Two seeds give a spread, not a confidence interval.${(rec.notes ?? []).map((n) => `\n- ${n}`).join('')}
 - The full protocol is \`mamba-ts experiment lm-quality --tokens 10000000\` (0.5M, 2M and 8M parameters,
   ten million tokens per run, 48 runs); at this machine's idle training speeds (about 13k tokens/s
   at 0.5M and 5k at 2M, README's figures; 8M slower still) that is more than a day of compute. ${missing.map((z) => `${sizeLabel(z)}: ${notRun(z)}.`).join(' ')}

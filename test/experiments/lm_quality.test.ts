@@ -54,6 +54,10 @@ test('lm-quality run at another size keeps the sizes already on the page, and re
   const other = join(root, 'other.txt');
   writeFileSync(other, 'another text '.repeat(300));
   assert.throws(() => earlierParts(join(out, 'lm-quality.json'), [100_000], corpusSplits(other)), /another corpus.*--out/);
+  // Caveats written into the JSON after the run appear on the redrawn page.
+  writeFileSync(join(out, 'lm-quality.json'), JSON.stringify({ ...json, notes: ['the grid was not moved with the size'] }));
+  await findExperiment('lm-quality').replot!({ quick: true, out });
+  assert.match(readFileSync(join(out, 'lm-quality.md'), 'utf8'), /\n- the grid was not moved with the size\n/);
 });
 
 test('state-size trains one model per N on the corpus and on multi-query recall, with the parameters each N costs', async () => {
