@@ -11,7 +11,7 @@
 // in, out and head stream the weights (f32, packed bf16 or int8 rows); heads streams the state.
 
 import { param, paramF, scratchOf, Mamba2StepParams } from './control';
-import { matVec, prepare, spanEnd, spanStart } from './mat_vec';
+import { addSpan, headRows, matVec, prepare, projectRows, spanEnd, spanStart } from './mat_vec';
 import { rmsNormRow } from './norm';
 import { convStepSpan } from './conv1d';
 import { ssdHeadStep } from './ssd_step';
@@ -64,7 +64,7 @@ function inPhase(ctl: usize, task: i32, tasks: i32, tid: i32): void {
     }
     const row = f4(zxbcdt, b * W);
     matVec(format, xr, q, prepare(format, xr, D, q), w, row, W, D, j0, j1);
-    if (bias) for (let j = j0; j < j1; j++) store<f32>(f4(row, j), load<f32>(f4(row, j)) + load<f32>(f4(bias, j)));
+    if (bias) addSpan(row, bias, j0, j1);
   }
   // The conv channels among this task's columns: xBC occupies columns I … I + convDim − 1.
   const c0 = max(j0, I) - I, c1 = min(j1, I + convDim) - I;
@@ -120,36 +120,21 @@ function gatePhase(ctl: usize, task: i32, tasks: i32): void {
 }
 
 function outPhase(ctl: usize, task: i32, tasks: i32, tid: i32): void {
-  const B = param(ctl, Mamba2StepParams.B), D = param(ctl, Mamba2StepParams.D), I = param(ctl, Mamba2StepParams.I);
-  const y = <usize>param(ctl, Mamba2StepParams.y), w = <usize>param(ctl, Mamba2StepParams.outW);
-  const bias = <usize>param(ctl, Mamba2StepParams.outBias);
-  const out = <usize>param(ctl, Mamba2StepParams.out), x = <usize>param(ctl, Mamba2StepParams.x);
-  const residual = param(ctl, Mamba2StepParams.residual) != 0;
-  const j0 = spanStart(D, tasks, task), j1 = spanEnd(D, tasks, task);
-  const format = param(ctl, Mamba2StepParams.weights);
-  const q = quantScratch(ctl, tid);
-  for (let b = 0; b < B; b++) {
-    const row = f4(out, b * D);
-    const yr = f4(y, b * I);
-    matVec(format, yr, q, prepare(format, yr, I, q), w, row, D, I, j0, j1);
-    for (let j = j0; j < j1; j++) {
-      let v = load<f32>(f4(row, j));
-      if (bias) v += load<f32>(f4(bias, j));
-      if (residual) v += load<f32>(f4(x, b * D + j));
-      store<f32>(f4(row, j), v);
-    }
-  }
+  const D = param(ctl, Mamba2StepParams.D);
+  projectRows(
+    param(ctl, Mamba2StepParams.weights), <usize>param(ctl, Mamba2StepParams.y), param(ctl, Mamba2StepParams.I), <usize>param(ctl, Mamba2StepParams.outW),
+    <usize>param(ctl, Mamba2StepParams.out), D, <usize>param(ctl, Mamba2StepParams.outBias),
+    param(ctl, Mamba2StepParams.residual) ? <usize>param(ctl, Mamba2StepParams.x) : 0,
+    param(ctl, Mamba2StepParams.B), spanStart(D, tasks, task), spanEnd(D, tasks, task), quantScratch(ctl, tid),
+  );
 }
 
 function headPhase(ctl: usize, task: i32, tasks: i32, tid: i32): void {
-  const B = param(ctl, Mamba2StepParams.B), D = param(ctl, Mamba2StepParams.D), V = param(ctl, Mamba2StepParams.V);
-  const out = <usize>param(ctl, Mamba2StepParams.out), w = <usize>param(ctl, Mamba2StepParams.headW);
-  const logits = <usize>param(ctl, Mamba2StepParams.logits);
-  const xn = scratchOf(ctl, tid), q = quantScratch(ctl, tid);
-  const format = param(ctl, Mamba2StepParams.headWeights);
-  const j0 = spanStart(V, tasks, task), j1 = spanEnd(V, tasks, task);
-  for (let b = 0; b < B; b++) {
-    rmsNormRow(f4(out, b * D), <usize>param(ctl, Mamba2StepParams.headNormW), xn, D, paramF(ctl, Mamba2StepParams.headEps));
-    matVec(format, xn, q, prepare(format, xn, D, q), w, f4(logits, b * V), V, D, j0, j1);
-  }
+  const V = param(ctl, Mamba2StepParams.V);
+  headRows(
+    param(ctl, Mamba2StepParams.headWeights), <usize>param(ctl, Mamba2StepParams.out), param(ctl, Mamba2StepParams.D),
+    <usize>param(ctl, Mamba2StepParams.headNormW), paramF(ctl, Mamba2StepParams.headEps), <usize>param(ctl, Mamba2StepParams.headW),
+    <usize>param(ctl, Mamba2StepParams.logits), V, param(ctl, Mamba2StepParams.B), spanStart(V, tasks, task), spanEnd(V, tasks, task),
+    scratchOf(ctl, tid), quantScratch(ctl, tid),
+  );
 }

@@ -17,17 +17,12 @@
 
 import { param, paramF, scratchOf, DONE, DONE_WAITERS, MambaStepParams, MambaModelStepParams } from './control';
 import { dotRows } from './matmul';
-import { matVec, prepare, spanEnd, spanStart } from './mat_vec';
+import { addSpan, headRows, matVec, prepare, projectRows, spanEnd, spanStart } from './mat_vec';
 import { rmsNormRow } from './norm';
 import { convStepSpan } from './conv1d';
 import { stepChannels, stepFourChannels } from './scan';
 import { f4, ld, st } from './lanes';
 import { sigmoidf4, softplusf4 } from './simd_math';
-
-/** row[j] += src[j] for j0 ≤ j < j1 (a bias, or the residual). */
-@inline function addSpan(row: usize, src: usize, j0: i32, j1: i32): void {
-  for (let j = j0; j < j1; j++) store<f32>(f4(row, j), load<f32>(f4(row, j)) + load<f32>(f4(src, j)));
-}
 
 /** The thread's scratch: a normalised row [D] f32, then a rounded activation row (i16). */
 @inline function normScratch(ctl: usize, tid: i32): usize {
@@ -187,32 +182,21 @@ function channelPhase(ctl: usize, task: i32, tasks: i32): void {
 }
 
 function outPhase(ctl: usize, task: i32, tasks: i32, tid: i32): void {
-  const B = param(ctl, MambaStepParams.B), D = param(ctl, MambaStepParams.D), E = param(ctl, MambaStepParams.E);
-  const y = <usize>param(ctl, MambaStepParams.y), w = <usize>param(ctl, MambaStepParams.outW);
-  const bias = <usize>param(ctl, MambaStepParams.outBias);
-  const out = <usize>param(ctl, MambaStepParams.out), x = <usize>param(ctl, MambaStepParams.x);
-  const residual = param(ctl, MambaStepParams.residual) != 0;
-  const j0 = spanStart(D, tasks, task), j1 = spanEnd(D, tasks, task);
-  const format = param(ctl, MambaStepParams.weights);
-  const q = quantScratch(ctl, tid);
-  for (let b = 0; b < B; b++) {
-    const row = f4(out, b * D);
-    const yr = f4(y, b * E);
-    matVec(format, yr, q, prepare(format, yr, E, q), w, row, D, E, j0, j1);
-    if (bias) addSpan(row, bias, j0, j1);
-    if (residual) addSpan(row, f4(x, b * D), j0, j1);
-  }
+  const D = param(ctl, MambaStepParams.D);
+  projectRows(
+    param(ctl, MambaStepParams.weights), <usize>param(ctl, MambaStepParams.y), param(ctl, MambaStepParams.E), <usize>param(ctl, MambaStepParams.outW),
+    <usize>param(ctl, MambaStepParams.out), D, <usize>param(ctl, MambaStepParams.outBias),
+    param(ctl, MambaStepParams.residual) ? <usize>param(ctl, MambaStepParams.x) : 0,
+    param(ctl, MambaStepParams.B), spanStart(D, tasks, task), spanEnd(D, tasks, task), quantScratch(ctl, tid),
+  );
 }
 
 function headPhase(ctl: usize, task: i32, tasks: i32, tid: i32): void {
-  const B = param(ctl, MambaStepParams.B), D = param(ctl, MambaStepParams.D), V = param(ctl, MambaStepParams.V);
-  const out = <usize>param(ctl, MambaStepParams.out), w = <usize>param(ctl, MambaStepParams.headW);
-  const logits = <usize>param(ctl, MambaStepParams.logits);
-  const xn = normScratch(ctl, tid), q = quantScratch(ctl, tid);
-  const format = param(ctl, MambaStepParams.headWeights);
-  const j0 = spanStart(V, tasks, task), j1 = spanEnd(V, tasks, task);
-  for (let b = 0; b < B; b++) {
-    rmsNormRow(f4(out, b * D), <usize>param(ctl, MambaStepParams.headNormW), xn, D, paramF(ctl, MambaStepParams.headEps));
-    matVec(format, xn, q, prepare(format, xn, D, q), w, f4(logits, b * V), V, D, j0, j1);
-  }
+  const V = param(ctl, MambaStepParams.V);
+  headRows(
+    param(ctl, MambaStepParams.headWeights), <usize>param(ctl, MambaStepParams.out), param(ctl, MambaStepParams.D),
+    <usize>param(ctl, MambaStepParams.headNormW), paramF(ctl, MambaStepParams.headEps), <usize>param(ctl, MambaStepParams.headW),
+    <usize>param(ctl, MambaStepParams.logits), V, param(ctl, MambaStepParams.B), spanStart(V, tasks, task), spanEnd(V, tasks, task),
+    normScratch(ctl, tid), quantScratch(ctl, tid),
+  );
 }

@@ -8,6 +8,7 @@ import { param, scratchOf, MatVecParams } from './control';
 import { dotRows, dotRowsBf16 } from './matmul';
 import { dotRowsInt8, quantizeRow } from './int8';
 import { f4 } from './lanes';
+import { rmsNormRow } from './norm';
 
 // Weight formats (MatVecParams.weights, MambaStepParams.weights and headWeights).
 export const F32: i32 = 0;
@@ -49,5 +50,35 @@ export function matVecTask(ctl: usize, task: i32, tid: i32): void {
   for (let b = 0; b < B; b++) {
     const xr = f4(x, b * k);
     matVec(format, xr, q, prepare(format, xr, k, q), w, f4(out, b * n), n, k, j0, j1);
+  }
+}
+
+/** row[j] += src[j] for j0 ≤ j < j1 (a bias, or the residual). */
+@inline export function addSpan(row: usize, src: usize, j0: i32, j1: i32): void {
+  for (let j = j0; j < j1; j++) store<f32>(f4(row, j), load<f32>(f4(row, j)) + load<f32>(f4(src, j)));
+}
+
+/**
+ * A block's out_proj for columns j0 ≤ j < j1 of every row b: out[b] = y[b]·Wᵀ (+ bias) (+ res[b],
+ * the residual; 0: none), y [B, k], W [n, k] in `format`, q the thread's rounding scratch.
+ */
+export function projectRows(format: i32, y: usize, k: i32, w: usize, out: usize, n: i32, bias: usize, res: usize, B: i32, j0: i32, j1: i32, q: usize): void {
+  for (let b = 0; b < B; b++) {
+    const row = f4(out, b * n);
+    const yr = f4(y, b * k);
+    matVec(format, yr, q, prepare(format, yr, k, q), w, row, n, k, j0, j1);
+    if (bias) addSpan(row, bias, j0, j1);
+    if (res) addSpan(row, f4(res, b * n), j0, j1);
+  }
+}
+
+/**
+ * The model's head after its last block, for vocabulary columns j0 ≤ j < j1 of every row b:
+ * logits[b] = RMSNorm(h[b])·Wᵀ, h [B, D], W [V, D] in `format`; xn and q the thread's scratch.
+ */
+export function headRows(format: i32, h: usize, D: i32, normW: usize, eps: f32, w: usize, logits: usize, V: i32, B: i32, j0: i32, j1: i32, xn: usize, q: usize): void {
+  for (let b = 0; b < B; b++) {
+    rmsNormRow(f4(h, b * D), normW, xn, D, eps);
+    matVec(format, xn, q, prepare(format, xn, D, q), w, f4(logits, b * V), V, D, j0, j1);
   }
 }
