@@ -7,7 +7,7 @@ import { Tensor } from '../tensor/tensor.js';
 import { Rng } from '../tensor/random.js';
 import { isGradEnabled, noGrad } from '../autograd/tape.js';
 import { withLayerArena } from '../kernels/memory.js';
-import { add, linear, crossEntropy, reshape, slice, mambaStep, mambaModelStep, matVec, packMambaWeights, packRows } from '../ops/index.js';
+import { add, linear, crossEntropy, reshape, slice, mambaModelStep, matVec, packMambaWeights, packRows } from '../ops/index.js';
 import type { MambaStepWeights, PackedMambaWeights, PackedMatrix, StepHead } from '../ops/index.js';
 import { Module } from '../nn/module.js';
 import { Embedding, RMSNorm, Linear } from '../nn/index.js';
@@ -188,9 +188,10 @@ export class LanguageModel extends Module implements CausalLM<ModelState> {
   }
 
   /**
-   * One token per sequence: tokens [B] → logits [B, V]; state advances in place. A selective
-   * Mamba block runs as one fused op (src/ops/mamba_step.ts) with its norm and residual, and the
-   * last one with the model's head as well; other blocks compose their mixer's step with ops.
+   * One token per sequence: tokens [B] → logits [B, V]; state advances in place. A model of
+   * selective Mamba blocks runs as one fused op (mambaModelStep: every block with its norm and
+   * residual, then the head); a Mamba-2 block as its fused step (the head after the last); other
+   * blocks (S4D, LRU, Falcon Mamba) compose their mixer's step with ops.
    */
   step(tokens: Int32Array, state: ModelState): Tensor {
     return noGrad(() => {
@@ -210,8 +211,8 @@ export class LanguageModel extends Module implements CausalLM<ModelState> {
         });
         return mambaModelStep(h, layers, head); // logits [B, V]
       }
+      // Every block of a model has the same mixer: the others step block by block.
       for (let i = 0; i < blocks.length; i++) {
-        const w = fused[i];
         const last = i === blocks.length - 1;
         const mixer = blocks[i].mixer;
         if (mixer instanceof Mamba2Mixer) {
@@ -221,13 +222,7 @@ export class LanguageModel extends Module implements CausalLM<ModelState> {
           if (last) return h; // logits [B, V]
           continue;
         }
-        if (!w) {
-          h = blocks[i].step(h, state.layers[i], state.linears?.[i] ?? undefined);
-          continue;
-        }
-        const { conv, ssm, A } = state.layers[i];
-        h = mambaStep(h, w, { conv, ssm, A }, { norm: blocks[i].norm, packed: state.packed?.[i] ?? undefined, head: last ? head : undefined });
-        if (last) return h; // logits [B, V]
+        h = blocks[i].step(h, state.layers[i], state.linears?.[i] ?? undefined);
       }
       return state.head ? matVec(this.backbone.norm_f.forward(h), state.head) : this.head(h); // [B, V]
     });
