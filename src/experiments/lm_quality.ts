@@ -24,7 +24,10 @@ import type { Experiment, ExperimentOptions } from './registry.js';
 const NAME = 'lm-quality';
 export const ARCH_LABEL: Record<ArchName, string> = { mamba: 'Mamba', transformer: 'Transformer++', s4d: 'S4D', lru: 'LRU' };
 
-/** The learning rates tried per architecture: around each one's default, a factor 2 apart. */
+/**
+ * The learning rates tried first per architecture: around each one's default, a factor 2 apart.
+ * When the best of them is at an end, the sweep goes on past it (LmSettings.extend, beyondEdge).
+ */
 const LR_GRID: Record<ArchName, number[]> = {
   mamba: [2e-3, 4e-3, 8e-3],
   s4d: [2e-3, 4e-3, 8e-3],
@@ -42,6 +45,15 @@ export interface LmSettings {
   evalBatches: number; // batches per validation point (of batch × context tokens)
   testBatches: number;
   seeds: number[];
+  /** Rates tried at most past the grid's end when the best rate sits there (beyondEdge). */
+  extend: number;
+}
+
+/** The next rate to try when `best` is the lowest or highest of `tried` (a factor 2 past it), else null. */
+export function beyondEdge(best: number, tried: number[]): number | null {
+  if (best === Math.min(...tried)) return best / 2;
+  if (best === Math.max(...tried)) return best * 2;
+  return null;
 }
 
 function settings(o: ExperimentOptions): LmSettings {
@@ -55,6 +67,7 @@ function settings(o: ExperimentOptions): LmSettings {
     evalBatches: (o.evalBatches as number | undefined) ?? 8,
     testBatches: (o.testBatches as number | undefined) ?? 24,
     seeds: o.seeds ?? [0, 1],
+    extend: (o.extend as number | undefined) ?? 2,
   };
 }
 
@@ -145,16 +158,26 @@ async function run(o: ExperimentOptions): Promise<void> {
       const match = matchParams(arch, size, { layers: depthFor(size)[arch], vocab: data.tokenizer.vocabSize, context: s.context });
       const base = { size, arch, params: match.params, hidden: match.hidden, layers: match.layers };
       // The sweep at the first seed; its best model is that seed's final run (test read once, after the choice).
-      let best: { lr: number; model: CausalLM; run: LmRun } | null = null;
-      for (const lr of LR_GRID[arch]) {
+      const sweep: Array<{ lr: number; model: CausalLM; run: LmRun }> = [];
+      const sweepAt = (lr: number) => {
         const model = createModel(match.config, { seed: s.seeds[0] });
         const r = trainRun(model, data, s, lr, s.seeds[0]);
-        const entry: LmRun = { phase: 'sweep', ...base, lr, seed: s.seeds[0], ...r };
-        runs.push(entry);
+        const run: LmRun = { phase: 'sweep', ...base, lr, seed: s.seeds[0], ...r };
+        runs.push(run);
+        sweep.push({ lr, model, run });
         console.log(`${NAME}: ${ARCH_LABEL[arch]} ${count(match.params)} · lr ${lr} · val bpc ${r.valBpc.toFixed(3)} · ${duration(r.seconds)}`);
-        if (Number.isFinite(r.valBpc) && (!best || r.valBpc < best.run.valBpc)) best = { lr, model, run: entry };
         save();
+      };
+      const bestOfSweep = () => sweep.filter((t) => Number.isFinite(t.run.valBpc)).reduce<(typeof sweep)[number] | null>((a, t) => (!a || t.run.valBpc < a.run.valBpc ? t : a), null);
+      for (const lr of LR_GRID[arch]) sweepAt(lr);
+      // A best rate at an end of the rates tried may not be the best: try one a factor 2 beyond it.
+      for (let k = 0; k < s.extend; k++) {
+        const b = bestOfSweep();
+        const lr = b && beyondEdge(b.lr, sweep.map((t) => t.lr));
+        if (!lr) break;
+        sweepAt(lr);
       }
+      const best = bestOfSweep();
       if (!best) continue;
       runs.push({ ...best.run, phase: 'final', testBpc: testBpc(best.model, data, s) });
       save();
@@ -232,7 +255,7 @@ async function writePage(out: string, rec: Rec): Promise<void> {
   const { earlier = [], ...latest } = rec;
   const parts: Part[] = [...earlier, latest];
   const runs = parts.flatMap((p) => p.runs);
-  const s = rec.settings;
+  const s = { ...rec.settings, extend: rec.settings.extend ?? 0 }; // records before --extend swept the grid only
   const measured = [...new Set(parts.flatMap((p) => p.settings.sizes))].sort((a, b) => a - b);
   // The issue's three sizes are always named, so a size never run is said plainly (not in --quick pages).
   const sizes = [...new Set([...measured, ...(rec.command.includes('--quick') ? [] : PROTOCOL_SIZES)])].sort((a, b) => a - b);
@@ -266,10 +289,10 @@ async function writePage(out: string, rec: Rec): Promise<void> {
   const rows = groups.map((g) => {
     const sweep = runs.filter((r) => r.phase === 'sweep' && r.size === g[0].size && r.arch === g[0].arch);
     const tests = g.map((r) => r.testBpc!);
-    const edge = g[0].lr === Math.min(...LR_GRID[g[0].arch]) || g[0].lr === Math.max(...LR_GRID[g[0].arch]);
+    const edge = beyondEdge(g[0].lr, sweep.map((r) => r.lr)) !== null;
     return [
       sizeLabel(g[0].size), ARCH_LABEL[g[0].arch], count(g[0].params), `${g[0].layers} × ${g[0].hidden}`,
-      sweep.map((r) => `${r.lr}: ${r.valBpc.toFixed(3)}`).join(', '), `${g[0].lr}${edge ? ' (grid edge)' : ''}`,
+      [...sweep].sort((a, b) => a.lr - b.lr).map((r) => `${r.lr}: ${r.valBpc.toFixed(3)}`).join(', '), `${g[0].lr}${edge ? ' (grid edge)' : ''}`,
       `**${mean(tests).toFixed(3)}**`, tests.map((t) => t.toFixed(3)).join(', '), Math.round(mean(g.map((r) => r.tokensPerSec))).toLocaleString('en-US'),
     ];
   });
@@ -277,7 +300,7 @@ async function writePage(out: string, rec: Rec): Promise<void> {
   const estimate = estimateSeconds(finals, s);
   const notRun = (size: number) => {
     const t = estimate(size);
-    return `not run${t ? ` (the ${ARCHS.length * (LR_GRID.mamba.length + s.seeds.length - 1)} runs at ${count(s.tokens)} tokens each would take about ${duration(t)} of training: the training speeds measured at the largest size run, under that run's conditions, scaled by the parameter ratio)` : ''}`;
+    return `not run${t ? ` (the ${ARCHS.length * (LR_GRID.mamba.length + s.seeds.length - 1)} runs (and up to ${ARCHS.length * s.extend} past the grid's edges) at ${count(s.tokens)} tokens each would take about ${duration(t)} of training: the training speeds measured at the largest size run, under that run's conditions, scaled by the parameter ratio)` : ''}`;
   };
   const verdict = sizes.map((size) => {
     const t = (a: ArchName) => {
@@ -323,7 +346,8 @@ ${caveats}
   AdamW (weight decay 0.1), linear warmup then cosine to lr/10, gradient clip 1.
 - Tuning: learning rates ${Object.entries(LR_GRID).map(([a, g]) => `${ARCH_LABEL[a as ArchName]} ${g.join(' / ')}`).join('; ')}, each at seed ${s.seeds[0]}; the one with the lowest
   final validation bpc (${s.evalBatches} batches, ${count(s.evalBatches * s.batch * s.context)} tokens) is kept, and its seed-${s.seeds[0]} run is that seed's final run.
-  "(grid edge)" marks a choice at the end of the grid: a better rate may lie beyond it.
+  When the best rate is the lowest or highest tried, the sweep tries one a factor 2 past it (up to ${s.extend} more${several ? ' in the latest run; earlier runs may have had none: their sweeps list what they tried' : ''});
+  "(grid edge)" marks a choice still at an end of the rates tried: a better rate may lie beyond it.
 - Test: ${s.testBatches} batches of ${s.batch} × ${s.context} consecutive windows from the start of the test split (${count(s.testBatches * s.batch * s.context)} tokens), read
   only for the final runs, after every choice.
 - Wall-clock: training time of each run on a shared 2-core machine (validation excluded); its
@@ -370,6 +394,7 @@ export const lmQuality: Experiment = {
     { flags: '--context <n>', description: 'tokens per sequence (default 256)', parse: positive },
     { flags: '--eval-batches <n>', description: 'validation batches per point (default 8)', parse: positive },
     { flags: '--test-batches <n>', description: 'test batches of the final runs (default 24)', parse: positive },
+    { flags: '--extend <n>', description: 'learning rates tried at most past the grid when the best sits at its edge (default 2; 0: the grid only)', parse: integer(0) },
   ],
   run,
 };

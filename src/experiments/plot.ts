@@ -60,8 +60,9 @@ function frame(o: ChartOptions) {
 
 function scale(log: boolean | undefined, range: [number, number] | undefined) {
   const domain = range ? { domain: range } : {};
-  // A log axis stays at the data's range: rounded out to powers of ten it is mostly empty.
-  return log ? { type: 'log', nice: false, ...domain } : { type: 'linear', zero: false, nice: !range, ...domain };
+  // A log axis stays at the data's range (rounded out to powers of ten it is mostly empty), padded
+  // by a few pixels so that the extreme points are not cut in half at the frame.
+  return log ? { type: 'log', nice: false, ...(range ? domain : { padding: 8 }) } : { type: 'linear', zero: false, nice: !range, ...domain };
 }
 
 /** The legend's order, colours and dashes: one entry per series, as given. */

@@ -41,6 +41,7 @@ function settings(o: ExperimentOptions): Settings {
       evalBatches: 8,
       testBatches: (o.testBatches as number | undefined) ?? 24,
       seeds: [seed],
+      extend: 0,
     },
     recall: {
       width: (o.recallWidth as number | undefined) ?? 64,

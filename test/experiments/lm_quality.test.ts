@@ -8,7 +8,7 @@ import { mkdtempSync, readFileSync, existsSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { findExperiment } from '../../src/experiments/registry.js';
-import { earlierParts, corpusSplits } from '../../src/experiments/lm_quality.js';
+import { earlierParts, corpusSplits, beyondEdge } from '../../src/experiments/lm_quality.js';
 import { Rng } from '../../src/tensor/random.js';
 
 const root = mkdtempSync(join(tmpdir(), 'mamba-ts-lmq-test-'));
@@ -19,14 +19,22 @@ const corpus = join(root, 'tiny.txt');
 writeFileSync(corpus, Array.from({ length: 3000 }, () => words[rng.int(words.length)]).join(' '));
 const tiny = { data: corpus, tokens: 256, batch: 2, context: 16, testBatches: 2 };
 
-test('lm-quality sweeps 3 learning rates per model, keeps the best on validation, and reports test bpc of the final seeds only', async () => {
+test('lm-quality sweeps 3 learning rates per model (and past an edge the best sits on), keeps the best on validation, and reports test bpc of the final seeds only', async () => {
   const out = join(root, 'lmq');
   await findExperiment('lm-quality').run({ quick: true, out, sizes: [100_000], evalBatches: 2, seeds: [0, 1], ...tiny });
   const json = JSON.parse(readFileSync(join(out, 'lm-quality.json'), 'utf8'));
   for (const arch of ['mamba', 'transformer', 's4d', 'lru']) {
     const sweep = json.runs.filter((r: { arch: string; phase: string }) => r.arch === arch && r.phase === 'sweep');
     const finals = json.runs.filter((r: { arch: string; phase: string }) => r.arch === arch && r.phase === 'final');
-    assert.equal(sweep.length, 3, `${arch}: three learning rates`);
+    const grid = sweep.slice(0, 3).map((r: { lr: number }) => r.lr);
+    assert.deepEqual(grid, [...grid].sort((a, b) => a - b), `${arch}: the grid first, lowest rate first`);
+    assert.ok(sweep.length >= 3 && sweep.length <= 5, `${arch}: the grid, and at most 2 rates past it`);
+    // Each rate past the grid lies a factor 2 beyond the best so far, which sat at an end of the rates tried.
+    for (let k = 3; k < sweep.length; k++) {
+      const before = sweep.slice(0, k);
+      const bestSoFar = before.reduce((a: { valBpc: number }, b: { valBpc: number }) => (b.valBpc < a.valBpc ? b : a)).lr;
+      assert.equal(sweep[k].lr, beyondEdge(bestSoFar, before.map((r: { lr: number }) => r.lr)), `${arch}: rate ${k + 1} past the edge`);
+    }
     assert.ok(sweep.every((r: { testBpc?: number }) => r.testBpc === undefined), 'no test figure for a sweep run');
     const best = sweep.reduce((a: { valBpc: number }, b: { valBpc: number }) => (b.valBpc < a.valBpc ? b : a));
     assert.deepEqual(finals.map((r: { seed: number; lr: number }) => [r.seed, r.lr]), [[0, best.lr], [1, best.lr]], `${arch}: the final seeds use the lr chosen on validation`);
@@ -36,6 +44,13 @@ test('lm-quality sweeps 3 learning rates per model, keeps the best on validation
   const md = readFileSync(join(out, 'lm-quality.md'), 'utf8');
   for (const heading of ['**Answer here', '## Setup', '## Command', '## Caveats', '## Published figure beside ours']) assert.ok(md.includes(heading), heading);
   for (const f of ['tokens', 'wallclock', 'params']) for (const ext of ['svg', 'png']) assert.ok(existsSync(join(out, `lm-quality-${f}.${ext}`)), `${f}.${ext}`);
+});
+
+test('the sweep goes past the lowest or highest rate tried when the best sits there, and stops inside', () => {
+  assert.equal(beyondEdge(0.002, [0.002, 0.004, 0.008]), 0.001);
+  assert.equal(beyondEdge(0.008, [0.002, 0.004, 0.008]), 0.016);
+  assert.equal(beyondEdge(0.004, [0.002, 0.004, 0.008]), null);
+  assert.equal(beyondEdge(0.002, [0.001, 0.002, 0.004, 0.008]), null, 'the rate past the edge did worse: the best is inside now');
 });
 
 test('lm-quality run at another size keeps the sizes already on the page, and refuses to mix corpora', async () => {
