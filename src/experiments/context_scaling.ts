@@ -6,11 +6,9 @@
 // process (context_probe.ts) so that its peak memory is its own; a series stops where its next
 // point would pass the time or memory cap, and the page says where.
 
-import { spawnSync } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { lineChart, type Series } from './plot.js';
 import { writePlot } from './render.js';
-import { commandLine, duration, loadLine, logLogFit, machine, mib, outputPaths, readRecord, saveJson, saveText, table, type RunRecord, loadCaveat } from './report.js';
+import { commandLine, duration, loadLine, logLogFit, machine, mib, outputPaths, readRecord, runProbe, saveJson, saveText, table, type RunRecord, loadCaveat } from './report.js';
 import type { Experiment, ExperimentOptions } from './registry.js';
 import { integer } from '../cli/parse.js';
 
@@ -45,14 +43,11 @@ function settings(o: ExperimentOptions): Settings {
   return { tokens, lengths, D: (o.width as number | undefined) ?? 128, N: 16, capSeconds: (o.capSeconds as number | undefined) ?? (o.quick ? 15 : 60), capBytes: 4 * 2 ** 30 };
 }
 
-/** One point in a child process: its seconds and peak bytes, or why there are none. */
+/** One point in a child process (context_probe.ts): its seconds and peak bytes, or why there are none. */
 function probe(kind: Kind, B: number, L: number, s: Settings): { seconds: number; peakBytes: number } | { skipped: string } {
   const H = Math.max(1, Math.round(s.D / 64));
-  const args = [fileURLToPath(new URL('./context_probe.js', import.meta.url)), kind, B, L, 2 * s.D, s.N, H, s.D / H].map(String);
-  const r = spawnSync(process.execPath, args, { encoding: 'utf8', timeout: (4 * s.capSeconds + 30) * 1000, maxBuffer: 1 << 20 });
-  if (r.error) return { skipped: (r.error as NodeJS.ErrnoException).code === 'ETIMEDOUT' ? `timed out (> ${4 * s.capSeconds + 30} s)` : r.error.message };
-  if (r.status !== 0) return { skipped: `failed: ${(r.stderr || `exit ${r.status}, signal ${r.signal}`).trim().split('\n').pop()}` };
-  return JSON.parse(r.stdout.trim().split('\n').pop()!);
+  const r = runProbe<{ seconds: number; peakBytes: number }>('context_probe.js', [kind, B, L, 2 * s.D, s.N, H, s.D / H].map(String), 4 * s.capSeconds + 30);
+  return 'failed' in r ? { skipped: r.failed } : r;
 }
 
 async function run(o: ExperimentOptions): Promise<void> {

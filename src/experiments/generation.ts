@@ -3,14 +3,12 @@
 // the state (Mamba) or KV cache (Transformer++) against the tokens already in the context, and
 // the throughput (generated tokens per second over all sequences) at batch 1 … 128 after a prompt.
 
-import { spawnSync } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { integer } from '../cli/parse.js';
 import type { Match } from './param_match.js';
 import { ARCHS, LABEL, modelFor, type Arch, type ContextPoint, type ThroughputPoint } from './generation_points.js';
 import { lineChart } from './plot.js';
 import { writePlot } from './render.js';
-import { bytes, commandLine, count, duration, loadLine, machine, mib, outputPaths, readRecord, saveJson, saveText, table, type RunRecord, loadCaveat } from './report.js';
+import { bytes, commandLine, count, duration, loadLine, machine, mib, outputPaths, readRecord, runProbe, saveJson, saveText, table, type RunRecord, loadCaveat } from './report.js';
 import type { Experiment, ExperimentOptions } from './registry.js';
 
 const NAME = 'generation';
@@ -48,13 +46,7 @@ function powers(max: number): number[] {
 
 
 /** One point in a fresh process (generation_probe.ts): its memory, and a failure, stay its own. */
-function probe(job: object): Record<string, unknown> | { failed: string } {
-  const args = [fileURLToPath(new URL('./generation_probe.js', import.meta.url)), JSON.stringify(job)];
-  const r = spawnSync(process.execPath, args, { encoding: 'utf8', timeout: 20 * 60 * 1000, maxBuffer: 1 << 20 });
-  if (r.error) return { failed: r.error.message };
-  if (r.status !== 0) return { failed: (r.stderr || `exit ${r.status}, signal ${r.signal}`).trim().split('\n').pop()! };
-  return JSON.parse(r.stdout.trim().split('\n').pop()!);
-}
+const probe = (job: object) => runProbe<Record<string, unknown>>('generation_probe.js', [JSON.stringify(job)], 20 * 60);
 
 async function run(o: ExperimentOptions): Promise<void> {
   const s = settings(o);

@@ -3,7 +3,6 @@
 
 import { noGrad } from '../autograd/tape.js';
 import { withArena } from '../kernels/memory.js';
-import { createModel } from '../models/create.js';
 import type { CausalLM } from '../models/causal_lm.js';
 import { KVCache } from '../attention/kv_cache.js';
 import type { ModelState } from '../models/language_model.js';

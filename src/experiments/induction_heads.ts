@@ -12,9 +12,8 @@ import { join } from 'node:path';
 import { makeTask } from '../data/tasks.js';
 import { evaluateLengths, type LengthEvalResult } from '../train/length_eval.js';
 import { lineChart } from './plot.js';
-import { writePlot } from './render.js';
 import type { Experiment, ExperimentOptions } from './registry.js';
-import { STUDY_MODELS, labelOf, freshModel, trainRecorded, writeStudy, pct, minutes, today, loadNow, type TaskRunRecord, modelsDir, MODELS_OPTION, commandOf, TEST_SEED, launchPrefix, OLD_LAUNCH } from './task_study.js';
+import { STUDY_MODELS, labelOf, freshModel, trainRecorded, writeStudy, pct, minutes, today, loadNow, type TaskRunRecord, modelsDir, MODELS_OPTION, commandOf, TEST_SEED, launchPrefix, launchedCommand, readingOf, type StudyFiles, replotStudy, finishStudy } from './task_study.js';
 
 export interface InductionHeadsStudy {
   name: 'induction-heads';
@@ -29,10 +28,17 @@ export interface InductionHeadsStudy {
   };
   runs: Array<TaskRunRecord & { lengths: LengthEvalResult[]; warmup: { steps: number; seconds: number; test: { loss: number; accuracy: number } } }>;
   finished?: string;
+  /** Paragraphs written into the JSON by hand after the run (evaluations beyond it; kept by --replot). */
+  after?: string[];
+  /** What the finished run shows, written into the JSON by hand after it (kept by --replot). */
+  reading?: string[];
 }
 
 /** Sequences evaluated at length L: 64 up to 2^15 tokens, then fewer, at least 4 (2^22 tokens at 2^20). */
 export const sequencesAt = (L: number) => Math.max(4, Math.min(64, Math.floor(2 ** 21 / L)));
+
+/** The study's JSON, page and plot. */
+const FILES: StudyFiles<InductionHeadsStudy> = { name: 'induction-heads', render: renderInductionHeads, plot: 'extrapolation', chart: extrapolationChart };
 
 export const inductionHeadsExperiment: Experiment = {
   name: 'induction-heads',
@@ -46,6 +52,7 @@ export const inductionHeadsExperiment: Experiment = {
   run: async (o) => {
     await runInductionHeads(o);
   },
+  replot: replotStudy(FILES),
 };
 
 export async function runInductionHeads(o: ExperimentOptions): Promise<InductionHeadsStudy> {
@@ -60,7 +67,7 @@ export async function runInductionHeads(o: ExperimentOptions): Promise<Induction
     maxCacheMiB: 2048, maxSeconds: quick ? 30 : 240, seed: o.seeds?.[0] ?? 0, load: loadNow(), launch: launchPrefix(),
   };
   const study: InductionHeadsStudy = { name: 'induction-heads', date: today(), command: commandOf('induction-heads', o, ['maxSteps', 'trainLength', 'maxLogLength']), settings: s, runs: [] };
-  const save = () => writeStudy(o.out, 'induction-heads', study, renderInductionHeads);
+  const save = () => writeStudy(o.out, FILES.name, study, FILES.render);
   const chance = 1 / (s.vocab - 1);
   const shape = { width: s.width, layers: s.layers, vocab: s.vocab, heads: s.heads, context: s.trainLength };
   for (const { arch } of STUDY_MODELS) {
@@ -95,11 +102,7 @@ export async function runInductionHeads(o: ExperimentOptions): Promise<Induction
     study.runs.push({ ...r, lengths, warmup: { steps: warm.eval.at(-1)!.step, seconds: warm.seconds, test: warm.test } });
     save();
   }
-  study.finished = new Date().toISOString();
-  s.loadEnd = loadNow();
-  const written = save();
-  written.push(...(await writePlot(extrapolationChart(study), join(o.out, 'induction-heads-extrapolation'))));
-  console.log(`wrote ${written.join(', ')}`);
+  await finishStudy(o.out, FILES, study);
   return study;
 }
 
@@ -151,7 +154,7 @@ the per-token step gives the same answers, tested). Transformer++ runs until its
 length's predicted time (quadratic, from the previous length) passes ${s.maxSeconds} s. A model other than Mamba at most twice
 chance at two lengths in a row is not evaluated further (·).
 
-**Command**: \`${s.launch ?? OLD_LAUNCH} ${d.command}\` (shared 2-core machine, load average ${s.load} at the start${s.loadEnd !== undefined ? `, ${s.loadEnd} at the end` : ''}).
+**Command**: \`${launchedCommand(s.launch, d.command)}\` (shared 2-core machine, load average ${s.load} at the start${s.loadEnd !== undefined ? `, ${s.loadEnd} at the end` : ''}).
 Models saved in runs/induction-heads/<model>-seed${s.seed} (HF layout); re-evaluate with e.g. \`mamba-ts task induction-heads
 --eval-only --model runs/induction-heads/mamba-seed${s.seed} --eval-lengths 64,1000,1048576 --eval-sequences 4\`. Date ${d.date}.
 
@@ -168,5 +171,5 @@ ${d.runs.filter((r) => r.arch === 'transformer').map((r) => { const ok = r.lengt
 
 **Published** (Mamba paper Table 2 / 11, trained at 256): ${PAPER_ROWS.map(([m, a]) => `${m}: ${a}`).join(' · ')}.
 
-${d.finished ? '![accuracy against length](induction-heads-extrapolation.png)\n\n(SVG: induction-heads-extrapolation.svg; every figure: induction-heads.json.)\n' : ''}`;
+${d.finished ? '![accuracy against length](induction-heads-extrapolation.png)\n\n(SVG: induction-heads-extrapolation.svg; every figure: induction-heads.json.)\n' : ''}${(d.after ?? []).map((a) => `\n${a}\n`).join('')}${d.reading?.length ? `\n${readingOf(d.reading).trimEnd()}\n` : ''}`;
 }

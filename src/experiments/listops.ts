@@ -11,10 +11,9 @@ import { SequenceClassifier } from '../models/classifier.js';
 import { saveClassifier } from '../io/classifier_folder.js';
 import { trainClassifier, evaluateClassifier, probeStepSeconds, type ClassifierEvalInfo } from '../train/listops_trainer.js';
 import { lineChart } from './plot.js';
-import { writePlot } from './render.js';
 import type { Experiment, ExperimentOptions } from './registry.js';
 import type { ArchName } from './param_match.js';
-import { STUDY_MODELS, labelOf, studyConfig, writeStudy, pct, minutes, today, loadNow, round, modelsDir, MODELS_OPTION, commandOf, launchPrefix, OLD_LAUNCH, readStudy, readingOf } from './task_study.js';
+import { STUDY_MODELS, labelOf, studyConfig, writeStudy, pct, minutes, today, loadNow, round, modelsDir, MODELS_OPTION, commandOf, launchPrefix, launchedCommand, readingOf, type StudyFiles, replotStudy, finishStudy } from './task_study.js';
 
 export interface ListOpsStudy {
   name: 'listops';
@@ -38,6 +37,9 @@ const PUBLISHED: Array<[string, number, string]> = [
   ['Transformer', 36.4, 'LRA paper (Tay et al. 2021)'], ['S4', 59.6, 'LRU paper Table 3'], ['LRU', 60.2, 'LRU paper Table 3'], ['S5', 62.2, 'LRU paper Table 3'],
 ];
 
+/** The study's JSON, page and plot. */
+const FILES: StudyFiles<ListOpsStudy> = { name: 'listops', render: renderListOps, plot: 'validation', chart: validationChart };
+
 export const listOpsExperiment: Experiment = {
   name: 'listops',
   description: 'LRA ListOps (our generator) with a classification head: Mamba, S4D, LRU and Transformer++ at one stated CPU budget, beside the published accuracies',
@@ -49,12 +51,7 @@ export const listOpsExperiment: Experiment = {
   run: async (o) => {
     await runListOpsStudy(o);
   },
-  replot: async (o) => {
-    const study = readStudy<ListOpsStudy>(o.out, 'listops');
-    const written = writeStudy(o.out, 'listops', study, renderListOps);
-    if (study.finished) written.push(...(await writePlot(validationChart(study), join(o.out, 'listops-validation'))));
-    console.log(`wrote ${written.join(', ')}`);
-  },
+  replot: replotStudy(FILES),
 };
 
 export async function runListOpsStudy(o: ExperimentOptions): Promise<ListOpsStudy> {
@@ -75,7 +72,7 @@ export async function runListOpsStudy(o: ExperimentOptions): Promise<ListOpsStud
   const testSize = quick ? 8 : data.test.size;
   const testClasses = Array.from({ length: LISTOPS_CLASSES }, (_, c) => Array.from({ length: testSize }, (_, i) => data.test.target(i)).filter((t) => t === c).length);
   const study: ListOpsStudy = { name: 'listops', date: today(), command: commandOf('listops', o, ['steps', 'minutes']), settings: s, testClasses, runs: [] };
-  const save = () => writeStudy(o.out, 'listops', study, renderListOps);
+  const save = () => writeStudy(o.out, FILES.name, study, FILES.render);
   for (const { arch } of STUDY_MODELS) {
     const config = studyConfig(arch, { width: s.width, layers: s.layers, vocab: listOpsTokenizer.vocabSize, heads: s.heads, context: LISTOPS_MAX_LENGTH });
     const make = () => new SequenceClassifier(config, { numLabels: LISTOPS_CLASSES, padId: LISTOPS_PAD, seed: s.seed });
@@ -106,11 +103,7 @@ export async function runListOpsStudy(o: ExperimentOptions): Promise<ListOpsStud
     console.log(`${labelOf(arch)} · ${result.train.length} steps · ${minutes(seconds)} · val ${pct(result.final.accuracy)} · test ${pct(test.accuracy)}`);
     save();
   }
-  study.finished = new Date().toISOString();
-  s.loadEnd = loadNow();
-  const written = save();
-  written.push(...(await writePlot(validationChart(study), join(o.out, 'listops-validation'))));
-  console.log(`wrote ${written.join(', ')}`);
+  await finishStudy(o.out, FILES, study);
   return study;
 }
 
@@ -144,7 +137,7 @@ steps, a deadline 20 % past the budget), so the faster models see more examples 
     : `${s.steps} steps of ${s.batch} examples (${(s.steps * s.batch).toLocaleString()} examples, well under one epoch of the LRA split) per model,`}
 AdamW lr ${s.lr} (warmup ${s.warmup}${s.minutes !== undefined ? ' or a tenth of the steps when fewer' : ''}, cosine to ${s.minLr}), weight decay 0.01, clip 1, seed ${s.seed}; validation accuracy on the first
 ${s.evalSize} validation examples every ${s.evalEvery} steps; the test split read once per model, at the end.
-**Command**: \`${s.launch ?? OLD_LAUNCH} ${d.command}\` (shared 2-core machine, load average ${s.load} at the
+**Command**: \`${launchedCommand(s.launch, d.command)}\` (shared 2-core machine, load average ${s.load} at the
 start${s.loadEnd !== undefined ? `, ${s.loadEnd} at the end` : ''}). Classifiers saved in runs/listops/<model>-seed${s.seed}; re-evaluate with \`mamba-ts task listops --eval-only --model DIR\`. Date ${d.date}.
 
 **Result** (test accuracy over ${n.toLocaleString()} test examples; the majority class, ${d.testClasses.indexOf(majority)}, is ${pct(majority / n)} of them):

@@ -3,7 +3,9 @@
 // of every measurement written atomically after each run so that a stopped experiment keeps them.
 
 import os from 'node:os';
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import { writeFileAtomic, writeJsonAtomic } from '../io/atomic.js';
 import { describeBackend } from '../kernels/index.js';
@@ -34,8 +36,8 @@ export interface RunRecord {
   loadavgEnd?: number[];
 }
 
-/** <out>/<name>.json as written by a run (for --replot). */
-export function readRecord<T extends RunRecord>(out: string, name: string): T {
+/** <out>/<name>.json as written by a run or a study (for --replot). */
+export function readRecord<T>(out: string, name: string): T {
   const file = join(out, `${name}.json`);
   if (!existsSync(file)) throw new Error(`--replot: ${file} not found; run the experiment first (same --out)`);
   return JSON.parse(readFileSync(file, 'utf8')) as T;
@@ -106,4 +108,17 @@ export function bytes(n: number): string {
   if (n < 2 ** 20) return `${(n / 1024).toFixed(1)} KiB`;
   if (n < 2 ** 30) return `${(n / 2 ** 20).toFixed(n < 10 * 2 ** 20 ? 2 : 0)} MiB`;
   return `${(n / 2 ** 30).toFixed(2)} GiB`;
+}
+
+/**
+ * One measurement in a fresh process (`script` beside this file, run with `args`), so that its
+ * peak memory, and a crash or an out-of-memory, stay its own: the JSON of its last output line, or
+ * why there is none.
+ */
+export function runProbe<T>(script: string, args: string[], timeoutSeconds: number): T | { failed: string } {
+  const path = fileURLToPath(new URL(`./${script}`, import.meta.url));
+  const r = spawnSync(process.execPath, [path, ...args], { encoding: 'utf8', timeout: timeoutSeconds * 1000, maxBuffer: 1 << 20 });
+  if (r.error) return { failed: (r.error as NodeJS.ErrnoException).code === 'ETIMEDOUT' ? `timed out (> ${timeoutSeconds} s)` : r.error.message };
+  if (r.status !== 0) return { failed: `failed: ${(r.stderr || `exit ${r.status}, signal ${r.signal}`).trim().split('\n').pop()}` };
+  return JSON.parse(r.stdout.trim().split('\n').pop()!) as T;
 }

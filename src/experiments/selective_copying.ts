@@ -12,10 +12,9 @@ import { makeTask } from '../data/tasks.js';
 import type { CausalLM } from '../models/causal_lm.js';
 import type { TaskTrainOptions } from '../train/task_trainer.js';
 import { lineChart } from './plot.js';
-import { writePlot } from './render.js';
 import type { Experiment, ExperimentOptions } from './registry.js';
 import type { ArchName } from './param_match.js';
-import { STUDY_MODELS, labelOf, freshModel, trainRecorded, writeStudy, pct, minutes, today, loadNow, type TaskRunRecord, modelsDir, MODELS_OPTION, commandOf, launchPrefix, OLD_LAUNCH, readStudy, readingOf } from './task_study.js';
+import { STUDY_MODELS, labelOf, freshModel, trainRecorded, writeStudy, pct, minutes, today, loadNow, type TaskRunRecord, modelsDir, MODELS_OPTION, commandOf, launchPrefix, launchedCommand, readingOf, type StudyFiles, replotStudy, finishStudy } from './task_study.js';
 
 export interface SelectiveCopyingStudy {
   name: 'selective-copying';
@@ -51,6 +50,9 @@ const PAPER = [
   ['Mamba block + S6 (Mamba)', '99.8 %'], ['Mamba block + S4', '56.4 %'], ['H3 + S6', '99.7 %'], ['H3', '57.0 %'], ['No gate + S6', '97.0 %'], ['Mamba block + Hyena', '28.4 %'],
 ];
 
+/** The study's JSON, page and plot. */
+const FILES: StudyFiles<SelectiveCopyingStudy> = { name: 'selective-copying', render: renderSelectiveCopying, plot: 'accuracy', chart: accuracyChart };
+
 export const selectiveCopyingExperiment: Experiment = {
   name: 'selective-copying',
   description: 'selective copying (Mamba paper Table 1 setup) by a curriculum over L: the longest L where Mamba reaches 99 %, and every model on the same ladder',
@@ -64,12 +66,7 @@ export const selectiveCopyingExperiment: Experiment = {
   run: async (o) => {
     await runSelectiveCopying(o);
   },
-  replot: async (o) => {
-    const study = readStudy<SelectiveCopyingStudy>(o.out, 'selective-copying');
-    const written = writeStudy(o.out, 'selective-copying', study, renderSelectiveCopying);
-    if (study.finished) written.push(...(await writePlot(accuracyChart(study), join(o.out, 'selective-copying-accuracy'))));
-    console.log(`wrote ${written.join(', ')}`);
-  },
+  replot: replotStudy(FILES),
 };
 
 export async function runSelectiveCopying(o: ExperimentOptions): Promise<SelectiveCopyingStudy> {
@@ -89,7 +86,7 @@ export async function runSelectiveCopying(o: ExperimentOptions): Promise<Selecti
   const study: SelectiveCopyingStudy = {
     name: 'selective-copying', date: today(), command: commandOf('selective-copying', o, ['ladder', 'maxSteps', 'numData', 'climbMinutes']), settings: s, runs: [], ends: [], longest: null,
   };
-  const save = () => writeStudy(o.out, 'selective-copying', study, renderSelectiveCopying);
+  const save = () => writeStudy(o.out, FILES.name, study, FILES.render);
   const shape = { width: s.width, layers: s.layers, vocab: s.vocab, heads: s.heads, context: ladder.at(-1)! };
   const train = (seed: number): TaskTrainOptions => ({
     steps: s.maxSteps, batchSize: s.batch, lr: s.lr, minLr: s.minLr, warmupSteps: s.warmup, weightDecay: 0.01, gradClip: 1,
@@ -138,11 +135,7 @@ export async function runSelectiveCopying(o: ExperimentOptions): Promise<Selecti
   const top = study.longest ?? ladder[0];
   for (const seed of seeds.slice(1)) climb('mamba', seed, 2, top);
   for (const { arch } of STUDY_MODELS.slice(1)) climb(arch, seeds[0], 2, top);
-  study.finished = new Date().toISOString();
-  s.loadEnd = loadNow();
-  const written = save();
-  written.push(...(await writePlot(accuracyChart(study), join(o.out, 'selective-copying-accuracy'))));
-  console.log(`wrote ${written.join(', ')}`);
+  await finishStudy(o.out, FILES, study);
   return study;
 }
 
@@ -188,7 +181,7 @@ longest rung it solves is L* = **${d.longest ?? 'none'}**.
 Stage 2: Mamba seeds ${s.seeds.slice(1).join(', ') || '–'} and every other model (seed ${s.seeds[0]}) climb the same ladder to L*
 with the same caps; every climb ends at the first rung that fails (a blank cell: not trained at that L). The paper: 400k steps of batch 64 at L 4096 directly, constant lr 1e-4.
 
-**Command**: \`${s.launch ?? OLD_LAUNCH} ${d.command}\` (${minutes(totalSeconds)} of training in all, on the shared
+**Command**: \`${launchedCommand(s.launch, d.command)}\` (${minutes(totalSeconds)} of training in all, on the shared
 2-core machine, load average ${s.load} at the start${s.loadEnd !== undefined ? `, ${s.loadEnd} at the end` : ''}; each rung's model is saved in runs/selective-copying/<model>-seed<s>/L<L>,
 re-evaluable with \`mamba-ts task selective-copying --eval-only --model DIR --length L --num-data ${s.numData}\`). Date ${d.date}.
 

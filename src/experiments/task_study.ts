@@ -4,7 +4,7 @@
 // curve, the trained model saved in the Hugging Face layout, and a study file (JSON) rewritten as
 // each run finishes so that a stopped study loses at most the run in progress.
 
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadavg, getPriority } from 'node:os';
 import { writeJsonAtomic, writeFileAtomic } from '../io/atomic.js';
@@ -15,6 +15,9 @@ import type { ModelConfig } from '../models/config.js';
 import type { Task } from '../data/tasks.js';
 import { trainTask, evaluateTask, heldOutSet, type TaskEvalInfo, type TaskTrainOptions } from '../train/task_trainer.js';
 import { archConfig, type ArchName } from './param_match.js';
+import type { TopLevelSpec } from 'vega-lite';
+import { writePlot } from './render.js';
+import { readRecord } from './report.js';
 
 /** The models compared, in table order, with their names in the papers' terms. */
 export const STUDY_MODELS: Array<{ arch: ArchName; label: string }> = [
@@ -109,6 +112,35 @@ export function writeStudy<T>(out: string, name: string, data: T, render: (d: T)
   return [json, md];
 }
 
+/** A study's files: <name>.json, its page made by `render`, and once finished the plot `chart` draws (<name>-<plot>.svg, .png). */
+export interface StudyFiles<T> {
+  name: string;
+  render: (d: T) => string;
+  plot: string;
+  chart: (d: T) => TopLevelSpec;
+}
+
+type Finishable = { finished?: string; settings: { loadEnd?: number } };
+
+/** Writes the study's JSON and page, and its plot when it has finished; returns the files written. */
+export async function writeStudyFiles<T extends Finishable>(out: string, files: StudyFiles<T>, study: T): Promise<string[]> {
+  const written = writeStudy(out, files.name, study, files.render);
+  if (study.finished) written.push(...(await writePlot(files.chart(study), join(out, `${files.name}-${files.plot}`))));
+  return written;
+}
+
+/** Marks the study finished (time, load at the end), writes it with its plot and says where. */
+export async function finishStudy<T extends Finishable>(out: string, files: StudyFiles<T>, study: T): Promise<void> {
+  study.finished = new Date().toISOString();
+  study.settings.loadEnd = loadNow();
+  console.log(`wrote ${(await writeStudyFiles(out, files, study)).join(', ')}`);
+}
+
+/** --replot of a study: its page and plot again from its JSON. */
+export function replotStudy<T extends Finishable>(files: StudyFiles<T>): (o: { out: string }) => Promise<void> {
+  return async (o) => console.log(`wrote ${(await writeStudyFiles(o.out, files, readRecord<T>(o.out, files.name))).join(', ')}`);
+}
+
 export const pct = (x: number, digits = 1) => (Number.isFinite(x) ? `${(100 * x).toFixed(digits)} %` : '–');
 export const round = (x: number, digits: number) => Math.round(x * 10 ** digits) / 10 ** digits;
 export const minutes = (s: number) => (s < 90 ? `${s.toFixed(0)} s` : `${(s / 60).toFixed(1)} min`);
@@ -118,24 +150,22 @@ export const today = () => new Date().toISOString().slice(0, 10);
 export const loadNow = () => round(loadavg()[0], 1);
 
 /**
- * How this process was launched, as a page states it: the thread count given to the kernels, the
- * shared long-run lock (project procedure: src/experiments are run under it) and the nice level read
- * from the process, so the page says what ran rather than what was planned.
+ * How this process was launched, as a page states it: the thread count given to the kernels and
+ * the nice level, both read from the process, so the page says what ran rather than what was planned.
  */
 export function launchPrefix(): string {
   const threads = process.env.MAMBA_TS_THREADS;
   const nice = getPriority();
-  return `${threads ? `MAMBA_TS_THREADS=${threads} ` : ''}flock /work/wt/notes/long.lock${nice > 0 ? ` nice -n ${nice}` : ''}`;
+  return `${threads ? `MAMBA_TS_THREADS=${threads} ` : ''}${nice > 0 ? `nice -n ${nice} ` : ''}`.trimEnd();
 }
 
-/** The launch of a study written before launchPrefix was recorded. */
-export const OLD_LAUNCH = 'flock /work/wt/notes/long.lock nice -n 10';
-
-/** <out>/<name>.json of a study, for --replot. */
-export function readStudy<T>(out: string, name: string): T {
-  const file = join(out, `${name}.json`);
-  if (!existsSync(file)) throw new Error(`--replot: ${file} not found; run the experiment first (same --out)`);
-  return JSON.parse(readFileSync(file, 'utf8')) as T;
+/**
+ * A study's command as it ran: its launch (launchPrefix; studies recorded before it ran at nice 10)
+ * and the command. Older records name the lock this project's sessions took to run one long job
+ * at a time; it changes no result and no user has it, so it is left out.
+ */
+export function launchedCommand(launch: string | undefined, command: string): string {
+  return [(launch ?? 'nice -n 10').replace(/flock \S+ ?/, '').trim(), command].filter((x) => x).join(' ');
 }
 
 /** The hand-written reading of a finished study (its JSON's `reading`), as a page section. */

@@ -5,7 +5,7 @@
 import { Tensor, sizeOf, shapeStr } from '../tensor/tensor.js';
 import { accumulate, record, registerOp } from '../autograd/tape.js';
 import { kernels } from '../kernels/backend.js';
-import { allocArray, allocOutput } from '../kernels/memory.js';
+import { allocOutput } from '../kernels/memory.js';
 
 registerOp('matmul');
 

@@ -28,7 +28,7 @@ import { Tensor, ones, zeros } from '../tensor/tensor.js';
 import { Rng } from '../tensor/random.js';
 import { noGrad } from '../autograd/tape.js';
 import { kernels } from '../kernels/backend.js';
-import { linear, split, conv1d, concat, slice, exp, neg, silu, gate, rmsNorm, mul, reshape, ssd, packRows, mamba2Step, type Mamba2StepOptions, type Mamba2StepWeights } from '../ops/index.js';
+import { linear, split, conv1d, concat, slice, exp, neg, gate, rmsNorm, mul, reshape, ssd, packRows, mamba2Step, type Mamba2StepOptions, type Mamba2StepWeights } from '../ops/index.js';
 import { Linear, Conv1d } from '../nn/index.js';
 import { packedWeight, unpack } from '../nn/packed.js';
 import { Module } from '../nn/module.js';

@@ -5,9 +5,10 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { getPriority, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { findExperiment } from '../../src/experiments/registry.js';
+import { launchedCommand } from '../../src/experiments/task_study.js';
 
 const work = mkdtempSync(join(tmpdir(), 'mamba-ts-task-studies-'));
 after(() => rmSync(work, { recursive: true, force: true }));
@@ -50,9 +51,17 @@ test('selective copying gives every climb the --climb-minutes limit: with almost
 
 test('a study records how it was launched: the thread count and the nice level it ran at', () => {
   const study = JSON.parse(readFileSync(join(work, 'listops', 'listops.json'), 'utf8'));
-  assert.match(study.settings.launch, /flock \/work\/wt\/notes\/long\.lock/);
+  const nice = getPriority();
+  const threads = process.env.MAMBA_TS_THREADS;
+  assert.equal(study.settings.launch, [threads ? `MAMBA_TS_THREADS=${threads}` : '', nice > 0 ? `nice -n ${nice}` : ''].filter((x) => x).join(' '));
   assert.equal(typeof study.settings.loadEnd, 'number');
   assert.match(readFileSync(join(work, 'listops', 'listops.md'), 'utf8'), /at the end\)/);
+});
+
+test('a page shows the command as it ran, without the lock older records name, and nice 10 for records without a launch', () => {
+  assert.equal(launchedCommand('MAMBA_TS_THREADS=1 flock /work/wt/notes/long.lock nice -n 15', 'mamba-ts experiment listops'), 'MAMBA_TS_THREADS=1 nice -n 15 mamba-ts experiment listops');
+  assert.equal(launchedCommand('', 'mamba-ts experiment listops'), 'mamba-ts experiment listops');
+  assert.equal(launchedCommand(undefined, 'mamba-ts experiment listops'), 'nice -n 10 mamba-ts experiment listops');
 });
 
 test('listops --minutes gives every model the steps its measured speed fits in the time, and says so', async () => {
@@ -73,5 +82,14 @@ for (const name of ['selective-copying', 'listops']) {
     writeFileSync(file, JSON.stringify({ ...JSON.parse(readFileSync(file, 'utf8')), reading: ['the figure says this'] }));
     await findExperiment(name).replot!({ quick: false, out });
     assert.match(readFileSync(join(out, `${name}.md`), 'utf8'), /\*\*Reading\.\*\*\n\n- the figure says this\n/);
+  });
+}
+
+for (const [name, plot] of [['selective-copying', 'accuracy'], ['listops', 'validation'], ['induction-heads', 'extrapolation']]) {
+  test(`experiment ${name} --replot draws the finished study's plot again`, async () => {
+    const out = join(work, name);
+    for (const ext of ['svg', 'png']) rmSync(join(out, `${name}-${plot}.${ext}`));
+    await findExperiment(name).replot!({ quick: false, out });
+    for (const ext of ['svg', 'png']) assert.ok(existsSync(join(out, `${name}-${plot}.${ext}`)), `${name}-${plot}.${ext}`);
   });
 }
