@@ -75,7 +75,7 @@ async function run(o: ExperimentOptions): Promise<void> {
   const record = (): Rec => ({ experiment: NAME, command: commandLine(NAME, o), machine: started, corpus: data.record, splits: data.ranges, settings: s, lm, recall, seconds: (performance.now() - t0) / 1000 });
   const save = () => saveJson(paths.json, record());
   const r = s.recall;
-  const vocab = r.keys * 2;
+  const vocab = r.keys * 2 + 1; // keys, values and the filler after each query (src/data/mqar.ts)
   // The task as a Task of the trainer; its name is only used in messages.
   const task = { name: 'multi-query-recall', length: 4 * r.pairs, vocabSize: vocab, generate: (seed: number, batch: number) => multiQueryRecall({ pairs: r.pairs, keys: r.keys, batch, seed }) } as unknown as Task;
   for (const N of s.states) {
