@@ -163,7 +163,8 @@ ${loadCaveat(rec)}
   E = ${2 * s.lm.width}, N as in the table; ${count(s.lm.tokens)} tokens per run (${s.lm.batch} × ${s.lm.context} per step), lr ${s.lm.lr} (the
   Mamba default, no sweep: every N gets the same settings), seed ${s.seed}; test bpc over ${s.lm.testBatches} batches.
 - Multi-query associative recall (Zoology's MQAR): ${r.pairs} key-value pairs (keys drawn from ${r.keys} tokens, values from ${r.keys} others), then all
-  ${r.pairs} keys asked again in a new order; accuracy over the ${r.pairs} answers of ${r.evalSize} held-out sequences
+  ${r.pairs} keys asked again in a new order, each followed by a filler token (the answer is a target, never an input, as in
+  Zoology: otherwise the last answers follow by elimination); accuracy over the ${r.pairs} answers of ${r.evalSize} held-out sequences
   (L = ${4 * r.pairs}). Mamba D ${r.width}, ${r.layers} layers, ${r.steps} steps of ${r.batch} fresh sequences, lr ${r.lr}, no weight decay.
 - Cost of N: parameters grow by E·N (A) and 2N·E (x_proj) per layer; the scan's work and its
   state per token grow as E·N. "time per token vs N ${base?.N ?? 16}": that N's training tokens/s over this N's

@@ -128,10 +128,15 @@ export interface MambaModelStepArgs {
  * job (assembly/mamba_step.ts, mambaModelStepTask); here, the blocks' steps in turn.
  */
 export function mambaModelStep(a: MambaModelStepArgs): void {
+  blocksInTurn(a, mambaStep);
+}
+
+/** The model's blocks stepped one after the other by `step` (a backend's block step), each on the previous one's output. */
+export function blocksInTurn(a: MambaModelStepArgs, step: (args: MambaStepArgs) => void): void {
   let x = a.x;
   a.layers.forEach((layer, i) => {
     const out = new Float32Array(layer.B * layer.D);
-    mambaStep({ ...layer, x, out, residual: true, head: i === a.layers.length - 1 ? a.head : null });
+    step({ ...layer, x, out, residual: true, head: i === a.layers.length - 1 ? a.head : null });
     x = out;
   });
 }

@@ -8,7 +8,7 @@
 // an array is not resident in the wasm memory (a model made before the wasm backend was chosen),
 // the layers run one JOB_MAMBA_STEP each, as before.
 
-import type { MambaModelStepArgs, MambaStepArgs } from '../reference/mamba_step.js';
+import { blocksInTurn, type MambaModelStepArgs, type MambaStepArgs } from '../reference/mamba_step.js';
 import { JOB_MAMBA_MODEL_STEP, MambaModelStepParams, MambaStepParams, PARAMS, SCRATCH, SCRATCH_STRIDE } from './control.js';
 import { WasmRuntime } from './runtime.js';
 import { STEP_FLOAT_PARAMS, StepBuffers, stepParams, stepScratchBytes, stepTasks, stepThreads } from './mamba_step.js';
@@ -106,15 +106,7 @@ export function makeWasmMambaModelStep(rt: WasmRuntime, mambaStep: (a: MambaStep
 
   function mambaModelStep(a: MambaModelStepArgs): void {
     const program = programFor(a);
-    if (!program) {
-      let x = a.x;
-      a.layers.forEach((layer, i) => {
-        const out = new Float32Array(layer.B * layer.D);
-        mambaStep({ ...layer, x, out, residual: true, head: i === a.layers.length - 1 ? a.head : null });
-        x = out;
-      });
-      return;
-    }
+    if (!program) return blocksInTurn(a, mambaStep);
     const { B, D } = a.layers[0];
     const V = a.head.V;
     program.buffers.hidden[0].set(a.x.subarray(0, B * D));
