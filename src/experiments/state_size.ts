@@ -21,7 +21,10 @@ interface Settings {
   states: number[];
   lm: LmSettings & { width: number; layers: number; lr: number };
   recall: { width: number; layers: number; pairs: number; keys: number; steps: number; batch: number; lr: number; evalSize: number };
+  /** The corpus runs' seed (the first of --seeds). */
   seed: number;
+  /** The recall runs' seeds, each at every N (recall is learned in a jump whose step varies by seed). Records before it: [seed]. */
+  seeds?: number[];
 }
 
 function settings(o: ExperimentOptions): Settings {
@@ -46,19 +49,20 @@ function settings(o: ExperimentOptions): Settings {
     recall: {
       width: (o.recallWidth as number | undefined) ?? 64,
       layers: 2,
-      pairs: (o.pairs as number | undefined) ?? 16,
-      keys: (o.keys as number | undefined) ?? 64,
-      steps: (o.recallSteps as number | undefined) ?? (quick ? 300 : 1500),
+      pairs: (o.pairs as number | undefined) ?? 8,
+      keys: (o.keys as number | undefined) ?? 32,
+      steps: (o.recallSteps as number | undefined) ?? (quick ? 300 : 8000),
       batch: (o.recallBatch as number | undefined) ?? 32,
       lr: 3e-3,
       evalSize: 256,
     },
     seed,
+    seeds: o.seeds ?? (quick ? [seed] : [0, 1]),
   };
 }
 
 interface LmPoint { N: number; params: number; curve: Curve[]; valBpc: number; testBpc: number; seconds: number; tokensPerSec: number }
-interface RecallPoint { N: number; params: number; accuracy: number; loss: number; curve: Array<{ step: number; accuracy: number }>; seconds: number; tokensPerSec: number }
+interface RecallPoint { N: number; seed?: number; params: number; accuracy: number; loss: number; curve: Array<{ step: number; accuracy: number }>; seconds: number; tokensPerSec: number }
 
 function mambaConfig(D: number, layers: number, N: number, vocab: number) {
   return modelConfig({ vocab_size: vocab, hidden_size: D, num_hidden_layers: layers, state_size: N, mixer: 'mamba' }, 'state-size');
@@ -78,15 +82,17 @@ async function run(o: ExperimentOptions): Promise<void> {
   const vocab = r.keys * 2 + 1; // keys, values and the filler after each query (src/data/mqar.ts)
   // The task as a Task of the trainer; its name is only used in messages.
   const task = { name: 'multi-query-recall', length: 4 * r.pairs, vocabSize: vocab, generate: (seed: number, batch: number) => multiQueryRecall({ pairs: r.pairs, keys: r.keys, batch, seed }) } as unknown as Task;
-  for (const N of s.states) {
-    const config = mambaConfig(r.width, r.layers, N, vocab);
-    const model = createModel(config, { seed: s.seed });
-    const t = performance.now();
-    const res = trainTask(model, task, { steps: r.steps, batchSize: r.batch, lr: r.lr, minLr: r.lr / 10, warmupSteps: Math.min(100, Math.floor(r.steps / 10)), weightDecay: 0, gradClip: 1, evalEvery: Math.max(1, Math.floor(r.steps / 10)), evalSize: r.evalSize, seed: s.seed });
-    const seconds = (performance.now() - t) / 1000;
-    recall.push({ N, params: countParams(config), accuracy: res.final.accuracy, loss: res.final.loss, curve: res.eval.map((e) => ({ step: e.step, accuracy: e.accuracy })), seconds, tokensPerSec: (r.steps * r.batch * 4 * r.pairs) / seconds });
-    console.log(`${NAME}: recall · N ${N} · accuracy ${(res.final.accuracy * 100).toFixed(1)} % · ${duration(seconds)}`);
-    save();
+  for (const seed of s.seeds ?? [s.seed]) {
+    for (const N of s.states) {
+      const config = mambaConfig(r.width, r.layers, N, vocab);
+      const model = createModel(config, { seed });
+      const t = performance.now();
+      const res = trainTask(model, task, { steps: r.steps, batchSize: r.batch, lr: r.lr, minLr: r.lr / 10, warmupSteps: Math.min(100, Math.floor(r.steps / 10)), weightDecay: 0, gradClip: 1, evalEvery: Math.max(1, Math.floor(r.steps / 10)), evalSize: r.evalSize, seed });
+      const seconds = (performance.now() - t) / 1000;
+      recall.push({ N, seed, params: countParams(config), accuracy: res.final.accuracy, loss: res.final.loss, curve: res.eval.map((e) => ({ step: e.step, accuracy: e.accuracy })), seconds, tokensPerSec: (r.steps * r.batch * 4 * r.pairs) / seconds });
+      console.log(`${NAME}: recall · N ${N} · seed ${seed} · accuracy ${(res.final.accuracy * 100).toFixed(1)} % · ${duration(seconds)}`);
+      save();
+    }
   }
   for (const N of s.states) {
     const config = mambaConfig(s.lm.width, s.lm.layers, N, data.tokenizer.vocabSize);
@@ -107,24 +113,35 @@ async function writePage(out: string, rec: Rec): Promise<void> {
   const { settings: s, lm, recall, machine: m, seconds } = rec;
   const paths = outputPaths(out, NAME);
   const r = s.recall;
+  const seeds = s.seeds ?? [s.seed];
+  const seedOf = (p: RecallPoint) => p.seed ?? s.seed;
+  // Recall per N over the seeds: the mean accuracy and each seed's.
+  const recallAt = (N: number) => {
+    const ps = recall.filter((p) => p.N === N);
+    return ps.length ? { N, params: ps[0].params, accuracy: ps.reduce((a, p) => a + p.accuracy, 0) / ps.length, each: ps, tokensPerSec: ps.reduce((a, p) => a + p.tokensPerSec, 0) / ps.length } : undefined;
+  };
+  const recallMeans = s.states.map(recallAt).filter((x) => x !== undefined);
   const plots = [
     ...(await writePlot(lineChart([{ label: 'test bits per character (corpus)', points: lm.map((p) => [p.N, p.testBpc] as [number, number]) }], { title: `Mamba, D ${s.lm.width}, ${s.lm.layers} layers: bits per character against state size`, xLabel: 'state size N (log)', yLabel: 'test bits per character', xLog: true, points: true }), paths.plot('bpc'))),
-    ...(await writePlot(lineChart([{ label: `multi-query recall, ${r.pairs} pairs`, points: recall.map((p) => [p.N, 100 * p.accuracy] as [number, number]) }, { label: 'chance', points: recall.map((p) => [p.N, 100 / r.keys] as [number, number]), dashed: true }], { title: `Mamba, D ${r.width}, ${r.layers} layers: recall accuracy against state size`, xLabel: 'state size N (log)', yLabel: 'held-out accuracy (%)', xLog: true, yRange: [0, 100], points: true }), paths.plot('recall'))),
-    ...(await writePlot(heatmap(recall.flatMap((p) => p.curve.map((c) => ({ x: c.step, y: `N ${p.N}`, value: 100 * c.accuracy }))), { title: 'Recall accuracy during training', xLabel: 'training step', yLabel: 'state size', valueLabel: 'held-out accuracy (%)', valueRange: [0, 100] }), paths.plot('recall-curves'))),
+    ...(await writePlot(lineChart([
+      { label: `multi-query recall, ${r.pairs} pairs${seeds.length > 1 ? ` (mean of ${seeds.length} seeds)` : ''}`, points: recallMeans.map((p) => [p.N, 100 * p.accuracy] as [number, number]) },
+      ...(seeds.length > 1 ? seeds.map((seed) => ({ label: `seed ${seed}`, points: recall.filter((p) => seedOf(p) === seed).map((p) => [p.N, 100 * p.accuracy] as [number, number]), dashed: true })) : []),
+      { label: 'chance', points: recallMeans.map((p) => [p.N, 100 / r.keys] as [number, number]), dashed: true },
+    ], { title: `Mamba, D ${r.width}, ${r.layers} layers: recall accuracy against state size`, xLabel: 'state size N (log)', yLabel: 'held-out accuracy (%)', xLog: true, yRange: [0, 100], points: true }), paths.plot('recall'))),
+    ...(await writePlot(heatmap(recall.flatMap((p) => p.curve.map((c) => ({ x: c.step, y: `N ${p.N}${seeds.length > 1 ? ` · seed ${seedOf(p)}` : ''}`, value: 100 * c.accuracy }))), { title: 'Recall accuracy during training', xLabel: 'training step', yLabel: 'state size', valueLabel: 'held-out accuracy (%)', valueRange: [0, 100] }), paths.plot('recall-curves'))),
   ];
   const base = lm.find((p) => p.N === 16) ?? lm[0];
   const rows = s.states.map((N) => {
     const a = lm.find((p) => p.N === N);
-    const b = recall.find((p) => p.N === N);
+    const b = recallAt(N);
     return [
       N, a ? count(a.params) : '—', a ? a.valBpc.toFixed(3) : '—', a ? `**${a.testBpc.toFixed(3)}**` : '—', a ? Math.round(a.tokensPerSec).toLocaleString('en-US') : '—', a && base ? (base.tokensPerSec / a.tokensPerSec).toFixed(2) : '—',
-      b ? count(b.params) : '—', b ? `**${(100 * b.accuracy).toFixed(1)}**` : '—', b ? Math.round(b.tokensPerSec).toLocaleString('en-US') : '—',
+      b ? count(b.params) : '—', b ? `**${(100 * b.accuracy).toFixed(1)}**${b.each.length > 1 ? ` (${b.each.map((p) => (100 * p.accuracy).toFixed(1)).join(', ')})` : ''}` : '—', b ? Math.round(b.tokensPerSec).toLocaleString('en-US') : '—',
     ];
   });
   const best = (xs: Array<{ N: number }>, f: (x: never) => number, lower: boolean) => xs.length ? xs.reduce((a, b) => ((lower ? f(b as never) < f(a as never) : f(b as never) > f(a as never)) ? b : a)) : undefined;
   const bestLm = best(lm, (p: LmPoint) => p.testBpc, true) as LmPoint | undefined;
-  const bestRecall = best(recall, (p: RecallPoint) => p.accuracy, false) as RecallPoint | undefined;
-  const at = (N: number) => recall.find((p) => p.N === N);
+  const bestRecall = best(recallMeans, (p: { accuracy: number }) => p.accuracy, false) as (typeof recallMeans)[number] | undefined;
   const bpcs = lm.map((p) => p.testBpc);
   const spread = bpcs.length ? Math.max(...bpcs) - Math.min(...bpcs) : NaN;
   // A trend over N: the correlation of test bpc with log N (negative: a larger state helps).
@@ -139,8 +156,8 @@ async function writePage(out: string, rec: Rec): Promise<void> {
   const recallAnswer = !recall.length
     ? 'Recall runs not done.'
     : bestRecall!.accuracy < 3 * chance
-      ? `Multi-query recall with ${r.pairs} pairs was not learned at any N in ${r.steps} steps (accuracy ${Math.min(...recall.map((p) => 100 * p.accuracy)).toFixed(1)}–${(100 * bestRecall!.accuracy).toFixed(1)} %, chance ${(100 * chance).toFixed(1)} %): this run cannot say whether a larger state stores more pairs.`
-      : `On multi-query recall with ${r.pairs} pairs the best accuracy is ${(100 * bestRecall!.accuracy).toFixed(1)} % at N = ${bestRecall!.N} (N = ${s.states[0]}: ${at(s.states[0]) ? (100 * at(s.states[0])!.accuracy).toFixed(1) : '—'} %; chance ${(100 * chance).toFixed(1)} %).`;
+      ? `Multi-query recall with ${r.pairs} pairs was not learned at any N in ${r.steps} steps (accuracy ${Math.min(...recallMeans.map((p) => 100 * p.accuracy)).toFixed(1)}–${(100 * bestRecall!.accuracy).toFixed(1)} %, chance ${(100 * chance).toFixed(1)} %): this run cannot say whether a larger state stores more pairs.`
+      : `On multi-query recall with ${r.pairs} pairs the best accuracy${seeds.length > 1 ? ` (mean of seeds ${seeds.join(', ')})` : ''} is ${(100 * bestRecall!.accuracy).toFixed(1)} % at N = ${bestRecall!.N}: ${recallMeans.map((p) => `N ${p.N} ${(100 * p.accuracy).toFixed(1)} %`).join(', ')} (chance ${(100 * chance).toFixed(1)} %).`;
   const md = `# state-size: does a larger state store more?
 
 **Claim (Mamba paper, Section 4.6.2, Table 10):** a larger SSM state N improves language modelling
@@ -179,8 +196,9 @@ ${rec.command}
 Every measurement: [${NAME}.json](${NAME}.json).
 
 ## Caveats
-- One seed per N, and short runs: differences of a few hundredths of a bit are within the noise
-  that seeds give in lm-quality.
+- One seed per N on the corpus (seed ${s.seed}), and short runs: differences of a few hundredths of a bit are within the noise
+  that seeds give in lm-quality. Recall: ${seeds.length > 1 ? `seeds ${seeds.join(', ')} at every N (mean and each seed in the table)` : `one seed (${seeds[0]})`}; it is learned in a jump
+  (the recall-curves heatmap) whose step varies with the seed, so a run that has not jumped yet by its last step reads low.
 - A recall accuracy near chance means the model did not learn the task in this budget, which
   says nothing about what its state could hold.
 
@@ -223,10 +241,10 @@ export const stateSize: Experiment = {
     { flags: '--context <n>', description: 'tokens per corpus sequence (default 256)', parse: positive },
     { flags: '--test-batches <n>', description: 'test batches per corpus run (default 24)', parse: positive },
     { flags: '--recall-width <n>', description: 'model width D on the recall task (default 64)', parse: positive },
-    { flags: '--pairs <n>', description: 'key-value pairs per recall sequence (default 16)', parse: positive },
-    { flags: '--keys <n>', description: 'key tokens (and value tokens) of the recall task (default 64)', parse: positive },
+    { flags: '--pairs <n>', description: 'key-value pairs per recall sequence (default 8)', parse: positive },
+    { flags: '--keys <n>', description: 'key tokens (and value tokens) of the recall task (default 32)', parse: positive },
     { flags: '--recall-batch <n>', description: 'sequences per recall step (default 32)', parse: positive },
-    { flags: '--recall-steps <n>', description: 'training steps on the recall task (default 1,500; --quick 300)', parse: positive },
+    { flags: '--recall-steps <n>', description: 'training steps on the recall task, per N and seed (default 8,000; --quick 300)', parse: positive },
   ],
   run,
 };

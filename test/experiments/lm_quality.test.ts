@@ -77,10 +77,11 @@ test('lm-quality run at another size keeps the sizes already on the page, and re
 
 test('state-size trains one model per N on the corpus and on multi-query recall, with the parameters each N costs', async () => {
   const out = join(root, 'ss');
-  await findExperiment('state-size').run({ quick: true, out, states: [1, 4], width: 16, recallWidth: 16, pairs: 4, recallSteps: 4, ...tiny });
+  await findExperiment('state-size').run({ quick: true, out, states: [1, 4], width: 16, recallWidth: 16, pairs: 4, recallSteps: 4, seeds: [0, 1], ...tiny });
   const json = JSON.parse(readFileSync(join(out, 'state-size.json'), 'utf8'));
-  assert.deepEqual(json.lm.map((p: { N: number }) => p.N), [1, 4]);
-  assert.deepEqual(json.recall.map((p: { N: number }) => p.N), [1, 4]);
+  assert.deepEqual(json.lm.map((p: { N: number }) => p.N), [1, 4], 'the corpus at the first seed');
+  assert.deepEqual(json.recall.map((p: { N: number; seed: number }) => [p.seed, p.N]), [[0, 1], [0, 4], [1, 1], [1, 4]], 'recall at every N for each seed');
+  assert.match(readFileSync(join(out, 'state-size.md'), 'utf8'), /\| 4 \|[^\n]*\*\*[\d.]+\*\* \([\d.]+, [\d.]+\)/, 'the recall cell: the mean, then each seed');
   assert.ok(json.lm[1].params > json.lm[0].params, 'a larger state costs parameters');
   for (const p of json.recall) assert.ok(p.accuracy >= 0 && p.accuracy <= 1 && p.curve.length >= 2);
   for (const p of json.lm) assert.ok(p.testBpc > 0 && p.valBpc > 0);
