@@ -52,6 +52,7 @@ export function loadLine(r: RunRecord): string {
 export function loadCaveat(r: RunRecord): string {
   const load = Math.max(r.machine.loadavg[0], r.loadavgEnd?.[0] ?? 0);
   if (load <= r.machine.cores) return '';
+  if (load <= 1.5 * r.machine.cores) return `**The machine was shared during this run** (load average up to ${load.toFixed(1)} on ${r.machine.cores} cores: another job ran beside it), so times are somewhat slower than on an idle machine; ratios between points of the run hold better than absolute times.`;
   return `**The machine was heavily loaded during this run** (load average up to ${load.toFixed(1)} on ${r.machine.cores} cores: other jobs ran beside it), so absolute times are several times slower than on an idle machine, and ratios between points measured at different moments can be off by up to about 2×; trends spanning orders of magnitude are what this run shows reliably.`;
 }
 
