@@ -124,10 +124,10 @@ async function writePage(out: string, rec: Rec): Promise<void> {
   const plots = [
     ...(await writePlot(lineChart([{ label: 'test bits per character (corpus)', points: lm.map((p) => [p.N, p.testBpc] as [number, number]) }], { title: `Mamba, D ${s.lm.width}, ${s.lm.layers} layers: bits per character against state size`, xLabel: 'state size N (log)', yLabel: 'test bits per character', xLog: true, points: true }), paths.plot('bpc'))),
     ...(await writePlot(lineChart([
-      { label: `multi-query recall, ${r.pairs} pairs${seeds.length > 1 ? ` (mean of ${seeds.length} seeds)` : ''}`, points: recallMeans.map((p) => [p.N, 100 * p.accuracy] as [number, number]) },
+      { label: seeds.length > 1 ? `mean of ${seeds.length} seeds` : `seed ${seeds[0]}`, points: recallMeans.map((p) => [p.N, 100 * p.accuracy] as [number, number]) },
       ...(seeds.length > 1 ? seeds.map((seed) => ({ label: `seed ${seed}`, points: recall.filter((p) => seedOf(p) === seed).map((p) => [p.N, 100 * p.accuracy] as [number, number]), dashed: true })) : []),
       { label: 'chance', points: recallMeans.map((p) => [p.N, 100 / r.keys] as [number, number]), dashed: true },
-    ], { title: `Mamba, D ${r.width}, ${r.layers} layers: recall accuracy against state size`, xLabel: 'state size N (log)', yLabel: 'held-out accuracy (%)', xLog: true, yRange: [0, 100], points: true }), paths.plot('recall'))),
+    ], { title: `Mamba, D ${r.width}, ${r.layers} layers: recall of ${r.pairs} pairs against state size`, xLabel: 'state size N (log)', yLabel: 'held-out accuracy (%)', xLog: true, yRange: [0, 100], points: true }), paths.plot('recall'))),
     ...(await writePlot(heatmap(recall.flatMap((p) => p.curve.map((c) => ({ x: c.step, y: `N ${p.N}${seeds.length > 1 ? ` · seed ${seedOf(p)}` : ''}`, value: 100 * c.accuracy }))), { title: 'Recall accuracy during training', xLabel: 'training step', yLabel: 'state size', valueLabel: 'held-out accuracy (%)', valueRange: [0, 100] }), paths.plot('recall-curves'))),
   ];
   const base = lm.find((p) => p.N === 16) ?? lm[0];
