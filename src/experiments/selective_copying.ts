@@ -39,6 +39,9 @@ export interface SelectiveCopyingStudy {
   reading?: string[];
 }
 
+/** The folder the study's models were saved under (--models), read from a run's folder: <root>/<model>-seed<s>/L<L>. */
+const modelsRoot = (d: SelectiveCopyingStudy) => d.runs.find((r) => r.modelDir)?.modelDir?.split('/').slice(0, -2).join('/') ?? 'runs/selective-copying';
+
 /** The trials that chose the settings (Mamba, 2 layers, D 64, lr 3e-3 cosine to 3e-4, one run each, seed 0). */
 const PROBES: Array<[string, string]> = [
   ['L 32, 16 data tokens (no noise: a copy 16 tokens back), batch 16, 600 steps', '40.8 % (63 s)'],
@@ -182,7 +185,7 @@ Stage 2: Mamba seeds ${s.seeds.slice(1).join(', ') || '–'} and every other mod
 with the same caps; every climb ends at the first rung that fails (a blank cell: not trained at that L). The paper: 400k steps of batch 64 at L 4096 directly, constant lr 1e-4.
 
 **Command**: \`${launchedCommand(s.launch, d.command)}\` (${minutes(totalSeconds)} of training in all, on the shared
-2-core machine, load average ${s.load} at the start${s.loadEnd !== undefined ? `, ${s.loadEnd} at the end` : ''}; each rung's model is saved in runs/selective-copying/<model>-seed<s>/L<L>,
+2-core machine, load average ${s.load} at the start${s.loadEnd !== undefined ? `, ${s.loadEnd} at the end` : ''}; each rung's model is saved in ${modelsRoot(d)}/<model>-seed<s>/L<L>,
 re-evaluable with \`mamba-ts task selective-copying --eval-only --model DIR --length L --num-data ${s.numData}\`). Date ${d.date}.
 
 **Result**: test accuracy at each rung (${s.evalSize} sequences apart from the training and held-out ones; steps used in
@@ -192,7 +195,7 @@ brackets, ", time" where the climb's time limit ended the rung: a rung stops whe
 | --- | ---: | ---: | ${used.map(() => '---:').join(' | ')} | ---: | ---: |
 ${rows.map(({ arch, seed, runs }) => `| ${labelOf(arch)} | ${seed} | ${runs[0].params.toLocaleString()} | ${used.map((L) => cell(runs, L)).join(' | ')} | ${steps(runs).toLocaleString()} | ${minutes(runs.reduce((a, r) => a + r.seconds, 0))} |`).join('\n')}
 
-${readingOf(d.reading)}${d.stoppedBy ? `Mamba seed ${s.seeds[0]} stopped climbing by ${d.stoppedBy}.\n\n` : ''}${(d.ends ?? []).map((e) => `- ${labelOf(e.arch)} seed ${e.seed}: ${e.why}.`).join('\n')}${d.ends?.length ? '\n\n' : ''}**How the settings were chosen** (short trials before the study, under the same lock; the test split is not involved,
+${readingOf(d.reading)}${d.stoppedBy ? `Mamba seed ${s.seeds[0]} stopped climbing by ${d.stoppedBy}.\n\n` : ''}${(d.ends ?? []).map((e) => `- ${labelOf(e.arch)} seed ${e.seed}: ${e.why}.`).join('\n')}${d.ends?.length ? '\n\n' : ''}**How the settings were chosen** (short trials before the first study; the test split is not involved,
 the held-out sequences are the training distribution's):
 
 ${PROBES.map(([what, got]) => `- ${what}: ${got}`).join('\n')}
