@@ -13,6 +13,7 @@ import { makeTask } from '../data/tasks.js';
 import { evaluateLengths, type LengthEvalResult } from '../train/length_eval.js';
 import { lineChart } from './plot.js';
 import type { Experiment, ExperimentOptions } from './registry.js';
+import { integer, decimal } from '../cli/parse.js';
 import { STUDY_MODELS, labelOf, freshModel, trainRecorded, writeStudy, pct, minutes, today, loadNow, type TaskRunRecord, modelsDir, MODELS_OPTION, commandOf, TEST_SEED, launchPrefix, launchedCommand, readingOf, type StudyFiles, replotStudy, finishStudy } from './task_study.js';
 
 export interface InductionHeadsStudy {
@@ -45,9 +46,12 @@ export const inductionHeadsExperiment: Experiment = {
   description: 'induction heads trained at L 256, evaluated to 2^20 through the recurrent state (Mamba paper Table 2), against S4D, LRU and Transformer++',
   options: [
     MODELS_OPTION,
-    { flags: '--max-steps <n>', description: 'step cap at the training length (default 300, after at most 500 at L 64; --quick 4)', parse: Number },
-    { flags: '--train-length <n>', description: 'training length (default 256, the paper\'s)', parse: Number },
-    { flags: '--max-log-length <n>', description: 'evaluate at 2^6 … 2^n (default 20)', parse: Number },
+    { flags: '--max-steps <n>', description: 'step cap at the training length (default 300; --quick 4)', parse: integer(1) },
+    { flags: '--warmup-steps <n>', description: 'step cap of the warm-up rung at L 64 before it (default 500; --quick 2)', parse: integer(1) },
+    { flags: '--target <percent>', description: 'held-out accuracy that ends a rung early (default 99)', parse: decimal({ above: 0, max: 100 }) },
+    { flags: '--train-length <n>', description: 'training length (default 256, the paper\'s)', parse: integer(2) },
+    { flags: '--max-log-length <n>', description: 'evaluate at 2^6 … 2^n (default 20)', parse: integer(6) },
+    { flags: '--max-eval-seconds <s>', description: 'a length whose predicted evaluation time passes this is skipped (default 240)', parse: decimal({ above: 0 }) },
   ],
   run: async (o) => {
     await runInductionHeads(o);
@@ -61,12 +65,12 @@ export async function runInductionHeads(o: ExperimentOptions): Promise<Induction
   const s: InductionHeadsStudy['settings'] = {
     trainLength: (o.trainLength as number | undefined) ?? (quick ? 16 : 256), vocab: 16, width: quick ? 8 : 64, layers: 2, heads: quick ? 2 : 4,
     maxSteps: (o.maxSteps as number | undefined) ?? (quick ? 4 : 300), batch: 8, lr: 3e-3, minLr: 1e-3, warmup: quick ? 0 : 20,
-    warmupLength: quick ? 8 : 64, warmupSteps: quick ? 2 : 500,
-    evalEvery: quick ? 2 : 100, evalSize: quick ? 4 : 64, target: 0.99,
+    warmupLength: quick ? 8 : 64, warmupSteps: (o.warmupSteps as number | undefined) ?? (quick ? 2 : 500),
+    evalEvery: quick ? 2 : 100, evalSize: quick ? 4 : 64, target: ((o.target as number | undefined) ?? 99) / 100,
     lengths: Array.from({ length: maxLog - 5 }, (_, i) => 2 ** (i + 6)), chunk: 4096, evalBatch: 4,
-    maxCacheMiB: 2048, maxSeconds: quick ? 30 : 240, seed: o.seeds?.[0] ?? 0, load: loadNow(), launch: launchPrefix(),
+    maxCacheMiB: 2048, maxSeconds: (o.maxEvalSeconds as number | undefined) ?? (quick ? 30 : 240), seed: o.seeds?.[0] ?? 0, load: loadNow(), launch: launchPrefix(),
   };
-  const study: InductionHeadsStudy = { name: 'induction-heads', date: today(), command: commandOf('induction-heads', o, ['maxSteps', 'trainLength', 'maxLogLength']), settings: s, runs: [] };
+  const study: InductionHeadsStudy = { name: 'induction-heads', date: today(), command: commandOf('induction-heads', o, ['maxSteps', 'warmupSteps', 'target', 'trainLength', 'maxLogLength', 'maxEvalSeconds']), settings: s, runs: [] };
   const save = () => writeStudy(o.out, FILES.name, study, FILES.render);
   const chance = 1 / (s.vocab - 1);
   const shape = { width: s.width, layers: s.layers, vocab: s.vocab, heads: s.heads, context: s.trainLength };

@@ -27,7 +27,7 @@ export interface ListOpsStudy {
   };
   /** Test-split class counts (the majority class is the trivial baseline). */
   testClasses: number[];
-  runs: Array<{ arch: ArchName; params: number; seconds: number; tokens: number; steps?: number; stepSeconds?: number; eval: ClassifierEvalInfo[]; val: { loss: number; accuracy: number }; test: { loss: number; accuracy: number }; modelDir: string }>;
+  runs: Array<{ arch: ArchName; params: number; seconds: number; tokens: number; steps?: number; stepSeconds?: number; evalEvery?: number; eval: ClassifierEvalInfo[]; val: { loss: number; accuracy: number }; test: { loss: number; accuracy: number }; modelDir: string }>;
   finished?: string;
   /** What the finished run shows, written into the JSON by hand after it (kept by --replot). */
   reading?: string[];
@@ -85,6 +85,8 @@ export async function runListOpsStudy(o: ExperimentOptions): Promise<ListOpsStud
       opts.warmupSteps = Math.min(s.warmup, Math.floor(opts.steps / 10));
       console.error(`  ${arch} · ${stepSeconds.toFixed(2)} s a step (probed) · ${opts.steps} steps in ${s.minutes} min`);
     }
+    // About 30 validation points a run, whatever its length: every evalEvery steps, or a multiple of it.
+    opts.evalEvery = Math.max(s.evalEvery, s.evalEvery * Math.round(opts.steps / 30 / s.evalEvery));
     const model = make();
     const t0 = performance.now();
     const result = trainClassifier(
@@ -97,7 +99,7 @@ export async function runListOpsStudy(o: ExperimentOptions): Promise<ListOpsStud
     saveClassifier(modelDir, model);
     study.runs.push({
       arch, params: model.parameterCount(), seconds: round(seconds, 1), tokens: result.train.reduce((a, x) => a + x.tokens, 0), steps: result.train.length,
-      ...(stepSeconds !== undefined ? { stepSeconds: round(stepSeconds, 3) } : {}),
+      ...(stepSeconds !== undefined ? { stepSeconds: round(stepSeconds, 3) } : {}), evalEvery: opts.evalEvery,
       eval: result.eval, val: result.final, test: { loss: round(test.loss, 5), accuracy: test.accuracy }, modelDir,
     });
     console.log(`${labelOf(arch)} · ${result.train.length} steps · ${minutes(seconds)} · val ${pct(result.final.accuracy)} · test ${pct(test.accuracy)}`);
@@ -121,8 +123,8 @@ export function renderListOps(d: ListOpsStudy): string {
 
 ${d.finished ? '' : '**Partial: the study is still running (or was stopped); the rows below are the models finished so far.**\n\n'}**Data**: our generator of the LRA algorithm (src/data/listops.ts: MIN, MAX, MED, SM over digits; root at depth 1,
 max depth 10, an operator with probability 0.25 below it with 2–10 arguments; kept when 500 < length < 2000), data
-seed ${s.dataSeed}: 2,000 validation and 2,000 test examples drawn first, then ${s.trainSize.toLocaleString()} training examples (the budget reads
-each once; the LRA's training split has 96,000). Tokens as in the S4 line of work: 17 ids (parentheses dropped, \`]\`
+seed ${s.dataSeed}: 2,000 validation and 2,000 test examples drawn first, then ${s.trainSize.toLocaleString()} training examples (${s.trainSize < 96_000 ? 'as many as the step cap reads; ' : ''}the LRA's
+training split has 96,000; a model with more steps reads them again, reshuffled). Tokens as in the S4 line of work: 17 ids (parentheses dropped, \`]\`
 kept, EOS appended), up to 2,000 tokens, a batch padded to its longest sequence. \`mamba-ts task listops\` trains on
 the same data (\`node scripts/listops-tsv.mjs\` draws the training split first, so its TSV files hold other examples).
 
@@ -133,18 +135,18 @@ the same data (\`node scripts/listops-tsv.mjs\` draws the training split first, 
 **Budget**: ${s.minutes !== undefined
     ? `equal training time, about ${s.minutes} min per model: each model takes the steps of ${s.batch} examples its own speed fits in that
 time (measured on 2 probe steps of a throwaway copy: cost per padded token × the mean padded batch of an epoch; at most ${s.steps}
-steps, a deadline 20 % past the budget), so the faster models see more examples (steps in the table; at most ${(s.steps * s.batch).toLocaleString()} examples, well under one epoch of the LRA split),`
-    : `${s.steps} steps of ${s.batch} examples (${(s.steps * s.batch).toLocaleString()} examples, well under one epoch of the LRA split) per model,`}
+steps, a deadline 20 % past the budget), so the faster models see more examples (steps and epochs of the training split in the table),`
+    : `${s.steps} steps of ${s.batch} examples (${(s.steps * s.batch).toLocaleString()} examples) per model,`}
 AdamW lr ${s.lr} (warmup ${s.warmup}${s.minutes !== undefined ? ' or a tenth of the steps when fewer' : ''}, cosine to ${s.minLr}), weight decay 0.01, clip 1, seed ${s.seed}; validation accuracy on the first
-${s.evalSize} validation examples every ${s.evalEvery} steps; the test split read once per model, at the end.
+${s.evalSize} validation examples every ${s.evalEvery} steps (or the multiple of ${s.evalEvery} nearest a thirtieth of a model's steps, when larger), the test split read once per model, at the end.
 **Command**: \`${launchedCommand(s.launch, d.command)}\` (shared 2-core machine, load average ${s.load} at the
 start${s.loadEnd !== undefined ? `, ${s.loadEnd} at the end` : ''}). Classifiers saved in runs/listops/<model>-seed${s.seed}; re-evaluate with \`mamba-ts task listops --eval-only --model DIR\`. Date ${d.date}.
 
 **Result** (test accuracy over ${n.toLocaleString()} test examples; the majority class, ${d.testClasses.indexOf(majority)}, is ${pct(majority / n)} of them):
 
-| model | params | steps | training time | tokens seen (padded) | val accuracy (${s.evalSize}) | test accuracy | published (full LRA training) |
-| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |
-${d.runs.map((r) => `| ${labelOf(r.arch)} | ${r.params.toLocaleString()} | ${(r.steps ?? s.steps).toLocaleString()} | ${minutes(r.seconds)} | ${(r.tokens / 1e6).toFixed(2)} M | ${pct(r.val.accuracy)} | **${pct(r.test.accuracy)}** | ${publishedFor(r.arch)} |`).join('\n')}
+| model | params | steps | epochs | training time | tokens seen (padded) | val accuracy (${s.evalSize}) | test accuracy | published (full LRA training) |
+| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |
+${d.runs.map((r) => `| ${labelOf(r.arch)} | ${r.params.toLocaleString()} | ${(r.steps ?? s.steps).toLocaleString()} | ${(((r.steps ?? s.steps) * s.batch) / s.trainSize).toFixed(2)} | ${minutes(r.seconds)} | ${(r.tokens / 1e6).toFixed(2)} M | ${pct(r.val.accuracy)} | **${pct(r.test.accuracy)}** | ${publishedFor(r.arch)} |`).join('\n')}
 
 ${readingOf(d.reading)}Published: ${PUBLISHED.map(([m, a, src]) => `${m} ${a} (${src})`).join(' · ')}. The Mamba paper reports no LRA figures.
 Test-split classes 0–9: ${d.testClasses.join(' / ')}.
