@@ -93,3 +93,24 @@ for (const [name, plot] of [['selective-copying', 'accuracy'], ['listops', 'vali
     for (const ext of ['svg', 'png']) assert.ok(existsSync(join(out, `${name}-${plot}.${ext}`)), `${name}-${plot}.${ext}`);
   });
 }
+
+test('induction heads takes its rung caps, its target and its evaluation time limit from the options, and names them in its command', async () => {
+  const out = join(work, 'induction-heads-options');
+  await findExperiment('induction-heads').run({ quick: true, out, models: join(work, 'options-models'), warmupSteps: 1, maxSteps: 2, target: 50, maxLogLength: 7, maxEvalSeconds: 5 });
+  const d = JSON.parse(readFileSync(join(out, 'induction-heads.json'), 'utf8'));
+  assert.deepEqual([d.settings.warmupSteps, d.settings.maxSteps, d.settings.target, d.settings.maxSeconds, d.settings.lengths], [1, 2, 0.5, 5, [64, 128]]);
+  for (const r of d.runs) assert.ok(r.warmup.steps <= 1 && r.eval.at(-1).step <= 2, `${r.arch}: within the caps`);
+  assert.match(d.command, /--max-steps 2 --warmup-steps 1 --target 50 --max-log-length 7 --max-eval-seconds 5/);
+});
+
+test('listops validates about 30 times a run whatever its length, and gives the epochs each model read', async () => {
+  const out = join(work, 'listops-long');
+  await findExperiment('listops').run({ quick: true, out, models: join(work, 'listops-long-models'), steps: 60 });
+  const d = JSON.parse(readFileSync(join(out, 'listops.json'), 'utf8'));
+  for (const r of d.runs) {
+    assert.equal(r.evalEvery, 2, r.arch);
+    assert.ok(r.eval.length >= 30 && r.eval.length <= 32, `${r.arch}: ${r.eval.length} validations`);
+  }
+  assert.equal(d.settings.trainSize, 120, 'as many examples as the steps read');
+  assert.match(readFileSync(join(out, 'listops.md'), 'utf8'), /\| Mamba \(S6\) \| [\d,]+ \| 60 \| 1\.00 \|/);
+});
