@@ -14,7 +14,7 @@ import { evaluateLengths, type LengthEvalResult } from '../train/length_eval.js'
 import { lineChart } from './plot.js';
 import type { Experiment, ExperimentOptions } from './registry.js';
 import { integer, decimal } from '../cli/parse.js';
-import { STUDY_MODELS, labelOf, freshModel, trainRecorded, writeStudy, pct, minutes, today, loadNow, type TaskRunRecord, modelsDir, MODELS_OPTION, commandOf, TEST_SEED, launchPrefix, launchedCommand, readingOf, type StudyFiles, replotStudy, finishStudy } from './task_study.js';
+import { ARCHS_OPTION, studyArchs, labelOf, freshModel, trainRecorded, writeStudy, pct, minutes, today, loadNow, type TaskRunRecord, modelsDir, MODELS_OPTION, commandOf, TEST_SEED, launchPrefix, launchedCommand, readingOf, type StudyFiles, replotStudy, finishStudy } from './task_study.js';
 
 export interface InductionHeadsStudy {
   name: 'induction-heads';
@@ -46,6 +46,7 @@ export const inductionHeadsExperiment: Experiment = {
   description: 'induction heads trained at L 256, evaluated to 2^20 through the recurrent state (Mamba paper Table 2), against S4D, LRU and Transformer++',
   options: [
     MODELS_OPTION,
+    ARCHS_OPTION,
     { flags: '--max-steps <n>', description: 'step cap at the training length (default 300; --quick 4)', parse: integer(1) },
     { flags: '--warmup-steps <n>', description: 'step cap of the warm-up rung at L 64 before it (default 500; --quick 2)', parse: integer(1) },
     { flags: '--target <percent>', description: 'held-out accuracy that ends a rung early (default 99)', parse: decimal({ above: 0, max: 100 }) },
@@ -70,11 +71,11 @@ export async function runInductionHeads(o: ExperimentOptions): Promise<Induction
     lengths: Array.from({ length: maxLog - 5 }, (_, i) => 2 ** (i + 6)), chunk: 4096, evalBatch: 4,
     maxCacheMiB: 2048, maxSeconds: (o.maxEvalSeconds as number | undefined) ?? (quick ? 30 : 240), seed: o.seeds?.[0] ?? 0, load: loadNow(), launch: launchPrefix(),
   };
-  const study: InductionHeadsStudy = { name: 'induction-heads', date: today(), command: commandOf('induction-heads', o, ['maxSteps', 'warmupSteps', 'target', 'trainLength', 'maxLogLength', 'maxEvalSeconds']), settings: s, runs: [] };
+  const study: InductionHeadsStudy = { name: 'induction-heads', date: today(), command: commandOf('induction-heads', o, ['archs', 'maxSteps', 'warmupSteps', 'target', 'trainLength', 'maxLogLength', 'maxEvalSeconds']), settings: s, runs: [] };
   const save = () => writeStudy(o.out, FILES.name, study, FILES.render);
   const chance = 1 / (s.vocab - 1);
   const shape = { width: s.width, layers: s.layers, vocab: s.vocab, heads: s.heads, context: s.trainLength };
-  for (const { arch } of STUDY_MODELS) {
+  for (const arch of studyArchs(o)) {
     const model = freshModel(arch, s.seed, shape);
     const modelDir = join(modelsDir(o, 'induction-heads'), `${arch}-seed${s.seed}`);
     const train = (steps: number, batchSize: number) => ({

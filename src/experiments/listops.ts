@@ -12,8 +12,9 @@ import { saveClassifier } from '../io/classifier_folder.js';
 import { trainClassifier, evaluateClassifier, probeStepSeconds, type ClassifierEvalInfo } from '../train/listops_trainer.js';
 import { lineChart } from './plot.js';
 import type { Experiment, ExperimentOptions } from './registry.js';
+import { integer, decimal } from '../cli/parse.js';
 import type { ArchName } from './param_match.js';
-import { STUDY_MODELS, labelOf, studyConfig, writeStudy, pct, minutes, today, loadNow, round, modelsDir, MODELS_OPTION, commandOf, launchPrefix, launchedCommand, readingOf, type StudyFiles, replotStudy, finishStudy } from './task_study.js';
+import { ARCHS_OPTION, studyArchs, labelOf, studyConfig, writeStudy, pct, minutes, today, loadNow, round, modelsDir, MODELS_OPTION, commandOf, launchPrefix, launchedCommand, readingOf, type StudyFiles, replotStudy, finishStudy } from './task_study.js';
 
 export interface ListOpsStudy {
   name: 'listops';
@@ -45,8 +46,9 @@ export const listOpsExperiment: Experiment = {
   description: 'LRA ListOps (our generator) with a classification head: Mamba, S4D, LRU and Transformer++ at one stated CPU budget, beside the published accuracies',
   options: [
     MODELS_OPTION,
-    { flags: '--steps <n>', description: 'training steps per model (default 100; --quick 2); with --minutes, the most any model takes', parse: Number },
-    { flags: '--minutes <x>', description: 'equal training time instead of equal steps: each model takes as many steps as its measured speed fits in this many minutes', parse: Number },
+    ARCHS_OPTION,
+    { flags: '--steps <n>', description: 'training steps per model (default 100; --quick 2); with --minutes, the most any model takes', parse: integer(1) },
+    { flags: '--minutes <x>', description: 'equal training time instead of equal steps: each model takes as many steps as its measured speed fits in this many minutes', parse: decimal({ above: 0 }) },
   ],
   run: async (o) => {
     await runListOpsStudy(o);
@@ -58,7 +60,6 @@ export async function runListOpsStudy(o: ExperimentOptions): Promise<ListOpsStud
   const quick = o.quick;
   const steps = (o.steps as number | undefined) ?? (quick ? 2 : 100);
   const budgetMinutes = o.minutes as number | undefined;
-  if (budgetMinutes !== undefined && !(budgetMinutes > 0)) throw new Error(`--minutes: a positive number of minutes, got ${budgetMinutes}`);
   const batch = quick ? 2 : 16;
   const s: ListOpsStudy['settings'] = {
     steps, batch, lr: 2e-3, minLr: 2e-4, warmup: quick ? 0 : 15, evalEvery: quick ? 1 : 50, evalSize: quick ? 4 : 200, width: quick ? 8 : 64, layers: 2, heads: quick ? 2 : 4,
@@ -71,9 +72,9 @@ export async function runListOpsStudy(o: ExperimentOptions): Promise<ListOpsStud
   const data = { val: stream.train, test: stream.val, train: stream.test };
   const testSize = quick ? 8 : data.test.size;
   const testClasses = Array.from({ length: LISTOPS_CLASSES }, (_, c) => Array.from({ length: testSize }, (_, i) => data.test.target(i)).filter((t) => t === c).length);
-  const study: ListOpsStudy = { name: 'listops', date: today(), command: commandOf('listops', o, ['steps', 'minutes']), settings: s, testClasses, runs: [] };
+  const study: ListOpsStudy = { name: 'listops', date: today(), command: commandOf('listops', o, ['archs', 'steps', 'minutes']), settings: s, testClasses, runs: [] };
   const save = () => writeStudy(o.out, FILES.name, study, FILES.render);
-  for (const { arch } of STUDY_MODELS) {
+  for (const arch of studyArchs(o)) {
     const config = studyConfig(arch, { width: s.width, layers: s.layers, vocab: listOpsTokenizer.vocabSize, heads: s.heads, context: LISTOPS_MAX_LENGTH });
     const make = () => new SequenceClassifier(config, { numLabels: LISTOPS_CLASSES, padId: LISTOPS_PAD, seed: s.seed });
     const opts = { steps: s.steps, batchSize: s.batch, lr: s.lr, minLr: s.minLr, warmupSteps: s.warmup, weightDecay: 0.01, gradClip: 1, evalEvery: s.evalEvery, evalSize: s.evalSize, seed: s.seed };

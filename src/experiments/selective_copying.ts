@@ -13,8 +13,9 @@ import type { CausalLM } from '../models/causal_lm.js';
 import type { TaskTrainOptions } from '../train/task_trainer.js';
 import { lineChart } from './plot.js';
 import type { Experiment, ExperimentOptions } from './registry.js';
+import { integer, integerList, decimal } from '../cli/parse.js';
 import type { ArchName } from './param_match.js';
-import { STUDY_MODELS, labelOf, freshModel, trainRecorded, writeStudy, pct, minutes, today, loadNow, type TaskRunRecord, modelsDir, MODELS_OPTION, commandOf, launchPrefix, launchedCommand, readingOf, type StudyFiles, replotStudy, finishStudy } from './task_study.js';
+import { STUDY_MODELS, ARCHS_OPTION, studyArchs, labelOf, freshModel, trainRecorded, writeStudy, pct, minutes, today, loadNow, type TaskRunRecord, modelsDir, MODELS_OPTION, commandOf, launchPrefix, launchedCommand, readingOf, type StudyFiles, replotStudy, finishStudy } from './task_study.js';
 
 export interface SelectiveCopyingStudy {
   name: 'selective-copying';
@@ -61,10 +62,11 @@ export const selectiveCopyingExperiment: Experiment = {
   description: 'selective copying (Mamba paper Table 1 setup) by a curriculum over L: the longest L where Mamba reaches 99 %, and every model on the same ladder',
   options: [
     MODELS_OPTION,
-    { flags: '--ladder <list>', description: 'the curriculum lengths, ascending (default 16,32,64,128,256,512,1024,2048,4096)', parse: (v: string) => v.split(',').map(Number) },
-    { flags: '--max-steps <n>', description: 'step cap per rung (default 300; --quick 4)', parse: Number },
-    { flags: '--num-data <n>', description: 'data tokens to copy (default 4; the paper: 16)', parse: Number },
-    { flags: '--climb-minutes <x>', description: 'wall-clock time of each climb (every seed and model: training, checks, saving) at most; a rung unsolved when it runs out ends the climb (default 4)', parse: Number },
+    { ...ARCHS_OPTION, description: `${ARCHS_OPTION.description}; Mamba climbs first, on every seed, and the others climb as far as it reached (the whole ladder without Mamba)` },
+    { flags: '--ladder <list>', description: 'the curriculum lengths, ascending (default 16,32,64,128,256,512,1024,2048,4096)', parse: integerList(2) },
+    { flags: '--max-steps <n>', description: 'step cap per rung (default 300; --quick 4)', parse: integer(1) },
+    { flags: '--num-data <n>', description: 'data tokens to copy (default 4; the paper: 16)', parse: integer(1) },
+    { flags: '--climb-minutes <x>', description: 'wall-clock time of each climb (every seed and model: training, checks, saving) at most; a rung unsolved when it runs out ends the climb (default 4)', parse: decimal({ above: 0 }) },
   ],
   run: async (o) => {
     await runSelectiveCopying(o);
@@ -87,7 +89,7 @@ export async function runSelectiveCopying(o: ExperimentOptions): Promise<Selecti
     evalEvery: quick ? 2 : 25, evalSize: quick ? 4 : 64, target: 0.99, seeds, climbMinutes: climbSeconds / 60, load: loadNow(), launch: launchPrefix(),
   };
   const study: SelectiveCopyingStudy = {
-    name: 'selective-copying', date: today(), command: commandOf('selective-copying', o, ['ladder', 'maxSteps', 'numData', 'climbMinutes']), settings: s, runs: [], ends: [], longest: null,
+    name: 'selective-copying', date: today(), command: commandOf('selective-copying', o, ['archs', 'ladder', 'maxSteps', 'numData', 'climbMinutes']), settings: s, runs: [], ends: [], longest: null,
   };
   const save = () => writeStudy(o.out, FILES.name, study, FILES.render);
   const shape = { width: s.width, layers: s.layers, vocab: s.vocab, heads: s.heads, context: ladder.at(-1)! };
@@ -134,10 +136,12 @@ export async function runSelectiveCopying(o: ExperimentOptions): Promise<Selecti
     }
   };
 
-  climb('mamba', seeds[0], 1);
-  const top = study.longest ?? ladder[0];
-  for (const seed of seeds.slice(1)) climb('mamba', seed, 2, top);
-  for (const { arch } of STUDY_MODELS.slice(1)) climb(arch, seeds[0], 2, top);
+  const archs = studyArchs(o);
+  if (archs[0] === 'mamba') {
+    climb('mamba', seeds[0], 1);
+    for (const seed of seeds.slice(1)) climb('mamba', seed, 2, study.longest ?? ladder[0]);
+  }
+  for (const arch of archs.filter((a) => a !== 'mamba')) climb(arch, seeds[0], 2, archs[0] === 'mamba' ? (study.longest ?? ladder[0]) : undefined);
   await finishStudy(o.out, FILES, study);
   return study;
 }

@@ -5,6 +5,7 @@
 // each run finishes so that a stopped study loses at most the run in progress.
 
 import { mkdirSync } from 'node:fs';
+import { InvalidArgumentError } from 'commander';
 import { join } from 'node:path';
 import { loadavg, getPriority } from 'node:os';
 import { writeJsonAtomic, writeFileAtomic } from '../io/atomic.js';
@@ -28,6 +29,22 @@ export const STUDY_MODELS: Array<{ arch: ArchName; label: string }> = [
 ];
 
 export const labelOf = (arch: ArchName) => STUDY_MODELS.find((m) => m.arch === arch)!.label;
+
+/** --archs: some of the models, comma-separated; a study runs them in table order. */
+export const ARCHS_OPTION = {
+  flags: '--archs <list>',
+  description: `models to run, comma-separated (default all: ${STUDY_MODELS.map((m) => m.arch).join(',')})`,
+  parse: (v: string): ArchName[] => {
+    const names = v.split(',').map((x) => x.trim());
+    const unknown = names.filter((x) => !STUDY_MODELS.some((m) => m.arch === x));
+    if (unknown.length || names.length === 0) throw new InvalidArgumentError(`unknown model ${unknown.join(', ')}: expected some of ${STUDY_MODELS.map((m) => m.arch).join(', ')}.`);
+    return names as ArchName[];
+  },
+};
+
+/** The models a study runs: those of --archs, in table order, else all four. */
+export const studyArchs = (o: Record<string, unknown>): ArchName[] =>
+  STUDY_MODELS.map((m) => m.arch).filter((a) => !Array.isArray(o.archs) || (o.archs as ArchName[]).includes(a));
 
 /** The model of `arch` at width D (2 layers, N 16; Transformer++ with `heads` heads, RoPE). */
 export function studyConfig(arch: ArchName, o: { width: number; layers: number; vocab: number; heads: number; context: number }): ModelConfig {

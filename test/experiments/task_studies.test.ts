@@ -114,3 +114,14 @@ test('listops validates about 30 times a run whatever its length, and gives the 
   assert.equal(d.settings.trainSize, 120, 'as many examples as the steps read');
   assert.match(readFileSync(join(out, 'listops.md'), 'utf8'), /\| Mamba \(S6\) \| [\d,]+ \| 60 \| 1\.00 \|/);
 });
+
+test('--archs runs some of the models, in table order, and the command names them; an unknown model is refused naming it', async () => {
+  const out = join(work, 'listops-archs');
+  const option = findExperiment('listops').options!.find((x) => x.flags.startsWith('--archs'))!;
+  const archs = option.parse!('transformer,mamba');
+  await findExperiment('listops').run({ quick: true, out, models: join(work, 'listops-archs-models'), archs });
+  const d = JSON.parse(readFileSync(join(out, 'listops.json'), 'utf8'));
+  assert.deepEqual(d.runs.map((r: { arch: string }) => r.arch), ['mamba', 'transformer']);
+  assert.match(d.command, /--archs transformer,mamba/);
+  assert.throws(() => option.parse!('mamba,gru'), /unknown model gru/);
+});
