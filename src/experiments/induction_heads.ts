@@ -14,6 +14,8 @@ import { evaluateLengths, type LengthEvalResult } from '../train/length_eval.js'
 import { lineChart } from './plot.js';
 import type { Experiment, ExperimentOptions } from './registry.js';
 import { integer, decimal } from '../cli/parse.js';
+
+const percent = decimal({ above: 0, max: 100 });
 import { ARCHS_OPTION, studyArchs, labelOf, freshModel, trainRecorded, writeStudy, pct, minutes, today, loadNow, type TaskRunRecord, modelsDir, MODELS_OPTION, commandOf, TEST_SEED, launchPrefix, launchedCommand, readingOf, type StudyFiles, replotStudy, finishStudy } from './task_study.js';
 
 export interface InductionHeadsStudy {
@@ -24,7 +26,9 @@ export interface InductionHeadsStudy {
     trainLength: number; vocab: number; width: number; layers: number; heads: number; maxSteps: number; batch: number; lr: number; minLr: number;
     /** The warm-up rung: trained first at this length, with batch × trainLength / L sequences (the same tokens a step), up to warmupSteps. */
     warmupLength: number; warmupSteps: number;
-    warmup: number; evalEvery: number; evalSize: number; target: number; lengths: number[]; chunk: number; evalBatch: number;
+    warmup: number; evalEvery: number; evalSize: number;
+    /** The held-out accuracy that ends a rung early; null: every rung trains to its cap. */
+    target: number | null; lengths: number[]; chunk: number; evalBatch: number;
     maxCacheMiB: number; maxSeconds: number; seed: number; load: number; launch?: string; loadEnd?: number;
   };
   runs: Array<TaskRunRecord & { lengths: LengthEvalResult[]; warmup: { steps: number; seconds: number; test: { loss: number; accuracy: number } } }>;
@@ -49,7 +53,7 @@ export const inductionHeadsExperiment: Experiment = {
     ARCHS_OPTION,
     { flags: '--max-steps <n>', description: 'step cap at the training length (default 300; --quick 4)', parse: integer(1) },
     { flags: '--warmup-steps <n>', description: 'step cap of the warm-up rung at L 64 before it (default 500; --quick 2)', parse: integer(1) },
-    { flags: '--target <percent>', description: 'held-out accuracy that ends a rung early (default 99)', parse: decimal({ above: 0, max: 100 }) },
+    { flags: '--target <percent>', description: 'held-out accuracy that ends a rung early, or none: every rung trains to its cap (default 99)', parse: (v: string) => (v.trim() === 'none' ? 'none' : percent(v)) },
     { flags: '--train-length <n>', description: 'training length (default 256, the paper\'s)', parse: integer(2) },
     { flags: '--max-log-length <n>', description: 'evaluate at 2^6 … 2^n (default 20)', parse: integer(6) },
     { flags: '--max-eval-seconds <s>', description: 'a length whose predicted evaluation time passes this is skipped (default 240)', parse: decimal({ above: 0 }) },
@@ -67,7 +71,7 @@ export async function runInductionHeads(o: ExperimentOptions): Promise<Induction
     trainLength: (o.trainLength as number | undefined) ?? (quick ? 16 : 256), vocab: 16, width: quick ? 8 : 64, layers: 2, heads: quick ? 2 : 4,
     maxSteps: (o.maxSteps as number | undefined) ?? (quick ? 4 : 300), batch: 8, lr: 3e-3, minLr: 1e-3, warmup: quick ? 0 : 20,
     warmupLength: quick ? 8 : 64, warmupSteps: (o.warmupSteps as number | undefined) ?? (quick ? 2 : 500),
-    evalEvery: quick ? 2 : 100, evalSize: quick ? 4 : 64, target: ((o.target as number | undefined) ?? 99) / 100,
+    evalEvery: quick ? 2 : 100, evalSize: quick ? 4 : 64, target: o.target === 'none' ? null : ((o.target as number | undefined) ?? 99) / 100,
     lengths: Array.from({ length: maxLog - 5 }, (_, i) => 2 ** (i + 6)), chunk: 4096, evalBatch: 4,
     maxCacheMiB: 2048, maxSeconds: (o.maxEvalSeconds as number | undefined) ?? (quick ? 30 : 240), seed: o.seeds?.[0] ?? 0, load: loadNow(), launch: launchPrefix(),
   };
@@ -79,7 +83,7 @@ export async function runInductionHeads(o: ExperimentOptions): Promise<Induction
     const model = freshModel(arch, s.seed, shape);
     const modelDir = join(modelsDir(o, 'induction-heads'), `${arch}-seed${s.seed}`);
     const train = (steps: number, batchSize: number) => ({
-      steps, batchSize, lr: s.lr, minLr: s.minLr, warmupSteps: s.warmup, weightDecay: 0, gradClip: 1, evalEvery: s.evalEvery, evalSize: s.evalSize, seed: s.seed, stopAt: s.target,
+      steps, batchSize, lr: s.lr, minLr: s.minLr, warmupSteps: s.warmup, weightDecay: 0, gradClip: 1, evalEvery: s.evalEvery, evalSize: s.evalSize, seed: s.seed, ...(s.target !== null ? { stopAt: s.target } : {}),
     });
     // The warm-up rung: short sequences carry more answers per token (one per sequence), so the
     // mechanism is found sooner; the model then trains at the training length from those weights.
@@ -145,7 +149,7 @@ token ${s.vocab - 1} once at a random position followed by the token to recall, 
 recalled token is the answer (chance 1/${s.vocab - 1} = ${pct(1 / (s.vocab - 1))}). Models: ${s.layers} layers, D ${s.width} for all (the paper: D 64 for
 Mamba, 128 for the others); Transformer++ ${s.heads} heads with RoPE (θ 10,000), SwiGLU.
 
-**Training budget**: two rungs, each until the held-out accuracy (${s.evalSize} sequences, every ${s.evalEvery} steps) reaches ${pct(s.target, 0)}:
+**Training budget**: two rungs, each ${s.target !== null ? `until the held-out accuracy (${s.evalSize} sequences, every ${s.evalEvery} steps) reaches ${pct(s.target, 0)}` : `to its step cap (held-out accuracy on ${s.evalSize} sequences every ${s.evalEvery} steps, no early stop)`}:
 first at L ${s.warmupLength} with batch ${(s.batch * s.trainLength) / s.warmupLength} (the same tokens a step; four times the answers) for at most ${s.warmupSteps} steps, then from those
 weights at L ${s.trainLength}, batch ${s.batch} of fresh sequences, at most ${s.maxSteps} steps; AdamW lr ${s.lr} (warmup ${s.warmup}, cosine to ${s.minLr} over
 each rung's cap), no weight decay, clip 1; seed ${s.seed}. Why the warm-up rung: with one answer per sequence, batch 8 at

@@ -103,6 +103,16 @@ test('induction heads takes its rung caps, its target and its evaluation time li
   assert.match(d.command, /--max-steps 2 --warmup-steps 1 --target 50 --max-log-length 7 --max-eval-seconds 5/);
 });
 
+test('induction heads with --target none trains every rung to its cap', async () => {
+  const out = join(work, 'induction-heads-none');
+  const target = findExperiment('induction-heads').options!.find((x) => x.flags.startsWith('--target'))!.parse!('none');
+  await findExperiment('induction-heads').run({ quick: true, out, models: join(work, 'none-models'), archs: ['mamba'], warmupSteps: 3, maxSteps: 5, target, maxLogLength: 6 });
+  const d = JSON.parse(readFileSync(join(out, 'induction-heads.json'), 'utf8'));
+  assert.equal(d.settings.target, null);
+  assert.deepEqual([d.runs[0].warmup.steps, d.runs[0].eval.at(-1).step], [3, 5]);
+  assert.match(readFileSync(join(out, 'induction-heads.md'), 'utf8'), /each to its step cap/);
+});
+
 test('listops validates about 30 times a run whatever its length, and gives the epochs each model read', async () => {
   const out = join(work, 'listops-long');
   await findExperiment('listops').run({ quick: true, out, models: join(work, 'listops-long-models'), steps: 60 });
