@@ -29,7 +29,9 @@ export interface InductionHeadsStudy {
     warmup: number; evalEvery: number; evalSize: number;
     /** The held-out accuracy that ends a rung early; null: every rung trains to its cap. */
     target: number | null; lengths: number[]; chunk: number; evalBatch: number;
-    maxCacheMiB: number; maxSeconds: number; seed: number; load: number; launch?: string; loadEnd?: number;
+    maxCacheMiB: number; maxSeconds: number;
+    /** The first of `seeds` (records before --seeds had this one alone). */
+    seed: number; seeds?: number[]; load: number; launch?: string; loadEnd?: number;
   };
   runs: Array<TaskRunRecord & { lengths: LengthEvalResult[]; warmup: { steps: number; seconds: number; test: { loss: number; accuracy: number } } }>;
   finished?: string;
@@ -73,17 +75,17 @@ export async function runInductionHeads(o: ExperimentOptions): Promise<Induction
     warmupLength: quick ? 8 : 64, warmupSteps: (o.warmupSteps as number | undefined) ?? (quick ? 2 : 500),
     evalEvery: quick ? 2 : 100, evalSize: quick ? 4 : 64, target: o.target === 'none' ? null : ((o.target as number | undefined) ?? 99) / 100,
     lengths: Array.from({ length: maxLog - 5 }, (_, i) => 2 ** (i + 6)), chunk: 4096, evalBatch: 4,
-    maxCacheMiB: 2048, maxSeconds: (o.maxEvalSeconds as number | undefined) ?? (quick ? 30 : 240), seed: o.seeds?.[0] ?? 0, load: loadNow(), launch: launchPrefix(),
+    maxCacheMiB: 2048, maxSeconds: (o.maxEvalSeconds as number | undefined) ?? (quick ? 30 : 240), seed: o.seeds?.[0] ?? 0, seeds: o.seeds ?? [0], load: loadNow(), launch: launchPrefix(),
   };
   const study: InductionHeadsStudy = { name: 'induction-heads', date: today(), command: commandOf('induction-heads', o, ['archs', 'maxSteps', 'warmupSteps', 'target', 'trainLength', 'maxLogLength', 'maxEvalSeconds']), settings: s, runs: [] };
   const save = () => writeStudy(o.out, FILES.name, study, FILES.render);
   const chance = 1 / (s.vocab - 1);
   const shape = { width: s.width, layers: s.layers, vocab: s.vocab, heads: s.heads, context: s.trainLength };
-  for (const arch of studyArchs(o)) {
-    const model = freshModel(arch, s.seed, shape);
-    const modelDir = join(modelsDir(o, 'induction-heads'), `${arch}-seed${s.seed}`);
+  for (const arch of studyArchs(o)) for (const seed of s.seeds!) {
+    const model = freshModel(arch, seed, shape);
+    const modelDir = join(modelsDir(o, 'induction-heads'), `${arch}-seed${seed}`);
     const train = (steps: number, batchSize: number) => ({
-      steps, batchSize, lr: s.lr, minLr: s.minLr, warmupSteps: s.warmup, weightDecay: 0, gradClip: 1, evalEvery: s.evalEvery, evalSize: s.evalSize, seed: s.seed, ...(s.target !== null ? { stopAt: s.target } : {}),
+      steps, batchSize, lr: s.lr, minLr: s.minLr, warmupSteps: s.warmup, weightDecay: 0, gradClip: 1, evalEvery: s.evalEvery, evalSize: s.evalSize, seed, ...(s.target !== null ? { stopAt: s.target } : {}),
     });
     // The warm-up rung: short sequences carry more answers per token (one per sequence), so the
     // mechanism is found sooner; the model then trains at the training length from those weights.
@@ -98,7 +100,7 @@ export async function runInductionHeads(o: ExperimentOptions): Promise<Induction
       (length) => makeTask('induction-heads', { length, vocab: s.vocab }),
       s.lengths,
       {
-        sequences: sequencesAt, batch: s.evalBatch, chunk: s.chunk, seed: TEST_SEED(s.seed), maxStateBytes: s.maxCacheMiB * 2 ** 20, maxSeconds: s.maxSeconds,
+        sequences: sequencesAt, batch: s.evalBatch, chunk: s.chunk, seed: TEST_SEED(seed), maxStateBytes: s.maxCacheMiB * 2 ** 20, maxSeconds: s.maxSeconds,
         // Mamba is evaluated at every length whatever its accuracy: its extrapolation is the claim.
         giveUp: (done) => {
           if (arch === 'mamba') return undefined;
@@ -115,9 +117,12 @@ export async function runInductionHeads(o: ExperimentOptions): Promise<Induction
   return study;
 }
 
+/** A run's name on the page: the model, and its seed when the study ran several. */
+const runLabel = (d: InductionHeadsStudy, r: InductionHeadsStudy['runs'][number]) => `${labelOf(r.arch)}${(d.settings.seeds?.length ?? 1) > 1 ? `, seed ${r.seed}` : ''}`;
+
 function extrapolationChart(d: InductionHeadsStudy) {
   return lineChart(
-    d.runs.map((r) => ({ label: labelOf(r.arch), points: r.lengths.filter((x) => x.status === 'ok').map((x) => [x.length, 100 * x.accuracy] as [number, number]) })),
+    d.runs.map((r) => ({ label: runLabel(d, r), points: r.lengths.filter((x) => x.status === 'ok').map((x) => [x.length, 100 * x.accuracy] as [number, number]) })),
     { title: `Induction heads: trained at L ${d.settings.trainLength}, evaluated through the recurrent state / KV cache`, xLabel: 'sequence length L (log scale)', yLabel: 'accuracy (%)', xLog: true, yRange: [0, 100] },
   );
 }
@@ -140,7 +145,7 @@ export function renderInductionHeads(d: InductionHeadsStudy): string {
   const longest = mamba?.lengths.filter((x) => x.status === 'ok').at(-1);
   const notes = d.runs.flatMap((r) => {
     const skip = r.lengths.find((x) => x.status !== 'ok');
-    return skip ? [`- ${labelOf(r.arch)}: from L ${skip.length} (2^${log2(skip.length)}) not evaluated: ${skip.note}.`] : [];
+    return skip ? [`- ${runLabel(d, r)}: from L ${skip.length} (2^${log2(skip.length)}) not evaluated: ${skip.note}.`] : [];
   });
   return `# Induction heads: trained at L ${s.trainLength}, evaluated to 2^${log2(s.lengths.at(-1)!)}
 
@@ -152,7 +157,7 @@ Mamba, 128 for the others); Transformer++ ${s.heads} heads with RoPE (θ 10,000)
 **Training budget**: two rungs, each ${s.target !== null ? `until the held-out accuracy (${s.evalSize} sequences, every ${s.evalEvery} steps) reaches ${pct(s.target, 0)}` : `to its step cap (held-out accuracy on ${s.evalSize} sequences every ${s.evalEvery} steps, no early stop)`}:
 first at L ${s.warmupLength} with batch ${(s.batch * s.trainLength) / s.warmupLength} (the same tokens a step; four times the answers) for at most ${s.warmupSteps} steps, then from those
 weights at L ${s.trainLength}, batch ${s.batch} of fresh sequences, at most ${s.maxSteps} steps; AdamW lr ${s.lr} (warmup ${s.warmup}, cosine to ${s.minLr} over
-each rung's cap), no weight decay, clip 1; seed ${s.seed}. Why the warm-up rung: with one answer per sequence, batch 8 at
+each rung's cap), no weight decay, clip 1; seed ${(s.seeds ?? [s.seed]).join(', ')}. Why the warm-up rung: with one answer per sequence, batch 8 at
 L 256 gives 8 answers a step; a Mamba trial at L 64, batch 32, lr 3e-3 went from chance to 87.5 % between steps 250 and
 400 (128 s), which at L 256 directly would take 4× the tokens per answer. The paper: 25–50 "epochs" of 8,192 steps at L
 256, lr 1e-3 (Mamba) or 2e-4 (the others), batch 8.
@@ -164,14 +169,14 @@ length's predicted time (quadratic, from the previous length) passes ${s.maxSeco
 chance at two lengths in a row is not evaluated further (·).
 
 **Command**: \`${launchedCommand(s.launch, d.command)}\` (shared 2-core machine, load average ${s.load} at the start${s.loadEnd !== undefined ? `, ${s.loadEnd} at the end` : ''}).
-Models saved in runs/induction-heads/<model>-seed${s.seed} (HF layout); re-evaluate with e.g. \`mamba-ts task induction-heads
+Models saved in runs/induction-heads/<model>-seed<seed> (HF layout); re-evaluate with e.g. \`mamba-ts task induction-heads
 --eval-only --model runs/induction-heads/mamba-seed${s.seed} --eval-lengths 64,1000,1048576 --eval-sequences 4\`. Date ${d.date}.
 
 **Result** (accuracy at each length; training: steps used, time):
 
 | model | params | warm-up at L ${s.warmupLength} (steps, test) | at L ${s.trainLength} (steps; time of both rungs) | test at L ${s.trainLength} | ${s.lengths.map((L) => `2^${log2(L)}`).join(' | ')} |
 | --- | ---: | ---: | ---: | ---: | ${s.lengths.map(() => '---:').join(' | ')} |
-${d.runs.map((r) => `| ${labelOf(r.arch)} | ${r.params.toLocaleString()} | ${r.warmup.steps}, ${pct(r.warmup.test.accuracy, 0)} | ${r.eval.at(-1)!.step.toLocaleString()}, ${minutes(r.seconds + r.warmup.seconds)} | ${pct(r.test.accuracy, 0)} | ${s.lengths.map((L) => cell(r, L)).join(' | ')} |`).join('\n')}
+${d.runs.map((r) => `| ${runLabel(d, r)} | ${r.params.toLocaleString()} | ${r.warmup.steps}, ${pct(r.warmup.test.accuracy, 0)} | ${r.eval.at(-1)!.step.toLocaleString()}, ${minutes(r.seconds + r.warmup.seconds)} | ${pct(r.test.accuracy, 0)} | ${s.lengths.map((L) => cell(r, L)).join(' | ')} |`).join('\n')}
 
 ${notes.join('\n')}
 

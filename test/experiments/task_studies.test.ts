@@ -135,3 +135,12 @@ test('--archs runs some of the models, in table order, and the command names the
   assert.match(d.command, /--archs transformer,mamba/);
   assert.throws(() => option.parse!('mamba,gru'), /unknown model gru/);
 });
+
+test('induction heads runs every model for each of --seeds and names the seed in the table when there are several', async () => {
+  const out = join(work, 'induction-heads-seeds');
+  await findExperiment('induction-heads').run({ quick: true, out, models: join(work, 'seeds-models'), archs: ['mamba', 'lru'], seeds: [3, 4], warmupSteps: 1, maxSteps: 1, maxLogLength: 6 });
+  const d = JSON.parse(readFileSync(join(out, 'induction-heads.json'), 'utf8'));
+  assert.deepEqual(d.runs.map((r: { arch: string; seed: number }) => `${r.arch}-${r.seed}`), ['mamba-3', 'mamba-4', 'lru-3', 'lru-4']);
+  for (const r of d.runs) assert.ok(existsSync(join(work, 'seeds-models', `${r.arch}-seed${r.seed}`, 'config.json')));
+  assert.match(readFileSync(join(out, 'induction-heads.md'), 'utf8'), /\| Mamba \(S6\), seed 4 \|/);
+});
