@@ -58,6 +58,7 @@ export const inductionHeadsExperiment: Experiment = {
     { flags: '--target <percent>', description: 'held-out accuracy that ends a rung early, or none: every rung trains to its cap (default 99)', parse: (v: string) => (v.trim() === 'none' ? 'none' : percent(v)) },
     { flags: '--train-length <n>', description: 'training length (default 256, the paper\'s)', parse: integer(2) },
     { flags: '--max-log-length <n>', description: 'evaluate at 2^6 … 2^n (default 20)', parse: integer(6) },
+    { flags: '--lr <x>', description: 'peak learning rate of every model (default 0.003; cosine to a third of it)', parse: decimal({ above: 0 }) },
     { flags: '--max-eval-seconds <s>', description: 'a length whose predicted evaluation time passes this is skipped (default 240)', parse: decimal({ above: 0 }) },
   ],
   run: async (o) => {
@@ -71,13 +72,13 @@ export async function runInductionHeads(o: ExperimentOptions): Promise<Induction
   const maxLog = (o.maxLogLength as number | undefined) ?? (quick ? 10 : 20);
   const s: InductionHeadsStudy['settings'] = {
     trainLength: (o.trainLength as number | undefined) ?? (quick ? 16 : 256), vocab: 16, width: quick ? 8 : 64, layers: 2, heads: quick ? 2 : 4,
-    maxSteps: (o.maxSteps as number | undefined) ?? (quick ? 4 : 300), batch: 8, lr: 3e-3, minLr: 1e-3, warmup: quick ? 0 : 20,
+    maxSteps: (o.maxSteps as number | undefined) ?? (quick ? 4 : 300), batch: 8, lr: (o.lr as number | undefined) ?? 3e-3, minLr: ((o.lr as number | undefined) ?? 3e-3) / 3, warmup: quick ? 0 : 20,
     warmupLength: quick ? 8 : 64, warmupSteps: (o.warmupSteps as number | undefined) ?? (quick ? 2 : 500),
     evalEvery: quick ? 2 : 100, evalSize: quick ? 4 : 64, target: o.target === 'none' ? null : ((o.target as number | undefined) ?? 99) / 100,
     lengths: Array.from({ length: maxLog - 5 }, (_, i) => 2 ** (i + 6)), chunk: 4096, evalBatch: 4,
     maxCacheMiB: 2048, maxSeconds: (o.maxEvalSeconds as number | undefined) ?? (quick ? 30 : 240), seed: o.seeds?.[0] ?? 0, seeds: o.seeds ?? [0], load: loadNow(), launch: launchPrefix(),
   };
-  const study: InductionHeadsStudy = { name: 'induction-heads', date: today(), command: commandOf('induction-heads', o, ['archs', 'maxSteps', 'warmupSteps', 'target', 'trainLength', 'maxLogLength', 'maxEvalSeconds']), settings: s, runs: [] };
+  const study: InductionHeadsStudy = { name: 'induction-heads', date: today(), command: commandOf('induction-heads', o, ['archs', 'maxSteps', 'warmupSteps', 'target', 'lr', 'trainLength', 'maxLogLength', 'maxEvalSeconds']), settings: s, runs: [] };
   const save = () => writeStudy(o.out, FILES.name, study, FILES.render);
   const chance = 1 / (s.vocab - 1);
   const shape = { width: s.width, layers: s.layers, vocab: s.vocab, heads: s.heads, context: s.trainLength };

@@ -136,12 +136,13 @@ export async function runSelectiveCopying(o: ExperimentOptions): Promise<Selecti
     }
   };
 
+  // Mamba climbs first on every seed; the others, on the first seed, as far as it reached (without Mamba, the whole ladder).
   const archs = studyArchs(o);
-  if (archs[0] === 'mamba') {
-    climb('mamba', seeds[0], 1);
-    for (const seed of seeds.slice(1)) climb('mamba', seed, 2, study.longest ?? ladder[0]);
-  }
-  for (const arch of archs.filter((a) => a !== 'mamba')) climb(arch, seeds[0], 2, archs[0] === 'mamba' ? (study.longest ?? ladder[0]) : undefined);
+  const withMamba = archs.includes('mamba');
+  if (withMamba) climb('mamba', seeds[0], 1);
+  const top = withMamba ? (study.longest ?? ladder[0]) : undefined;
+  if (withMamba) for (const seed of seeds.slice(1)) climb('mamba', seed, 2, top);
+  for (const arch of archs.filter((x) => x !== 'mamba')) climb(arch, seeds[0], 2, top);
   await finishStudy(o.out, FILES, study);
   return study;
 }
