@@ -16,7 +16,7 @@ import type { Experiment, ExperimentOptions } from './registry.js';
 import { integer, decimal } from '../cli/parse.js';
 
 const percent = decimal({ above: 0, max: 100 });
-import { ARCHS_OPTION, studyArchs, labelOf, freshModel, trainRecorded, writeStudy, pct, minutes, today, loadNow, type TaskRunRecord, modelsDir, MODELS_OPTION, commandOf, TEST_SEED, launchPrefix, launchedCommand, readingOf, type StudyFiles, replotStudy, finishStudy } from './task_study.js';
+import { ARCHS_OPTION, studyArchs, labelOf, freshModel, trainRecorded, writeStudy, pct, minutes, today, loadNow, type TaskRunRecord, modelsDir, modelsRootOf, MODELS_OPTION, commandOf, TEST_SEED, launchPrefix, launchedCommand, readingOf, type StudyFiles, replotStudy, finishStudy } from './task_study.js';
 
 export interface InductionHeadsStudy {
   name: 'induction-heads';
@@ -170,8 +170,8 @@ length's predicted time (quadratic, from the previous length) passes ${s.maxSeco
 chance at two lengths in a row is not evaluated further (·).
 
 **Command**: \`${launchedCommand(s.launch, d.command)}\` (shared 2-core machine, load average ${s.load} at the start${s.loadEnd !== undefined ? `, ${s.loadEnd} at the end` : ''}).
-Models saved in runs/induction-heads/<model>-seed<seed> (HF layout); re-evaluate with e.g. \`mamba-ts task induction-heads
---eval-only --model runs/induction-heads/mamba-seed${s.seed} --eval-lengths 64,1000,1048576 --eval-sequences 4\`. Date ${d.date}.
+Models saved in ${modelsRootOf(d.runs, 1, 'runs/induction-heads')}/<model>-seed<seed> (HF layout); re-evaluate with e.g. \`mamba-ts task induction-heads
+--eval-only --model ${modelsRootOf(d.runs, 1, 'runs/induction-heads')}/mamba-seed${s.seed} --eval-lengths 64,1000,1048576 --eval-sequences 4\`. Date ${d.date}.
 
 **Result** (accuracy at each length; training: steps used, time):
 

@@ -14,7 +14,7 @@ import { lineChart } from './plot.js';
 import type { Experiment, ExperimentOptions } from './registry.js';
 import { integer, decimal } from '../cli/parse.js';
 import type { ArchName } from './param_match.js';
-import { ARCHS_OPTION, studyArchs, labelOf, studyConfig, writeStudy, pct, minutes, today, loadNow, round, modelsDir, MODELS_OPTION, commandOf, launchPrefix, launchedCommand, readingOf, type StudyFiles, replotStudy, finishStudy } from './task_study.js';
+import { ARCHS_OPTION, studyArchs, labelOf, studyConfig, writeStudy, pct, minutes, today, loadNow, round, modelsDir, modelsRootOf, MODELS_OPTION, commandOf, launchPrefix, launchedCommand, readingOf, type StudyFiles, replotStudy, finishStudy } from './task_study.js';
 
 export interface ListOpsStudy {
   name: 'listops';
@@ -141,7 +141,7 @@ steps, a deadline 20 % past the budget), so the faster models see more examples 
 AdamW lr ${s.lr} (warmup ${s.warmup}${s.minutes !== undefined ? ' or a tenth of the steps when fewer' : ''}, cosine to ${s.minLr}), weight decay 0.01, clip 1, seed ${s.seed}; validation accuracy on the first
 ${s.evalSize} validation examples every ${s.evalEvery} steps (or the multiple of ${s.evalEvery} nearest a thirtieth of a model's steps, when larger), the test split read once per model, at the end.
 **Command**: \`${launchedCommand(s.launch, d.command)}\` (shared 2-core machine, load average ${s.load} at the
-start${s.loadEnd !== undefined ? `, ${s.loadEnd} at the end` : ''}). Classifiers saved in runs/listops/<model>-seed${s.seed}; re-evaluate with \`mamba-ts task listops --eval-only --model DIR\`. Date ${d.date}.
+start${s.loadEnd !== undefined ? `, ${s.loadEnd} at the end` : ''}). Classifiers saved in ${modelsRootOf(d.runs, 1, 'runs/listops')}/<model>-seed${s.seed}; re-evaluate with \`mamba-ts task listops --eval-only --model DIR\`. Date ${d.date}.
 
 **Result** (test accuracy over ${n.toLocaleString()} test examples; the majority class, ${d.testClasses.indexOf(majority)}, is ${pct(majority / n)} of them):
 

@@ -15,7 +15,7 @@ import { lineChart } from './plot.js';
 import type { Experiment, ExperimentOptions } from './registry.js';
 import { integer, integerList, decimal } from '../cli/parse.js';
 import type { ArchName } from './param_match.js';
-import { STUDY_MODELS, ARCHS_OPTION, studyArchs, labelOf, freshModel, trainRecorded, writeStudy, pct, minutes, today, loadNow, type TaskRunRecord, modelsDir, MODELS_OPTION, commandOf, launchPrefix, launchedCommand, readingOf, type StudyFiles, replotStudy, finishStudy } from './task_study.js';
+import { STUDY_MODELS, ARCHS_OPTION, studyArchs, labelOf, freshModel, trainRecorded, writeStudy, pct, minutes, today, loadNow, type TaskRunRecord, modelsDir, modelsRootOf, MODELS_OPTION, commandOf, launchPrefix, launchedCommand, readingOf, type StudyFiles, replotStudy, finishStudy } from './task_study.js';
 
 export interface SelectiveCopyingStudy {
   name: 'selective-copying';
@@ -40,8 +40,6 @@ export interface SelectiveCopyingStudy {
   reading?: string[];
 }
 
-/** The folder the study's models were saved under (--models), read from a run's folder: <root>/<model>-seed<s>/L<L>. */
-const modelsRoot = (d: SelectiveCopyingStudy) => d.runs.find((r) => r.modelDir)?.modelDir?.split('/').slice(0, -2).join('/') ?? 'runs/selective-copying';
 
 /** The trials that chose the settings (Mamba, 2 layers, D 64, lr 3e-3 cosine to 3e-4, one run each, seed 0). */
 const PROBES: Array<[string, string]> = [
@@ -190,7 +188,7 @@ Stage 2: Mamba seeds ${s.seeds.slice(1).join(', ') || '–'} and every other mod
 with the same caps; every climb ends at the first rung that fails (a blank cell: not trained at that L). The paper: 400k steps of batch 64 at L 4096 directly, constant lr 1e-4.
 
 **Command**: \`${launchedCommand(s.launch, d.command)}\` (${minutes(totalSeconds)} of training in all, on the shared
-2-core machine, load average ${s.load} at the start${s.loadEnd !== undefined ? `, ${s.loadEnd} at the end` : ''}; each rung's model is saved in ${modelsRoot(d)}/<model>-seed<s>/L<L>,
+2-core machine, load average ${s.load} at the start${s.loadEnd !== undefined ? `, ${s.loadEnd} at the end` : ''}; each rung's model is saved in ${modelsRootOf(d.runs, 2, 'runs/selective-copying')}/<model>-seed<s>/L<L>,
 re-evaluable with \`mamba-ts task selective-copying --eval-only --model DIR --length L --num-data ${s.numData}\`). Date ${d.date}.
 
 **Result**: test accuracy at each rung (${s.evalSize} sequences apart from the training and held-out ones; steps used in

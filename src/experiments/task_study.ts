@@ -105,6 +105,9 @@ export function trainRecorded(
 
 /** Where a study saves its trained models: --models, else runs/<study> (beside the other run folders). */
 export const modelsDir = (o: Record<string, unknown>, study: string): string => (typeof o.models === 'string' ? o.models : join('runs', study));
+/** The folder a finished study saved its models under (--models), read back from its runs' folders, `depth` levels below it. */
+export const modelsRootOf = (runs: Array<{ modelDir?: string }>, depth: number, fallback: string): string =>
+  runs.find((r) => r.modelDir)?.modelDir?.split('/').slice(0, -depth).join('/') ?? fallback;
 export const MODELS_OPTION = { flags: '--models <dir>', description: 'folder for the trained models, HF layout (default runs/<experiment>)' };
 
 /** A fresh model of `arch` (weights from `seed`). */
