@@ -1,7 +1,8 @@
 // `mamba-ts experiment induction-heads`: the Mamba paper's induction heads with length
 // extrapolation (Table 2 / 11: vocabulary 16, 2 layers, trained at L 256, tested at 2^6 … 2^20).
-// Each model trains at the training length until the held-out accuracy reaches 99 % or the step
-// cap, then is evaluated on other sequences (seeds apart from training and the held-out set that stopped it) at every power of two through its generation state, chunk by chunk
+// Each model trains a fixed number of steps (a warm-up rung at L 64, then the training length;
+// --target stops a rung early at a held-out accuracy), then is evaluated on other sequences
+// (seeds apart from training and the held-out set) at every power of two through its generation state, chunk by chunk
 // (src/train/length_eval.ts): constant memory for the recurrent models, a growing KV cache for
 // Transformer++, which runs until its cache or predicted time passes the limits. A model whose
 // accuracy is at most twice chance at two lengths in a row is not evaluated further (it has
@@ -53,13 +54,13 @@ export const inductionHeadsExperiment: Experiment = {
   options: [
     MODELS_OPTION,
     ARCHS_OPTION,
-    { flags: '--max-steps <n>', description: 'step cap at the training length (default 300; --quick 4)', parse: integer(1) },
-    { flags: '--warmup-steps <n>', description: 'step cap of the warm-up rung at L 64 before it (default 500; --quick 2)', parse: integer(1) },
-    { flags: '--target <percent>', description: 'held-out accuracy that ends a rung early, or none: every rung trains to its cap (default 99)', parse: (v: string) => (v.trim() === 'none' ? 'none' : percent(v)) },
+    { flags: '--max-steps <n>', description: 'steps at the training length (default 2000; --quick 4)', parse: integer(1) },
+    { flags: '--warmup-steps <n>', description: 'steps of the warm-up rung at L 64 before it (default 2000; --quick 2)', parse: integer(1) },
+    { flags: '--target <percent>', description: 'held-out accuracy (percent) that ends a rung early (default none: every rung trains to its cap, as the paper\'s fixed budget)', parse: (v: string) => (v.trim() === 'none' ? 'none' : percent(v)) },
     { flags: '--train-length <n>', description: 'training length (default 256, the paper\'s)', parse: integer(2) },
     { flags: '--max-log-length <n>', description: 'evaluate at 2^6 … 2^n (default 20)', parse: integer(6) },
     { flags: '--lr <x>', description: 'peak learning rate of every model (default 0.003; cosine to a third of it)', parse: decimal({ above: 0 }) },
-    { flags: '--max-eval-seconds <s>', description: 'a length whose predicted evaluation time passes this is skipped (default 240)', parse: decimal({ above: 0 }) },
+    { flags: '--max-eval-seconds <s>', description: 'a length whose predicted evaluation time passes this is skipped (default 900)', parse: decimal({ above: 0 }) },
   ],
   run: async (o) => {
     await runInductionHeads(o);
@@ -72,11 +73,11 @@ export async function runInductionHeads(o: ExperimentOptions): Promise<Induction
   const maxLog = (o.maxLogLength as number | undefined) ?? (quick ? 10 : 20);
   const s: InductionHeadsStudy['settings'] = {
     trainLength: (o.trainLength as number | undefined) ?? (quick ? 16 : 256), vocab: 16, width: quick ? 8 : 64, layers: 2, heads: quick ? 2 : 4,
-    maxSteps: (o.maxSteps as number | undefined) ?? (quick ? 4 : 300), batch: 8, lr: (o.lr as number | undefined) ?? 3e-3, minLr: ((o.lr as number | undefined) ?? 3e-3) / 3, warmup: quick ? 0 : 20,
-    warmupLength: quick ? 8 : 64, warmupSteps: (o.warmupSteps as number | undefined) ?? (quick ? 2 : 500),
-    evalEvery: quick ? 2 : 100, evalSize: quick ? 4 : 64, target: o.target === 'none' ? null : ((o.target as number | undefined) ?? 99) / 100,
+    maxSteps: (o.maxSteps as number | undefined) ?? (quick ? 4 : 2000), batch: 8, lr: (o.lr as number | undefined) ?? 3e-3, minLr: ((o.lr as number | undefined) ?? 3e-3) / 3, warmup: quick ? 0 : 20,
+    warmupLength: quick ? 8 : 64, warmupSteps: (o.warmupSteps as number | undefined) ?? (quick ? 2 : 2000),
+    evalEvery: quick ? 2 : 100, evalSize: quick ? 4 : 64, target: typeof o.target === 'number' ? o.target / 100 : null,
     lengths: Array.from({ length: maxLog - 5 }, (_, i) => 2 ** (i + 6)), chunk: 4096, evalBatch: 4,
-    maxCacheMiB: 2048, maxSeconds: (o.maxEvalSeconds as number | undefined) ?? (quick ? 30 : 240), seed: o.seeds?.[0] ?? 0, seeds: o.seeds ?? [0], load: loadNow(), launch: launchPrefix(),
+    maxCacheMiB: 2048, maxSeconds: (o.maxEvalSeconds as number | undefined) ?? (quick ? 30 : 900), seed: o.seeds?.[0] ?? 0, seeds: o.seeds ?? [0], load: loadNow(), launch: launchPrefix(),
   };
   const study: InductionHeadsStudy = { name: 'induction-heads', date: today(), command: commandOf('induction-heads', o, ['archs', 'maxSteps', 'warmupSteps', 'target', 'lr', 'trainLength', 'maxLogLength', 'maxEvalSeconds']), settings: s, runs: [] };
   const save = () => writeStudy(o.out, FILES.name, study, FILES.render);
