@@ -7,7 +7,7 @@
 import { loadModelFolder } from '../dist/src/io/model_folder.js';
 import { record } from '../dist/src/models/record.js';
 import { makeTask } from '../dist/src/data/tasks.js';
-import '../dist/src/kernels/auto.js'; // the WebAssembly kernels when they load, as the CLI uses
+import { initBackend } from '../dist/src/kernels/index.js';
 
 const args = process.argv.slice(2);
 const at = args.indexOf('--length');
@@ -18,6 +18,7 @@ if (dirs.length === 0 || !(Number.isInteger(L) && L >= 16)) {
   process.exit(2);
 }
 
+await initBackend(); // the WebAssembly kernels where they load, as the CLI
 for (const dir of dirs) {
   const { model } = loadModelFolder(dir, { requireTokenizer: false });
   const trigger = model.config.vocab_size - 1;
