@@ -7,9 +7,15 @@ import { createServer, Server } from 'node:http';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { extname, join, normalize, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { availableParallelism } from 'node:os';
 
 export const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 export const haveChromium = existsSync(chromiumPath);
+/**
+ * Whether a cross-origin isolated page should run the kernels on worker threads: the page takes
+ * navigator.hardwareConcurrency, which counts the CPUs this process may use (one under `taskset -c 1`).
+ */
+export const pageHasThreads = availableParallelism() >= 2;
 
 const root = fileURLToPath(new URL('../../../', import.meta.url)); // dist/test/browser → project root
 const TYPES: Record<string, string> = { '.js': 'text/javascript', '.mjs': 'text/javascript', '.wasm': 'application/wasm', '.html': 'text/html', '.map': 'application/json' };

@@ -13,7 +13,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
-import { chromiumPath, haveChromium } from './harness.js';
+import { chromiumPath, haveChromium, pageHasThreads } from './harness.js';
 import { buildLab, serveLab } from '../../web/build.js';
 
 const required = process.env.MAMBA_TS_BROWSER_TEST === 'required';
@@ -81,7 +81,7 @@ async function visit(isolated: boolean): Promise<void> {
     await until(page, 'the kernels', (lab) => lab.backend !== '');
     const state = await labState(page, (lab) => ({ backend: lab.backend, isolated: lab.isolated }));
     assert.equal(state.isolated, isolated);
-    assert.match(state.backend, isolated ? /^wasm \(relaxed SIMD, [2-9]\d* threads\)$/ : /^wasm \(relaxed SIMD, 1 thread, no shared memory\)$/);
+    assert.match(state.backend, isolated ? (pageHasThreads ? /^wasm \(relaxed SIMD, [2-9]\d* threads\)$/ : /^wasm \(relaxed SIMD, 1 thread\)$/) : /^wasm \(relaxed SIMD, 1 thread, no shared memory\)$/);
 
     // Mamba: train, generate, look inside.
     await train(page, 'mamba', 30);
