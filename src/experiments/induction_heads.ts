@@ -157,8 +157,8 @@ recalled token is the answer (chance 1/${s.vocab - 1} = ${pct(1 / (s.vocab - 1))
 Mamba, 128 for the others); Transformer++ ${s.heads} heads with RoPE (θ 10,000), SwiGLU.
 
 **Training budget**: two rungs, each ${s.target !== null ? `until the held-out accuracy (${s.evalSize} sequences, every ${s.evalEvery} steps) reaches ${pct(s.target, 0)}` : `to its step cap (held-out accuracy on ${s.evalSize} sequences every ${s.evalEvery} steps, no early stop)`}:
-first at L ${s.warmupLength} with batch ${(s.batch * s.trainLength) / s.warmupLength} (the same tokens a step; four times the answers) for at most ${s.warmupSteps} steps, then from those
-weights at L ${s.trainLength}, batch ${s.batch} of fresh sequences, at most ${s.maxSteps} steps; AdamW lr ${s.lr} (warmup ${s.warmup}, cosine to ${s.minLr} over
+first at L ${s.warmupLength} with batch ${(s.batch * s.trainLength) / s.warmupLength} (the same tokens a step; four times the answers) for ${s.target !== null ? 'at most ' : ''}${s.warmupSteps} steps, then from those
+weights at L ${s.trainLength}, batch ${s.batch} of fresh sequences, ${s.target !== null ? 'at most ' : ''}${s.maxSteps} steps; AdamW lr ${s.lr} (warmup ${s.warmup}, cosine to ${s.minLr} over
 each rung's cap), no weight decay, clip 1; seed ${(s.seeds ?? [s.seed]).join(', ')}. Why the warm-up rung: with one answer per sequence, batch 8 at
 L 256 gives 8 answers a step; a Mamba trial at L 64, batch 32, lr 3e-3 went from chance to 87.5 % between steps 250 and
 400 (128 s), which at L 256 directly would take 4× the tokens per answer. The paper: 25–50 "epochs" of 8,192 steps at L
