@@ -15,8 +15,6 @@ import { evaluateLengths, type LengthEvalResult } from '../train/length_eval.js'
 import { lineChart } from './plot.js';
 import type { Experiment, ExperimentOptions } from './registry.js';
 import { integer, decimal } from '../cli/parse.js';
-
-const percent = decimal({ above: 0, max: 100 });
 import { ARCHS_OPTION, studyArchs, labelOf, freshModel, trainRecorded, writeStudy, pct, minutes, today, loadNow, type TaskRunRecord, modelsDir, modelsRootOf, MODELS_OPTION, commandOf, TEST_SEED, launchPrefix, launchedCommand, readingOf, type StudyFiles, replotStudy, finishStudy } from './task_study.js';
 
 export interface InductionHeadsStudy {
@@ -41,6 +39,8 @@ export interface InductionHeadsStudy {
   /** What the finished run shows, written into the JSON by hand after it (kept by --replot). */
   reading?: string[];
 }
+
+const percent = decimal({ above: 0, max: 100 });
 
 /** Sequences evaluated at length L: 64 up to 2^15 tokens, then fewer, at least 4 (2^22 tokens at 2^20). */
 export const sequencesAt = (L: number) => Math.max(4, Math.min(64, Math.floor(2 ** 21 / L)));
@@ -71,19 +71,21 @@ export const inductionHeadsExperiment: Experiment = {
 export async function runInductionHeads(o: ExperimentOptions): Promise<InductionHeadsStudy> {
   const quick = o.quick;
   const maxLog = (o.maxLogLength as number | undefined) ?? (quick ? 10 : 20);
+  const lr = (o.lr as number | undefined) ?? 3e-3;
+  const seeds = o.seeds ?? [0];
   const s: InductionHeadsStudy['settings'] = {
     trainLength: (o.trainLength as number | undefined) ?? (quick ? 16 : 256), vocab: 16, width: quick ? 8 : 64, layers: 2, heads: quick ? 2 : 4,
-    maxSteps: (o.maxSteps as number | undefined) ?? (quick ? 4 : 2000), batch: 8, lr: (o.lr as number | undefined) ?? 3e-3, minLr: ((o.lr as number | undefined) ?? 3e-3) / 3, warmup: quick ? 0 : 20,
+    maxSteps: (o.maxSteps as number | undefined) ?? (quick ? 4 : 2000), batch: 8, lr, minLr: lr / 3, warmup: quick ? 0 : 20,
     warmupLength: quick ? 8 : 64, warmupSteps: (o.warmupSteps as number | undefined) ?? (quick ? 2 : 2000),
     evalEvery: quick ? 2 : 100, evalSize: quick ? 4 : 64, target: typeof o.target === 'number' ? o.target / 100 : null,
     lengths: Array.from({ length: maxLog - 5 }, (_, i) => 2 ** (i + 6)), chunk: 4096, evalBatch: 4,
-    maxCacheMiB: 2048, maxSeconds: (o.maxEvalSeconds as number | undefined) ?? (quick ? 30 : 900), seed: o.seeds?.[0] ?? 0, seeds: o.seeds ?? [0], load: loadNow(), launch: launchPrefix(),
+    maxCacheMiB: 2048, maxSeconds: (o.maxEvalSeconds as number | undefined) ?? (quick ? 30 : 900), seed: seeds[0], seeds, load: loadNow(), launch: launchPrefix(),
   };
   const study: InductionHeadsStudy = { name: 'induction-heads', date: today(), command: commandOf('induction-heads', o, ['archs', 'maxSteps', 'warmupSteps', 'target', 'lr', 'trainLength', 'maxLogLength', 'maxEvalSeconds']), settings: s, runs: [] };
   const save = () => writeStudy(o.out, FILES.name, study, FILES.render);
   const chance = 1 / (s.vocab - 1);
   const shape = { width: s.width, layers: s.layers, vocab: s.vocab, heads: s.heads, context: s.trainLength };
-  for (const arch of studyArchs(o)) for (const seed of s.seeds!) {
+  for (const arch of studyArchs(o)) for (const seed of seeds) {
     const model = freshModel(arch, seed, shape);
     const modelDir = join(modelsDir(o, 'induction-heads'), `${arch}-seed${seed}`);
     const train = (steps: number, batchSize: number) => ({
