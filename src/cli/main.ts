@@ -12,6 +12,7 @@ import { TASK_NAMES } from '../data/tasks.js';
 import { initBackend } from '../kernels/index.js';
 import { integer, decimal } from './parse.js';
 import { WEIGHT_FORMATS } from '../kernels/weight_format.js';
+import { CLASSIFIER_POOLINGS } from '../models/classifier.js';
 
 const count = integer(0);
 const positive = integer(1);
@@ -102,6 +103,7 @@ function taskOptions(cmd: Command): Command {
     .option('--train-size <n>', 'listops: training examples to generate (default 96000, the LRA split)', positive)
     .option('--data-seed <n>', 'listops: seed of the generated splits', count, 0)
     .option('--test-size <n>', 'listops: test examples evaluated at the end (default: the whole split, 2000)', positive)
+    .addOption(new Option('--pooling <how>', 'listops: the head reads the last real token or the mean over the real tokens').choices(CLASSIFIER_POOLINGS).default('last'))
     .option('--no-progress', 'plain log lines instead of a progress bar');
 }
 

@@ -8,7 +8,7 @@
 import { join } from 'node:path';
 import { writeJsonAtomic } from '../io/atomic.js';
 import { loadClassifier, saveClassifier } from '../io/classifier_folder.js';
-import { SequenceClassifier } from '../models/classifier.js';
+import { SequenceClassifier, type ClassifierPooling } from '../models/classifier.js';
 import type { ModelConfig } from '../models/config.js';
 import { LISTOPS_CLASSES, LISTOPS_MAX_LENGTH, LISTOPS_PAD, listOpsSplits, ListOpsSplit, listOpsTokenizer } from '../data/listops.js';
 import { trainClassifier, evaluateClassifier, ClassifierTrainResult } from '../train/listops_trainer.js';
@@ -35,7 +35,7 @@ export function listOpsData(trainSize: number, seed: number): { train: ListOpsSp
   return { val: stream.train, test: stream.val, train: stream.test };
 }
 
-export type ListOpsCliOptions = TaskCliOptions & { dataSeed?: number; testSize?: number };
+export type ListOpsCliOptions = TaskCliOptions & { dataSeed?: number; testSize?: number; pooling?: ClassifierPooling };
 
 export function runListOps(o: ListOpsCliOptions): ListOpsRun {
   if (o.evalLengths) throw new Error('--eval-lengths: ListOps sequences are the generated ones (500–2,000 tokens); evaluation lengths apply to the synthetic tasks');
@@ -54,8 +54,8 @@ export function runListOps(o: ListOpsCliOptions): ListOpsRun {
   }
   if (o.model !== undefined) throw new Error('--model is the folder to evaluate with --eval-only; to save a trained model use --out');
   const config = taskModelConfig(o, listOpsTokenizer.vocabSize, LISTOPS_MAX_LENGTH);
-  const model = new SequenceClassifier(config, { numLabels: LISTOPS_CLASSES, padId: LISTOPS_PAD, seed: o.seed });
-  console.log(`mamba-ts task listops · ${LISTOPS_CLASSES} classes · vocab ${listOpsTokenizer.vocabSize} · ${describeModel(config, model.parameterCount())}`);
+  const model = new SequenceClassifier(config, { numLabels: LISTOPS_CLASSES, padId: LISTOPS_PAD, pooling: o.pooling, seed: o.seed });
+  console.log(`mamba-ts task listops · ${LISTOPS_CLASSES} classes · ${model.config.classifier_pooling} pooling · vocab ${listOpsTokenizer.vocabSize} · ${describeModel(config, model.parameterCount())}`);
   const progress = new StepProgress(o.steps, o.progress && process.stderr.isTTY === true, `listops [{bar}] {value}/{total} · loss {loss} · val acc {acc} · ETA {eta_formatted}`);
   let acc = '–';
   const t1 = performance.now();

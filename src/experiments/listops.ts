@@ -7,7 +7,7 @@
 
 import { join } from 'node:path';
 import { listOpsSplits, LISTOPS_CLASSES, LISTOPS_PAD, listOpsTokenizer, LISTOPS_MAX_LENGTH } from '../data/listops.js';
-import { SequenceClassifier } from '../models/classifier.js';
+import { SequenceClassifier, CLASSIFIER_POOLINGS, type ClassifierPooling } from '../models/classifier.js';
 import { saveClassifier } from '../io/classifier_folder.js';
 import { trainClassifier, evaluateClassifier, probeStepSeconds, type ClassifierEvalInfo } from '../train/listops_trainer.js';
 import { lineChart } from './plot.js';
@@ -25,6 +25,8 @@ export interface ListOpsStudy {
     trainSize: number; dataSeed: number; seed: number; load: number;
     /** Training minutes per model (equal time): each model's steps = this over its probed step time, at most `steps`. */
     minutes?: number; launch?: string; loadEnd?: number;
+    /** The head's pooling (absent in studies run before it was an option: 'last'). */
+    pooling?: ClassifierPooling;
   };
   /** Test-split class counts (the majority class is the trivial baseline). */
   testClasses: number[];
@@ -49,6 +51,7 @@ export const listOpsExperiment: Experiment = {
     ARCHS_OPTION,
     { flags: '--steps <n>', description: 'training steps per model (default 100; --quick 2); with --minutes, the most any model takes', parse: integer(1) },
     { flags: '--minutes <x>', description: 'equal training time instead of equal steps: each model takes as many steps as its measured speed fits in this many minutes', parse: decimal({ above: 0 }) },
+    { flags: '--pooling <how>', description: `the classification head reads the last real token (EOS) or the mean over the real tokens (${CLASSIFIER_POOLINGS.join(' or ')}; default last)`, parse: pooling },
   ],
   run: async (o) => {
     await runListOpsStudy(o);
@@ -65,18 +68,18 @@ export async function runListOpsStudy(o: ExperimentOptions): Promise<ListOpsStud
     steps, batch, lr: 2e-3, minLr: 2e-4, warmup: quick ? 0 : 15, evalEvery: quick ? 1 : 50, evalSize: quick ? 4 : 200, width: quick ? 8 : 64, layers: 2, heads: quick ? 2 : 4,
     // One pass over fresh examples: the training split is as large as the budget reads (at most the LRA's 96k).
     trainSize: Math.min(96_000, steps * batch), dataSeed: 0, seed: o.seeds?.[0] ?? 0, load: loadNow(),
-    ...(budgetMinutes !== undefined ? { minutes: budgetMinutes } : {}), launch: launchPrefix(),
+    ...(budgetMinutes !== undefined ? { minutes: budgetMinutes } : {}), launch: launchPrefix(), pooling: (o.pooling as ClassifierPooling | undefined) ?? 'last',
   };
   // The held-out splits first, as `mamba-ts task listops` draws them (src/cli/task_listops.ts).
   const stream = listOpsSplits({ seed: s.dataSeed, sizes: { train: 2_000, val: 2_000, test: s.trainSize } });
   const data = { val: stream.train, test: stream.val, train: stream.test };
   const testSize = quick ? 8 : data.test.size;
   const testClasses = Array.from({ length: LISTOPS_CLASSES }, (_, c) => Array.from({ length: testSize }, (_, i) => data.test.target(i)).filter((t) => t === c).length);
-  const study: ListOpsStudy = { name: 'listops', date: today(), command: commandOf('listops', o, ['archs', 'steps', 'minutes']), settings: s, testClasses, runs: [] };
+  const study: ListOpsStudy = { name: 'listops', date: today(), command: commandOf('listops', o, ['archs', 'steps', 'minutes', 'pooling']), settings: s, testClasses, runs: [] };
   const save = () => writeStudy(o.out, FILES.name, study, FILES.render);
   for (const arch of studyArchs(o)) {
     const config = studyConfig(arch, { width: s.width, layers: s.layers, vocab: listOpsTokenizer.vocabSize, heads: s.heads, context: LISTOPS_MAX_LENGTH });
-    const make = () => new SequenceClassifier(config, { numLabels: LISTOPS_CLASSES, padId: LISTOPS_PAD, seed: s.seed });
+    const make = () => new SequenceClassifier(config, { numLabels: LISTOPS_CLASSES, padId: LISTOPS_PAD, pooling: s.pooling, seed: s.seed });
     const opts = { steps: s.steps, batchSize: s.batch, lr: s.lr, minLr: s.minLr, warmupSteps: s.warmup, weightDecay: 0.01, gradClip: 1, evalEvery: s.evalEvery, evalSize: s.evalSize, seed: s.seed };
     // Equal time: the steps this model fits in the budget at its own speed, the schedule (warmup,
     // cosine) laid over them; a deadline 20 % past the budget guards against a wrong estimate.
@@ -130,8 +133,8 @@ kept, EOS appended), up to 2,000 tokens, a batch padded to its longest sequence.
 the same data (\`node scripts/listops-tsv.mjs\` draws the training split first, so its TSV files hold other examples).
 
 **Models**: ${s.layers} layers, D ${s.width} (Mamba E ${2 * s.width}, N 16; Transformer++ ${s.heads} heads with RoPE), a classification head
-(score [10, D]) on the final-norm output at the last token (EOS): the *ForSequenceClassification layout
-(src/models/classifier.ts).
+(score [10, D]) on the final-norm output ${(s.pooling ?? 'last') === 'mean' ? 'averaged over the real tokens (mean pooling, the S4 line\'s)' : 'at the last token (EOS; Hugging Face\'s pooling)'}: the
+*ForSequenceClassification layout (src/models/classifier.ts).
 
 **Budget**: ${s.minutes !== undefined
     ? `equal training time, about ${s.minutes} min per model: each model takes the steps of ${s.batch} examples its own speed fits in that
@@ -153,6 +156,11 @@ ${readingOf(d.reading)}Published: ${PUBLISHED.map(([m, a, src]) => `${m} ${a} ($
 Test-split classes 0–9: ${d.testClasses.join(' / ')}.
 
 ${d.finished ? '![validation accuracy](listops-validation.png)\n\n(SVG: listops-validation.svg; every figure: listops.json.)\n' : ''}`;
+}
+
+function pooling(v: string): ClassifierPooling {
+  if (!CLASSIFIER_POOLINGS.includes(v as ClassifierPooling)) throw new Error(`--pooling must be one of ${CLASSIFIER_POOLINGS.join(', ')}, got ${JSON.stringify(v)}`);
+  return v as ClassifierPooling;
 }
 
 function publishedFor(arch: ArchName): string {

@@ -1,15 +1,18 @@
 // A sequence classifier over any of our language models' backbones (the LRA ListOps setting):
-//   ids [B, L] → backbone → final RMSNorm → h [B, L, D] → h at the last non-padding token [B, D]
+//   ids [B, L] → backbone → final RMSNorm → h [B, L, D] → pooled over each row's tokens [B, D]
 //       → score [C, D] → class logits [B, C]
 // The layout is Hugging Face's *ForSequenceClassification (LlamaForSequenceClassification:
 // `model.*` + `score.weight`, no bias, pooled at the last token that is not pad_token_id); the
-// Mamba backbone keeps its own prefix (`backbone.*`). Last-token pooling suits causal models: the
-// last real token is the only one that has read the whole sequence, and right padding after it
-// changes nothing it computes, so a batch is padded only to its own longest sequence.
+// Mamba backbone keeps its own prefix (`backbone.*`). Two poolings (config `classifier_pooling`,
+// ModernBERT's key): 'last', Hugging Face's, reads the last real token, the only one that has
+// read the whole sequence; 'mean', the S4 line's for the LRA, averages h over the real tokens, so
+// every position is supervised: a fact read early needs to be kept only as long as it helps. A
+// causal model's real tokens never see the right padding, so a batch is padded only to its own
+// longest sequence either way.
 
 import { Tensor } from '../tensor/tensor.js';
 import { Rng } from '../tensor/random.js';
-import { crossEntropy, embedding, linear, reshape } from '../ops/index.js';
+import { crossEntropy, embedding, linear, mul, reshape, sum } from '../ops/index.js';
 import { Module } from '../nn/module.js';
 import type { Linear } from '../nn/index.js';
 import type { NamedWeight } from './causal_lm.js';
@@ -23,9 +26,14 @@ import { normalLinear } from '../attention/init.js';
 export type ClassifierConfig = ModelConfig & {
   architectures: [string];
   num_labels: number;
-  /** The padding id: pooling reads the last token of each row that is not this. */
+  /** The padding id: pooling reads the tokens of each row up to its last one that is not this. */
   pad_token_id: number;
+  /** How h [B, L, D] becomes one vector per row (absent in a folder: 'last', Hugging Face's). */
+  classifier_pooling: ClassifierPooling;
 };
+
+export const CLASSIFIER_POOLINGS = ['last', 'mean'] as const;
+export type ClassifierPooling = (typeof CLASSIFIER_POOLINGS)[number];
 
 /** The architecture name written to config.json for a backbone config. */
 export function classifierArchitecture(c: ModelConfig): string {
@@ -38,14 +46,16 @@ export class SequenceClassifier extends Module {
   readonly lm: LanguageModel | TransformerLM;
   readonly score: Linear; // [C, D]
 
-  constructor(base: ModelConfig, opts: { numLabels: number; padId: number; seed?: number }) {
+  constructor(base: ModelConfig, opts: { numLabels: number; padId: number; pooling?: ClassifierPooling; seed?: number }) {
     super();
     if (!base.tie_word_embeddings) throw new Error('SequenceClassifier: the backbone config must tie its word embeddings (tie_word_embeddings: true); an untied lm_head would be saved and never trained');
     if (!(Number.isInteger(opts.numLabels) && opts.numLabels >= 2)) throw new Error(`SequenceClassifier: num_labels must be an integer ≥ 2, got ${opts.numLabels}`);
+    const pooling = opts.pooling ?? 'last';
+    if (!CLASSIFIER_POOLINGS.includes(pooling)) throw new Error(`SequenceClassifier: classifier_pooling must be one of ${CLASSIFIER_POOLINGS.join(', ')}, got ${JSON.stringify(pooling)}`);
     const lm = createModel(base, { seed: opts.seed });
     if (!(lm instanceof LanguageModel || lm instanceof TransformerLM)) throw new Error(`SequenceClassifier: no classification head for model_type ${base.model_type}`);
     this.lm = lm;
-    this.config = { ...base, architectures: [classifierArchitecture(base)], num_labels: opts.numLabels, pad_token_id: opts.padId } as ClassifierConfig;
+    this.config = { ...base, architectures: [classifierArchitecture(base)], num_labels: opts.numLabels, pad_token_id: opts.padId, classifier_pooling: pooling } as ClassifierConfig;
     // The backbone's modules under their Hugging Face prefix, so names are the causal model's.
     if (lm instanceof LanguageModel) this.child('backbone', lm.backbone);
     else this.child('model', lm.model);
@@ -68,11 +78,8 @@ export class SequenceClassifier extends Module {
   /** ids [B·L] (right-padded) → class logits [B, C]. */
   forward(ids: Int32Array, batch: number, length: number): Tensor {
     const h = this.lm.features(ids, batch, length); // [B, L, D]
-    const D = this.config.hidden_size;
     const last = this.lastPositions(ids, batch, length);
-    const rows = Int32Array.from(last, (t, b) => b * length + t);
-    // Picking rows of h is an embedding lookup with h as the table: its backward scatters into h.
-    const pooled = embedding(reshape(h, [batch * length, D]), rows, [batch]); // [B, D]
+    const pooled = this.config.classifier_pooling === 'mean' ? meanOfRows(h, last) : lastOfRows(h, last); // [B, D]
     return linear(pooled, this.score.weight); // [B, C]
   }
 
@@ -91,4 +98,20 @@ export class SequenceClassifier extends Module {
   loadWeights(dict: Map<string, NamedWeight>): void {
     this.loadStateDict(dict, { ignore: ['lm_head.weight'] });
   }
+}
+
+/** h [B, L, D] at each row's position last[b] → [B, D]. */
+function lastOfRows(h: Tensor, last: Int32Array): Tensor {
+  const [B, L, D] = h.shape;
+  const rows = Int32Array.from(last, (t, b) => b * L + t);
+  // Picking rows of h is an embedding lookup with h as the table: its backward scatters into h.
+  return embedding(reshape(h, [B * L, D]), rows, [B]);
+}
+
+/** h [B, L, D] averaged over each row's positions 0 … last[b] → [B, D]. */
+function meanOfRows(h: Tensor, last: Int32Array): Tensor {
+  const [B, L] = h.shape;
+  const weights = new Float32Array(B * L); // [B, L, 1]: 1/(last + 1) on a row's real tokens, 0 on its padding
+  for (let b = 0; b < B; b++) weights.fill(1 / (last[b] + 1), b * L, b * L + last[b] + 1);
+  return sum(mul(h, new Tensor(weights, [B, L, 1])), 1); // [B, D]
 }

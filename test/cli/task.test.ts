@@ -97,13 +97,15 @@ test('--eval-only --model re-evaluates a saved model at the lengths asked, with 
 
 test('task listops trains a classifier, reports validation and test accuracy, and its saved folder re-evaluates alike', () => {
   const out = join(work, 'listops');
-  const r = run('listops', '--mixer', 'mamba', '--layers', '1', '--d-model', '8', '--steps', '2', '--batch', '2', '--eval-size', '8', '--train-size', '20', '--test-size', '16', '--out', out, '--no-progress');
+  const r = run('listops', '--mixer', 'mamba', '--layers', '1', '--d-model', '8', '--steps', '2', '--batch', '2', '--eval-size', '8', '--train-size', '20', '--test-size', '16', '--pooling', 'mean', '--out', out, '--no-progress');
   assert.equal(r.status, 0, r.stderr);
-  assert.match(r.stdout, /task listops · 10 classes · vocab 17 · mamba/);
+  assert.match(r.stdout, /task listops · 10 classes · mean pooling · vocab 17 · mamba/);
+  assert.equal(JSON.parse(readFileSync(join(out, 'config.json'), 'utf8')).classifier_pooling, 'mean');
   const line = /val accuracy (\d+\.\d) % \(8 examples\) · test accuracy (\d+\.\d) % · test loss \d+\.\d+ \(16 examples\)/.exec(r.stdout);
   assert.ok(line, r.stdout);
   assert.deepEqual(JSON.parse(readFileSync(join(out, 'config.json'), 'utf8')).architectures, ['MambaForSequenceClassification']);
   const again = run('listops', '--eval-only', '--model', out, '--eval-size', '8', '--test-size', '16');
   assert.equal(again.status, 0, again.stderr);
   assert.deepEqual(/val accuracy (\d+\.\d) % \(8 examples\) · test accuracy (\d+\.\d) %/.exec(again.stdout)!.slice(1), line.slice(1));
+  assertCleanFailure(run('listops', '--pooling', 'max'), /--pooling.*Allowed choices are last, mean/);
 });

@@ -64,15 +64,22 @@ test('a page shows the command as it ran, without the lock older records name, a
   assert.equal(launchedCommand(undefined, 'mamba-ts experiment listops'), 'nice -n 10 mamba-ts experiment listops');
 });
 
-test('listops --minutes gives every model the steps its measured speed fits in the time, and says so', async () => {
+test('listops --minutes gives every model the steps its measured speed fits in the time, and says so; --pooling mean is its head', async () => {
   const out = join(work, 'listops-timed');
-  await findExperiment('listops').run({ quick: true, out, models: join(work, 'listops-timed-models'), minutes: 0.001, steps: 3 });
+  await findExperiment('listops').run({ quick: true, out, models: join(work, 'listops-timed-models'), minutes: 0.001, steps: 3, pooling: 'mean' });
   const d = JSON.parse(readFileSync(join(out, 'listops.json'), 'utf8'));
   for (const r of d.runs) {
     assert.ok(r.stepSeconds > 0, `${r.arch}: probed`);
     assert.ok(r.steps >= 1 && r.steps <= 3, `${r.arch}: ${r.steps} steps, at most --steps`);
   }
-  assert.match(readFileSync(join(out, 'listops.md'), 'utf8'), /equal training time/);
+  const page = readFileSync(join(out, 'listops.md'), 'utf8');
+  assert.match(page, /equal training time/);
+  assert.match(page, /averaged over the real tokens \(mean pooling/);
+  assert.match(page, /experiment listops --quick --steps 3 --minutes 0\.001 --pooling mean/);
+  assert.equal(d.settings.pooling, 'mean');
+  for (const r of d.runs) assert.equal(JSON.parse(readFileSync(join(r.modelDir, 'config.json'), 'utf8')).classifier_pooling, 'mean');
+  const pooling = findExperiment('listops').options!.find((x) => x.flags.startsWith('--pooling'))!;
+  assert.throws(() => pooling.parse!('max'), /--pooling must be one of last, mean, got "max"/);
 });
 
 for (const name of ['selective-copying', 'listops']) {

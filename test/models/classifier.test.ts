@@ -1,15 +1,16 @@
-// The sequence classifier over a backbone (LRA ListOps' head): it pools the last real token, so
-// right padding changes nothing; its gradients match finite differences; it learns a toy task;
-// and it saves in the *ForSequenceClassification layout and reloads to the same logits.
+// The sequence classifier over a backbone (LRA ListOps' head): it pools the last real token or the
+// mean over the real tokens, so right padding changes nothing; its gradients match finite
+// differences; it learns a toy task; and it saves in the *ForSequenceClassification layout and
+// reloads to the same logits.
 
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { backward } from '../../src/autograd/tape.js';
 import { modelConfig, ModelConfig } from '../../src/models/config.js';
-import { SequenceClassifier } from '../../src/models/classifier.js';
+import { SequenceClassifier, CLASSIFIER_POOLINGS, type ClassifierPooling } from '../../src/models/classifier.js';
 import { saveClassifier, loadClassifier } from '../../src/io/classifier_folder.js';
 import { Rng } from '../../src/tensor/random.js';
 import { createOptimizer, optimizerStep } from '../../src/train/step.js';
@@ -20,22 +21,38 @@ after(() => rmSync(work, { recursive: true, force: true }));
 
 const mamba = modelConfig({ vocab_size: 8, hidden_size: 8, num_hidden_layers: 2, state_size: 4 });
 const llama = modelConfig({ model_type: 'llama', vocab_size: 8, hidden_size: 8, intermediate_size: 16, num_hidden_layers: 2, num_attention_heads: 2, tie_word_embeddings: true });
-const classifier = (config: ModelConfig, seed = 0) => new SequenceClassifier(config, { numLabels: 3, padId: 0, seed });
+const classifier = (config: ModelConfig, seed = 0, pooling?: ClassifierPooling) => new SequenceClassifier(config, { numLabels: 3, padId: 0, seed, pooling });
+const cases = [mamba, llama].flatMap((config) => CLASSIFIER_POOLINGS.map((pooling) => ({ config, pooling, name: `${config.model_type}, ${pooling} pooling` })));
 
-test('the head reads the last token that is not padding: right padding leaves every logit unchanged', () => {
-  for (const config of [mamba, llama]) {
-    const model = classifier(config);
+test('the head reads the tokens up to the last that is not padding: right padding leaves every logit unchanged', () => {
+  for (const { config, pooling, name } of cases) {
+    const model = classifier(config, 0, pooling);
     const short = model.forward(Int32Array.of(3, 4, 5, 1), 1, 4).data; // [1, 3]
     const padded = model.forward(Int32Array.of(3, 4, 5, 1, 0, 0, 0, 0, 2, 2, 2, 2, 2, 1, 0, 0), 2, 8).data; // [2, 3]
-    assertClose(padded.subarray(0, 3), short, 1e-5, 1e-5, `${config.model_type}: row 0`);
+    assertClose(padded.subarray(0, 3), short, 1e-5, 1e-5, `${name}: row 0`);
     assert.deepEqual(Array.from(model.lastPositions(Int32Array.of(3, 4, 5, 1, 0, 0, 0, 0, 2, 2, 2, 2, 2, 1, 0, 0), 2, 8)), [3, 5]);
     assert.throws(() => model.forward(Int32Array.of(0, 0), 1, 2), /row 0 of the batch is all padding \(pad_token_id 0\)/);
   }
 });
 
+test('mean pooling scores the average of the final-norm features over the real tokens, last pooling the last one', () => {
+  for (const { config, pooling, name } of cases) {
+    const model = classifier(config, 1, pooling);
+    const ids = Int32Array.of(3, 4, 5, 6, 1);
+    const h = model.lm.features(ids, 1, 5).data; // [1, 5, D]
+    const D = config.hidden_size;
+    const pooled = new Float64Array(D);
+    for (let d = 0; d < D; d++) pooled[d] = pooling === 'last' ? h[4 * D + d] : [0, 1, 2, 3, 4].reduce((a, t) => a + h[t * D + d], 0) / 5;
+    const score = model.score.weight.data; // [3, D]
+    const expected = [0, 1, 2].map((c) => pooled.reduce((a, x, d) => a + x * score[c * D + d], 0));
+    assertClose(model.forward(ids, 1, 5).data, Float32Array.from(expected), 1e-5, 1e-5, name);
+  }
+  assert.throws(() => classifier(mamba, 0, 'max' as ClassifierPooling), /classifier_pooling must be one of last, mean, got "max"/);
+});
+
 test('the loss gradient of the score and of the backbone matches central finite differences', () => {
-  for (const config of [mamba, llama]) {
-    const model = classifier(config, 2);
+  for (const { config, pooling } of cases) {
+    const model = classifier(config, 2, pooling);
     const ids = Int32Array.of(3, 4, 5, 1, 0, 2, 6, 7, 2, 1);
     const labels = Int32Array.of(2, 0);
     model.zeroGrad();
@@ -52,14 +69,18 @@ test('the loss gradient of the score and of the backbone matches central finite 
         const down = model.loss(ids, labels, 2, 5).item();
         p.data[i] = keep;
         // f32 forward: central differences with h 1e-2 agree to about 1e-3.
-        assert.ok(Math.abs((up - down) / (2 * h) - p.grad![i]) < 2e-3, `${config.model_type} ${name}[${i}]: fd ${(up - down) / (2 * h)} vs ${p.grad![i]}`);
+        assert.ok(Math.abs((up - down) / (2 * h) - p.grad![i]) < 2e-3, `${config.model_type} ${pooling} ${name}[${i}]: fd ${(up - down) / (2 * h)} vs ${p.grad![i]}`);
       }
     }
   }
 });
 
-test('a Mamba classifier learns which of three tokens a padded sequence starts with', () => {
-  const model = classifier(mamba, 3);
+test('a Mamba classifier learns which of three tokens a padded sequence starts with, with either pooling', () => {
+  for (const pooling of CLASSIFIER_POOLINGS) learnsFirstToken(pooling);
+});
+
+function learnsFirstToken(pooling: ClassifierPooling): void {
+  const model = classifier(mamba, 3, pooling);
   const opt = createOptimizer(model, { steps: 60, lr: 1e-2, minLr: 1e-3, warmupSteps: 5, weightDecay: 0 });
   const rng = new Rng(7);
   const batch = (B: number) => {
@@ -84,19 +105,20 @@ test('a Mamba classifier learns which of three tokens a padded sequence starts w
     const row = Array.from(logits.subarray(3 * b, 3 * b + 3));
     if (row.indexOf(Math.max(...row)) === test.targets[b]) right++;
   }
-  assert.ok(last < 0.3, `final training loss ${last}`);
-  assert.ok(right / 64 > 0.9, `accuracy ${right}/64`);
-});
+  assert.ok(last < 0.3, `${pooling} pooling: final training loss ${last}`);
+  assert.ok(right / 64 > 0.9, `${pooling} pooling: accuracy ${right}/64`);
+}
 
 test('a saved classifier has the Hugging Face classification layout and reloads to the same logits', () => {
-  for (const config of [mamba, llama]) {
-    const model = classifier(config, 4);
-    const dir = join(work, config.model_type);
+  for (const { config, pooling } of cases) {
+    const model = classifier(config, 4, pooling);
+    const dir = join(work, `${config.model_type}-${pooling}`);
     saveClassifier(dir, model);
     const json = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8'));
     assert.deepEqual(json.architectures, [config.model_type === 'llama' ? 'LlamaForSequenceClassification' : 'MambaForSequenceClassification']);
     assert.equal(json.num_labels, 3);
     assert.equal(json.pad_token_id, 0);
+    assert.equal(json.classifier_pooling, pooling);
     const names = [...model.weights().keys()];
     assert.ok(names.includes('score.weight'));
     assert.ok(names.every((n) => n.startsWith(config.model_type === 'llama' ? 'model.' : 'backbone.') || n === 'score.weight'), names.join(', '));
@@ -105,4 +127,15 @@ test('a saved classifier has the Hugging Face classification layout and reloads 
     assert.deepEqual(Array.from(back.forward(ids, 1, 5).data), Array.from(model.forward(ids, 1, 5).data));
   }
   assert.throws(() => loadClassifier(join(work, 'missing')), /config\.json: file not found/);
+});
+
+test('a classifier folder without classifier_pooling pools the last token; an unknown pooling is refused naming the file', () => {
+  const dir = join(work, 'mamba-last');
+  const file = join(dir, 'config.json');
+  const { classifier_pooling, ...json } = JSON.parse(readFileSync(file, 'utf8'));
+  assert.equal(classifier_pooling, 'last');
+  writeFileSync(file, JSON.stringify(json));
+  assert.equal(loadClassifier(dir).config.classifier_pooling, 'last');
+  writeFileSync(file, JSON.stringify({ ...json, classifier_pooling: 'cls' }));
+  assert.throws(() => loadClassifier(dir), /mamba-last\/config\.json: classifier_pooling must be one of "last", "mean", got "cls"/);
 });
