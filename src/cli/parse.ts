@@ -23,6 +23,12 @@ export function integerList(min: number): (v: string) => number[] {
   return (v) => v.split(',').map((x) => one(x.trim()));
 }
 
+/** Comma-separated decimal numbers, each in the range of `decimal` ('0.001,0.0002' → [0.001, 0.0002]). */
+export function decimalList(range: { min?: number; above?: number; max?: number } = {}): (v: string) => number[] {
+  const one = decimal(range);
+  return (v) => v.split(',').map((x) => one(x.trim()));
+}
+
 /** A finite decimal number in a range; `above` excludes the lower bound, `max` is included. */
 export function decimal(range: { min?: number; above?: number; max?: number } = {}): (v: string) => number {
   const { min, above, max } = range;

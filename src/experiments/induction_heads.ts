@@ -1,7 +1,9 @@
 // `mamba-ts experiment induction-heads`: the Mamba paper's induction heads with length
 // extrapolation (Table 2 / 11: vocabulary 16, 2 layers, trained at L 256, tested at 2^6 … 2^20).
 // Each model trains a fixed number of steps (a warm-up rung at L 64, then the training length;
-// --target stops a rung early at a held-out accuracy), then is evaluated on other sequences
+// --target stops a rung early at a held-out accuracy), at one peak learning rate or at each of
+// --lrs, keeping the rate whose model is best on the held-out set at the training length (as the
+// paper tried each model at two rates and kept the better), then is evaluated on other sequences
 // (seeds apart from training and the held-out set) at every power of two through its generation state, chunk by chunk
 // (src/train/length_eval.ts): constant memory for the recurrent models, a growing KV cache for
 // Transformer++, which runs until its cache or predicted time passes the limits. A model whose
@@ -14,8 +16,10 @@ import { makeTask } from '../data/tasks.js';
 import { evaluateLengths, type LengthEvalResult } from '../train/length_eval.js';
 import { lineChart } from './plot.js';
 import type { Experiment, ExperimentOptions } from './registry.js';
-import { integer, decimal } from '../cli/parse.js';
-import { ARCHS_OPTION, studyArchs, labelOf, freshModel, trainRecorded, writeStudy, pct, minutes, today, loadNow, type TaskRunRecord, modelsDir, modelsRootOf, MODELS_OPTION, commandOf, TEST_SEED, launchPrefix, launchedCommand, readingOf, type StudyFiles, replotStudy, finishStudy } from './task_study.js';
+import { integer, decimal, decimalList } from '../cli/parse.js';
+import type { CausalLM } from '../models/causal_lm.js';
+import type { ArchName } from './param_match.js';
+import { ARCHS_OPTION, studyArchs, labelOf, freshModel, trainRecorded, writeStudy, pct, minutes, today, loadNow, round, type TaskRunRecord, modelsDir, modelsRootOf, MODELS_OPTION, commandOf, TEST_SEED, launchPrefix, launchedCommand, readingOf, type StudyFiles, replotStudy, finishStudy } from './task_study.js';
 
 export interface InductionHeadsStudy {
   name: 'induction-heads';
@@ -31,14 +35,20 @@ export interface InductionHeadsStudy {
     maxCacheMiB: number; maxSeconds: number;
     /** The first of `seeds` (records before --seeds had this one alone). */
     seed: number; seeds?: number[]; load: number; launch?: string; loadEnd?: number;
+    /** With --lrs: the peak rates every model is trained at (`lr` is then the first); each run keeps its best on the held-out set. */
+    lrs?: number[];
   };
-  runs: Array<TaskRunRecord & { lengths: LengthEvalResult[]; warmup: { steps: number; seconds: number; test: { loss: number; accuracy: number } } }>;
+  runs: Array<TaskRunRecord & { lengths: LengthEvalResult[]; warmup: Warmup; sweep?: SweepEntry[] }>;
   finished?: string;
   /** Paragraphs written into the JSON by hand after the run (evaluations beyond it; kept by --replot). */
   after?: string[];
   /** What the finished run shows, written into the JSON by hand after it (kept by --replot). */
   reading?: string[];
 }
+
+type Warmup = { steps: number; seconds: number; test: { loss: number; accuracy: number } };
+/** One rate of an --lrs sweep: the model's held-out figures at the training length (the choice) and its test accuracy (reported, never chosen on). */
+export interface SweepEntry { lr: number; final: { loss: number; accuracy: number }; test: { loss: number; accuracy: number }; seconds: number; modelDir?: string }
 
 const percent = decimal({ above: 0, max: 100 });
 
@@ -60,6 +70,7 @@ export const inductionHeadsExperiment: Experiment = {
     { flags: '--train-length <n>', description: 'training length (default 256, the paper\'s)', parse: integer(2) },
     { flags: '--max-log-length <n>', description: 'evaluate at 2^6 … 2^n (default 20)', parse: integer(6) },
     { flags: '--lr <x>', description: 'peak learning rate of every model (default 0.003; cosine to a third of it)', parse: decimal({ above: 0 }) },
+    { flags: '--lrs <list>', description: 'train every model at each of these peak rates (e.g. 0.001,0.0002, the paper\'s two) and keep the one best on the held-out set at the training length', parse: decimalList({ above: 0 }) },
     { flags: '--max-eval-seconds <s>', description: 'a length whose predicted evaluation time passes this is skipped (default 900)', parse: decimal({ above: 0 }) },
   ],
   run: async (o) => {
@@ -71,7 +82,9 @@ export const inductionHeadsExperiment: Experiment = {
 export async function runInductionHeads(o: ExperimentOptions): Promise<InductionHeadsStudy> {
   const quick = o.quick;
   const maxLog = (o.maxLogLength as number | undefined) ?? (quick ? 10 : 20);
-  const lr = (o.lr as number | undefined) ?? 3e-3;
+  if (o.lr !== undefined && o.lrs !== undefined) throw new Error('--lr and --lrs: give one rate or the rates to choose from, not both');
+  const lrs = o.lrs as number[] | undefined;
+  const lr = lrs?.[0] ?? (o.lr as number | undefined) ?? 3e-3;
   const seeds = o.seeds ?? [0];
   const s: InductionHeadsStudy['settings'] = {
     trainLength: (o.trainLength as number | undefined) ?? (quick ? 16 : 256), vocab: 16, width: quick ? 8 : 64, layers: 2, heads: quick ? 2 : 4,
@@ -80,25 +93,19 @@ export async function runInductionHeads(o: ExperimentOptions): Promise<Induction
     evalEvery: quick ? 2 : 100, evalSize: quick ? 4 : 64, target: typeof o.target === 'number' ? o.target / 100 : null,
     lengths: Array.from({ length: maxLog - 5 }, (_, i) => 2 ** (i + 6)), chunk: 4096, evalBatch: 4,
     maxCacheMiB: 2048, maxSeconds: (o.maxEvalSeconds as number | undefined) ?? (quick ? 30 : 900), seed: seeds[0], seeds, load: loadNow(), launch: launchPrefix(),
+    ...(lrs ? { lrs } : {}),
   };
-  const study: InductionHeadsStudy = { name: 'induction-heads', date: today(), command: commandOf('induction-heads', o, ['archs', 'maxSteps', 'warmupSteps', 'target', 'lr', 'trainLength', 'maxLogLength', 'maxEvalSeconds']), settings: s, runs: [] };
+  const study: InductionHeadsStudy = { name: 'induction-heads', date: today(), command: commandOf('induction-heads', o, ['archs', 'maxSteps', 'warmupSteps', 'target', 'lr', 'lrs', 'trainLength', 'maxLogLength', 'maxEvalSeconds']), settings: s, runs: [] };
   const save = () => writeStudy(o.out, FILES.name, study, FILES.render);
   const chance = 1 / (s.vocab - 1);
   const shape = { width: s.width, layers: s.layers, vocab: s.vocab, heads: s.heads, context: s.trainLength };
   for (const arch of studyArchs(o)) for (const seed of seeds) {
-    const model = freshModel(arch, seed, shape);
     const modelDir = join(modelsDir(o, 'induction-heads'), `${arch}-seed${seed}`);
-    const train = (steps: number, batchSize: number) => ({
-      steps, batchSize, lr: s.lr, minLr: s.minLr, warmupSteps: s.warmup, weightDecay: 0, gradClip: 1, evalEvery: s.evalEvery, evalSize: s.evalSize, seed, ...(s.target !== null ? { stopAt: s.target } : {}),
-    });
-    // The warm-up rung: short sequences carry more answers per token (one per sequence), so the
-    // mechanism is found sooner; the model then trains at the training length from those weights.
-    const warm = trainRecorded(model, arch, makeTask('induction-heads', { length: s.warmupLength, vocab: s.vocab }), train(s.warmupSteps, (s.batch * s.trainLength) / s.warmupLength), {
-      log: (line) => console.error(line),
-    });
-    console.log(`${labelOf(arch)} · warm-up at L ${s.warmupLength}: ${pct(warm.test.accuracy)} after ${warm.eval.at(-1)!.step} steps · ${minutes(warm.seconds)}`);
-    const r = trainRecorded(model, arch, makeTask('induction-heads', { length: s.trainLength, vocab: s.vocab }), train(s.maxSteps, s.batch), { modelDir, log: (line) => console.error(line) });
-    console.log(`${labelOf(arch)} · trained at L ${s.trainLength}: ${pct(r.final.accuracy)} after ${r.eval.at(-1)!.step} steps · ${minutes(r.seconds)}`);
+    // One model per rate; the one best on the held-out set (accuracy, then loss) at the training length is kept.
+    const tried = (s.lrs ?? [s.lr]).map((rate) => trainBothRungs(s, arch, seed, rate, shape, s.lrs ? `${modelDir}-lr${rate}` : modelDir));
+    const best = tried.reduce((a, b) => (b.r.final.accuracy > a.r.final.accuracy || (b.r.final.accuracy === a.r.final.accuracy && b.r.final.loss < a.r.final.loss) ? b : a));
+    if (s.lrs) console.log(`${labelOf(arch)} seed ${seed} · kept lr ${best.r.lr} (held-out at L ${s.trainLength}: ${tried.map((t) => `lr ${t.r.lr} ${pct(t.r.final.accuracy)}`).join(', ')})`);
+    const { model, r, warm } = best;
     const lengths = evaluateLengths(
       model,
       (length) => makeTask('induction-heads', { length, vocab: s.vocab }),
@@ -114,11 +121,31 @@ export async function runInductionHeads(o: ExperimentOptions): Promise<Induction
       },
       (x) => console.log(`  L ${x.length}: ${x.status === 'ok' ? `${pct(x.accuracy)} · ${x.sequences} sequences · ${minutes(x.seconds)} · state ${(x.stateBytes / 1024).toFixed(1)} KiB · rss ${x.rssMiB} MiB` : `${x.status}: ${x.note}`}`),
     );
-    study.runs.push({ ...r, lengths, warmup: { steps: warm.eval.at(-1)!.step, seconds: warm.seconds, test: warm.test } });
+    const sweep = s.lrs ? tried.map((t): SweepEntry => ({ lr: t.r.lr, final: t.r.final, test: t.r.test, seconds: round(t.r.seconds + t.warm.seconds, 1), modelDir: t.r.modelDir })) : undefined;
+    study.runs.push({ ...r, lengths, warmup: warm, ...(sweep ? { sweep } : {}) });
     save();
   }
   await finishStudy(o.out, FILES, study);
   return study;
+}
+
+/** A fresh model trained at peak rate `lr`: the warm-up rung at L warmupLength, then the training length (saved to modelDir). */
+function trainBothRungs(
+  s: InductionHeadsStudy['settings'], arch: ArchName, seed: number, lr: number, shape: Parameters<typeof freshModel>[2], modelDir: string,
+): { model: CausalLM; r: TaskRunRecord; warm: Warmup } {
+  const model = freshModel(arch, seed, shape);
+  const train = (steps: number, batchSize: number) => ({
+    steps, batchSize, lr, minLr: lr / 3, warmupSteps: s.warmup, weightDecay: 0, gradClip: 1, evalEvery: s.evalEvery, evalSize: s.evalSize, seed, ...(s.target !== null ? { stopAt: s.target } : {}),
+  });
+  // The warm-up rung: short sequences carry more answers per token (one per sequence), so the
+  // mechanism is found sooner; the model then trains at the training length from those weights.
+  const warm = trainRecorded(model, arch, makeTask('induction-heads', { length: s.warmupLength, vocab: s.vocab }), train(s.warmupSteps, (s.batch * s.trainLength) / s.warmupLength), {
+    log: (line) => console.error(line),
+  });
+  console.log(`${labelOf(arch)} · lr ${lr} · warm-up at L ${s.warmupLength}: ${pct(warm.test.accuracy)} after ${warm.eval.at(-1)!.step} steps · ${minutes(warm.seconds)}`);
+  const r = trainRecorded(model, arch, makeTask('induction-heads', { length: s.trainLength, vocab: s.vocab }), train(s.maxSteps, s.batch), { modelDir, log: (line) => console.error(line) });
+  console.log(`${labelOf(arch)} · lr ${lr} · trained at L ${s.trainLength}: ${pct(r.final.accuracy)} held-out after ${r.eval.at(-1)!.step} steps · ${minutes(r.seconds)}`);
+  return { model, r, warm: { steps: warm.eval.at(-1)!.step, seconds: warm.seconds, test: warm.test } };
 }
 
 /** A run's name on the page: the model, and its seed when the study ran several. */
@@ -160,8 +187,10 @@ Mamba, 128 for the others); Transformer++ ${s.heads} heads with RoPE (θ 10,000)
 
 **Training budget**: two rungs, each ${s.target !== null ? `until the held-out accuracy (${s.evalSize} sequences, every ${s.evalEvery} steps) reaches ${pct(s.target, 0)}` : `to its step cap (held-out accuracy on ${s.evalSize} sequences every ${s.evalEvery} steps, no early stop)`}:
 first at L ${s.warmupLength} with batch ${(s.batch * s.trainLength) / s.warmupLength} (the same tokens a step; four times the answers) for ${s.target !== null ? 'at most ' : ''}${s.warmupSteps} steps, then from those
-weights at L ${s.trainLength}, batch ${s.batch} of fresh sequences, ${s.target !== null ? 'at most ' : ''}${s.maxSteps} steps; AdamW lr ${s.lr} (warmup ${s.warmup}, cosine to ${s.minLr} over
-each rung's cap), no weight decay, clip 1; seed ${(s.seeds ?? [s.seed]).join(', ')}. Why the warm-up rung: with one answer per sequence, batch 8 at
+weights at L ${s.trainLength}, batch ${s.batch} of fresh sequences, ${s.target !== null ? 'at most ' : ''}${s.maxSteps} steps; AdamW ${s.lrs ? `at each peak rate of ${s.lrs.join(', ')} (one model
+per rate; warmup ${s.warmup}, cosine to a third of the rate over each rung's cap), the rate whose model is best on the held-out set at L ${s.trainLength} kept
+(accuracy, then loss; the test set is never read for it)` : `lr ${s.lr} (warmup ${s.warmup}, cosine to ${s.minLr} over
+each rung's cap)`}, no weight decay, clip 1; seed ${(s.seeds ?? [s.seed]).join(', ')}. Why the warm-up rung: with one answer per sequence, batch 8 at
 L 256 gives 8 answers a step; a Mamba trial at L 64, batch 32, lr 3e-3 went from chance to 87.5 % between steps 250 and
 400 (128 s), which at L 256 directly would take 4× the tokens per answer. The paper: 25–50 "epochs" of 8,192 steps at L
 256, lr 1e-3 (Mamba) or 2e-4 (the others), batch 8.
@@ -178,12 +207,12 @@ Models saved in ${modelsRootOf(d.runs, 1, 'runs/induction-heads')}/<model>-seed<
 
 **Result** (accuracy at each length; training: steps used, time):
 
-| model | params | warm-up at L ${s.warmupLength} (steps, test) | at L ${s.trainLength} (steps; time of both rungs) | test at L ${s.trainLength} | ${s.lengths.map((L) => `2^${log2(L)}`).join(' | ')} |
-| --- | ---: | ---: | ---: | ---: | ${s.lengths.map(() => '---:').join(' | ')} |
-${d.runs.map((r) => `| ${runLabel(d, r)} | ${r.params.toLocaleString()} | ${r.warmup.steps}, ${pct(r.warmup.test.accuracy, 0)} | ${r.eval.at(-1)!.step.toLocaleString()}, ${minutes(r.seconds + r.warmup.seconds)} | ${pct(r.test.accuracy, 0)} | ${s.lengths.map((L) => cell(r, L)).join(' | ')} |`).join('\n')}
+| model | params | ${s.lrs ? 'lr kept | ' : ''}warm-up at L ${s.warmupLength} (steps, test) | at L ${s.trainLength} (steps; time of both rungs) | test at L ${s.trainLength} | ${s.lengths.map((L) => `2^${log2(L)}`).join(' | ')} |
+| --- | ---: | ${s.lrs ? '---: | ' : ''}---: | ---: | ---: | ${s.lengths.map(() => '---:').join(' | ')} |
+${d.runs.map((r) => `| ${runLabel(d, r)} | ${r.params.toLocaleString()} | ${s.lrs ? `${r.lr} | ` : ''}${r.warmup.steps}, ${pct(r.warmup.test.accuracy, 0)} | ${r.eval.at(-1)!.step.toLocaleString()}, ${minutes(r.seconds + r.warmup.seconds)} | ${pct(r.test.accuracy, 0)} | ${s.lengths.map((L) => cell(r, L)).join(' | ')} |`).join('\n')}
 
 ${notes.join('\n')}
-
+${s.lrs ? `\n**Learning rates tried** (held-out accuracy at L ${s.trainLength}, the choice; test accuracy, reported only; time of both rungs):\n\n${d.runs.map((r) => `- ${runLabel(d, r)}: ${(r.sweep ?? []).map((x) => `lr ${x.lr}: ${pct(x.final.accuracy, 1)} held-out, ${pct(x.test.accuracy, 1)} test, ${minutes(x.seconds)}${x.lr === r.lr ? ' (kept)' : ''}`).join(' · ')}`).join('\n')}\n` : ''}
 ${longest ? `**Memory.** Mamba's generation state for ${s.evalBatch} sequences is ${(longest.stateBytes / 1024).toFixed(1)} KiB at every length (2 layers × E ${2 * s.width} × (N 16 + K − 1 = 3) floats per sequence, plus the scan's A): the same at 2^6 as at 2^${log2(longest.length)} (${longest.sequences} sequences of ${longest.length.toLocaleString()} tokens in ${minutes(longest.seconds)}, process resident set ${longest.rssMiB} MiB, most of it the runtime and the token ids, 4 bytes a token).` : ''}
 ${d.runs.filter((r) => r.arch === 'transformer').map((r) => { const ok = r.lengths.filter((x) => x.status === 'ok').at(-1); return ok ? `Transformer++'s KV cache at its longest evaluated length (2^${log2(ok.length)}): ${(ok.stateBytes / 2 ** 20).toFixed(1)} MiB for ${s.evalBatch} sequences.` : ''; }).join('')}
 

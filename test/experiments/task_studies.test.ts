@@ -151,3 +151,21 @@ test('induction heads runs every model for each of --seeds and names the seed in
   for (const r of d.runs) assert.ok(existsSync(join(work, 'seeds-models', `${r.arch}-seed${r.seed}`, 'config.json')));
   assert.match(readFileSync(join(out, 'induction-heads.md'), 'utf8'), /\| Mamba \(S6\), seed 4 \|/);
 });
+
+test('induction heads --lrs trains a model at each rate and keeps the one best on the held-out set, saying which', async () => {
+  const out = join(work, 'induction-heads-lrs');
+  const lrs = findExperiment('induction-heads').options!.find((x) => x.flags.startsWith('--lrs'))!.parse!('0.03,0.00001') as number[];
+  await findExperiment('induction-heads').run({ quick: true, out, models: join(work, 'lrs-models'), archs: ['mamba'], lrs, warmupSteps: 2, maxSteps: 6, maxLogLength: 6 });
+  const d = JSON.parse(readFileSync(join(out, 'induction-heads.json'), 'utf8'));
+  const [run] = d.runs;
+  assert.deepEqual(run.sweep.map((x: { lr: number }) => x.lr), [0.03, 0.00001]);
+  const best = [...run.sweep].sort((a, b) => b.final.accuracy - a.final.accuracy || a.final.loss - b.final.loss)[0];
+  assert.equal(run.lr, best.lr, 'the kept rate is the best on the held-out set');
+  assert.deepEqual(run.final, best.final);
+  for (const x of run.sweep) assert.ok(existsSync(join(work, 'lrs-models', `mamba-seed0-lr${x.lr}`, 'config.json')), `lr ${x.lr}: saved`);
+  assert.match(d.command, /--lrs 0\.03,0\.00001/);
+  const page = readFileSync(join(out, 'induction-heads.md'), 'utf8');
+  assert.match(page, /\*\*Learning rates tried\*\*/);
+  assert.match(page, new RegExp(`lr ${best.lr}: [\\d.]+ % held-out, [\\d.]+ % test, .*\\(kept\\)`));
+  await assert.rejects(findExperiment('induction-heads').run({ quick: true, out, lr: 0.01, lrs }), /--lr and --lrs: give one rate/);
+});
