@@ -147,6 +147,23 @@ export class ListOpsSplit {
 }
 
 /**
+ * The root-operator baseline: for each operator, its most frequent value as the root in `train`
+ * (the smaller value on a tie), answered for the first `count` examples of `test` from their first
+ * token alone. It reads no argument: a model below it has not learned even which operator the
+ * whole expression applies (MIN's answers lean to 0 and MAX's to 9).
+ */
+export function rootOperatorBaseline(train: ListOpsSplit, test: ListOpsSplit, count = test.size): { accuracy: number; answers: Record<Operator, number> } {
+  const n = Math.min(count, test.size);
+  if (train.size < 1 || n < 1) throw new Error('rootOperatorBaseline: both splits need at least one example');
+  const counts = OPERATORS.map(() => new Array<number>(LISTOPS_CLASSES).fill(0)); // [operator, class]
+  for (let i = 0; i < train.size; i++) counts[train.tokens(i)[0] - OP0][train.target(i)]++;
+  const answer = counts.map((c) => c.indexOf(Math.max(...c)));
+  let right = 0;
+  for (let i = 0; i < n; i++) if (answer[test.tokens(i)[0] - OP0] === test.target(i)) right++;
+  return { accuracy: right / n, answers: Object.fromEntries(OPERATORS.map((op, k) => [op, answer[k]])) as Record<Operator, number> };
+}
+
+/**
  * Generates trees until `count` distinct ones are kept. Each tree is written as ids into a buffer
  * and valued on the way; a tree is abandoned as soon as it reaches maxLength tokens (it would be
  * rejected anyway; the kept trees' distribution is the same), which is what makes 100k trees take

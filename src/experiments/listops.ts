@@ -6,7 +6,7 @@
 // published accuracies (trained for tens of thousands of steps on accelerators).
 
 import { join } from 'node:path';
-import { listOpsSplits, LISTOPS_CLASSES, LISTOPS_PAD, listOpsTokenizer, LISTOPS_MAX_LENGTH } from '../data/listops.js';
+import { listOpsSplits, LISTOPS_CLASSES, LISTOPS_PAD, listOpsTokenizer, LISTOPS_MAX_LENGTH, rootOperatorBaseline, type Operator } from '../data/listops.js';
 import { SequenceClassifier, CLASSIFIER_POOLINGS, type ClassifierPooling } from '../models/classifier.js';
 import { saveClassifier } from '../io/classifier_folder.js';
 import { trainClassifier, evaluateClassifier, probeStepSeconds, type ClassifierEvalInfo } from '../train/listops_trainer.js';
@@ -30,6 +30,8 @@ export interface ListOpsStudy {
   };
   /** Test-split class counts (the majority class is the trivial baseline). */
   testClasses: number[];
+  /** The root-operator baseline (src/data/listops.ts) fitted on the training split, scored on the test split (absent in older records). */
+  rootOperator?: { accuracy: number; answers: Record<Operator, number> };
   runs: Array<{ arch: ArchName; params: number; seconds: number; tokens: number; steps?: number; stepSeconds?: number; evalEvery?: number; eval: ClassifierEvalInfo[]; val: { loss: number; accuracy: number }; test: { loss: number; accuracy: number }; modelDir: string }>;
   finished?: string;
   /** What the finished run shows, written into the JSON by hand after it (kept by --replot). */
@@ -75,7 +77,8 @@ export async function runListOpsStudy(o: ExperimentOptions): Promise<ListOpsStud
   const data = { val: stream.train, test: stream.val, train: stream.test };
   const testSize = quick ? 8 : data.test.size;
   const testClasses = Array.from({ length: LISTOPS_CLASSES }, (_, c) => Array.from({ length: testSize }, (_, i) => data.test.target(i)).filter((t) => t === c).length);
-  const study: ListOpsStudy = { name: 'listops', date: today(), command: commandOf('listops', o, ['archs', 'steps', 'minutes', 'pooling']), settings: s, testClasses, runs: [] };
+  const rootOperator = rootOperatorBaseline(data.train, data.test, testSize);
+  const study: ListOpsStudy = { name: 'listops', date: today(), command: commandOf('listops', o, ['archs', 'steps', 'minutes', 'pooling']), settings: s, testClasses, rootOperator, runs: [] };
   const save = () => writeStudy(o.out, FILES.name, study, FILES.render);
   for (const arch of studyArchs(o)) {
     const config = studyConfig(arch, { width: s.width, layers: s.layers, vocab: listOpsTokenizer.vocabSize, heads: s.heads, context: LISTOPS_MAX_LENGTH });
@@ -146,7 +149,9 @@ ${s.evalSize} validation examples every ${s.evalEvery} steps (or the multiple of
 **Command**: \`${launchedCommand(s.launch, d.command)}\` (shared 2-core machine, load average ${s.load} at the
 start${s.loadEnd !== undefined ? `, ${s.loadEnd} at the end` : ''}). Classifiers saved in ${modelsRootOf(d.runs, 1, 'runs/listops')}/<model>-seed${s.seed}; re-evaluate with \`mamba-ts task listops --eval-only --model DIR\`. Date ${d.date}.
 
-**Result** (test accuracy over ${n.toLocaleString()} test examples; the majority class, ${d.testClasses.indexOf(majority)}, is ${pct(majority / n)} of them):
+**Result** (test accuracy over ${n.toLocaleString()} test examples; the majority class, ${d.testClasses.indexOf(majority)}, is ${pct(majority / n)} of them${d.rootOperator ? `;
+answering from the root operator alone, the first token (its most frequent value in the training split: ${Object.entries(d.rootOperator.answers).map(([op, v]) => `${op} → ${v}`).join(', ')}),
+scores **${pct(d.rootOperator.accuracy)}**` : ''}):
 
 | model | params | steps | epochs | training time | tokens seen (padded) | val accuracy (${s.evalSize}) | test accuracy | published (full LRA training) |
 | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |

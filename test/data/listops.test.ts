@@ -8,7 +8,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
-  applyOperator, evaluate, treeLength, toLraString, treeOfIds, listOpsTokenizer, padListOps, generateListOps, listOpsSplits,
+  applyOperator, evaluate, treeLength, toLraString, treeOfIds, listOpsTokenizer, padListOps, generateListOps, listOpsSplits, rootOperatorBaseline,
   ListOpsTree, ListOpsSplit, LISTOPS_VOCAB, LISTOPS_EOS, LISTOPS_PAD, LISTOPS_MAX_LENGTH,
 } from '../../src/data/listops.js';
 import { writeListOpsTsv } from '../../src/data/listops_tsv.js';
@@ -107,6 +107,24 @@ test('the splits are disjoint and the seed decides the data', () => {
   assert.deepEqual(again.train.targets, a.train.targets);
   const other = listOpsSplits({ seed: 4, sizes: { train: 40, val: 10, test: 10 } });
   assert.notDeepEqual(other.train.ids, a.train.ids);
+});
+
+test('the root-operator baseline answers each root operator\'s most frequent training value, reading nothing else', () => {
+  // A split of hand-built trees: ids of '[OP 4 7 ]' + EOS for each (operator, answer) pair; only the first token and the target matter.
+  const split = (rows: Array<[ 'MIN' | 'MAX' | 'MED' | 'SM', number]>) => {
+    const seqs = rows.map(([o]) => Uint8Array.from(listOpsTokenizer.encode(`[${o} 4 7 ]`)));
+    const offsets = Int32Array.from([0, ...seqs.map((_, i) => seqs.slice(0, i + 1).reduce((a, q) => a + q.length, 0))]);
+    const ids = new Uint8Array(offsets.at(-1)!);
+    seqs.forEach((q, i) => ids.set(q, offsets[i]));
+    return new ListOpsSplit(ids, offsets, Uint8Array.from(rows.map(([, v]) => v)));
+  };
+  const train = split([['MIN', 0], ['MIN', 0], ['MIN', 3], ['MAX', 9], ['MAX', 8], ['MAX', 8], ['SM', 5], ['MED', 4], ['MED', 2]]);
+  const test = split([['MIN', 0], ['MIN', 1], ['MAX', 8], ['SM', 5], ['MED', 2], ['MED', 4]]);
+  const base = rootOperatorBaseline(train, test);
+  assert.deepEqual(base.answers, { MIN: 0, MAX: 8, MED: 2, SM: 5 }, 'MED ties 2 and 4: the smaller');
+  assert.equal(base.accuracy, 4 / 6);
+  assert.equal(rootOperatorBaseline(train, test, 2).accuracy, 1 / 2, 'the first `count` test examples');
+  assert.throws(() => rootOperatorBaseline(train, test, 0), /both splits need at least one example/);
 });
 
 test('writeListOpsTsv writes the release layout: basic_{train,val,test}.tsv, a Source/Target header, one expression and value per line', () => {

@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { getPriority, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { listOpsSplits, rootOperatorBaseline } from '../../src/data/listops.js';
 import { findExperiment } from '../../src/experiments/registry.js';
 import { launchedCommand } from '../../src/experiments/task_study.js';
 
@@ -129,6 +130,10 @@ test('listops validates about 30 times a run whatever its length, and gives the 
     assert.ok(r.eval.length >= 30 && r.eval.length <= 32, `${r.arch}: ${r.eval.length} validations`);
   }
   assert.equal(d.settings.trainSize, 120, 'as many examples as the steps read');
+  // The root-operator baseline: fitted on the study's training split, scored on its first 8 test examples (--quick).
+  const stream = listOpsSplits({ seed: 0, sizes: { train: 2_000, val: 2_000, test: 120 } });
+  assert.deepEqual(d.rootOperator, rootOperatorBaseline(stream.test, stream.val, 8));
+  assert.match(readFileSync(join(out, 'listops.md'), 'utf8'), /answering from the root operator alone, the first token \(its most frequent value in the training split: MIN → \d, MAX → \d, MED → \d, SM → \d\),\nscores \*\*\d+\.\d %\*\*/);
   assert.match(readFileSync(join(out, 'listops.md'), 'utf8'), /\| Mamba \(S6\) \| [\d,]+ \| 60 \| 1\.00 \|/);
 });
 
