@@ -103,7 +103,7 @@ function taskOptions(cmd: Command): Command {
     .option('--train-size <n>', 'listops: training examples to generate (default 96000, the LRA split)', positive)
     .option('--data-seed <n>', 'listops: seed of the generated splits', count, 0)
     .option('--test-size <n>', 'listops: test examples evaluated at the end (default: the whole split, 2000)', positive)
-    .addOption(new Option('--pooling <how>', 'listops: the head reads the last real token or the mean over the real tokens').choices(CLASSIFIER_POOLINGS).default('last'))
+    .addOption(new Option('--pooling <how>', 'listops: the head reads the mean over the real tokens (the S4 line\'s) or the last real token (Hugging Face\'s)').choices(CLASSIFIER_POOLINGS).default('mean'))
     .option('--no-progress', 'plain log lines instead of a progress bar');
 }
 

@@ -25,6 +25,8 @@ export interface ListOpsStudy {
     trainSize: number; dataSeed: number; seed: number; load: number;
     /** Training minutes per model (equal time): each model's steps = this over its probed step time, at most `steps`. */
     minutes?: number; launch?: string; loadEnd?: number;
+    /** Steps the speed probe timed, their median cost taken (absent in older records: the mean of 2). */
+    probeSteps?: number;
     /** The head's pooling (absent in studies run before it was an option: 'last'). */
     pooling?: ClassifierPooling;
   };
@@ -42,6 +44,9 @@ const PUBLISHED: Array<[string, number, string]> = [
   ['Transformer', 36.4, 'LRA paper (Tay et al. 2021)'], ['S4', 59.6, 'LRU paper Table 3'], ['LRU', 60.2, 'LRU paper Table 3'], ['S5', 62.2, 'LRU paper Table 3'],
 ];
 
+/** Training steps the equal-time budget's speed probe times per model (their median cost is taken). */
+const PROBE_STEPS = 5;
+
 /** The study's JSON, page and plot. */
 const FILES: StudyFiles<ListOpsStudy> = { name: 'listops', render: renderListOps, plot: 'validation', chart: validationChart };
 
@@ -53,7 +58,7 @@ export const listOpsExperiment: Experiment = {
     ARCHS_OPTION,
     { flags: '--steps <n>', description: 'training steps per model (default 100; --quick 2); with --minutes, the most any model takes', parse: integer(1) },
     { flags: '--minutes <x>', description: 'equal training time instead of equal steps: each model takes as many steps as its measured speed fits in this many minutes', parse: decimal({ above: 0 }) },
-    { flags: '--pooling <how>', description: `the classification head reads the last real token (EOS) or the mean over the real tokens (${CLASSIFIER_POOLINGS.join(' or ')}; default last)`, parse: pooling },
+    { flags: '--pooling <how>', description: `the classification head reads the mean over the real tokens (the S4 line's) or the last real token, EOS (${CLASSIFIER_POOLINGS.join(' or ')}; default mean)`, parse: pooling },
   ],
   run: async (o) => {
     await runListOpsStudy(o);
@@ -70,7 +75,7 @@ export async function runListOpsStudy(o: ExperimentOptions): Promise<ListOpsStud
     steps, batch, lr: 2e-3, minLr: 2e-4, warmup: quick ? 0 : 15, evalEvery: quick ? 1 : 50, evalSize: quick ? 4 : 200, width: quick ? 8 : 64, layers: 2, heads: quick ? 2 : 4,
     // One pass over fresh examples: the training split is as large as the budget reads (at most the LRA's 96k).
     trainSize: Math.min(96_000, steps * batch), dataSeed: 0, seed: o.seeds?.[0] ?? 0, load: loadNow(),
-    ...(budgetMinutes !== undefined ? { minutes: budgetMinutes } : {}), launch: launchPrefix(), pooling: (o.pooling as ClassifierPooling | undefined) ?? 'last',
+    ...(budgetMinutes !== undefined ? { minutes: budgetMinutes, probeSteps: PROBE_STEPS } : {}), launch: launchPrefix(), pooling: (o.pooling as ClassifierPooling | undefined) ?? 'mean',
   };
   // The held-out splits first, as `mamba-ts task listops` draws them (src/cli/task_listops.ts).
   const stream = listOpsSplits({ seed: s.dataSeed, sizes: { train: 2_000, val: 2_000, test: s.trainSize } });
@@ -86,7 +91,7 @@ export async function runListOpsStudy(o: ExperimentOptions): Promise<ListOpsStud
     const opts = { steps: s.steps, batchSize: s.batch, lr: s.lr, minLr: s.minLr, warmupSteps: s.warmup, weightDecay: 0.01, gradClip: 1, evalEvery: s.evalEvery, evalSize: s.evalSize, seed: s.seed };
     // Equal time: the steps this model fits in the budget at its own speed, the schedule (warmup,
     // cosine) laid over them; a deadline 20 % past the budget guards against a wrong estimate.
-    const stepSeconds = s.minutes !== undefined ? probeStepSeconds(make, data.train, opts) : undefined;
+    const stepSeconds = s.minutes !== undefined ? probeStepSeconds(make, data.train, opts, PROBE_STEPS) : undefined;
     if (stepSeconds !== undefined) {
       opts.steps = Math.max(1, Math.min(s.steps, Math.floor((60 * s.minutes!) / stepSeconds)));
       opts.warmupSteps = Math.min(s.warmup, Math.floor(opts.steps / 10));
@@ -141,7 +146,7 @@ the same data (\`node scripts/listops-tsv.mjs\` draws the training split first, 
 
 **Budget**: ${s.minutes !== undefined
     ? `equal training time, about ${s.minutes} min per model: each model takes the steps of ${s.batch} examples its own speed fits in that
-time (measured on 2 probe steps of a throwaway copy: cost per padded token × the mean padded batch of an epoch; at most ${s.steps}
+time (measured on ${s.probeSteps ? `${s.probeSteps} probe steps of a throwaway copy: their median cost` : '2 probe steps of a throwaway copy: their mean cost'} per padded token × the mean padded batch of an epoch; at most ${s.steps}
 steps, a deadline 20 % past the budget), so the faster models see more examples (steps and epochs of the training split in the table),`
     : `${s.steps} steps of ${s.batch} examples (${(s.steps * s.batch).toLocaleString()} examples) per model,`}
 AdamW lr ${s.lr} (warmup ${s.warmup}${s.minutes !== undefined ? ' or a tenth of the steps when fewer' : ''}, cosine to ${s.minLr}), weight decay 0.01, clip 1, seed ${s.seed}; validation accuracy on the first

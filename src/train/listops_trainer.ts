@@ -103,29 +103,31 @@ export function evaluateClassifier(model: SequenceClassifier, split: ListOpsSpli
 
 /**
  * Seconds a training step takes on average over an epoch's batches: `probeSteps` steps timed on a
- * throwaway copy of the model (same config and seed; the caller's model is untouched), their cost per
- * padded token times the mean padded tokens of a batch of the first epoch. Used to give every model
- * the same training time: steps = budget / this. A first step is run untimed (allocation, warm-up).
+ * throwaway copy of the model (same config and seed; the caller's model is untouched), the median
+ * of their costs per padded token times the mean padded tokens of a batch of the first epoch. Used
+ * to give every model the same training time: steps = budget / this. A first step is run untimed
+ * (allocation, warm-up); the median keeps one step slowed by another process from setting the
+ * budget (a mean over 2 steps once gave the LRU 0.63 s a step where its run then took 0.52).
  */
 export function probeStepSeconds(
-  makeModel: () => SequenceClassifier, train: ListOpsSplit, o: ClassifierTrainOptions, probeSteps = 2,
+  makeModel: () => SequenceClassifier, train: ListOpsSplit, o: ClassifierTrainOptions, probeSteps = 5,
 ): number {
   const model = makeModel();
   const opt = createOptimizer(model, o);
   const batches = epochBatches(train, o.batchSize, new Rng(o.seed));
   const padded = (b: number[]) => b.length * Math.max(...b.map((i) => train.tokens(i).length));
   const meanTokens = batches.reduce((a, b) => a + padded(b), 0) / batches.length;
-  let seconds = 0;
-  let tokens = 0;
+  const perToken: number[] = []; // seconds per padded token of each timed step
   for (let k = 0; k <= probeSteps; k++) {
     const batch = listOpsBatch(train, batches[k % batches.length]);
     const t0 = performance.now();
     optimizerStep(model, opt, k, batch, o.gradClip, 'Try a lower --lr or a stronger --grad-clip.');
-    if (k === 0) continue;
-    seconds += (performance.now() - t0) / 1000;
-    tokens += batch.batch * batch.length;
+    if (k > 0) perToken.push((performance.now() - t0) / 1000 / (batch.batch * batch.length));
   }
-  return (seconds / tokens) * meanTokens;
+  perToken.sort((a, b) => a - b);
+  const mid = perToken.length >> 1;
+  const median = perToken.length % 2 ? perToken[mid] : (perToken[mid - 1] + perToken[mid]) / 2;
+  return median * meanTokens;
 }
 
 export function trainClassifier(

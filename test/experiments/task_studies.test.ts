@@ -75,6 +75,7 @@ test('listops --minutes gives every model the steps its measured speed fits in t
   }
   const page = readFileSync(join(out, 'listops.md'), 'utf8');
   assert.match(page, /equal training time/);
+  assert.match(page, /measured on 5 probe steps of a throwaway copy: their median cost per padded token/);
   assert.match(page, /averaged over the real tokens \(mean pooling/);
   assert.match(page, /experiment listops --quick --steps 3 --minutes 0\.001 --pooling mean/);
   assert.equal(d.settings.pooling, 'mean');
@@ -130,6 +131,7 @@ test('listops validates about 30 times a run whatever its length, and gives the 
     assert.ok(r.eval.length >= 30 && r.eval.length <= 32, `${r.arch}: ${r.eval.length} validations`);
   }
   assert.equal(d.settings.trainSize, 120, 'as many examples as the steps read');
+  assert.equal(d.settings.pooling, 'mean', 'mean pooling by default');
   // The root-operator baseline: fitted on the study's training split, scored on its first 8 test examples (--quick).
   const stream = listOpsSplits({ seed: 0, sizes: { train: 2_000, val: 2_000, test: 120 } });
   assert.deepEqual(d.rootOperator, rootOperatorBaseline(stream.test, stream.val, 8));
