@@ -5,17 +5,22 @@
 // cap. Stage 1: Mamba (seed 0) climbs until a rung fails: the longest length it solves is L*.
 // Stage 2: more Mamba seeds, and each other model (S4D-in-the-Mamba-block, LRU, Transformer++),
 // climb the same ladder to L* with the same caps (equal budgets), each stopping at the first rung
-// it fails. The JSON and the markdown are rewritten after every rung.
+// it fails. The JSON and the markdown are rewritten after every rung. With --from, every climb
+// starts from a rung an earlier study saved, so a curriculum goes on where it stopped.
 
+import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { makeTask } from '../data/tasks.js';
 import type { CausalLM } from '../models/causal_lm.js';
+import type { ModelConfig } from '../models/config.js';
+import { describeCheckpoint } from '../io/checkpoint.js';
+import { loadModelFolder } from '../io/model_folder.js';
 import type { TaskTrainOptions } from '../train/task_trainer.js';
 import { lineChart } from './plot.js';
 import type { Experiment, ExperimentOptions } from './registry.js';
 import { integer, integerList, decimal } from '../cli/parse.js';
 import type { ArchName } from './param_match.js';
-import { STUDY_MODELS, ARCHS_OPTION, studyArchs, labelOf, freshModel, trainRecorded, writeStudy, pct, minutes, today, loadNow, type TaskRunRecord, modelsDir, modelsRootOf, MODELS_OPTION, commandOf, launchPrefix, launchedCommand, readingOf, type StudyFiles, replotStudy, finishStudy } from './task_study.js';
+import { STUDY_MODELS, ARCHS_OPTION, studyArchs, labelOf, freshModel, studyConfig, trainRecorded, writeStudy, pct, minutes, today, loadNow, type TaskRunRecord, modelsDir, modelsRootOf, MODELS_OPTION, commandOf, launchPrefix, launchedCommand, readingOf, type StudyFiles, replotStudy, finishStudy } from './task_study.js';
 
 export interface SelectiveCopyingStudy {
   name: 'selective-copying';
@@ -25,7 +30,11 @@ export interface SelectiveCopyingStudy {
     ladder: number[]; numData: number; vocab: number; width: number; layers: number; heads: number;
     maxSteps: number; batch: number; lr: number; minLr: number; warmup: number; evalEvery: number; evalSize: number; target: number;
     seeds: number[]; climbMinutes: number; load: number; launch?: string; loadEnd?: number;
+    /** --from: the models folder of the earlier study the climbs started from. */
+    from?: string;
   };
+  /** With --from: the saved rung each climb started from (trained by the earlier study, its steps not counted here). */
+  starts?: ClimbStart[];
   /** Rungs in the order run; `rung` = index in the ladder, `solved` = reached the target. */
   runs: Array<TaskRunRecord & { rung: number; solved: boolean; stage: 1 | 2 }>;
   /** The longest L Mamba seed 0 solved (null: not even the first rung). */
@@ -40,6 +49,13 @@ export interface SelectiveCopyingStudy {
   reading?: string[];
 }
 
+/** Where a climb began when it continued an earlier study (--from). */
+export interface ClimbStart {
+  arch: ArchName;
+  seed: number;
+  length: number;
+  dir: string;
+}
 
 /** The trials that chose the settings (Mamba, 2 layers, D 64, lr 3e-3 cosine to 3e-4, one run each, seed 0). */
 const PROBES: Array<[string, string]> = [
@@ -64,6 +80,7 @@ export const selectiveCopyingExperiment: Experiment = {
     { flags: '--ladder <list>', description: 'the curriculum lengths, ascending (default 16,32,64,128,256,512,1024,2048,4096)', parse: integerList(2) },
     { flags: '--max-steps <n>', description: 'step cap per rung (default 300; --quick 4)', parse: integer(1) },
     { flags: '--num-data <n>', description: 'data tokens to copy (default 4; the paper: 16)', parse: integer(1) },
+    { flags: '--from <dir>', description: "the models folder (--models) of an earlier selective-copying study: each climb starts from the longest rung saved there for its model and seed that is shorter than the ladder's first rung" },
     { flags: '--climb-minutes <x>', description: 'wall-clock time of each climb (every seed and model: training, checks, saving) at most; a rung unsolved when it runs out ends the climb (default 4)', parse: decimal({ above: 0 }) },
   ],
   run: async (o) => {
@@ -85,12 +102,19 @@ export async function runSelectiveCopying(o: ExperimentOptions): Promise<Selecti
     ladder, numData, vocab: 16, width: quick ? 8 : 64, layers: 2, heads: quick ? 2 : 4,
     maxSteps: (o.maxSteps as number | undefined) ?? (quick ? 4 : 300), batch: quick ? 2 : 64, lr: 3e-3, minLr: 3e-4, warmup: quick ? 0 : 20,
     evalEvery: quick ? 2 : 25, evalSize: quick ? 4 : 64, target: 0.99, seeds, climbMinutes: climbSeconds / 60, load: loadNow(), launch: launchPrefix(),
+    ...(typeof o.from === 'string' ? { from: o.from } : {}),
   };
+  const shape = { width: s.width, layers: s.layers, vocab: s.vocab, heads: s.heads, context: ladder.at(-1)! };
+  const archs = studyArchs(o);
+  const withMamba = archs.includes('mamba');
+  // Every climb's starting rung is found and checked before any training.
+  const climbs = archs.flatMap((arch) => (arch === 'mamba' ? seeds : seeds.slice(0, 1)).map((seed) => ({ arch, seed })));
+  const starts = s.from === undefined ? undefined : climbs.map(({ arch, seed }) => savedRung(s.from!, arch, seed, ladder[0], studyConfig(arch, shape)));
   const study: SelectiveCopyingStudy = {
-    name: 'selective-copying', date: today(), command: commandOf('selective-copying', o, ['archs', 'ladder', 'maxSteps', 'numData', 'climbMinutes']), settings: s, runs: [], ends: [], longest: null,
+    name: 'selective-copying', date: today(), command: commandOf('selective-copying', o, ['archs', 'ladder', 'maxSteps', 'numData', 'climbMinutes', 'from']), settings: s, runs: [], ends: [], longest: null,
+    ...(starts ? { starts } : {}),
   };
   const save = () => writeStudy(o.out, FILES.name, study, FILES.render);
-  const shape = { width: s.width, layers: s.layers, vocab: s.vocab, heads: s.heads, context: ladder.at(-1)! };
   const train = (seed: number): TaskTrainOptions => ({
     steps: s.maxSteps, batchSize: s.batch, lr: s.lr, minLr: s.minLr, warmupSteps: s.warmup, weightDecay: 0.01, gradClip: 1,
     evalEvery: s.evalEvery, evalSize: s.evalSize, seed, stopAt: s.target,
@@ -102,7 +126,8 @@ export async function runSelectiveCopying(o: ExperimentOptions): Promise<Selecti
    * running out, or that fails outright (the wasm memory running out at a long L, say so and go on).
    */
   const climb = (arch: ArchName, seed: number, stage: 1 | 2, top?: number) => {
-    let model: CausalLM = freshModel(arch, seed, shape);
+    const start = starts?.find((x) => x.arch === arch && x.seed === seed);
+    let model: CausalLM = start ? loadModelFolder(start.dir, { requireTokenizer: false }).model : freshModel(arch, seed, shape);
     const deadline = performance.now() + 1000 * climbSeconds;
     for (const [rung, L] of ladder.entries()) {
       if (top !== undefined && L > top) break;
@@ -135,14 +160,29 @@ export async function runSelectiveCopying(o: ExperimentOptions): Promise<Selecti
   };
 
   // Mamba climbs first on every seed; the others, on the first seed, as far as it reached (without Mamba, the whole ladder).
-  const archs = studyArchs(o);
-  const withMamba = archs.includes('mamba');
   if (withMamba) climb('mamba', seeds[0], 1);
   const top = withMamba ? (study.longest ?? ladder[0]) : undefined;
   if (withMamba) for (const seed of seeds.slice(1)) climb('mamba', seed, 2, top);
   for (const arch of archs.filter((x) => x !== 'mamba')) climb(arch, seeds[0], 2, top);
   await finishStudy(o.out, FILES, study);
   return study;
+}
+
+/**
+ * --from: the longest rung under <from>/<arch>-seed<seed>/L<L> shorter than `first`, checked to be
+ * the study's model (its config.json, the weights against it) before anything trains.
+ */
+export function savedRung(from: string, arch: ArchName, seed: number, first: number, expected: ModelConfig): ClimbStart {
+  const base = join(from, `${arch}-seed${seed}`);
+  const lengths = existsSync(base) ? readdirSync(base).map((f) => /^L(\d+)$/.exec(f)).filter((m) => m !== null).map((m) => Number(m![1])).filter((L) => L < first) : [];
+  if (lengths.length === 0) throw new Error(`--from ${from}: no saved rung shorter than L ${first} for ${labelOf(arch)} seed ${seed} (expected a model folder ${base}/L<length>)`);
+  const length = Math.max(...lengths);
+  const dir = join(base, `L${length}`);
+  const { config } = describeCheckpoint(dir);
+  // The rotary context of a Transformer++ is only the longest length planned, not a weight: it may differ.
+  const key = (c: ModelConfig) => JSON.stringify({ ...c, max_position_embeddings: undefined });
+  if (key(config) !== key(expected)) throw new Error(`--from: ${dir} holds another model than this study's ${labelOf(arch)} (its config.json differs: ${JSON.stringify(config)})`);
+  return { arch, seed, length, dir };
 }
 
 function accuracyChart(study: SelectiveCopyingStudy) {
@@ -186,7 +226,7 @@ ends the climb). Stage 1: Mamba seed ${s.seeds[0]} climbs until a rung fails or 
 longest rung it solves is L* = **${d.longest ?? 'none'}**.
 Stage 2: Mamba seeds ${s.seeds.slice(1).join(', ') || '–'} and every other model (seed ${s.seeds[0]}) climb the same ladder to L*
 with the same caps; every climb ends at the first rung that fails (a blank cell: not trained at that L). The paper: 400k steps of batch 64 at L 4096 directly, constant lr 1e-4.
-
+${d.starts?.length ? `\n**Continued** (\`--from ${s.from}\`): every climb started from the weights an earlier study saved at a shorter rung (its steps are not counted here): ${d.starts.map((x) => `${labelOf(x.arch)} seed ${x.seed} from L ${x.length}`).join(', ')}.\n` : ''}
 **Command**: \`${launchedCommand(s.launch, d.command)}\` (${minutes(totalSeconds)} of training in all, on the shared
 2-core machine, load average ${s.load} at the start${s.loadEnd !== undefined ? `, ${s.loadEnd} at the end` : ''}; each rung's model is saved in ${modelsRootOf(d.runs, 2, 'runs/selective-copying')}/<model>-seed<s>/L<L>,
 re-evaluable with \`mamba-ts task selective-copying --eval-only --model DIR --length L --num-data ${s.numData}\`). Date ${d.date}.

@@ -9,7 +9,9 @@ import { getPriority, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { listOpsSplits, rootOperatorBaseline } from '../../src/data/listops.js';
 import { findExperiment } from '../../src/experiments/registry.js';
-import { launchedCommand } from '../../src/experiments/task_study.js';
+import { launchedCommand, studyConfig } from '../../src/experiments/task_study.js';
+import { createModel } from '../../src/models/create.js';
+import { saveCheckpoint } from '../../src/io/checkpoint.js';
 
 const work = mkdtempSync(join(tmpdir(), 'mamba-ts-task-studies-'));
 after(() => rmSync(work, { recursive: true, force: true }));
@@ -48,6 +50,36 @@ test('selective copying gives every climb the --climb-minutes limit: with almost
   for (const r of d.runs) assert.equal(r.eval.at(-1).step, 1, 'one step, then out of time');
   assert.equal(d.ends.length, 4);
   assert.match(readFileSync(join(out, 'selective-copying.md'), 'utf8'), /limit ran out/);
+});
+
+test('selective copying --from continues every climb from the rung an earlier study saved, and checks them all before training', async () => {
+  // The timed study above saved each model at L 4 (its only rung); a ladder of 8 goes on from there.
+  const from = join(work, 'timed-models');
+  const out = join(work, 'selective-copying-from');
+  await findExperiment('selective-copying').run({ quick: true, out, models: join(work, 'from-models'), ladder: [8], from });
+  const d = JSON.parse(readFileSync(join(out, 'selective-copying.json'), 'utf8'));
+  assert.deepEqual(d.starts.map((x: { arch: string; length: number }) => `${x.arch} L${x.length}`), ['mamba L4', 's4d L4', 'lru L4', 'transformer L4']);
+  assert.deepEqual(d.runs.map((r: { length: number }) => r.length), [8, 8, 8, 8]);
+  assert.equal(d.settings.from, from);
+  assert.match(d.command, /--from /);
+  assert.match(readFileSync(join(out, 'selective-copying.md'), 'utf8'), /\*\*Continued\*\* \(`--from .*`\): .*Mamba \(S6\) seed 0 from L 4/);
+
+  // A model missing from the folder stops the study before anything trains or is written.
+  const none = join(work, 'selective-copying-from-missing');
+  await assert.rejects(
+    findExperiment('selective-copying').run({ quick: true, out: none, ladder: [8], from, seeds: [0, 1] }),
+    /--from .*timed-models: no saved rung shorter than L 8 for Mamba \(S6\) seed 1 \(expected a model folder .*mamba-seed1\/L<length>\)/,
+  );
+  assert.ok(!existsSync(none));
+  // A rung of another shape (a Mamba twice as wide as --quick's) is refused.
+  const other = join(work, 'other-shape');
+  const wide = createModel(studyConfig('mamba', { width: 16, layers: 2, vocab: 16, heads: 2, context: 8 }), { seed: 0 });
+  saveCheckpoint(join(other, 'mamba-seed0', 'L4'), { config: wide.config, weights: wide.weights() });
+  await assert.rejects(
+    findExperiment('selective-copying').run({ quick: true, out: none, ladder: [8], from: other, archs: ['mamba'] }),
+    /--from: .*other-shape\/mamba-seed0\/L4 holds another model than this study's Mamba \(S6\)/,
+  );
+  assert.ok(!existsSync(none));
 });
 
 test('a study records how it was launched: the thread count and the nice level it ran at', () => {
