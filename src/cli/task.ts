@@ -101,10 +101,13 @@ export interface TaskCliOptions {
   model?: string;
   /** listops: training examples generated (default 96,000, the LRA's). */
   trainSize?: number;
+  /** listops: every block also reads each sequence backwards (config `bidirectional`). */
+  bidirectional?: boolean;
 }
 
 /** The task and the model config the options describe; LRU options with another mixer are an error. */
 export function taskSetup(name: string, o: TaskCliOptions): { task: Task; config: ModelConfig } {
+  if (o.bidirectional) throw new Error(`--bidirectional is for task listops (a classifier): ${name}'s model predicts each token from the ones before it, and would read the answer`);
   for (const [flag, v] of [['--batch', o.batch], ['--eval-size', o.evalSize]] as const) if (v < 1) throw new Error(`${flag} must be at least 1, got ${v}`);
   const task = makeTask(name, { length: o.length, vocab: o.vocab, numData: o.numData });
   return { task, config: taskModelConfig(o, task.vocabSize, task.length) };
@@ -170,7 +173,7 @@ export function describeModel(config: ModelConfig, parameters: number): string {
     config.model_type === 'llama'
       ? `transformer · ${config.num_hidden_layers} layer(s) · d_model ${config.hidden_size} · ${config.num_attention_heads} heads of ${config.head_dim}`
       : config.model_type === 'mamba'
-        ? `${config.mixer}${ablationNote(config)} · ${config.num_hidden_layers} layer(s) · d_model ${config.hidden_size} · N ${config.mixer === 'lru' ? config.lru?.state_size ?? config.hidden_size : config.state_size}`
+        ? `${config.bidirectional ? 'bidirectional ' : ''}${config.mixer}${ablationNote(config)} · ${config.num_hidden_layers} layer(s) · d_model ${config.hidden_size} · N ${config.mixer === 'lru' ? config.lru?.state_size ?? config.hidden_size : config.state_size}`
         : `${config.model_type} · ${config.num_hidden_layers} layer(s) · d_model ${config.hidden_size} · N ${config.state_size}`;
   return `${sizes} · ${parameters.toLocaleString()} parameters · kernels ${describeBackend()}`;
 }

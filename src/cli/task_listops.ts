@@ -1,6 +1,6 @@
 // `mamba-ts task listops`: Long Range Arena ListOps (src/data/listops.ts) as a classification
 // task: the splits are generated (seeded by --data-seed, nothing downloaded), a SequenceClassifier
-// over the --arch/--mixer backbone is trained on the training split with validation accuracy
+// over the --arch/--mixer backbone (reading both ways with --bidirectional) is trained on the training split with validation accuracy
 // along the way, and the test split is evaluated once at the end. --out saves the classifier in
 // the Hugging Face *ForSequenceClassification layout (src/io/classifier_folder.ts) with its
 // curves; --eval-only --model DIR re-evaluates a saved one on the same generated splits.
@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { writeJsonAtomic } from '../io/atomic.js';
 import { loadClassifier, saveClassifier } from '../io/classifier_folder.js';
 import { SequenceClassifier, type ClassifierPooling } from '../models/classifier.js';
-import type { ModelConfig } from '../models/config.js';
+import { bidirectionalConfig, type ModelConfig } from '../models/config.js';
 import { LISTOPS_CLASSES, LISTOPS_MAX_LENGTH, LISTOPS_PAD, listOpsSplits, ListOpsSplit, listOpsTokenizer } from '../data/listops.js';
 import { trainClassifier, evaluateClassifier, ClassifierTrainResult } from '../train/listops_trainer.js';
 import { StepProgress } from './progress.js';
@@ -35,10 +35,12 @@ export function listOpsData(trainSize: number, seed: number): { train: ListOpsSp
   return { val: stream.train, test: stream.val, train: stream.test };
 }
 
-export type ListOpsCliOptions = TaskCliOptions & { dataSeed?: number; testSize?: number; pooling?: ClassifierPooling };
+export type ListOpsCliOptions = TaskCliOptions & { dataSeed?: number; testSize?: number; pooling?: ClassifierPooling; bidirectional?: boolean };
 
 export function runListOps(o: ListOpsCliOptions): ListOpsRun {
   if (o.evalLengths) throw new Error('--eval-lengths: ListOps sequences are the generated ones (500–2,000 tokens); evaluation lengths apply to the synthetic tasks');
+  if (o.bidirectional && o.evalOnly) throw new Error("--bidirectional describes a model to train; a saved model's config.json says whether it reads backwards");
+  if (o.bidirectional && o.arch === 'transformer') throw new Error("--bidirectional: the Mamba family's blocks (--arch mamba) read backwards with a second mixer; Transformer++'s attention is causal here");
   for (const [flag, v] of [['--batch', o.batch], ['--eval-size', o.evalSize]] as const) if (v < 1) throw new Error(`${flag} must be at least 1, got ${v}`);
   const t0 = performance.now();
   const data = listOpsData(o.evalOnly ? 1 : o.trainSize ?? 96_000, o.dataSeed ?? 0);
@@ -53,7 +55,8 @@ export function runListOps(o: ListOpsCliOptions): ListOpsRun {
     return { model, val, test, seconds: (performance.now() - t1) / 1000 };
   }
   if (o.model !== undefined) throw new Error('--model is the folder to evaluate with --eval-only; to save a trained model use --out');
-  const config = taskModelConfig(o, listOpsTokenizer.vocabSize, LISTOPS_MAX_LENGTH);
+  const causal = taskModelConfig(o, listOpsTokenizer.vocabSize, LISTOPS_MAX_LENGTH);
+  const config = o.bidirectional ? bidirectionalConfig(causal, '--bidirectional') : causal;
   const model = new SequenceClassifier(config, { numLabels: LISTOPS_CLASSES, padId: LISTOPS_PAD, pooling: o.pooling, seed: o.seed });
   console.log(`mamba-ts task listops · ${LISTOPS_CLASSES} classes · ${model.config.classifier_pooling} pooling · vocab ${listOpsTokenizer.vocabSize} · ${describeModel(config, model.parameterCount())}`);
   const progress = new StepProgress(o.steps, o.progress && process.stderr.isTTY === true, `listops [{bar}] {value}/{total} · loss {loss} · val acc {acc} · ETA {eta_formatted}`);

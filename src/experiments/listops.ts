@@ -7,6 +7,7 @@
 
 import { join } from 'node:path';
 import { listOpsSplits, LISTOPS_CLASSES, LISTOPS_PAD, listOpsTokenizer, LISTOPS_MAX_LENGTH, rootOperatorBaseline, type Operator } from '../data/listops.js';
+import { bidirectionalConfig } from '../models/config.js';
 import { SequenceClassifier, CLASSIFIER_POOLINGS, type ClassifierPooling } from '../models/classifier.js';
 import { saveClassifier } from '../io/classifier_folder.js';
 import { trainClassifier, evaluateClassifier, probeStepSeconds, type ClassifierEvalInfo } from '../train/listops_trainer.js';
@@ -29,6 +30,8 @@ export interface ListOpsStudy {
     probeSteps?: number;
     /** The head's pooling (absent in studies run before it was an option: 'last'). */
     pooling?: ClassifierPooling;
+    /** --bidirectional: every block of the state-space models also reads backwards (config `bidirectional`). */
+    bidirectional?: true;
   };
   /** Test-split class counts (the majority class is the trivial baseline). */
   testClasses: number[];
@@ -58,6 +61,7 @@ export const listOpsExperiment: Experiment = {
     ARCHS_OPTION,
     { flags: '--steps <n>', description: 'training steps per model (default 100; --quick 2); with --minutes, the most any model takes', parse: integer(1) },
     { flags: '--minutes <x>', description: 'equal training time instead of equal steps: each model takes as many steps as its measured speed fits in this many minutes', parse: decimal({ above: 0 }) },
+    { flags: '--bidirectional', description: "every block also reads the sequence backwards with a second mixer, as the S4 line's LRA models do (the state-space models only: Transformer++'s attention is causal here, so it is left out unless --archs names it, which is refused)" },
     { flags: '--pooling <how>', description: `the classification head reads the mean over the real tokens (the S4 line's) or the last real token, EOS (${CLASSIFIER_POOLINGS.join(' or ')}; default mean)`, parse: pooling },
   ],
   run: async (o) => {
@@ -68,6 +72,11 @@ export const listOpsExperiment: Experiment = {
 
 export async function runListOpsStudy(o: ExperimentOptions): Promise<ListOpsStudy> {
   const quick = o.quick;
+  const bidirectional = o.bidirectional === true;
+  if (bidirectional && Array.isArray(o.archs) && o.archs.includes('transformer')) {
+    throw new Error("--bidirectional: Transformer++'s attention is causal here (no backwards reading); leave transformer out of --archs");
+  }
+  const archs = studyArchs(o).filter((a) => !(bidirectional && a === 'transformer'));
   const steps = (o.steps as number | undefined) ?? (quick ? 2 : 100);
   const budgetMinutes = o.minutes as number | undefined;
   const batch = quick ? 2 : 16;
@@ -76,6 +85,7 @@ export async function runListOpsStudy(o: ExperimentOptions): Promise<ListOpsStud
     // One pass over fresh examples: the training split is as large as the budget reads (at most the LRA's 96k).
     trainSize: Math.min(96_000, steps * batch), dataSeed: 0, seed: o.seeds?.[0] ?? 0, load: loadNow(),
     ...(budgetMinutes !== undefined ? { minutes: budgetMinutes, probeSteps: PROBE_STEPS } : {}), launch: launchPrefix(), pooling: (o.pooling as ClassifierPooling | undefined) ?? 'mean',
+    ...(bidirectional ? { bidirectional: true } : {}),
   };
   // The held-out splits first, as `mamba-ts task listops` draws them (src/cli/task_listops.ts).
   const stream = listOpsSplits({ seed: s.dataSeed, sizes: { train: 2_000, val: 2_000, test: s.trainSize } });
@@ -83,10 +93,11 @@ export async function runListOpsStudy(o: ExperimentOptions): Promise<ListOpsStud
   const testSize = quick ? 8 : data.test.size;
   const testClasses = Array.from({ length: LISTOPS_CLASSES }, (_, c) => Array.from({ length: testSize }, (_, i) => data.test.target(i)).filter((t) => t === c).length);
   const rootOperator = rootOperatorBaseline(data.train, data.test, testSize);
-  const study: ListOpsStudy = { name: 'listops', date: today(), command: commandOf('listops', o, ['archs', 'steps', 'minutes', 'pooling']), settings: s, testClasses, rootOperator, runs: [] };
+  const study: ListOpsStudy = { name: 'listops', date: today(), command: commandOf('listops', o, ['archs', 'steps', 'minutes', 'pooling', 'bidirectional']), settings: s, testClasses, rootOperator, runs: [] };
   const save = () => writeStudy(o.out, FILES.name, study, FILES.render);
-  for (const arch of studyArchs(o)) {
-    const config = studyConfig(arch, { width: s.width, layers: s.layers, vocab: listOpsTokenizer.vocabSize, heads: s.heads, context: LISTOPS_MAX_LENGTH });
+  for (const arch of archs) {
+    const causal = studyConfig(arch, { width: s.width, layers: s.layers, vocab: listOpsTokenizer.vocabSize, heads: s.heads, context: LISTOPS_MAX_LENGTH });
+    const config = s.bidirectional ? bidirectionalConfig(causal, '--bidirectional') : causal;
     const make = () => new SequenceClassifier(config, { numLabels: LISTOPS_CLASSES, padId: LISTOPS_PAD, pooling: s.pooling, seed: s.seed });
     const opts = { steps: s.steps, batchSize: s.batch, lr: s.lr, minLr: s.minLr, warmupSteps: s.warmup, weightDecay: 0.01, gradClip: 1, evalEvery: s.evalEvery, evalSize: s.evalSize, seed: s.seed };
     // Equal time: the steps this model fits in the budget at its own speed, the schedule (warmup,
@@ -142,7 +153,10 @@ the same data (\`node scripts/listops-tsv.mjs\` draws the training split first, 
 
 **Models**: ${s.layers} layers, D ${s.width} (Mamba E ${2 * s.width}, N 16; Transformer++ ${s.heads} heads with RoPE), a classification head
 (score [10, D]) on the final-norm output ${(s.pooling ?? 'last') === 'mean' ? 'averaged over the real tokens (mean pooling, the S4 line\'s)' : 'at the last token (EOS; Hugging Face\'s pooling)'}: the
-*ForSequenceClassification layout (src/models/classifier.ts).
+*ForSequenceClassification layout (src/models/classifier.ts).${s.bidirectional ? `
+**Bidirectional**: every block has a second mixer of its kind that reads each sequence backwards from its last real token
+(\`"bidirectional": true\`, weights \`mixer_rev.*\`; the S4 line's LRA models are bidirectional), so every position has read the
+whole expression; Transformer++ is not run (its attention is causal here).` : ''}
 
 **Budget**: ${s.minutes !== undefined
     ? `equal training time, about ${s.minutes} min per model: each model takes the steps of ${s.batch} examples its own speed fits in that

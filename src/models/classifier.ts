@@ -8,7 +8,9 @@
 // read the whole sequence; 'mean', the S4 line's for the LRA, averages h over the real tokens, so
 // every position is supervised: a fact read early needs to be kept only as long as it helps. A
 // causal model's real tokens never see the right padding, so a batch is padded only to its own
-// longest sequence either way.
+// longest sequence either way. A bidirectional Mamba-family backbone (config `bidirectional`, the
+// S4 line's LRA models are) reads each row backwards from its last real token, so padding stays
+// unseen there too, and every position has read the whole sequence.
 
 import { Tensor } from '../tensor/tensor.js';
 import { Rng } from '../tensor/random.js';
@@ -77,8 +79,8 @@ export class SequenceClassifier extends Module {
 
   /** ids [B·L] (right-padded) → class logits [B, C]. */
   forward(ids: Int32Array, batch: number, length: number): Tensor {
-    const h = this.lm.features(ids, batch, length); // [B, L, D]
     const last = this.lastPositions(ids, batch, length);
+    const h = this.lm.features(ids, batch, length, last); // [B, L, D]
     const pooled = this.config.classifier_pooling === 'mean' ? meanOfRows(h, last) : lastOfRows(h, last); // [B, D]
     return linear(pooled, this.score.weight); // [B, C]
   }

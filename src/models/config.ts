@@ -37,13 +37,19 @@ export interface MambaConfig {
   tie_word_embeddings: boolean;
   mixer: MixerKind;
   lru?: LRUConfig;
+  /**
+   * Ours, as Caduceus's bidirectional Mamba names it: each block adds a second mixer of the same
+   * kind (`mixer_rev`) that reads each sequence backwards, so every position sees the whole
+   * sequence; for classifiers only (a causal LM would read the tokens it predicts). Kept only when true.
+   */
+  bidirectional?: true;
 }
 
 /**
  * config.json of a FalconMambaForCausalLM: Mamba-1 with a weightless RMS norm (eps mixer_rms_eps)
  * on dt_low, B and C after x_proj; the mixer is always "mamba".
  */
-export type FalconMambaConfig = Omit<MambaConfig, 'model_type' | 'lru'> & { model_type: 'falcon_mamba'; mixer_rms_eps: number };
+export type FalconMambaConfig = Omit<MambaConfig, 'model_type' | 'lru' | 'bidirectional'> & { model_type: 'falcon_mamba'; mixer_rms_eps: number };
 
 /** Every architecture's config; `model_type` tells them apart. */
 export type ModelConfig = MambaConfig | FalconMambaConfig | Mamba2Config | LlamaConfig; // Llama's: src/models/llama_config.ts, Mamba-2's: mamba2_config.ts
@@ -72,10 +78,11 @@ export { LRU_DEFAULTS };
 
 /** The three sizes are required; everything else defaults as in the paper and HF's MambaConfig. */
 export type MambaConfigInput = Pick<MambaConfig, 'vocab_size' | 'hidden_size' | 'num_hidden_layers'> &
-  Partial<Omit<MambaConfig, 'model_type' | 'time_step_rank' | 'lru'>> & {
+  Partial<Omit<MambaConfig, 'model_type' | 'time_step_rank' | 'lru' | 'bidirectional'>> & {
     model_type?: 'mamba';
     time_step_rank?: number | 'auto';
     lru?: LRUConfig;
+    bidirectional?: boolean;
   };
 
 export type ModelConfigInput = MambaConfigInput | (Mamba2ConfigInput & { model_type: 'mamba2' }) | (LlamaConfigInput & { model_type: 'llama' });
@@ -102,7 +109,16 @@ export function modelConfig(c: ModelConfigInput | { model_type?: string }, where
     const supported = Object.keys(BUILDERS).map((t) => `"${t}"`).join(', ');
     throw new Error(`${where}: model_type is ${JSON.stringify(type)}; supported: ${supported}`);
   }
+  if (type !== 'mamba' && raw.bidirectional !== undefined && raw.bidirectional !== false) {
+    throw new Error(`${where}: bidirectional is available for model_type "mamba" (mixers ${MIXER_KINDS.join(', ')}), not "${type}"`);
+  }
   return BUILDERS[type as ModelConfig['model_type']](raw, where);
+}
+
+/** `c` with a backwards mixer in every block (key `bidirectional`): the Mamba family's configs only. */
+export function bidirectionalConfig(c: ModelConfig, where = 'bidirectionalConfig'): MambaConfig {
+  if (c.model_type !== 'mamba') throw new Error(`${where}: bidirectional is available for model_type "mamba" (mixers ${MIXER_KINDS.join(', ')}), not "${c.model_type}"`);
+  return modelConfig({ ...c, bidirectional: true }, where);
 }
 
 /** Parses and validates a config.json object; `label` names the file in errors. */
@@ -195,6 +211,7 @@ function mambaConfig(raw: Record<string, unknown>, where: string): MambaConfig {
     num_hidden_layers: posInt('num_hidden_layers'),
   };
   if (raw.lru !== undefined) config.lru = checkLru(raw.lru, mixer, where);
+  if (bool('bidirectional', false)) config.bidirectional = true;
   return config;
 }
 
@@ -210,7 +227,7 @@ function falconMambaConfig(raw: Record<string, unknown>, where: string): FalconM
   if (typeof eps !== 'number' || !Number.isFinite(eps) || eps <= 0) {
     throw new Error(`${where}: mixer_rms_eps must be a positive number, got ${JSON.stringify(eps)}`);
   }
-  const { model_type: _t, architectures: _a, lru: _l, ...base } = mambaConfig({ ...raw, model_type: 'mamba' }, where);
+  const { model_type: _t, architectures: _a, lru: _l, bidirectional: _b, ...base } = mambaConfig({ ...raw, model_type: 'mamba' }, where);
   return { model_type: 'falcon_mamba', architectures: ['FalconMambaForCausalLM'], ...base, mixer_rms_eps: eps };
 }
 

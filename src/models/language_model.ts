@@ -2,12 +2,14 @@
 //   ids → embeddings → n × (h + mixer(RMSNorm(h))) → RMSNorm (norm_f) → lm_head → logits
 // Parameter names follow Hugging Face MambaForCausalLM: backbone.embeddings.weight,
 // backbone.layers.{i}.norm.weight, backbone.layers.{i}.mixer.*, backbone.norm_f.weight, lm_head.weight.
+// A bidirectional backbone (config `bidirectional`, for classifiers) adds backbone.layers.{i}.mixer_rev.*,
+// a second mixer that reads each sequence backwards: h + mixer(n) + flip(mixer_rev(flip(n))), n = RMSNorm(h).
 
 import { Tensor } from '../tensor/tensor.js';
 import { Rng } from '../tensor/random.js';
 import { isGradEnabled, noGrad } from '../autograd/tape.js';
 import { withLayerArena } from '../kernels/memory.js';
-import { add, linear, crossEntropy, reshape, slice, mambaModelStep, matVec, packMambaWeights, packRows } from '../ops/index.js';
+import { add, embedding, linear, crossEntropy, reshape, slice, mambaModelStep, matVec, packMambaWeights, packRows } from '../ops/index.js';
 import type { MambaStepWeights, PackedMambaWeights, PackedMatrix, StepHead } from '../ops/index.js';
 import { Module } from '../nn/module.js';
 import { Embedding, RMSNorm, Linear } from '../nn/index.js';
@@ -21,19 +23,30 @@ import type { BackboneConfig } from './config.js';
 import { createMixer } from './mixers.js';
 import type { CausalLM, NamedWeight, StateOptions } from './causal_lm.js';
 
-/** Pre-norm residual block: h + mixer(norm(h)). */
+/**
+ * Pre-norm residual block: h + mixer(norm(h)); bidirectional, h + mixer(n) + flip(mixer_rev(flip(n)))
+ * with n = norm(h), where flip reverses each sequence's real tokens (see reverseRows).
+ */
 export class Block extends Module {
   readonly norm: RMSNorm;
   readonly mixer: Mixer;
+  /** The backwards mixer of a bidirectional block (Caduceus's mamba_rev), else null. */
+  readonly mixer_rev: Mixer | null;
 
   constructor(cfg: BackboneConfig, rng: Rng) {
     super();
     this.norm = this.child('norm', new RMSNorm(cfg.hidden_size, cfg.layer_norm_epsilon));
     this.mixer = this.child('mixer', createMixer(cfg, rng));
+    this.mixer_rev = cfg.model_type === 'mamba' && cfg.bidirectional ? this.child('mixer_rev', createMixer(cfg, rng)) : null;
   }
 
-  forward(h: Tensor, state?: MixerState, recorder?: LayerRecorder): Tensor {
-    return add(h, this.mixer.forward(this.norm.forward(h), state, recorder));
+  /** h [B, L, D] → [B, L, D]. A bidirectional block takes `reversed` (reverseRows) and no state: it reads whole sequences. */
+  forward(h: Tensor, state?: MixerState, recorder?: LayerRecorder, reversed?: Int32Array): Tensor {
+    const n = this.norm.forward(h);
+    if (!this.mixer_rev) return add(h, this.mixer.forward(n, state, recorder));
+    if (!reversed || state) throw new Error('Block.forward: a bidirectional block reads whole sequences: it needs the reversed order of their positions and takes no state');
+    const back = flipRows(this.mixer_rev.forward(flipRows(n, reversed)), reversed);
+    return add(add(h, this.mixer.forward(n, undefined, recorder)), back);
   }
 
   step(h: Tensor, state: MixerState, packed?: PackedLinears): Tensor {
@@ -44,6 +57,26 @@ export class Block extends Module {
   fusedStepWeights(): MambaStepWeights | null {
     return this.mixer instanceof MambaMixer ? this.mixer.stepWeights() : null;
   }
+}
+
+/**
+ * The order that reverses each of B sequences of length L up to its last real token (`last[b]`;
+ * absent: the whole row), leaving the padding after it in place: position t of row b reads
+ * position last[b] − t. Its own inverse, so one order flips and flips back.
+ */
+export function reverseRows(batch: number, length: number, last?: Int32Array): Int32Array {
+  const order = new Int32Array(batch * length);
+  for (let b = 0; b < batch; b++) {
+    const end = last ? last[b] : length - 1;
+    for (let t = 0; t < length; t++) order[b * length + t] = b * length + (t <= end ? end - t : t);
+  }
+  return order;
+}
+
+/** x [B, L, D] with its rows of positions taken in `order` (reverseRows): a gather whose backward scatters back. */
+function flipRows(x: Tensor, order: Int32Array): Tensor {
+  const [B, L, D] = x.shape;
+  return embedding(reshape(x, [B * L, D]), order, [B, L]);
 }
 
 class LayerList extends Module {
@@ -119,16 +152,34 @@ export class LanguageModel extends Module implements CausalLM<ModelState> {
    * layer) record what they want of each layer's inside: see src/models/record.ts.
    */
   forward(ids: Int32Array, batch: number, length: number, state?: ModelState, recorders?: LayerRecorder[]): Tensor {
+    this.causalOnly('forward');
     if (ids.length !== batch * length) {
       throw new Error(`LanguageModel.forward: ${ids.length} ids for batch ${batch} × length ${length}`);
     }
     return this.head(this.hidden(ids, batch, length, state, recorders)); // [B, L, V]
   }
 
-  /** The final norm's output RMSNorm(h) [B, L, D] over whole sequences (training): what a classification head reads. */
-  features(ids: Int32Array, batch: number, length: number): Tensor {
+  /**
+   * The final norm's output RMSNorm(h) [B, L, D] over whole sequences (training): what a
+   * classification head reads. `last[b]`: row b's last real token, where a bidirectional model
+   * starts reading it backwards (absent: the row's end); a causal model never reads past a token.
+   */
+  features(ids: Int32Array, batch: number, length: number, last?: Int32Array): Tensor {
     if (ids.length !== batch * length) throw new Error(`LanguageModel.features: ${ids.length} ids for batch ${batch} × length ${length}`);
-    return this.backbone.norm_f.forward(this.hidden(ids, batch, length));
+    const reversed = this.bidirectional ? reverseRows(batch, length, last) : undefined;
+    return this.backbone.norm_f.forward(this.hidden(ids, batch, length, undefined, undefined, reversed));
+  }
+
+  /** Whether each block also reads backwards (config `bidirectional`): a classifier's backbone, never a causal LM. */
+  get bidirectional(): boolean {
+    return this.config.model_type === 'mamba' && this.config.bidirectional === true;
+  }
+
+  /** Refuses what only a causal model can do (next-token logits, a state to generate from) for a bidirectional one. */
+  private causalOnly(what: string): void {
+    if (this.bidirectional) {
+      throw new Error(`LanguageModel.${what}: this model is bidirectional (config.json "bidirectional": true): every position reads the tokens after it, so it has no next-token logits and no generation state; use it as a classifier (SequenceClassifier, task listops --bidirectional)`);
+    }
   }
 
   /**
@@ -137,11 +188,11 @@ export class LanguageModel extends Module implements CausalLM<ModelState> {
    * prefill then holds one block's temporaries, not every block's (mamba2-130m over 512 tokens:
    * 2.5 GB in one arena, more than the 4 GiB wasm memory leaves beside two models).
    */
-  private hidden(ids: Int32Array, batch: number, length: number, state?: ModelState, recorders?: LayerRecorder[]): Tensor {
+  private hidden(ids: Int32Array, batch: number, length: number, state?: ModelState, recorders?: LayerRecorder[], reversed?: Int32Array): Tensor {
     let h = this.backbone.embeddings.forward(ids, [batch, length]); // [B, L, D]
     const scoped = !isGradEnabled() && !recorders; // a recorder may keep a block's tensors
     this.backbone.layers.items.forEach((block, i) => {
-      const run = () => block.forward(h, state?.layers[i], recorders?.[i]);
+      const run = () => block.forward(h, state?.layers[i], recorders?.[i], reversed);
       h = scoped ? withLayerArena(run) : run();
     });
     return h;
@@ -149,6 +200,7 @@ export class LanguageModel extends Module implements CausalLM<ModelState> {
 
   /** ids [B·L] into the state → logits [B, V] after each sequence's last token (the head runs there only). */
   prefill(ids: Int32Array, batch: number, length: number, state: ModelState): Tensor {
+    this.causalOnly('prefill');
     if (ids.length !== batch * length || length < 1) throw new Error(`LanguageModel.prefill: ${ids.length} ids for batch ${batch} × length ${length}`);
     return noGrad(() => {
       const h = this.hidden(ids, batch, length, state); // [B, L, D]
@@ -168,6 +220,7 @@ export class LanguageModel extends Module implements CausalLM<ModelState> {
    * has no f32 matrices to step with in another format.
    */
   initState(batch: number, opts: StateOptions = {}): ModelState {
+    this.causalOnly('initState');
     const blocks = this.backbone.layers.items;
     const state: ModelState = { layers: blocks.map((b) => b.mixer.initState(batch)) };
     const kept = this.weightFormat;
@@ -194,6 +247,7 @@ export class LanguageModel extends Module implements CausalLM<ModelState> {
    * blocks (S4D, LRU, Falcon Mamba) compose their mixer's step with ops.
    */
   step(tokens: Int32Array, state: ModelState): Tensor {
+    this.causalOnly('step');
     return noGrad(() => {
       const batch = tokens.length;
       if (state.layers.length !== this.config.num_hidden_layers) {

@@ -81,8 +81,11 @@ export class TransformerLM extends Module implements CausalLM<KVCache> {
     return linear(this.model.norm.forward(this.hidden(ids, batch, length, cache, recorders)), this.headWeight()); // [B, L, V]
   }
 
-  /** The final norm's output [B, L, D] over whole sequences (training): what a classification head reads. */
-  features(ids: Int32Array, batch: number, length: number): Tensor {
+  /**
+   * The final norm's output [B, L, D] over whole sequences (training): what a classification head
+   * reads. `_last` (each row's last real token) is LanguageModel.features's; causal attention never reads past a token.
+   */
+  features(ids: Int32Array, batch: number, length: number, _last?: Int32Array): Tensor {
     if (ids.length !== batch * length) throw new Error(`TransformerLM.features: ${ids.length} ids for batch ${batch} × length ${length}`);
     return this.model.norm.forward(this.hidden(ids, batch, length));
   }

@@ -105,39 +105,44 @@ function mambaWeights(c: MambaConfig | FalconMambaConfig): Map<string, ExpectedW
   const [out, add] = newLayout();
   const V: [number, string] = [c.vocab_size, 'vocab_size'];
   const D: [number, string] = [c.hidden_size, 'hidden_size'];
+  add('backbone.embeddings.weight', [V, D]);
+  for (let i = 0; i < c.num_hidden_layers; i++) {
+    const p = `backbone.layers.${i}.`;
+    add(`${p}norm.weight`, [D]);
+    mixerWeights(c, `${p}mixer.`, add);
+    if (c.model_type === 'mamba' && c.bidirectional) mixerWeights(c, `${p}mixer_rev.`, add, 'bidirectional');
+  }
+  add('backbone.norm_f.weight', [D]);
+  if (!c.tie_word_embeddings) add('lm_head.weight', [V, D], 'tie_word_embeddings');
+  return out;
+}
+
+/** One mixer of a Mamba-family block (prefix `…mixer.`), every tensor asked for by `because` when given (a bidirectional block's second mixer). */
+function mixerWeights(c: MambaConfig | FalconMambaConfig, p: string, addWeight: AddWeight, because?: string): void {
+  const add: AddWeight = (name, dims, why) => addWeight(name, dims, why ?? because);
+  const D: [number, string] = [c.hidden_size, 'hidden_size'];
   const E: [number, string] = [c.intermediate_size, 'intermediate_size'];
   const N: [number, string] = [c.state_size, 'state_size'];
   const K: [number, string] = [c.conv_kernel, 'conv_kernel'];
   const R: [number, string] = [c.time_step_rank, 'time_step_rank'];
   const two = (d: [number, string]): [number, string] => [2 * d[0], d[1]];
-  add('backbone.embeddings.weight', [V, D]);
-  for (let i = 0; i < c.num_hidden_layers; i++) {
-    const p = `backbone.layers.${i}.`;
-    add(`${p}norm.weight`, [D]);
-    if (c.model_type === 'mamba' && c.mixer === 'lru') {
-      lruWeights(c, `${p}mixer.`, add);
-      continue;
-    }
-    if (c.mixer === 's4d') {
-      add(`${p}mixer.dt_low`, [R], 'mixer');
-      add(`${p}mixer.B`, [N], 'mixer');
-      add(`${p}mixer.C`, [N], 'mixer');
-    }
-    add(`${p}mixer.A_log`, [E, N]);
-    add(`${p}mixer.D`, [E]);
-    add(`${p}mixer.in_proj.weight`, [two(E), D]);
-    if (c.use_bias) add(`${p}mixer.in_proj.bias`, [two(E)], 'use_bias');
-    add(`${p}mixer.conv1d.weight`, [E, [1, ''], K]);
-    if (c.use_conv_bias) add(`${p}mixer.conv1d.bias`, [E], 'use_conv_bias');
-    if (c.mixer === 'mamba') add(`${p}mixer.x_proj.weight`, [[c.time_step_rank + 2 * c.state_size, 'time_step_rank, state_size'], E]);
-    add(`${p}mixer.dt_proj.weight`, [E, R]);
-    add(`${p}mixer.dt_proj.bias`, [E]);
-    add(`${p}mixer.out_proj.weight`, [D, E]);
-    if (c.use_bias) add(`${p}mixer.out_proj.bias`, [D], 'use_bias');
+  if (c.model_type === 'mamba' && c.mixer === 'lru') return lruWeights(c, p, add);
+  if (c.mixer === 's4d') {
+    add(`${p}dt_low`, [R], 'mixer');
+    add(`${p}B`, [N], 'mixer');
+    add(`${p}C`, [N], 'mixer');
   }
-  add('backbone.norm_f.weight', [D]);
-  if (!c.tie_word_embeddings) add('lm_head.weight', [V, D], 'tie_word_embeddings');
-  return out;
+  add(`${p}A_log`, [E, N]);
+  add(`${p}D`, [E]);
+  add(`${p}in_proj.weight`, [two(E), D]);
+  if (c.use_bias) add(`${p}in_proj.bias`, [two(E)], 'use_bias');
+  add(`${p}conv1d.weight`, [E, [1, ''], K]);
+  if (c.use_conv_bias) add(`${p}conv1d.bias`, [E], 'use_conv_bias');
+  if (c.mixer === 'mamba') add(`${p}x_proj.weight`, [[c.time_step_rank + 2 * c.state_size, 'time_step_rank, state_size'], E]);
+  add(`${p}dt_proj.weight`, [E, R]);
+  add(`${p}dt_proj.bias`, [E]);
+  add(`${p}out_proj.weight`, [D, E]);
+  if (c.use_bias) add(`${p}out_proj.bias`, [D], 'use_bias');
 }
 
 /** The LRU mixer (src/ssm/lru.ts): which λ parameterisation and which parts the switches keep. */

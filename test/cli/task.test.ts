@@ -109,3 +109,20 @@ test('task listops trains a classifier, reports validation and test accuracy, an
   assert.deepEqual(/val accuracy (\d+\.\d) % \(8 examples\) · test accuracy (\d+\.\d) %/.exec(again.stdout)!.slice(1), line.slice(1));
   assertCleanFailure(run('listops', '--pooling', 'max'), /--pooling.*Allowed choices are last, mean/);
 });
+
+test('task listops --bidirectional trains a classifier whose blocks also read backwards, saved with the key and re-evaluated alike; other uses are refused', () => {
+  const out = join(work, 'listops-bidirectional');
+  const r = run('listops', '--bidirectional', '--mixer', 's4d', '--layers', '1', '--d-model', '8', '--steps', '2', '--batch', '2', '--eval-size', '8', '--train-size', '20', '--test-size', '16', '--out', out, '--no-progress');
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, /task listops · 10 classes · mean pooling · vocab 17 · bidirectional s4d · 1 layer/);
+  const config = JSON.parse(readFileSync(join(out, 'config.json'), 'utf8'));
+  assert.equal(config.bidirectional, true);
+  const line = /val accuracy (\d+\.\d) % \(8 examples\) · test accuracy (\d+\.\d) %/.exec(r.stdout)!;
+  const again = run('listops', '--eval-only', '--model', out, '--eval-size', '8', '--test-size', '16');
+  assert.equal(again.status, 0, again.stderr);
+  assert.match(again.stdout, /bidirectional s4d/);
+  assert.deepEqual(/val accuracy (\d+\.\d) % \(8 examples\) · test accuracy (\d+\.\d) %/.exec(again.stdout)!.slice(1), line.slice(1));
+  assertCleanFailure(run('listops', '--bidirectional', '--arch', 'transformer'), /--bidirectional: the Mamba family's blocks \(--arch mamba\) read backwards.*Transformer\+\+'s attention is causal here/);
+  assertCleanFailure(run('listops', '--bidirectional', '--eval-only', '--model', out), /--bidirectional describes a model to train/);
+  assertCleanFailure(run('parity', '--bidirectional'), /--bidirectional is for task listops \(a classifier\): parity's model predicts each token from the ones before it/);
+});

@@ -19,6 +19,9 @@ const variants: Array<Partial<MambaConfigInput>> = [
   { mixer: 'lru', lru: { complex: false } },
   { mixer: 'lru', lru: { stable_exp_param: false, gamma_norm: false, state_size: 5 } },
   { mixer: 'lru', lru: { stable_exp_param: false, complex: false }, tie_word_embeddings: false },
+  { bidirectional: true },
+  { mixer: 's4d', bidirectional: true, use_bias: true },
+  { mixer: 'lru', bidirectional: true, lru: { complex: false } },
 ];
 
 for (const v of variants) {
