@@ -1,4 +1,4 @@
-// Causal multi-head attention, FlashAttention-2 style (src/kernels/reference/attention.ts has the
+// Multi-head attention, causal or not, FlashAttention-2 style (src/kernels/reference/attention.ts has the
 // layout and the maths; this is the same algorithm on f32x4). Rows of a head are copied into
 // per-thread scratch padded to dp = d rounded up to 4 floats (zeros beyond d), so the inner loops
 // need no tails and never touch another head's data:
@@ -117,7 +117,10 @@ export function attentionForwardTask(ctl: usize, task: i32, tid: i32): void {
   const bh = task / blocks, b = bh / H, h = bh % H, hk = h / (H / Hkv);
   const i0 = (task % blocks) * ATT_BQ, rows = min(ATT_BQ, Lq - i0);
   const lengths = <usize>param(ctl, AttentionForwardParams.lengths);
-  const offset = (lengths ? load<i32>(lengths + (<usize>b << 2)) : Lk) - Lq;
+  const keys = lengths ? load<i32>(lengths + (<usize>b << 2)) : Lk;
+  // Causal: query i sees keys ≤ offset + i; else every query sees the entry's keys ≤ keys − 1.
+  const causal = param(ctl, AttentionForwardParams.causal) != 0;
+  const offset = keys - Lq;
   const qs = scratchOf(ctl, tid), acc = f4(qs, ATT_BQ * dp), kt = f4(acc, ATT_BQ * dp), vb = f4(kt, dp * ATT_BK);
   const pb = f4(vb, ATT_BK * dp), mr = f4(pb, 4 * ATT_BK), lr = f4(mr, ATT_BQ);
   const qStride = H * d, kvStride = Hkv * d;
@@ -130,7 +133,7 @@ export function attentionForwardTask(ctl: usize, task: i32, tid: i32): void {
     store<f32>(f4(lr, r), 0);
   }
   const groups = (rows + 3) >> 2;
-  const keyEnd = offset + i0 + rows; // the block's last row sees keys < keyEnd
+  const keyEnd = causal ? offset + i0 + rows : keys; // the block's last row sees keys < keyEnd
   const kBase = f4(k, (b * cap * Hkv + hk) * d), vBase = f4(v, (b * cap * Hkv + hk) * d);
   for (let j0 = 0; j0 < keyEnd; j0 += ATT_BK) {
     const nk = min(ATT_BK, keyEnd - j0);
@@ -141,7 +144,7 @@ export function attentionForwardTask(ctl: usize, task: i32, tid: i32): void {
       scores4(f4(qs, 4 * g * dp), kt, dp, nk8, pb);
       for (let r = 0; r < 4; r++) {
         const i = i0 + 4 * g + r;
-        const last = offset + i; // this row sees keys ≤ last
+        const last = causal ? offset + i : keys - 1; // this row sees keys ≤ last
         const sr = f4(pb, r * ATT_BK);
         if (last < j0) {
           memory.fill(sr, 0, <usize>ATT_BK << 2);
@@ -197,6 +200,9 @@ export function attentionBackwardTask(ctl: usize, task: i32, tid: i32): void {
   const scale = paramF(ctl, AttentionBackwardParams.scale);
   const dp = (d + 3) & ~3, Lp = (L + 3) & ~3, G = H / Hkv;
   const b = task / Hkv, hk = task % Hkv;
+  const causal = param(ctl, AttentionBackwardParams.causal) != 0;
+  const lengths = <usize>param(ctl, AttentionBackwardParams.lengths);
+  const keys = lengths ? load<i32>(lengths + (<usize>b << 2)) : L; // not causal: every query sees keys < keys
   const qh = scratchOf(ctl, tid), dO = f4(qh, Lp * dp), dQ = f4(dO, Lp * dp), Dr = f4(dQ, Lp * dp), lr = f4(Dr, Lp);
   const kt = f4(lr, Lp), vt = f4(kt, dp * ATT_BK), kb = f4(vt, dp * ATT_BK), dK = f4(kb, ATT_BK * dp), dV = f4(dK, ATT_BK * dp);
   const pb = f4(dV, ATT_BK * dp), sb = f4(pb, 4 * ATT_BK);
@@ -217,15 +223,15 @@ export function attentionBackwardTask(ctl: usize, task: i32, tid: i32): void {
       store<f32>(f4(Dr, i), s);
       store<f32>(f4(lr, i), load<f32>(f4(lse, (b * H + h) * L + i)));
     }
-    for (let j0 = 0; j0 < L; j0 += ATT_BK) {
-      const nk = min(ATT_BK, L - j0);
+    for (let j0 = 0; j0 < keys; j0 += ATT_BK) {
+      const nk = min(ATT_BK, keys - j0);
       const nk8 = (nk + 7) & ~7;
       copyTransposed(f4(kBase, j0 * kvStride), kvStride, nk, d, dp, kt);
       copyTransposed(f4(vBase, j0 * kvStride), kvStride, nk, d, dp, vt);
       copyRows(f4(kBase, j0 * kvStride), kvStride, nk, d, dp, kb, 1);
       memory.fill(dK, 0, (<usize>ATT_BK * dp) << 2);
       memory.fill(dV, 0, (<usize>ATT_BK * dp) << 2);
-      for (let i0 = j0 & ~3; i0 < L; i0 += 4) {
+      for (let i0 = causal ? j0 & ~3 : 0; i0 < L; i0 += 4) { // causal: the rows before the key block do not see it
         scores4(f4(qh, i0 * dp), kt, dp, nk8, pb); // S
         scores4(f4(dO, i0 * dp), vt, dp, nk8, sb); // dP
         for (let r = 0; r < 4; r++) {
@@ -236,7 +242,7 @@ export function attentionBackwardTask(ctl: usize, task: i32, tid: i32): void {
             memory.fill(sr, 0, <usize>ATT_BK << 2);
             continue;
           }
-          const lim = i32x4.splat(min(i, j0 + nk - 1));
+          const lim = i32x4.splat(min(causal ? i : keys - 1, j0 + nk - 1));
           const lv = f32x4.splat(load<f32>(f4(lr, i))), Dv = f32x4.splat(load<f32>(f4(Dr, i)));
           for (let j = 0; j < nk8; j += 4) {
             const ok = i32x4.le_s(keyIndices(j0 + j), lim);

@@ -28,9 +28,9 @@ export class DecoderLayer extends Module {
     this.mlp = this.child('mlp', new SwiGLU(cfg.hidden_size, cfg.intermediate_size, rng, std));
   }
 
-  /** h: [B, L, D] → [B, L, D]; with `cache`, this layer (`layer`) appends its keys and values. */
-  forward(h: Tensor, cache?: KVCache, layer = 0, recorder?: LayerRecorder): Tensor {
-    h = add(h, this.self_attn.forward(this.input_layernorm.forward(h), cache, layer, recorder));
+  /** h: [B, L, D] → [B, L, D]; with `cache`, this layer (`layer`) appends its keys and values; `keys`: SelfAttention.forward's. */
+  forward(h: Tensor, cache?: KVCache, layer = 0, recorder?: LayerRecorder, keys?: Int32Array): Tensor {
+    h = add(h, this.self_attn.forward(this.input_layernorm.forward(h), cache, layer, recorder, keys));
     return add(h, this.mlp.forward(this.post_attention_layernorm.forward(h)));
   }
 }

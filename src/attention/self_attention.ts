@@ -1,6 +1,7 @@
 // Causal self-attention of a Llama block (transformers' LlamaAttention): q, k, v projections
 // without biases, rotary positions on q and k, fused causal attention (GQA: H query heads over
-// Hkv key/value heads), o_proj. Heads stay in the last two axes throughout, [B, L, H, d], as the
+// Hkv key/value heads), o_proj. Given each row's real keys (a bidirectional classifier), every
+// token attends to all of them instead. Heads stay in the last two axes throughout, [B, L, H, d], as the
 // projections produce them, so no transposes are needed.
 // With a KV cache (prefill, chunked prefill, generation steps) the new keys and values are
 // appended to it and the queries attend over everything cached; positions continue from it, each
@@ -42,8 +43,10 @@ export class SelfAttention extends Module {
   /**
    * x: [B, L, D] → [B, L, D]. With `cache`, layer `layer`'s keys and values are appended to it;
    * with `recorder`, the attention weights [B, H, L, L] of these tokens among themselves are recorded.
+   * With `keys` (the real tokens of each right-padded row [B]), no causal mask: every token of row
+   * b attends to its first keys[b] tokens (no cache, no recorder).
    */
-  forward(x: Tensor, cache?: KVCache, layer = 0, recorder?: LayerRecorder): Tensor {
+  forward(x: Tensor, cache?: KVCache, layer = 0, recorder?: LayerRecorder, keys?: Int32Array): Tensor {
     const [B, L] = x.shape;
     const { heads: H, kvHeads: Hkv, headDim: d } = this;
     const offset = cache ? cache.lengths : 0; // [B]: each sequence continues from its own length
@@ -57,7 +60,7 @@ export class SelfAttention extends Module {
       const c = cache.layers[layer];
       out = cachedAttention(q, c.k, c.v, cache.lengths.map((n) => n + L), cache.cap, Hkv);
     } else {
-      out = attention(q, k, v);
+      out = keys ? attention(q, k, v, { causal: false, keys }) : attention(q, k, v);
     }
     return this.o_proj.forward(reshape(out, [B, L, H * d]));
   }

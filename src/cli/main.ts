@@ -104,7 +104,7 @@ function taskOptions(cmd: Command): Command {
     .option('--data-seed <n>', 'listops: seed of the generated splits', count, 0)
     .option('--test-size <n>', 'listops: test examples evaluated at the end (default: the whole split, 2000)', positive)
     .addOption(new Option('--pooling <how>', 'listops: the head reads the mean over the real tokens (the S4 line\'s) or the last real token (Hugging Face\'s)').choices(CLASSIFIER_POOLINGS).default('mean'))
-    .option('--bidirectional', 'listops: every block also reads the sequence backwards, with a second mixer (--arch mamba; the S4 line\'s LRA models are bidirectional)')
+    .option('--bidirectional', 'listops: every token reads the whole sequence: a second mixer per block reads it backwards (--arch mamba), attention without the causal mask (--arch transformer), as the LRA\'s models')
     .option('--no-progress', 'plain log lines instead of a progress bar');
 }
 

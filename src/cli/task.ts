@@ -101,7 +101,7 @@ export interface TaskCliOptions {
   model?: string;
   /** listops: training examples generated (default 96,000, the LRA's). */
   trainSize?: number;
-  /** listops: every block also reads each sequence backwards (config `bidirectional`). */
+  /** listops: every token reads the whole sequence (config `bidirectional`). */
   bidirectional?: boolean;
 }
 
@@ -171,7 +171,7 @@ export function trainOptionsOf(o: TaskCliOptions): TaskTrainOptions {
 export function describeModel(config: ModelConfig, parameters: number): string {
   const sizes =
     config.model_type === 'llama'
-      ? `transformer · ${config.num_hidden_layers} layer(s) · d_model ${config.hidden_size} · ${config.num_attention_heads} heads of ${config.head_dim}`
+      ? `${config.bidirectional ? 'bidirectional ' : ''}transformer · ${config.num_hidden_layers} layer(s) · d_model ${config.hidden_size} · ${config.num_attention_heads} heads of ${config.head_dim}`
       : config.model_type === 'mamba'
         ? `${config.bidirectional ? 'bidirectional ' : ''}${config.mixer}${ablationNote(config)} · ${config.num_hidden_layers} layer(s) · d_model ${config.hidden_size} · N ${config.mixer === 'lru' ? config.lru?.state_size ?? config.hidden_size : config.state_size}`
         : `${config.model_type} · ${config.num_hidden_layers} layer(s) · d_model ${config.hidden_size} · N ${config.state_size}`;

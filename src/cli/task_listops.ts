@@ -40,7 +40,6 @@ export type ListOpsCliOptions = TaskCliOptions & { dataSeed?: number; testSize?:
 export function runListOps(o: ListOpsCliOptions): ListOpsRun {
   if (o.evalLengths) throw new Error('--eval-lengths: ListOps sequences are the generated ones (500–2,000 tokens); evaluation lengths apply to the synthetic tasks');
   if (o.bidirectional && o.evalOnly) throw new Error("--bidirectional describes a model to train; a saved model's config.json says whether it reads backwards");
-  if (o.bidirectional && o.arch === 'transformer') throw new Error("--bidirectional: the Mamba family's blocks (--arch mamba) read backwards with a second mixer; Transformer++'s attention is causal here");
   for (const [flag, v] of [['--batch', o.batch], ['--eval-size', o.evalSize]] as const) if (v < 1) throw new Error(`${flag} must be at least 1, got ${v}`);
   const t0 = performance.now();
   const data = listOpsData(o.evalOnly ? 1 : o.trainSize ?? 96_000, o.dataSeed ?? 0);

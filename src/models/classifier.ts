@@ -8,9 +8,9 @@
 // read the whole sequence; 'mean', the S4 line's for the LRA, averages h over the real tokens, so
 // every position is supervised: a fact read early needs to be kept only as long as it helps. A
 // causal model's real tokens never see the right padding, so a batch is padded only to its own
-// longest sequence either way. A bidirectional Mamba-family backbone (config `bidirectional`, the
-// S4 line's LRA models are) reads each row backwards from its last real token, so padding stays
-// unseen there too, and every position has read the whole sequence.
+// longest sequence either way. A bidirectional backbone (config `bidirectional`, as the LRA's
+// models are) reads each row both ways, never its padding: a Mamba-family block adds a mixer that
+// reads backwards from the last real token, a Llama block attends to every real token.
 
 import { Tensor } from '../tensor/tensor.js';
 import { Rng } from '../tensor/random.js';

@@ -109,17 +109,21 @@ export function modelConfig(c: ModelConfigInput | { model_type?: string }, where
     const supported = Object.keys(BUILDERS).map((t) => `"${t}"`).join(', ');
     throw new Error(`${where}: model_type is ${JSON.stringify(type)}; supported: ${supported}`);
   }
-  if (type !== 'mamba' && raw.bidirectional !== undefined && raw.bidirectional !== false) {
-    throw new Error(`${where}: bidirectional is available for model_type "mamba" (mixers ${MIXER_KINDS.join(', ')}), not "${type}"`);
-  }
+  if (type !== 'mamba' && type !== 'llama' && raw.bidirectional !== undefined && raw.bidirectional !== false) throw notBidirectional(where, type);
   return BUILDERS[type as ModelConfig['model_type']](raw, where);
 }
 
-/** `c` with a backwards mixer in every block (key `bidirectional`): the Mamba family's configs only. */
-export function bidirectionalConfig(c: ModelConfig, where = 'bidirectionalConfig'): MambaConfig {
-  if (c.model_type !== 'mamba') throw new Error(`${where}: bidirectional is available for model_type "mamba" (mixers ${MIXER_KINDS.join(', ')}), not "${c.model_type}"`);
-  return modelConfig({ ...c, bidirectional: true }, where);
+/**
+ * `c` reading every row both ways (key `bidirectional`): a backwards mixer in every block of a
+ * "mamba" model, attention without the causal mask in a "llama" one.
+ */
+export function bidirectionalConfig(c: ModelConfig, where = 'bidirectionalConfig'): MambaConfig | LlamaConfig {
+  if (c.model_type !== 'mamba' && c.model_type !== 'llama') throw notBidirectional(where, c.model_type);
+  return modelConfig({ ...c, bidirectional: true }, where) as MambaConfig | LlamaConfig;
 }
+
+const notBidirectional = (where: string, type: string) =>
+  new Error(`${where}: bidirectional is available for model_type "mamba" (mixers ${MIXER_KINDS.join(', ')}) and "llama", not "${type}"`);
 
 /** Parses and validates a config.json object; `label` names the file in errors. */
 export function parseConfig(json: unknown, label = 'config.json'): ModelConfig {

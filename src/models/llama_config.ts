@@ -6,7 +6,8 @@
 // What mamba-ts does not implement is refused with the key named: rope types other than
 // "default" (rope_scaling, rope_parameters.rope_type), hidden_act other than "silu", biases.
 // Keys of LlamaConfig we have no use for (bos_token_id, initializer_range, ...) are accepted and
-// not kept.
+// not kept. `bidirectional` is ours (as on the Mamba family's configs): attention without the
+// causal mask, for classifiers; transformers does not read it.
 
 import type { CausalLMConfig } from './causal_lm.js';
 
@@ -27,11 +28,13 @@ export interface LlamaConfig extends CausalLMConfig {
   hidden_act: 'silu';
   attention_bias: false;
   mlp_bias: false;
+  /** Ours: every token attends to every real token of its row (a classifier's encoder; kept only when true). */
+  bidirectional?: true;
 }
 
 /** The sizes are required; everything else takes transformers' LlamaConfig default. */
 export type LlamaConfigInput = Pick<LlamaConfig, 'vocab_size' | 'hidden_size' | 'intermediate_size' | 'num_hidden_layers' | 'num_attention_heads'> &
-  Partial<Omit<LlamaConfig, 'model_type' | 'architectures'>> & { model_type?: 'llama'; architectures?: string[] };
+  Partial<Omit<LlamaConfig, 'model_type' | 'architectures' | 'bidirectional'>> & { model_type?: 'llama'; architectures?: string[]; bidirectional?: boolean };
 
 export const LLAMA_DEFAULTS = { rms_norm_eps: 1e-6, rope_theta: 10000, max_position_embeddings: 2048, tie_word_embeddings: false };
 
@@ -69,8 +72,8 @@ export function llamaConfig(c: LlamaConfigInput, where = 'llamaConfig'): LlamaCo
   for (const key of ['attention_bias', 'mlp_bias']) {
     if (o[key] !== undefined && o[key] !== false) throw fail(key, 'false (Llama projections without biases; biases are not implemented)');
   }
-  if (o.tie_word_embeddings !== undefined && typeof o.tie_word_embeddings !== 'boolean') throw fail('tie_word_embeddings', 'true or false');
-  return {
+  for (const key of ['tie_word_embeddings', 'bidirectional']) if (o[key] !== undefined && typeof o[key] !== 'boolean') throw fail(key, 'true or false');
+  const config: LlamaConfig = {
     model_type: 'llama',
     architectures: ['LlamaForCausalLM'],
     vocab_size: V,
@@ -88,6 +91,8 @@ export function llamaConfig(c: LlamaConfigInput, where = 'llamaConfig'): LlamaCo
     attention_bias: false,
     mlp_bias: false,
   };
+  if (o.bidirectional === true) config.bidirectional = true;
+  return config;
 }
 
 /**

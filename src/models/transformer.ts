@@ -5,7 +5,8 @@
 // model.layers.{i}.self_attn.q_proj.weight, ..., model.norm.weight, lm_head.weight), so folders
 // written here load in transformers unchanged and Llama folders from elsewhere load here.
 // Generation state: a KV cache (src/attention/kv_cache.ts), filled by forward (prefill, also in
-// chunks) and by step, one token at a time attending over it.
+// chunks) and by step, one token at a time attending over it. A bidirectional config (ours, for
+// classifiers) drops the causal mask: features only, no logits, no generation.
 
 import { Tensor } from '../tensor/tensor.js';
 import { Rng } from '../tensor/random.js';
@@ -69,6 +70,7 @@ export class TransformerLM extends Module implements CausalLM<KVCache> {
    * `recorders` (one per layer) record the attention weights: see src/models/record.ts.
    */
   forward(ids: Int32Array, batch: number, length: number, cache?: KVCache, recorders?: LayerRecorder[]): Tensor {
+    this.causalOnly('forward');
     if (ids.length !== batch * length) throw new Error(`TransformerLM.forward: ${ids.length} ids for batch ${batch} × length ${length}`);
     if (cache) {
       if (cache.batch !== batch) throw new Error(`TransformerLM.forward: the cache holds ${cache.batch} sequences, got batch ${batch}`);
@@ -83,19 +85,33 @@ export class TransformerLM extends Module implements CausalLM<KVCache> {
 
   /**
    * The final norm's output [B, L, D] over whole sequences (training): what a classification head
-   * reads. `_last` (each row's last real token) is LanguageModel.features's; causal attention never reads past a token.
+   * reads. `last[b]`: row b's last real token, up to which a bidirectional model's tokens attend
+   * (absent: the row's end); causal attention never reads past a token.
    */
-  features(ids: Int32Array, batch: number, length: number, _last?: Int32Array): Tensor {
+  features(ids: Int32Array, batch: number, length: number, last?: Int32Array): Tensor {
     if (ids.length !== batch * length) throw new Error(`TransformerLM.features: ${ids.length} ids for batch ${batch} × length ${length}`);
-    return this.model.norm.forward(this.hidden(ids, batch, length));
+    const keys = this.bidirectional ? Int32Array.from({ length: batch }, (_, b) => (last ? last[b] + 1 : length)) : undefined;
+    return this.model.norm.forward(this.hidden(ids, batch, length, undefined, undefined, keys));
   }
 
-  /** The last block's output h [B, L, D]. */
-  private hidden(ids: Int32Array, batch: number, length: number, cache?: KVCache, recorders?: LayerRecorder[]): Tensor {
+  /** Whether attention has no causal mask (config `bidirectional`): a classifier's encoder, never a causal LM. */
+  get bidirectional(): boolean {
+    return this.config.bidirectional === true;
+  }
+
+  /** Refuses what only a causal model can do (next-token logits, a KV cache to generate with) for a bidirectional one. */
+  private causalOnly(what: string): void {
+    if (this.bidirectional) {
+      throw new Error(`TransformerLM.${what}: this model is bidirectional (config.json "bidirectional": true): every token attends to the tokens after it, so it has no next-token logits and no generation cache; use it as a classifier (SequenceClassifier, task listops --bidirectional)`);
+    }
+  }
+
+  /** The last block's output h [B, L, D]; `keys`: each row's real tokens, all attended (bidirectional). */
+  private hidden(ids: Int32Array, batch: number, length: number, cache?: KVCache, recorders?: LayerRecorder[], keys?: Int32Array): Tensor {
     cache?.reserve(length);
     let h = embedding(this.model.embed_tokens.weight, ids, [batch, length]); // [B, L, D]
     this.model.layers.items.forEach((layer, i) => {
-      h = layer.forward(h, cache, i, recorders?.[i]);
+      h = layer.forward(h, cache, i, recorders?.[i], keys);
     });
     cache?.advance(length);
     return h;
@@ -103,6 +119,7 @@ export class TransformerLM extends Module implements CausalLM<KVCache> {
 
   /** ids [B·L] into the cache → logits [B, V] after each sequence's last token (the head runs there only). */
   prefill(ids: Int32Array, batch: number, length: number, cache: KVCache): Tensor {
+    this.causalOnly('prefill');
     if (ids.length !== batch * length || length < 1) throw new Error(`TransformerLM.prefill: ${ids.length} ids for batch ${batch} × length ${length}`);
     if (cache.batch !== batch) throw new Error(`TransformerLM.prefill: the cache holds ${cache.batch} sequences, got batch ${batch}`);
     return noGrad(() => {
@@ -119,6 +136,7 @@ export class TransformerLM extends Module implements CausalLM<KVCache> {
 
   /** An empty KV cache for `batch` sequences (f32; a bf16 request keeps f32 weights here). */
   initState(batch: number, _opts: StateOptions = {}): KVCache {
+    this.causalOnly('initState');
     const c = this.config;
     return new KVCache(batch, c.num_hidden_layers, c.num_key_value_heads, c.head_dim);
   }

@@ -1,7 +1,9 @@
-// attention: causal multi-head scaled dot-product attention as one fused op (FlashAttention-2
-// style: Dao, 2023), with grouped-query attention (GQA) read in place.
+// attention: multi-head scaled dot-product attention as one fused op (FlashAttention-2 style:
+// Dao, 2023), with grouped-query attention (GQA) read in place.
 //   q: [B, L, H, d], k, v: [B, L, Hkv, d] → out [B, L, H, d]
 //   out[b, i, h] = Σ_{j ≤ i} softmax_j(q[b, i, h]·k[b, j, ⌊h/g⌋] · d^−½) · v[b, j, ⌊h/g⌋],  g = H / Hkv
+// causal (the default); with { causal: false, keys } the sum runs over j < keys[b], the real tokens
+// of each right-padded row, for every query (an encoder: a bidirectional classifier).
 // Heads sit next to each other in the last two axes, as the q/k/v projections produce them and
 // o_proj consumes them: no transposes around the op. The forward keeps only out and the per-row
 // log-sum-exp [B, H, L]; the backward recomputes the probabilities block by block, so memory is
@@ -19,6 +21,10 @@ registerOp('attention');
 export interface AttentionOptions {
   /** 'naive' materialises the L×L scores (the specification; tests and benchmarks). Default 'fused'. */
   kernel?: 'fused' | 'naive';
+  /** false: every query sees every key of its row (up to keys[b]). Default true. */
+  causal?: boolean;
+  /** Not causal: the keys of each row [B] (1 … L; a right-padded row's real tokens). Default L for all. */
+  keys?: Int32Array;
 }
 
 function checkHeads(op: string, H: number, Hkv: number, what: string): void {
@@ -35,7 +41,13 @@ export function attention(q: Tensor, k: Tensor, v: Tensor, opts: AttentionOption
     }
   }
   checkHeads('attention', H, Hkv, `q ${shapeStr(q.shape)}, k ${shapeStr(k.shape)}`);
-  const dims: AttentionDims = { B, H, Hkv, Lq: L, Lk: L, cap: L, d, scale: 1 / Math.sqrt(d) };
+  const causal = opts.causal ?? true;
+  const keys = opts.keys;
+  if (keys) {
+    if (causal) throw new Error('attention: keys (a length per row) are for causal: false; a causal row never reads past its own position');
+    if (keys.length !== B || keys.some((n) => !(n >= 1 && n <= L))) throw new Error(`attention: keys must be ${B} lengths in 1 … ${L} (one per row), got [${Array.from(keys).join(', ')}]`);
+  }
+  const dims: AttentionDims = { B, H, Hkv, Lq: L, Lk: L, cap: L, d, scale: 1 / Math.sqrt(d), ...(causal ? {} : { causal: false }), ...(keys ? { lengths: keys } : {}) };
   const kn = kernels();
   const naive = opts.kernel === 'naive';
   const out = allocOutput(q.size);

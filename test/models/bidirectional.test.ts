@@ -1,13 +1,15 @@
-// Bidirectional Mamba-family backbones (config `bidirectional`, the S4 line's LRA models): each
-// block adds a second mixer that reads every row backwards from its last real token. Checked
-// against the block written out by hand on unpadded rows, for reading the future (and not the
-// padding), for its config key, and for refusing what only a causal model can do.
+// Bidirectional backbones (config `bidirectional`, as the LRA's models): each Mamba-family block
+// adds a second mixer that reads every row backwards from its last real token; a Llama block
+// attends without the causal mask. Checked against the block written out by hand on unpadded
+// rows, for reading the future (and not the padding), for the config key, and for refusing what
+// only a causal model can do.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { modelConfig, parseConfig, MIXER_KINDS, type MixerKind } from '../../src/models/config.js';
 import { createModel } from '../../src/models/create.js';
 import { LanguageModel, reverseRows } from '../../src/models/language_model.js';
+import type { TransformerLM } from '../../src/models/transformer.js';
 import { Tensor } from '../../src/tensor/tensor.js';
 import { add } from '../../src/ops/index.js';
 import { assertClose } from '../helpers.js';
@@ -55,10 +57,13 @@ test('a bidirectional block is h + mixer(n) + reverse(mixer_rev(reverse(n))), ro
   }
 });
 
+const llama = (bidirectional: boolean) =>
+  createModel(modelConfig({ model_type: 'llama', vocab_size: 9, hidden_size: 8, intermediate_size: 16, num_hidden_layers: 2, num_attention_heads: 2, tie_word_embeddings: true, bidirectional }), { seed: 3 }) as TransformerLM;
+
 test('every position of a bidirectional model reads the tokens after it; a causal one does not', () => {
-  for (const mixer of MIXER_KINDS) {
+  for (const mixer of [...MIXER_KINDS, 'llama'] as const) {
     for (const bidirectional of [true, false]) {
-      const model = build(mixer, bidirectional);
+      const model = mixer === 'llama' ? llama(bidirectional) : build(mixer, bidirectional);
       const D = model.config.hidden_size;
       const first = (ids: number[]) => model.features(Int32Array.from(ids), 1, ids.length).data.subarray(0, D);
       const a = first([3, 4, 5, 6]);
@@ -76,18 +81,26 @@ test('config.json keeps "bidirectional": true, leaves it out of a causal config,
   const back = parseConfig(JSON.parse(JSON.stringify(config('lru'))), 'x/config.json');
   assert.ok(back.model_type === 'mamba' && back.bidirectional === true && back.mixer === 'lru');
   assert.throws(() => parseConfig({ vocab_size: 9, hidden_size: 8, num_hidden_layers: 1, bidirectional: 'yes' }, 'x/config.json'), /x\/config\.json: bidirectional must be true or false, got "yes"/);
-  for (const model_type of ['falcon_mamba', 'mamba2', 'llama']) {
-    assert.throws(() => parseConfig({ model_type, vocab_size: 9, hidden_size: 8, num_hidden_layers: 1, bidirectional: true }, 'x/config.json'), new RegExp(`x/config\\.json: bidirectional is available for model_type "mamba" \\(mixers mamba, lru, s4d\\), not "${model_type}"`));
+  for (const model_type of ['falcon_mamba', 'mamba2']) {
+    assert.throws(() => parseConfig({ model_type, vocab_size: 9, hidden_size: 8, num_hidden_layers: 1, bidirectional: true }, 'x/config.json'), new RegExp(`x/config\\.json: bidirectional is available for model_type "mamba" \\(mixers mamba, lru, s4d\\) and "llama", not "${model_type}"`));
   }
+  assert.equal(llama(true).config.bidirectional, true);
+  assert.ok(!('bidirectional' in llama(false).config));
+  assert.throws(() => parseConfig({ model_type: 'llama', vocab_size: 9, hidden_size: 8, intermediate_size: 16, num_hidden_layers: 1, num_attention_heads: 2, bidirectional: 1 }, 'x/config.json'), /x\/config\.json: bidirectional must be true or false, got 1/);
 });
 
 test('a bidirectional model refuses next-token logits and generation, naming the key', () => {
-  const model = build('mamba');
   const ids = Int32Array.of(1, 2, 3);
   const said = /bidirectional \(config\.json "bidirectional": true\).*use it as a classifier/;
+  const model = build('mamba');
   assert.throws(() => model.forward(ids, 1, 3), said);
   assert.throws(() => model.loss(ids, Int32Array.of(2, 3, -100), 1, 3), said);
   assert.throws(() => model.initState(1), said);
   assert.throws(() => model.step(Int32Array.of(1), { layers: [] }), said);
   assert.throws(() => model.prefill(ids, 1, 3, { layers: [] }), said);
+  const transformer = llama(true);
+  assert.throws(() => transformer.forward(ids, 1, 3), said);
+  assert.throws(() => transformer.initState(1), said);
+  assert.throws(() => transformer.step(Int32Array.of(1), llama(false).initState(1)), said);
+  assert.throws(() => transformer.prefill(ids, 1, 3, llama(false).initState(1)), said);
 });

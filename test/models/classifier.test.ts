@@ -9,7 +9,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { backward } from '../../src/autograd/tape.js';
-import { modelConfig, ModelConfig, MIXER_KINDS } from '../../src/models/config.js';
+import { bidirectionalConfig, modelConfig, ModelConfig, MIXER_KINDS } from '../../src/models/config.js';
 import { SequenceClassifier, CLASSIFIER_POOLINGS, type ClassifierPooling } from '../../src/models/classifier.js';
 import { saveClassifier, loadClassifier } from '../../src/io/classifier_folder.js';
 import { Rng } from '../../src/tensor/random.js';
@@ -22,9 +22,12 @@ after(() => rmSync(work, { recursive: true, force: true }));
 const mamba = modelConfig({ vocab_size: 8, hidden_size: 8, num_hidden_layers: 2, state_size: 4 });
 const llama = modelConfig({ model_type: 'llama', vocab_size: 8, hidden_size: 8, intermediate_size: 16, num_hidden_layers: 2, num_attention_heads: 2, tie_word_embeddings: true });
 const classifier = (config: ModelConfig, seed = 0, pooling?: ClassifierPooling) => new SequenceClassifier(config, { numLabels: 3, padId: 0, seed, pooling });
-/** Bidirectional backbones (config `bidirectional`): each block also reads every row backwards from its last real token. */
-const bidirectional = MIXER_KINDS.map((mixer) => modelConfig({ vocab_size: 8, hidden_size: 8, num_hidden_layers: 2, state_size: 4, mixer, bidirectional: true }));
-const nameOf = (c: ModelConfig) => (c.model_type === 'mamba' && c.bidirectional ? `bidirectional ${c.mixer}` : c.model_type);
+/** Bidirectional backbones (config `bidirectional`): each Mamba-family block also reads every row backwards from its last real token; Llama attends without the causal mask. */
+const bidirectional = [
+  ...MIXER_KINDS.map((mixer) => modelConfig({ vocab_size: 8, hidden_size: 8, num_hidden_layers: 2, state_size: 4, mixer, bidirectional: true })),
+  bidirectionalConfig(llama),
+];
+const nameOf = (c: ModelConfig) => (c.model_type === 'mamba' && c.bidirectional ? `bidirectional ${c.mixer}` : c.model_type === 'llama' && c.bidirectional ? 'bidirectional llama' : c.model_type);
 const cases = [mamba, llama, ...bidirectional].flatMap((config) => CLASSIFIER_POOLINGS.map((pooling) => ({ config, pooling, name: `${nameOf(config)}, ${pooling} pooling` })));
 
 test('the head reads the tokens up to the last that is not padding: right padding leaves every logit unchanged', () => {

@@ -42,6 +42,54 @@ for (const c of cases) {
   });
 }
 
+/** The specification of attention without the causal mask, written out plainly: every query of row b over its keys 0 … keys[b] − 1. */
+function plainBidirectional(q: Float32Array, k: Float32Array, v: Float32Array, c: Case, keys: Int32Array): Float32Array {
+  const { B, L, H, Hkv, d } = c;
+  const out = new Float32Array(B * L * H * d);
+  for (let b = 0; b < B; b++) {
+    for (let h = 0; h < H; h++) {
+      const hk = Math.floor(h / (H / Hkv));
+      for (let i = 0; i < L; i++) {
+        const at = (t: number, j: number, heads: number, head: number) => ((b * L + j) * heads + head) * d + t;
+        const scores = Array.from({ length: keys[b] }, (_, j) => Array.from({ length: d }, (_, t) => q[at(t, i, H, h)] * k[at(t, j, Hkv, hk)]).reduce((a, x) => a + x, 0) / Math.sqrt(d));
+        const top = Math.max(...scores);
+        const w = scores.map((x) => Math.exp(x - top));
+        const total = w.reduce((a, x) => a + x, 0);
+        for (let t = 0; t < d; t++) out[at(t, i, H, h)] = w.reduce((a, wj, j) => a + wj * v[at(t, j, Hkv, hk)], 0) / total;
+      }
+    }
+  }
+  return out;
+}
+
+for (const c of cases) {
+  test(`attention without the causal mask over rows of given lengths: fused and naive equal the plain formula, their gradients each other (B ${c.B}, L ${c.L}, H ${c.H}, d ${c.d})`, () => {
+    const keys = Int32Array.from({ length: c.B }, (_, b) => (b === 0 ? c.L : Math.max(1, Math.floor(c.L / (b + 1)) - 1))); // a full row, then padded ones
+    const results = (['fused', 'naive'] as const).map((kernel) => {
+      const r = new Rng(17);
+      const q = rand([c.B, c.L, c.H, c.d], r);
+      const k = rand([c.B, c.L, c.Hkv, c.d], r, { low: -2, high: 2 });
+      const v = rand([c.B, c.L, c.Hkv, c.d], r);
+      const w = rand([c.B, c.L, c.H, c.d], r, { grad: false });
+      const out = attention(q, k, v, { kernel, causal: false, keys });
+      assertClose(out.data, plainBidirectional(q.data, k.data, v.data, c, keys), 2e-5, 2e-4, `${kernel}: out`);
+      backward(sum(mul(out, w)));
+      // The padding's keys and values are never read: no gradient reaches them.
+      for (let b = 0; b < c.B; b++) for (let x = (b * c.L + keys[b]) * c.Hkv * c.d; x < (b + 1) * c.L * c.Hkv * c.d; x++) assert.equal(k.grad![x] + v.grad![x], 0, `${kernel}: padding key ${x}`);
+      return [q.grad!, k.grad!, v.grad!];
+    });
+    for (const [i, what] of ['dq', 'dk', 'dv'].entries()) assertClose(results[0][i], results[1][i], 2e-5, 2e-4, what);
+  });
+}
+
+test('attention refuses row lengths with the causal mask, and lengths outside 1 … L', () => {
+  const r = new Rng(2);
+  const [q, k, v] = [rand([2, 4, 1, 2], r), rand([2, 4, 1, 2], r), rand([2, 4, 1, 2], r)];
+  assert.throws(() => attention(q, k, v, { keys: Int32Array.of(4, 2) }), /keys \(a length per row\) are for causal: false/);
+  assert.throws(() => attention(q, k, v, { causal: false, keys: Int32Array.of(4, 0) }), /keys must be 2 lengths in 1 … 4 \(one per row\), got \[4, 0\]/);
+  assert.throws(() => attention(q, k, v, { causal: false, keys: Int32Array.of(4) }), /keys must be 2 lengths/);
+});
+
 test('attention of one query at position 1 weighs its two keys by the softmax of the scaled scores', () => {
   // d = 4, scale 1/2; q1·k0 = 2, q1·k1 = 4 → weights softmax([1, 2]); position 0 sees only itself.
   const q = fromArray([1, 0, 0, 0, 1, 1, 1, 1], [1, 2, 1, 4]);

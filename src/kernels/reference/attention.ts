@@ -1,4 +1,4 @@
-// Reference kernels of causal multi-head attention (src/ops/attention.ts), two of them:
+// Reference kernels of multi-head attention, causal or not (src/ops/attention.ts), two of them:
 //   - naive: materialises the scores S = Q·Kᵀ·scale [Lq, Lk] of one head, softmax, P·V. The
 //     specification, kept for the tests and the benchmark's naive rows.
 //   - blocked (FlashAttention-2, Dao 2023): the forward runs over query blocks and key blocks
@@ -12,9 +12,12 @@
 // Causal with an offset: query i sits at position Lk − Lq + i and sees keys 0 … Lk − Lq + i
 // (chunked prefill and generation steps over a cache). With `lengths` the batch is ragged (the
 // server's sequences, each at its own length): entry b holds lengths[b] keys, and its query i
-// sits at lengths[b] − Lq + i. GQA: query head h reads key/value head
+// sits at lengths[b] − Lq + i. Not causal (causal: false; an encoder, a bidirectional classifier),
+// every query of entry b sees its keys 0 … lengths[b] − 1 (the real tokens of a right-padded
+// row; the padding is never read). GQA: query head h reads key/value head
 // ⌊h / g⌋, g = H / Hkv, in place (no copy of K or V).
-// The backward is for self-attention (Lq = Lk = cap = L); gradK and gradV are added into.
+// The backward is for self-attention (Lq = Lk = cap = L; with `lengths` only when not causal);
+// gradK and gradV are added into.
 
 /** Query and key block sizes of the blocked reference (the fast kernels choose their own). */
 export const BLOCK_Q = 16;
@@ -28,8 +31,10 @@ export interface AttentionDims {
   Lk: number;
   /** Rows per batch entry of k and v (≥ Lk). */
   cap: number;
-  /** Keys of each batch entry [B] (each ≤ Lk, ≥ Lq); absent: Lk for all. */
+  /** Keys of each batch entry [B] (each ≤ Lk; causal, ≥ Lq); absent: Lk for all. */
   lengths?: Int32Array;
+  /** Whether query i sees only the keys up to its own position (default true). */
+  causal?: boolean;
   d: number;
   scale: number;
 }
@@ -45,6 +50,10 @@ function kAt(s: AttentionDims, b: number, j: number, hk: number): number {
 function keysOf(s: AttentionDims, b: number): number {
   return s.lengths ? s.lengths[b] : s.Lk;
 }
+/** The last key that query i of batch entry b sees: its own position when causal, else the entry's last key. */
+function lastKey(s: AttentionDims, b: number, i: number): number {
+  return s.causal === false ? keysOf(s, b) - 1 : keysOf(s, b) - s.Lq + i;
+}
 function dot(a: Float32Array, ai: number, b: Float32Array, bi: number, d: number): number {
   let acc = 0;
   for (let c = 0; c < d; c++) acc += a[ai + c] * b[bi + c];
@@ -56,11 +65,10 @@ export function attentionNaiveForward(q: Float32Array, k: Float32Array, v: Float
   const g = H / s.Hkv;
   const S = new Float64Array(Lk); // one row of scores at a time; the whole P is in the backward
   for (let b = 0; b < B; b++) {
-    const offset = keysOf(s, b) - Lq;
     for (let h = 0; h < H; h++) {
       const hk = Math.floor(h / g);
       for (let i = 0; i < Lq; i++) {
-        const last = offset + i; // causal: keys 0..last
+        const last = lastKey(s, b, i); // keys 0..last
         let max = -Infinity;
         for (let j = 0; j <= last; j++) max = Math.max(max, (S[j] = dot(q, qAt(s, b, i, h), k, kAt(s, b, j, hk), d) * s.scale));
         let sum = 0;
@@ -91,23 +99,25 @@ export function attentionNaiveBackward(
   for (let b = 0; b < B; b++) {
     for (let h = 0; h < H; h++) {
       const hk = Math.floor(h / g);
-      const P = new Float64Array(L * L); // P[i, j], zero above the diagonal
+      const P = new Float64Array(L * L); // P[i, j], zero past each row's last key
       for (let i = 0; i < L; i++) {
+        const last = lastKey(s, b, i);
         let max = -Infinity;
-        for (let j = 0; j <= i; j++) max = Math.max(max, (P[i * L + j] = dot(q, qAt(s, b, i, h), k, kAt(s, b, j, hk), d) * s.scale));
+        for (let j = 0; j <= last; j++) max = Math.max(max, (P[i * L + j] = dot(q, qAt(s, b, i, h), k, kAt(s, b, j, hk), d) * s.scale));
         let sum = 0;
-        for (let j = 0; j <= i; j++) sum += P[i * L + j] = Math.exp(P[i * L + j] - max);
-        for (let j = 0; j <= i; j++) P[i * L + j] /= sum;
+        for (let j = 0; j <= last; j++) sum += P[i * L + j] = Math.exp(P[i * L + j] - max);
+        for (let j = 0; j <= last; j++) P[i * L + j] /= sum;
       }
       for (let i = 0; i < L; i++) {
+        const last = lastKey(s, b, i);
         const gi = qAt(s, b, i, h);
-        const dP = new Float64Array(i + 1);
+        const dP = new Float64Array(last + 1);
         let rowDot = 0;
-        for (let j = 0; j <= i; j++) {
+        for (let j = 0; j <= last; j++) {
           dP[j] = dot(gradOut, gi, v, kAt(s, b, j, hk), d);
           rowDot += dP[j] * P[i * L + j];
         }
-        for (let j = 0; j <= i; j++) {
+        for (let j = 0; j <= last; j++) {
           const p = P[i * L + j];
           const dS = p * (dP[j] - rowDot) * s.scale;
           const kj = kAt(s, b, j, hk);
@@ -130,7 +140,6 @@ export function attentionForward(q: Float32Array, k: Float32Array, v: Float32Arr
   const acc = new Float64Array(BLOCK_Q * d); // running Σ exp(score − m)·v
   const S = new Float64Array(BLOCK_Q * BLOCK_K);
   for (let b = 0; b < B; b++) {
-    const offset = keysOf(s, b) - Lq;
     for (let h = 0; h < H; h++) {
       const hk = Math.floor(h / g);
       for (let i0 = 0; i0 < Lq; i0 += BLOCK_Q) {
@@ -138,12 +147,12 @@ export function attentionForward(q: Float32Array, k: Float32Array, v: Float32Arr
         m.fill(-Infinity);
         l.fill(0);
         acc.fill(0);
-        const keyEnd = offset + i1; // the block's last row sees keys < keyEnd
+        const keyEnd = lastKey(s, b, i1 - 1) + 1; // the block's last row sees keys < keyEnd
         for (let j0 = 0; j0 < keyEnd; j0 += BLOCK_K) {
           const j1 = Math.min(keyEnd, j0 + BLOCK_K);
           for (let i = i0; i < i1; i++) {
             const r = i - i0;
-            const last = Math.min(j1 - 1, offset + i);
+            const last = Math.min(j1 - 1, lastKey(s, b, i));
             if (last < j0) continue; // the whole key block is in this row's future
             let blockMax = -Infinity;
             for (let j = j0; j <= last; j++) {
@@ -192,13 +201,15 @@ export function attentionBackward(
     for (let h = 0; h < H; h++) {
       const hk = Math.floor(h / g);
       for (let i = 0; i < L; i++) D[i] = dot(gradOut, qAt(s, b, i, h), out, qAt(s, b, i, h), d);
-      for (let j0 = 0; j0 < L; j0 += BLOCK_K) {
-        const j1 = Math.min(L, j0 + BLOCK_K);
-        for (let i0 = j0 - (j0 % BLOCK_Q); i0 < L; i0 += BLOCK_Q) {
-          for (let i = Math.max(i0, j0); i < Math.min(L, i0 + BLOCK_Q); i++) {
+      const causal = s.causal !== false;
+      for (let j0 = 0; j0 < keysOf(s, b); j0 += BLOCK_K) {
+        const j1 = Math.min(keysOf(s, b), j0 + BLOCK_K);
+        // Causal: only the query blocks at or after the key block see it.
+        for (let i0 = causal ? j0 - (j0 % BLOCK_Q) : 0; i0 < L; i0 += BLOCK_Q) {
+          for (let i = causal ? Math.max(i0, j0) : i0; i < Math.min(L, i0 + BLOCK_Q); i++) {
             const qi = qAt(s, b, i, h);
             const lseI = lse[(b * s.H + h) * L + i];
-            for (let j = j0; j < Math.min(j1, i + 1); j++) {
+            for (let j = j0; j < Math.min(j1, lastKey(s, b, i) + 1); j++) {
               const kj = kAt(s, b, j, hk);
               const p = Math.exp(dot(q, qi, k, kj, d) * s.scale - lseI);
               const dS = p * (dot(gradOut, qi, v, kj, d) - D[i]) * s.scale;

@@ -1,4 +1,4 @@
-// The wasm causal attention (assembly/attention.ts): same signatures as the blocked reference
+// The wasm attention, causal or not (assembly/attention.ts): same signatures as the blocked reference
 // kernels (src/kernels/reference/attention.ts; the naive ones stay the reference's). The forward
 // splits over batch × heads × blocks of ATT_BQ query rows; the backward over batch × kv heads
 // (each task owns its kv head's dK, dV and its query heads' dQ), so below 2 · threads of those
@@ -21,7 +21,7 @@ export function makeWasmAttention(rt: WasmRuntime) {
     const { B, H, Hkv, Lq, Lk, cap, d } = s;
     const nq = B * Lq * H * d, nkv = B * cap * Hkv * d;
     if (nq === 0) return;
-    if (Lq === 1) return decode(q, k, v, out, lse, s);
+    if (Lq === 1) return decode(q, k, v, out, lse, s); // one query sees every key, causal or not
     const dp = (d + 3) & ~3;
     rt.reset();
     const pq = rt.input(q, nq), pk = rt.input(k, nkv), pv = rt.input(v, nkv);
@@ -30,7 +30,7 @@ export function makeWasmAttention(rt: WasmRuntime) {
     const threads = B * H * Lq * Lk >= ATTENTION_PARALLEL_MIN ? Math.min(rt.threads, tasks) : 1;
     rt.scratch(threads, 4 * (2 * ATT_BQ * dp + 2 * ATT_BK * dp + 4 * ATT_BK + 2 * ATT_BQ));
     const lengths = s.lengths ? rt.copyInInts(s.lengths) : 0;
-    rt.setParams(AttentionForwardParams, { q: pq, k: pk, v: pv, out: po, lse: pl, B, H, Hkv, Lq, Lk, cap, d, scale: s.scale, lengths }, ['scale']);
+    rt.setParams(AttentionForwardParams, { q: pq, k: pk, v: pv, out: po, lse: pl, B, H, Hkv, Lq, Lk, cap, d, scale: s.scale, lengths, causal: s.causal === false ? 0 : 1 }, ['scale']);
     rt.run(JOB_ATTENTION_FORWARD, tasks, threads);
     rt.writeBack(po, out, nq);
     rt.writeBack(pl, lse, B * H * Lq);
@@ -88,7 +88,8 @@ export function makeWasmAttention(rt: WasmRuntime) {
     const tasks = B * Hkv;
     const threads = B * H * L * L >= ATTENTION_PARALLEL_MIN ? Math.min(rt.threads, tasks) : 1;
     rt.scratch(threads, 4 * (3 * Lp * dp + 2 * Lp + 2 * dp * ATT_BK + 3 * ATT_BK * dp + 8 * ATT_BK));
-    rt.setParams(AttentionBackwardParams, { gradOut: pg, q: pq, k: pk, v: pv, out: po, lse: pl, gradQ: pgq, gradK: pgk, gradV: pgv, B, H, Hkv, L, d, scale: s.scale }, ['scale']);
+    const lengths = s.lengths ? rt.copyInInts(s.lengths) : 0;
+    rt.setParams(AttentionBackwardParams, { gradOut: pg, q: pq, k: pk, v: pv, out: po, lse: pl, gradQ: pgq, gradK: pgk, gradV: pgv, B, H, Hkv, L, d, scale: s.scale, causal: s.causal === false ? 0 : 1, lengths }, ['scale']);
     rt.run(JOB_ATTENTION_BACKWARD, tasks, threads);
     if (gradQ) rt.writeBack(pgq, gradQ, nq);
     if (gradK) rt.writeBack(pgk, gradK, nkv);

@@ -146,12 +146,13 @@ export enum MambaStepParams {
 /**
  * JOB_ATTENTION_FORWARD (assembly/attention.ts, src/kernels/wasm/attention.ts): q and out
  * [B, Lq, H, d], k and v [B, cap, Hkv, d] (Lk rows used), lse [B, H, Lq]; scale is f32;
- * lengths: i32 [B] keys of each batch entry (a ragged batch), 0 when all hold Lk.
+ * lengths: i32 [B] keys of each batch entry (a ragged batch), 0 when all hold Lk; causal: 1, or 0 for
+ * every query to see all of its entry's keys.
  */
-export enum AttentionForwardParams { q, k, v, out, lse, B, H, Hkv, Lq, Lk, cap, d, scale, lengths }
+export enum AttentionForwardParams { q, k, v, out, lse, B, H, Hkv, Lq, Lk, cap, d, scale, lengths, causal }
 
-/** JOB_ATTENTION_BACKWARD (Lq = Lk = cap = L): gradK and gradV are added into; 0 = not wanted. */
-export enum AttentionBackwardParams { gradOut, q, k, v, out, lse, gradQ, gradK, gradV, B, H, Hkv, L, d, scale }
+/** JOB_ATTENTION_BACKWARD (Lq = Lk = cap = L): gradK and gradV are added into; 0 = not wanted; causal and lengths as the forward's (lengths only when not causal). */
+export enum AttentionBackwardParams { gradOut, q, k, v, out, lse, gradQ, gradK, gradV, B, H, Hkv, L, d, scale, causal, lengths }
 
 /** JOB_ATTENTION_DECODE: q [B, H, d]; partAcc [B·H·chunks, dp] and partMl [B·H·chunks, 2] per chunk of `chunk` keys; scale is f32; lengths as the forward's. */
 export enum AttentionDecodeParams { q, k, v, partAcc, partMl, B, H, Hkv, Lk, cap, d, scale, chunk, chunks, lengths }
