@@ -80,6 +80,7 @@ export const selectiveCopyingExperiment: Experiment = {
     { flags: '--ladder <list>', description: 'the curriculum lengths, ascending (default 16,32,64,128,256,512,1024,2048,4096)', parse: integerList(2) },
     { flags: '--max-steps <n>', description: 'step cap per rung (default 300; --quick 4)', parse: integer(1) },
     { flags: '--num-data <n>', description: 'data tokens to copy (default 4; the paper: 16)', parse: integer(1) },
+    { flags: '--lr <x>', description: 'peak learning rate of every rung (default 0.003; cosine to a tenth of it over the step cap)', parse: decimal({ above: 0 }) },
     { flags: '--from <dir>', description: "the models folder (--models) of an earlier selective-copying study: each climb starts from the longest rung saved there for its model and seed that is shorter than the ladder's first rung" },
     { flags: '--climb-minutes <x>', description: 'wall-clock time of each climb (every seed and model: training, checks, saving) at most; a rung unsolved when it runs out ends the climb (default 4)', parse: decimal({ above: 0 }) },
   ],
@@ -100,7 +101,7 @@ export async function runSelectiveCopying(o: ExperimentOptions): Promise<Selecti
   const seeds = o.seeds ?? (quick ? [0] : [0, 1, 2]);
   const s: SelectiveCopyingStudy['settings'] = {
     ladder, numData, vocab: 16, width: quick ? 8 : 64, layers: 2, heads: quick ? 2 : 4,
-    maxSteps: (o.maxSteps as number | undefined) ?? (quick ? 4 : 300), batch: quick ? 2 : 64, lr: 3e-3, minLr: 3e-4, warmup: quick ? 0 : 20,
+    maxSteps: (o.maxSteps as number | undefined) ?? (quick ? 4 : 300), batch: quick ? 2 : 64, lr: lr(o), minLr: lr(o) / 10, warmup: quick ? 0 : 20,
     evalEvery: quick ? 2 : 25, evalSize: quick ? 4 : 64, target: 0.99, seeds, climbMinutes: climbSeconds / 60, load: loadNow(), launch: launchPrefix(),
     ...(typeof o.from === 'string' ? { from: o.from } : {}),
   };
@@ -111,7 +112,7 @@ export async function runSelectiveCopying(o: ExperimentOptions): Promise<Selecti
   const climbs = archs.flatMap((arch) => (arch === 'mamba' ? seeds : seeds.slice(0, 1)).map((seed) => ({ arch, seed })));
   const starts = s.from === undefined ? undefined : climbs.map(({ arch, seed }) => savedRung(s.from!, arch, seed, ladder[0], studyConfig(arch, shape)));
   const study: SelectiveCopyingStudy = {
-    name: 'selective-copying', date: today(), command: commandOf('selective-copying', o, ['archs', 'ladder', 'maxSteps', 'numData', 'climbMinutes', 'from']), settings: s, runs: [], ends: [], longest: null,
+    name: 'selective-copying', date: today(), command: commandOf('selective-copying', o, ['archs', 'ladder', 'maxSteps', 'numData', 'lr', 'climbMinutes', 'from']), settings: s, runs: [], ends: [], longest: null,
     ...(starts ? { starts } : {}),
   };
   const save = () => writeStudy(o.out, FILES.name, study, FILES.render);
@@ -167,6 +168,8 @@ export async function runSelectiveCopying(o: ExperimentOptions): Promise<Selecti
   await finishStudy(o.out, FILES, study);
   return study;
 }
+
+const lr = (o: ExperimentOptions) => (o.lr as number | undefined) ?? 3e-3;
 
 /**
  * --from: the longest rung under <from>/<arch>-seed<seed>/L<L> shorter than `first`, checked to be

@@ -56,8 +56,10 @@ test('selective copying --from continues every climb from the rung an earlier st
   // The timed study above saved each model at L 4 (its only rung); a ladder of 8 goes on from there.
   const from = join(work, 'timed-models');
   const out = join(work, 'selective-copying-from');
-  await findExperiment('selective-copying').run({ quick: true, out, models: join(work, 'from-models'), ladder: [8], from });
+  await findExperiment('selective-copying').run({ quick: true, out, models: join(work, 'from-models'), ladder: [8], from, lr: 1e-3 });
   const d = JSON.parse(readFileSync(join(out, 'selective-copying.json'), 'utf8'));
+  assert.deepEqual([d.settings.lr, d.settings.minLr, d.runs[0].lr], [1e-3, 1e-4, 1e-3]);
+  assert.match(d.command, /--lr 0\.001/);
   assert.deepEqual(d.starts.map((x: { arch: string; length: number }) => `${x.arch} L${x.length}`), ['mamba L4', 's4d L4', 'lru L4', 'transformer L4']);
   assert.deepEqual(d.runs.map((r: { length: number }) => r.length), [8, 8, 8, 8]);
   assert.equal(d.settings.from, from);
