@@ -1,6 +1,7 @@
 // Attention and the Transformer++ baseline (issue 12), three tables:
 //   1. causal attention forward + backward, seconds and peak memory against L (256 … 16k): the
-//      fused kernel (wasm, all threads), the naive reference that materialises the L×L scores,
+//      fused kernel (wasm, all threads), the same without the causal mask (an encoder: every key
+//      for every query, twice the scores), the naive reference that materialises the L×L scores,
 //      and PyTorch's attention as transformers' eager Llama computes it (/usr/bin/python3 with
 //      torch; skipped with a note where absent). Each figure in a fresh process
 //      (bench/attention_probe.ts, bench/torch_llama.py) so that its peak RSS is its own.
@@ -84,7 +85,7 @@ function trainTokensPerSec(model: TransformerLM, B: number, L: number, steps: nu
 
 registerSection({
   name: 'attention',
-  description: 'causal attention fwd+bwd time and memory vs L (fused, naive, PyTorch); Transformer++ train and generate tokens/s',
+  description: 'attention fwd+bwd time and memory vs L (fused causal and without the mask, naive, PyTorch); Transformer++ train and generate tokens/s',
   async run(ctx: BenchContext) {
     const root = await findProjectRoot(import.meta.url);
     const noTorch = torchAvailable();
@@ -97,7 +98,7 @@ registerSection({
     for (const L of lengths) {
       const row: (string | number | null)[] = [L];
       const fig: Record<string, unknown> = { L, ...ATT };
-      for (const kind of ['fused', 'naive'] as const) {
+      for (const kind of ['fused', 'nomask', 'naive'] as const) {
         if (kind === 'naive' && L > NAIVE_MAX_L) {
           row.push(null, null);
           continue;
@@ -124,8 +125,8 @@ registerSection({
           notes.push(`PyTorch attention at L ${L} failed: ${r.why}`);
         }
       }
-      const f = fig.fused as Probe, n = fig.naive as Probe | undefined, t = fig.torch as Probe | undefined;
-      row.push(n ? n.seconds / f.seconds : null, t ? t.seconds / f.seconds : null);
+      const f = fig.fused as Probe, m = fig.nomask as Probe, n = fig.naive as Probe | undefined, t = fig.torch as Probe | undefined;
+      row.push(m.seconds / f.seconds, n ? n.seconds / f.seconds : null, t ? t.seconds / f.seconds : null);
       attRows.push(row);
       data.attention.push(fig);
     }
@@ -179,7 +180,7 @@ registerSection({
     return {
       title: 'Attention and the Transformer++ baseline',
       table: {
-        columns: ['L', 'fused ms', 'fused MiB', 'naive ms', 'naive MiB', 'torch ms', 'torch MiB', 'naive / fused', 'torch / fused'],
+        columns: ['L', 'fused ms', 'fused MiB', 'no mask ms', 'no mask MiB', 'naive ms', 'naive MiB', 'torch ms', 'torch MiB', 'no mask / fused', 'naive / fused', 'torch / fused'],
         rows: attRows,
       },
       extraTables: [
@@ -188,6 +189,7 @@ registerSection({
       ],
       notes: [
         `attention: batch 1, ${ATT.H} heads of ${ATT.d}, forward + backward of Σ w ⊙ attention(q, k, v) (median of 3 after a warm-up; beyond L 2048 and for the naive kernel one call, no warm-up); MiB: peak RSS of the measuring process above its inputs.`,
+        'no mask: the fused kernel with causal: false (every query reads every key: twice the causal scores, so about twice its time).',
         `naive: the reference kernel that materialises the scores (f64 scalar TypeScript), measured up to L ${NAIVE_MAX_L}: beyond, minutes per call.`,
         `torch: softmax(QKᵀ/√d + mask)·V as transformers' eager Llama, PyTorch on ${ctx.threads} threads; skipped where its ~5 [H, L, L] f32 arrays exceed ${TORCH_MAX_BYTES / 2 ** 30} GiB.`,
         'train: forward + backward + AdamW, median tokens/s over steps (random tokens); PyTorch: the same Llama in torch (bench/torch_llama.py), measured up to L 1024 (its saved scores at L 4096 exceed the memory).',

@@ -1,5 +1,5 @@
 // One attention measurement in a fresh process, so that its peak resident memory is its own:
-//   node dist/bench/attention_probe.js fused|naive L H d threads
+//   node dist/bench/attention_probe.js fused|naive|nomask L H d threads   (nomask: fused, no causal mask)
 // prints JSON { seconds (median forward + backward), peakBytes (peak RSS above the inputs) }.
 // Run by bench/attention.ts.
 
@@ -18,7 +18,8 @@ const w = new Tensor(randomArray(L * H * d, 4), [1, L, H, d]);
 const base = process.resourceUsage().maxRSS * 1024;
 const run = () => {
   for (const t of [q, k, v]) t.grad = null;
-  withArena(() => backward(sum(mul(attention(q, k, v, { kernel: kind === 'naive' ? 'naive' : 'fused' }), w))));
+  const opts = kind === 'naive' ? { kernel: 'naive' as const } : kind === 'nomask' ? { causal: false } : {};
+  withArena(() => backward(sum(mul(attention(q, k, v, opts), w))));
 };
 // Long or slow calls are timed once, without a warm-up: compilation is then a negligible part.
 const long = kind === 'naive' || L > 2048;
