@@ -74,3 +74,13 @@ export interface CausalLM<State = unknown> extends Module {
   /** Loads tensors by Hugging Face name, checking names and shapes; errors name the tensor. */
   loadWeights(dict: Map<string, NamedWeight>): void;
 }
+
+/**
+ * The refusal of what only a causal model can do (next-token logits, a generation state) by a
+ * bidirectional one (config `bidirectional`: a classifier's backbone). `what`: Class.method.
+ */
+export function causalOnly(bidirectional: boolean, what: string): void {
+  if (bidirectional) {
+    throw new Error(`${what}: this model is bidirectional (config.json "bidirectional": true): every position reads the tokens after it, so it has no next-token logits and no generation state; use it as a classifier (SequenceClassifier, task listops --bidirectional)`);
+  }
+}

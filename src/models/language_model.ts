@@ -21,7 +21,7 @@ import { MambaMixer } from '../ssm/mamba.js';
 import { Mamba2Mixer } from '../ssm/mamba2.js';
 import type { BackboneConfig } from './config.js';
 import { createMixer } from './mixers.js';
-import type { CausalLM, NamedWeight, StateOptions } from './causal_lm.js';
+import { causalOnly, type CausalLM, type NamedWeight, type StateOptions } from './causal_lm.js';
 
 /**
  * Pre-norm residual block: h + mixer(norm(h)); bidirectional, h + mixer(n) + flip(mixer_rev(flip(n)))
@@ -152,7 +152,7 @@ export class LanguageModel extends Module implements CausalLM<ModelState> {
    * layer) record what they want of each layer's inside: see src/models/record.ts.
    */
   forward(ids: Int32Array, batch: number, length: number, state?: ModelState, recorders?: LayerRecorder[]): Tensor {
-    this.causalOnly('forward');
+    causalOnly(this.bidirectional, 'LanguageModel.forward');
     if (ids.length !== batch * length) {
       throw new Error(`LanguageModel.forward: ${ids.length} ids for batch ${batch} × length ${length}`);
     }
@@ -175,12 +175,6 @@ export class LanguageModel extends Module implements CausalLM<ModelState> {
     return this.config.model_type === 'mamba' && this.config.bidirectional === true;
   }
 
-  /** Refuses what only a causal model can do (next-token logits, a state to generate from) for a bidirectional one. */
-  private causalOnly(what: string): void {
-    if (this.bidirectional) {
-      throw new Error(`LanguageModel.${what}: this model is bidirectional (config.json "bidirectional": true): every position reads the tokens after it, so it has no next-token logits and no generation state; use it as a classifier (SequenceClassifier, task listops --bidirectional)`);
-    }
-  }
 
   /**
    * The last block's output h [B, L, D]; with `state`, continuing from it (recorders: see forward).
@@ -200,7 +194,7 @@ export class LanguageModel extends Module implements CausalLM<ModelState> {
 
   /** ids [B·L] into the state → logits [B, V] after each sequence's last token (the head runs there only). */
   prefill(ids: Int32Array, batch: number, length: number, state: ModelState): Tensor {
-    this.causalOnly('prefill');
+    causalOnly(this.bidirectional, 'LanguageModel.prefill');
     if (ids.length !== batch * length || length < 1) throw new Error(`LanguageModel.prefill: ${ids.length} ids for batch ${batch} × length ${length}`);
     return noGrad(() => {
       const h = this.hidden(ids, batch, length, state); // [B, L, D]
@@ -220,7 +214,7 @@ export class LanguageModel extends Module implements CausalLM<ModelState> {
    * has no f32 matrices to step with in another format.
    */
   initState(batch: number, opts: StateOptions = {}): ModelState {
-    this.causalOnly('initState');
+    causalOnly(this.bidirectional, 'LanguageModel.initState');
     const blocks = this.backbone.layers.items;
     const state: ModelState = { layers: blocks.map((b) => b.mixer.initState(batch)) };
     const kept = this.weightFormat;
@@ -247,7 +241,7 @@ export class LanguageModel extends Module implements CausalLM<ModelState> {
    * blocks (S4D, LRU, Falcon Mamba) compose their mixer's step with ops.
    */
   step(tokens: Int32Array, state: ModelState): Tensor {
-    this.causalOnly('step');
+    causalOnly(this.bidirectional, 'LanguageModel.step');
     return noGrad(() => {
       const batch = tokens.length;
       if (state.layers.length !== this.config.num_hidden_layers) {

@@ -14,7 +14,7 @@ import { noGrad } from '../autograd/tape.js';
 import { crossEntropy, embedding, linear, reshape, slice } from '../ops/index.js';
 import { Module } from '../nn/module.js';
 import { Embedding, RMSNorm, Linear } from '../nn/index.js';
-import type { CausalLM, NamedWeight, StateOptions } from './causal_lm.js';
+import { causalOnly, type CausalLM, type NamedWeight, type StateOptions } from './causal_lm.js';
 import type { LlamaConfig } from './llama_config.js';
 import { DecoderLayer } from '../attention/decoder_layer.js';
 import { KVCache } from '../attention/kv_cache.js';
@@ -70,7 +70,7 @@ export class TransformerLM extends Module implements CausalLM<KVCache> {
    * `recorders` (one per layer) record the attention weights: see src/models/record.ts.
    */
   forward(ids: Int32Array, batch: number, length: number, cache?: KVCache, recorders?: LayerRecorder[]): Tensor {
-    this.causalOnly('forward');
+    causalOnly(this.bidirectional, 'TransformerLM.forward');
     if (ids.length !== batch * length) throw new Error(`TransformerLM.forward: ${ids.length} ids for batch ${batch} × length ${length}`);
     if (cache) {
       if (cache.batch !== batch) throw new Error(`TransformerLM.forward: the cache holds ${cache.batch} sequences, got batch ${batch}`);
@@ -99,12 +99,6 @@ export class TransformerLM extends Module implements CausalLM<KVCache> {
     return this.config.bidirectional === true;
   }
 
-  /** Refuses what only a causal model can do (next-token logits, a KV cache to generate with) for a bidirectional one. */
-  private causalOnly(what: string): void {
-    if (this.bidirectional) {
-      throw new Error(`TransformerLM.${what}: this model is bidirectional (config.json "bidirectional": true): every token attends to the tokens after it, so it has no next-token logits and no generation cache; use it as a classifier (SequenceClassifier, task listops --bidirectional)`);
-    }
-  }
 
   /** The last block's output h [B, L, D]; `keys`: each row's real tokens, all attended (bidirectional). */
   private hidden(ids: Int32Array, batch: number, length: number, cache?: KVCache, recorders?: LayerRecorder[], keys?: Int32Array): Tensor {
@@ -119,7 +113,7 @@ export class TransformerLM extends Module implements CausalLM<KVCache> {
 
   /** ids [B·L] into the cache → logits [B, V] after each sequence's last token (the head runs there only). */
   prefill(ids: Int32Array, batch: number, length: number, cache: KVCache): Tensor {
-    this.causalOnly('prefill');
+    causalOnly(this.bidirectional, 'TransformerLM.prefill');
     if (ids.length !== batch * length || length < 1) throw new Error(`TransformerLM.prefill: ${ids.length} ids for batch ${batch} × length ${length}`);
     if (cache.batch !== batch) throw new Error(`TransformerLM.prefill: the cache holds ${cache.batch} sequences, got batch ${batch}`);
     return noGrad(() => {
@@ -136,7 +130,7 @@ export class TransformerLM extends Module implements CausalLM<KVCache> {
 
   /** An empty KV cache for `batch` sequences (f32; a bf16 request keeps f32 weights here). */
   initState(batch: number, _opts: StateOptions = {}): KVCache {
-    this.causalOnly('initState');
+    causalOnly(this.bidirectional, 'TransformerLM.initState');
     const c = this.config;
     return new KVCache(batch, c.num_hidden_layers, c.num_key_value_heads, c.head_dim);
   }
