@@ -5,7 +5,8 @@
 // once on the 2,000 test examples at the end. The budget is a CPU-minutes one, stated beside the
 // published accuracies (trained for tens of thousands of steps on accelerators).
 
-import { join } from 'node:path';
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { listOpsSplits, LISTOPS_CLASSES, LISTOPS_PAD, listOpsTokenizer, LISTOPS_MAX_LENGTH, rootOperatorBaseline, type Operator } from '../data/listops.js';
 import { bidirectionalConfig } from '../models/config.js';
 import { SequenceClassifier, CLASSIFIER_POOLINGS, type ClassifierPooling } from '../models/classifier.js';
@@ -15,7 +16,8 @@ import { lineChart } from './plot.js';
 import type { Experiment, ExperimentOptions } from './registry.js';
 import { integer, decimal } from '../cli/parse.js';
 import type { ArchName } from './param_match.js';
-import { ARCHS_OPTION, studyArchs, labelOf, studyConfig, writeStudy, pct, minutes, today, loadNow, round, modelsDir, modelsRootOf, MODELS_OPTION, commandOf, launchPrefix, launchedCommand, readingOf, type StudyFiles, replotStudy, finishStudy } from './task_study.js';
+import { ARCHS_OPTION, STUDY_MODELS, studyArchs, labelOf, studyConfig, writeStudy, writeStudyFiles, pct, minutes, today, loadNow, round, modelsDir, modelsRootOf, MODELS_OPTION, commandOf, launchPrefix, launchedCommand, readingOf, type StudyFiles, replotStudy, finishStudy } from './task_study.js';
+import { readRecord } from './report.js';
 
 export interface ListOpsStudy {
   name: 'listops';
@@ -37,6 +39,8 @@ export interface ListOpsStudy {
   testClasses: number[];
   /** The root-operator baseline (src/data/listops.ts) fitted on the training split, scored on the test split (absent in older records). */
   rootOperator?: { accuracy: number; answers: Record<Operator, number> };
+  /** A study run in parts (one process each, --archs) and combined by --merge: each part's command and conditions. */
+  parts?: Array<{ command: string; launch?: string; load: number; loadEnd?: number; finished: string }>;
   runs: Array<{ arch: ArchName; params: number; seconds: number; tokens: number; steps?: number; stepSeconds?: number; evalEvery?: number; eval: ClassifierEvalInfo[]; val: { loss: number; accuracy: number }; test: { loss: number; accuracy: number }; modelDir: string }>;
   finished?: string;
   /** What the finished run shows, written into the JSON by hand after it (kept by --replot). */
@@ -63,9 +67,11 @@ export const listOpsExperiment: Experiment = {
     { flags: '--minutes <x>', description: 'equal training time instead of equal steps: each model takes as many steps as its measured speed fits in this many minutes', parse: decimal({ above: 0 }) },
     { flags: '--bidirectional', description: "every token reads the whole sequence, as the LRA's models do: each Mamba-family block adds a mixer reading it backwards, Transformer++ attends without the causal mask" },
     { flags: '--pooling <how>', description: `the classification head reads the mean over the real tokens (the S4 line's) or the last real token, EOS (${CLASSIFIER_POOLINGS.join(' or ')}; default mean)`, parse: pooling },
+    { flags: '--merge <dirs>', description: 'trains nothing: combines finished parts of this study (the --out folders of runs with the same settings and different --archs, e.g. one process per core), comma-separated, into one record at --out', parse: folders },
   ],
   run: async (o) => {
-    await runListOpsStudy(o);
+    if (o.merge) await mergeListOpsParts(o);
+    else await runListOpsStudy(o);
   },
   replot: replotStudy(FILES),
 };
@@ -128,6 +134,59 @@ export async function runListOpsStudy(o: ExperimentOptions): Promise<ListOpsStud
   return study;
 }
 
+/** The options that describe training: a merge takes them from its parts, so giving one with --merge is refused. */
+const TRAINING_OPTIONS = ['archs', 'steps', 'minutes', 'bidirectional', 'pooling', 'models', 'seeds', 'quick'];
+
+/**
+ * --merge: one record from a study run in parts, each part a finished run with its own --archs
+ * (one process per core, or per machine). The parts must agree on every setting that shapes a
+ * result, and on the data (test classes, root-operator baseline), and no model may be in two
+ * parts; the record keeps each part's command and conditions for the page.
+ */
+export async function mergeListOpsParts(o: ExperimentOptions): Promise<ListOpsStudy> {
+  const dirs = o.merge as string[];
+  const given = TRAINING_OPTIONS.filter((k) => o[k] !== undefined && o[k] !== false);
+  if (given.length) throw new Error(`--merge trains nothing, so --${given[0].replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} does not apply: each part's settings are those it ran with`);
+  if (dirs.length < 2) throw new Error(`--merge needs at least two folders, comma-separated (got ${dirs.join(',')})`);
+  if (dirs.some((d) => resolve(d) === resolve(o.out))) throw new Error(`--out ${o.out} is one of the --merge parts; write the merged record elsewhere so that the part is kept`);
+  const parts = dirs.map((dir) => {
+    if (!existsSync(join(dir, `${FILES.name}.json`))) throw new Error(`--merge: ${dir} holds no ${FILES.name}.json (give the --out folders of listops runs)`);
+    const d = readRecord<ListOpsStudy>(dir, FILES.name);
+    if (!d.finished) throw new Error(`--merge: ${join(dir, `${FILES.name}.json`)} is unfinished (still running, or stopped); merge finished parts only`);
+    return { dir, d };
+  });
+  // Load and launch describe the conditions, which the page gives per part; every other setting must agree.
+  const shaping = ({ load, loadEnd, launch, ...rest }: ListOpsStudy['settings']) => rest as Record<string, unknown>;
+  const [first] = parts;
+  for (const { dir, d } of parts.slice(1)) {
+    const [a, b] = [shaping(first.d.settings), shaping(d.settings)];
+    for (const key of new Set([...Object.keys(a), ...Object.keys(b)])) {
+      if (JSON.stringify(a[key]) !== JSON.stringify(b[key])) throw new Error(`--merge: the parts ran with different settings: ${key} is ${JSON.stringify(a[key])} in ${first.dir}, ${JSON.stringify(b[key])} in ${dir}`);
+    }
+    if (JSON.stringify([first.d.testClasses, first.d.rootOperator]) !== JSON.stringify([d.testClasses, d.rootOperator])) throw new Error(`--merge: ${first.dir} and ${dir} were measured on different data`);
+  }
+  const from = new Map<ArchName, string>();
+  for (const { dir, d } of parts) {
+    for (const r of d.runs) {
+      if (from.has(r.arch)) throw new Error(`--merge: ${labelOf(r.arch)} was run in both ${from.get(r.arch)} and ${dir}; give one of them`);
+      from.set(r.arch, dir);
+    }
+  }
+  const order = (arch: ArchName) => STUDY_MODELS.findIndex((m) => m.arch === arch);
+  const latest = (xs: string[]) => [...xs].sort().at(-1)!;
+  const { launch: _, ...settings } = first.d.settings;
+  const study: ListOpsStudy = {
+    name: 'listops', date: latest(parts.map((p) => p.d.date)), command: `mamba-ts experiment listops --merge ${dirs.join(',')}`,
+    settings: { ...settings, load: Math.max(...parts.map((p) => p.d.settings.load)), loadEnd: Math.max(...parts.map((p) => p.d.settings.loadEnd ?? 0)) },
+    testClasses: first.d.testClasses, rootOperator: first.d.rootOperator,
+    parts: parts.map(({ d }) => ({ command: d.command, launch: d.settings.launch, load: d.settings.load, loadEnd: d.settings.loadEnd, finished: d.finished! })),
+    runs: parts.flatMap((p) => p.d.runs).sort((x, y) => order(x.arch) - order(y.arch)),
+    finished: latest(parts.map((p) => p.d.finished!)),
+  };
+  console.log(`wrote ${(await writeStudyFiles(o.out, FILES, study)).join(', ')}`);
+  return study;
+}
+
 function validationChart(d: ListOpsStudy) {
   return lineChart(d.runs.map((r) => ({ label: labelOf(r.arch), points: r.eval.map((e) => [e.step, 100 * e.accuracy] as [number, number]) })), {
     title: `ListOps: validation accuracy (first ${d.settings.evalSize} validation examples)`, xLabel: 'training step', yLabel: 'validation accuracy (%)',
@@ -161,8 +220,7 @@ steps, a deadline 20 % past the budget), so the faster models see more examples 
     : `${s.steps} steps of ${s.batch} examples (${(s.steps * s.batch).toLocaleString()} examples) per model,`}
 AdamW lr ${s.lr} (warmup ${s.warmup}${s.minutes !== undefined ? ' or a tenth of the steps when fewer' : ''}, cosine to ${s.minLr}), weight decay 0.01, clip 1, seed ${s.seed}; validation accuracy on the first
 ${s.evalSize} validation examples every ${s.evalEvery} steps (or the multiple of ${s.evalEvery} nearest a thirtieth of a model's steps, when larger), the test split read once per model, at the end.
-**Command**: \`${launchedCommand(s.launch, d.command)}\` (shared 2-core machine, load average ${s.load} at the
-start${s.loadEnd !== undefined ? `, ${s.loadEnd} at the end` : ''}). Classifiers saved in ${modelsRootOf(d.runs, 1, 'runs/listops')}/<model>-seed${s.seed}; re-evaluate with \`mamba-ts task listops --eval-only --model DIR\`. Date ${d.date}.
+**Command**: ${commandLine(d)}. Classifiers saved in ${modelsRootOf(d.runs, 1, 'runs/listops')}/<model>-seed${s.seed}; re-evaluate with \`mamba-ts task listops --eval-only --model DIR\`. Date ${d.date}.
 
 **Result** (test accuracy over ${n.toLocaleString()} test examples; the majority class, ${d.testClasses.indexOf(majority)}, is ${pct(majority / n)} of them${d.rootOperator ? `;
 answering from the root operator alone, the first token (its most frequent value in the training split: ${Object.entries(d.rootOperator.answers).map(([op, v]) => `${op} → ${v}`).join(', ')}),
@@ -176,6 +234,20 @@ ${readingOf(d.reading)}Published: ${PUBLISHED.map(([m, a, src]) => `${m} ${a} ($
 Test-split classes 0–9: ${d.testClasses.join(' / ')}.
 
 ${d.finished ? '![validation accuracy](listops-validation.png)\n\n(SVG: listops-validation.svg; every figure: listops.json.)\n' : ''}`;
+}
+
+/** The page's command: the one that ran, or each part's and the merge that combined them. */
+function commandLine(d: ListOpsStudy): string {
+  const loads = (x: { load: number; loadEnd?: number }) => `load average ${x.load} at the start${x.loadEnd !== undefined ? `, ${x.loadEnd} at the end` : ''}`;
+  if (!d.parts) return `\`${launchedCommand(d.settings.launch, d.command)}\` (shared 2-core machine, ${loads(d.settings)})`;
+  return `in ${d.parts.length} parts, one process each on a shared 2-core machine: ${d.parts.map((p) => `\`${launchedCommand(p.launch, p.command)}\` (${loads(p)})`).join('; ')}; combined by \`${d.command}\``;
+}
+
+/** --merge's folders: comma-separated, none empty. */
+function folders(v: string): string[] {
+  const dirs = v.split(',').map((x) => x.trim());
+  if (dirs.some((x) => x === '')) throw new Error(`--merge expects folders separated by commas, got ${JSON.stringify(v)}`);
+  return dirs;
 }
 
 function pooling(v: string): ClassifierPooling {

@@ -222,3 +222,41 @@ test('induction heads --lrs trains a model at each rate and keeps the one best o
   assert.match(page, new RegExp(`lr ${best.lr}: [\\d.]+ % held-out, [\\d.]+ % test, .*\\(kept\\)`));
   await assert.rejects(findExperiment('induction-heads').run({ quick: true, out, lr: 0.01, lrs }), /--lr and --lrs: give one rate/);
 });
+
+test('listops --merge combines parts run apart (--archs) into one record in table order, keeping each part\'s command, and refuses parts that do not fit', async () => {
+  const part = async (dir: string, archs: string[], extra: Record<string, unknown> = {}) => {
+    await findExperiment('listops').run({ quick: true, out: join(work, dir), models: join(work, 'merge-models'), archs, steps: 2, ...extra });
+    return join(work, dir);
+  };
+  const a = await part('merge-a', ['transformer']);
+  const b = await part('merge-b', ['mamba', 'lru']);
+  const out = join(work, 'merged');
+  const run = (merge: string[], extra: Record<string, unknown> = {}) => findExperiment('listops').run({ quick: false, out, merge, ...extra });
+  await run([a, b]);
+  const d = JSON.parse(readFileSync(join(out, 'listops.json'), 'utf8'));
+  const partA = JSON.parse(readFileSync(join(a, 'listops.json'), 'utf8'));
+  assert.deepEqual(d.runs.map((r: { arch: string }) => r.arch), ['mamba', 'lru', 'transformer']);
+  assert.deepEqual(d.runs[2], partA.runs[0], 'a run is kept as its part recorded it');
+  assert.equal(d.command, `mamba-ts experiment listops --merge ${a},${b}`);
+  assert.deepEqual(d.parts.map((p: { command: string }) => p.command), ['mamba-ts experiment listops --quick --archs transformer --steps 2', 'mamba-ts experiment listops --quick --archs mamba,lru --steps 2']);
+  assert.ok(d.finished);
+  for (const f of ['listops.md', 'listops-validation.svg', 'listops-validation.png']) assert.ok(existsSync(join(out, f)), f);
+  const page = readFileSync(join(out, 'listops.md'), 'utf8');
+  assert.match(page, /\*\*Command\*\*: in 2 parts, one process each on a shared 2-core machine: `[^`]*experiment listops --quick --archs transformer --steps 2` \(load average [\d.]+ at the start, [\d.]+ at the end\); `[^`]*--archs mamba,lru --steps 2` \(load average/);
+  assert.match(page, /combined by `mamba-ts experiment listops --merge /);
+  assert.match(page, /\| Mamba \(S6\) \|[^\n]*\n\| LRU \|[^\n]*\n\| Transformer\+\+ \(RoPE\) \|/);
+
+  await assert.rejects(run([a, b, await part('merge-c', ['lru'])]), /--merge: LRU was run in both \S+merge-b and \S+merge-c; give one of them/);
+  await assert.rejects(run([a, await part('merge-d', ['s4d'], { steps: 3 })]), /--merge: the parts ran with different settings: steps is 2 in \S+merge-a, 3 in \S+merge-d/);
+  await assert.rejects(run([a]), /--merge needs at least two folders/);
+  await assert.rejects(run([a, join(work, 'nowhere')]), /--merge: \S+nowhere holds no listops\.json/);
+  await assert.rejects(run([a, b], { archs: ['mamba'] }), /--merge trains nothing, so --archs does not apply/);
+  await assert.rejects(findExperiment('listops').run({ quick: false, out: a, merge: [a, b] }), /--out \S+merge-a is one of the --merge parts/);
+  const unfinished = join(work, 'merge-unfinished');
+  await part('merge-unfinished', ['s4d']);
+  const record = JSON.parse(readFileSync(join(unfinished, 'listops.json'), 'utf8'));
+  delete record.finished;
+  writeFileSync(join(unfinished, 'listops.json'), JSON.stringify(record));
+  await assert.rejects(run([a, unfinished]), /merge-unfinished\/listops\.json is unfinished/);
+  assert.throws(() => findExperiment('listops').options!.find((x) => x.flags.startsWith('--merge'))!.parse!('a,,b'), /--merge expects folders separated by commas/);
+});
