@@ -16,7 +16,7 @@ import { lineChart } from './plot.js';
 import type { Experiment, ExperimentOptions } from './registry.js';
 import { integer, decimal } from '../cli/parse.js';
 import type { ArchName } from './param_match.js';
-import { ARCHS_OPTION, STUDY_MODELS, studyArchs, labelOf, studyConfig, writeStudy, writeStudyFiles, pct, minutes, today, loadNow, round, modelsDir, modelsRootOf, MODELS_OPTION, commandOf, launchPrefix, launchedCommand, readingOf, type StudyFiles, replotStudy, finishStudy } from './task_study.js';
+import { ARCHS_OPTION, STUDY_MODELS, studyArchs, labelOf, studyConfig, writeStudy, writeStudyFiles, pct, minutes, today, loadNow, round, modelsDir, modelsRootOf, MODELS_OPTION, commandOf, flagOf, launchPrefix, launchedCommand, readingOf, type StudyFiles, replotStudy, finishStudy } from './task_study.js';
 import { readRecord } from './report.js';
 
 export interface ListOpsStudy {
@@ -146,7 +146,7 @@ const TRAINING_OPTIONS = ['archs', 'steps', 'minutes', 'bidirectional', 'pooling
 export async function mergeListOpsParts(o: ExperimentOptions): Promise<ListOpsStudy> {
   const dirs = o.merge as string[];
   const given = TRAINING_OPTIONS.filter((k) => o[k] !== undefined && o[k] !== false);
-  if (given.length) throw new Error(`--merge trains nothing, so --${given[0].replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} does not apply: each part's settings are those it ran with`);
+  if (given.length) throw new Error(`--merge trains nothing, so ${flagOf(given[0])} does not apply: each part's settings are those it ran with`);
   if (dirs.length < 2) throw new Error(`--merge needs at least two folders, comma-separated (got ${dirs.join(',')})`);
   if (dirs.some((d) => resolve(d) === resolve(o.out))) throw new Error(`--out ${o.out} is one of the --merge parts; write the merged record elsewhere so that the part is kept`);
   const parts = dirs.map((dir) => {

@@ -115,10 +115,12 @@ export function freshModel(arch: ArchName, seed: number, o: Parameters<typeof st
   return createModel(studyConfig(arch, o), { seed });
 }
 
+/** An option's flag from its camelCase name, as commander names it: maxSteps → --max-steps. */
+export const flagOf = (k: string) => `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+
 /** The command line that ran a study: its name, --quick and the study's own options that were given (camelCase → --kebab-case; a switch alone). */
 export function commandOf(name: string, o: Record<string, unknown>, own: string[]): string {
-  const flag = (k: string) => `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
-  const flags = own.filter((k) => o[k] !== undefined && o[k] !== false).map((k) => (o[k] === true ? flag(k) : `${flag(k)} ${Array.isArray(o[k]) ? (o[k] as unknown[]).join(',') : String(o[k])}`));
+  const flags = own.filter((k) => o[k] !== undefined && o[k] !== false).map((k) => (o[k] === true ? flagOf(k) : `${flagOf(k)} ${Array.isArray(o[k]) ? (o[k] as unknown[]).join(',') : String(o[k])}`));
   if (o.seeds) flags.push(`--seeds ${(o.seeds as number[]).join(',')}`);
   return [`mamba-ts experiment ${name}`, ...(o.quick ? ['--quick'] : []), ...flags].join(' ');
 }
