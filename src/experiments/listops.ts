@@ -5,7 +5,6 @@
 // once on the 2,000 test examples at the end. The budget is a CPU-minutes one, stated beside the
 // published accuracies (trained for tens of thousands of steps on accelerators).
 
-import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { listOpsSplits, LISTOPS_CLASSES, LISTOPS_PAD, listOpsTokenizer, LISTOPS_MAX_LENGTH, rootOperatorBaseline, type Operator } from '../data/listops.js';
 import { bidirectionalConfig } from '../models/config.js';
@@ -150,8 +149,7 @@ export async function mergeListOpsParts(o: ExperimentOptions): Promise<ListOpsSt
   if (dirs.length < 2) throw new Error(`--merge needs at least two folders, comma-separated (got ${dirs.join(',')})`);
   if (dirs.some((d) => resolve(d) === resolve(o.out))) throw new Error(`--out ${o.out} is one of the --merge parts; write the merged record elsewhere so that the part is kept`);
   const parts = dirs.map((dir) => {
-    if (!existsSync(join(dir, `${FILES.name}.json`))) throw new Error(`--merge: ${dir} holds no ${FILES.name}.json (give the --out folders of listops runs)`);
-    const d = readRecord<ListOpsStudy>(dir, FILES.name);
+    const d = readRecord<ListOpsStudy>(dir, FILES.name, '--merge');
     if (!d.finished) throw new Error(`--merge: ${join(dir, `${FILES.name}.json`)} is unfinished (still running, or stopped); merge finished parts only`);
     return { dir, d };
   });
@@ -243,10 +241,12 @@ function commandLine(d: ListOpsStudy): string {
   return `in ${d.parts.length} parts, one process each on a shared 2-core machine: ${d.parts.map((p) => `\`${launchedCommand(p.launch, p.command)}\` (${loads(p)})`).join('; ')}; combined by \`${d.command}\``;
 }
 
-/** --merge's folders: comma-separated, none empty. */
+/** --merge's folders: comma-separated, none empty, none twice. */
 function folders(v: string): string[] {
   const dirs = v.split(',').map((x) => x.trim());
   if (dirs.some((x) => x === '')) throw new Error(`--merge expects folders separated by commas, got ${JSON.stringify(v)}`);
+  const twice = dirs.find((x, i) => dirs.findIndex((y) => resolve(y) === resolve(x)) !== i);
+  if (twice !== undefined) throw new Error(`--merge names the folder ${twice} twice; give each part once`);
   return dirs;
 }
 

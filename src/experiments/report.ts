@@ -36,10 +36,10 @@ export interface RunRecord {
   loadavgEnd?: number[];
 }
 
-/** <out>/<name>.json as written by a run or a study (for --replot). */
-export function readRecord<T>(out: string, name: string): T {
+/** <out>/<name>.json as written by a run or a study, read for `option` (--replot, --merge), whose name a missing file's error gives. */
+export function readRecord<T>(out: string, name: string, option = '--replot'): T {
   const file = join(out, `${name}.json`);
-  if (!existsSync(file)) throw new Error(`--replot: ${file} not found; run the experiment first (same --out)`);
+  if (!existsSync(file)) throw new Error(`${option}: ${out} holds no ${name}.json; run the experiment there first (its --out)`);
   return JSON.parse(readFileSync(file, 'utf8')) as T;
 }
 

@@ -259,4 +259,5 @@ test('listops --merge combines parts run apart (--archs) into one record in tabl
   writeFileSync(join(unfinished, 'listops.json'), JSON.stringify(record));
   await assert.rejects(run([a, unfinished]), /merge-unfinished\/listops\.json is unfinished/);
   assert.throws(() => findExperiment('listops').options!.find((x) => x.flags.startsWith('--merge'))!.parse!('a,,b'), /--merge expects folders separated by commas/);
+  assert.throws(() => findExperiment('listops').options!.find((x) => x.flags.startsWith('--merge'))!.parse!('a,b,./a'), /--merge names the folder \.\/a twice/);
 });
