@@ -40,6 +40,8 @@ export interface ListOpsStudy {
   rootOperator?: { accuracy: number; answers: Record<Operator, number> };
   /** A study run in parts (one process each, --archs) and combined by --merge: each part's command and conditions. */
   parts?: Array<{ command: string; launch?: string; load: number; loadEnd?: number; finished: string }>;
+  /** The merges before `command` when a part was itself a merged record (models added later), in order. */
+  earlierMerges?: string[];
   runs: Array<{ arch: ArchName; params: number; seconds: number; tokens: number; steps?: number; stepSeconds?: number; evalEvery?: number; eval: ClassifierEvalInfo[]; val: { loss: number; accuracy: number }; test: { loss: number; accuracy: number }; modelDir: string }>;
   finished?: string;
   /** What the finished run shows, written into the JSON by hand after it (kept by --replot). */
@@ -66,7 +68,7 @@ export const listOpsExperiment: Experiment = {
     { flags: '--minutes <x>', description: 'equal training time instead of equal steps: each model takes as many steps as its measured speed fits in this many minutes', parse: decimal({ above: 0 }) },
     { flags: '--bidirectional', description: "every token reads the whole sequence, as the LRA's models do: each Mamba-family block adds a mixer reading it backwards, Transformer++ attends without the causal mask" },
     { flags: '--pooling <how>', description: `the classification head reads the mean over the real tokens (the S4 line's) or the last real token, EOS (${CLASSIFIER_POOLINGS.join(' or ')}; default mean)`, parse: pooling },
-    { flags: '--merge <dirs>', description: 'trains nothing: combines finished parts of this study (the --out folders of runs with the same settings and different --archs, e.g. one process per core), comma-separated, into one record at --out', parse: folders },
+    { flags: '--merge <dirs>', description: 'trains nothing: combines finished parts of this study (the --out folders of runs with the same settings and different --archs, e.g. one process per core), comma-separated, into one record at --out; a part may be a merged record, to add models run later', parse: folders },
   ],
   run: async (o) => {
     if (o.merge) await mergeListOpsParts(o);
@@ -140,7 +142,8 @@ const TRAINING_OPTIONS = ['archs', 'steps', 'minutes', 'bidirectional', 'pooling
  * --merge: one record from a study run in parts, each part a finished run with its own --archs
  * (one process per core, or per machine). The parts must agree on every setting that shapes a
  * result, and on the data (test classes, root-operator baseline), and no model may be in two
- * parts; the record keeps each part's command and conditions for the page.
+ * parts; the record keeps each part's command and conditions for the page. A part may itself be
+ * a merged record (models run later join an earlier merge): its own parts and merges are kept.
  */
 export async function mergeListOpsParts(o: ExperimentOptions): Promise<ListOpsStudy> {
   const dirs = o.merge as string[];
@@ -170,6 +173,9 @@ export async function mergeListOpsParts(o: ExperimentOptions): Promise<ListOpsSt
       from.set(r.arch, dir);
     }
   }
+  for (const { dir, d } of parts) {
+    if (d.reading) console.error(`note: the reading in ${join(dir, `${FILES.name}.json`)} is not carried over (it reads that part alone); write one for the merged record`);
+  }
   const order = (arch: ArchName) => STUDY_MODELS.findIndex((m) => m.arch === arch);
   const latest = (xs: string[]) => [...xs].sort().at(-1)!;
   const { launch: _, ...settings } = first.d.settings;
@@ -177,7 +183,8 @@ export async function mergeListOpsParts(o: ExperimentOptions): Promise<ListOpsSt
     name: 'listops', date: latest(parts.map((p) => p.d.date)), command: `mamba-ts experiment listops --merge ${dirs.join(',')}`,
     settings: { ...settings, load: Math.max(...parts.map((p) => p.d.settings.load)), loadEnd: Math.max(...parts.map((p) => p.d.settings.loadEnd ?? 0)) },
     testClasses: first.d.testClasses, rootOperator: first.d.rootOperator,
-    parts: parts.map(({ d }) => ({ command: d.command, launch: d.settings.launch, load: d.settings.load, loadEnd: d.settings.loadEnd, finished: d.finished! })),
+    parts: parts.flatMap(({ d }) => d.parts ?? [{ command: d.command, launch: d.settings.launch, load: d.settings.load, loadEnd: d.settings.loadEnd, finished: d.finished! }]),
+    ...(parts.some((p) => p.d.parts) ? { earlierMerges: parts.flatMap(({ d }) => (d.parts ? [...(d.earlierMerges ?? []), d.command] : [])) } : {}),
     runs: parts.flatMap((p) => p.d.runs).sort((x, y) => order(x.arch) - order(y.arch)),
     finished: latest(parts.map((p) => p.d.finished!)),
   };
@@ -238,7 +245,7 @@ ${d.finished ? '![validation accuracy](listops-validation.png)\n\n(SVG: listops-
 function commandLine(d: ListOpsStudy): string {
   const loads = (x: { load: number; loadEnd?: number }) => `load average ${x.load} at the start${x.loadEnd !== undefined ? `, ${x.loadEnd} at the end` : ''}`;
   if (!d.parts) return `\`${launchedCommand(d.settings.launch, d.command)}\` (shared 2-core machine, ${loads(d.settings)})`;
-  return `in ${d.parts.length} parts, one process each on a shared 2-core machine: ${d.parts.map((p) => `\`${launchedCommand(p.launch, p.command)}\` (${loads(p)})`).join('; ')}; combined by \`${d.command}\``;
+  return `in ${d.parts.length} parts, one process each on a shared 2-core machine: ${d.parts.map((p) => `\`${launchedCommand(p.launch, p.command)}\` (${loads(p)})`).join('; ')}; combined by ${[...(d.earlierMerges ?? []), d.command].map((c) => `\`${c}\``).join(', then ')}`;
 }
 
 /** --merge's folders: comma-separated, none empty, none twice. */

@@ -246,6 +246,19 @@ test('listops --merge combines parts run apart (--archs) into one record in tabl
   assert.match(page, /combined by `mamba-ts experiment listops --merge /);
   assert.match(page, /\| Mamba \(S6\) \|[^\n]*\n\| LRU \|[^\n]*\n\| Transformer\+\+ \(RoPE\) \|/);
 
+  // A model run later joins the merged record: its parts and its merge are kept, its reading (of fewer models) is not.
+  writeFileSync(join(out, 'listops.json'), JSON.stringify({ ...d, reading: ['reads Mamba, LRU and Transformer++ only'] }));
+  const e = await part('merge-e', ['s4d']);
+  const later = join(work, 'merged-later');
+  await findExperiment('listops').run({ quick: false, out: later, merge: [out, e] });
+  const all = JSON.parse(readFileSync(join(later, 'listops.json'), 'utf8'));
+  assert.deepEqual(all.runs.map((r: { arch: string }) => r.arch), ['mamba', 's4d', 'lru', 'transformer']);
+  assert.deepEqual(all.parts.map((p: { command: string }) => p.command), [...d.parts.map((p: { command: string }) => p.command), 'mamba-ts experiment listops --quick --archs s4d --steps 2']);
+  assert.deepEqual(all.earlierMerges, [d.command]);
+  assert.equal(all.reading, undefined);
+  assert.match(readFileSync(join(later, 'listops.md'), 'utf8'), new RegExp(`in 3 parts, .*; combined by \`mamba-ts experiment listops --merge ${a},${b}\`, then \`mamba-ts experiment listops --merge ${out},${e}\``));
+  await assert.rejects(findExperiment('listops').run({ quick: false, out: join(work, 'merged-twice'), merge: [out, b] }), /--merge: Mamba \(S6\) was run in both \S+merged and \S+merge-b/);
+
   await assert.rejects(run([a, b, await part('merge-c', ['lru'])]), /--merge: LRU was run in both \S+merge-b and \S+merge-c; give one of them/);
   await assert.rejects(run([a, await part('merge-d', ['s4d'], { steps: 3 })]), /--merge: the parts ran with different settings: steps is 2 in \S+merge-a, 3 in \S+merge-d/);
   await assert.rejects(run([a]), /--merge needs at least two folders/);
