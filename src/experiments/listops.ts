@@ -16,7 +16,7 @@ import type { Experiment, ExperimentOptions } from './registry.js';
 import { integer, decimal } from '../cli/parse.js';
 import type { ArchName } from './param_match.js';
 import { ARCHS_OPTION, STUDY_MODELS, studyArchs, labelOf, studyConfig, writeStudy, writeStudyFiles, pct, minutes, today, loadNow, round, modelsDir, modelsRootOf, MODELS_OPTION, commandOf, flagOf, launchPrefix, launchedCommand, readingOf, type StudyFiles, replotStudy, finishStudy } from './task_study.js';
-import { readRecord } from './report.js';
+import { machine, readRecord } from './report.js';
 
 export interface ListOpsStudy {
   name: 'listops';
@@ -27,6 +27,8 @@ export interface ListOpsStudy {
     trainSize: number; dataSeed: number; seed: number; load: number;
     /** Training minutes per model (equal time): each model's steps = this over its probed step time, at most `steps`. */
     minutes?: number; launch?: string; loadEnd?: number;
+    /** The processor it ran on (absent in older records): minutes on different processors are not the same work. */
+    cpu?: string;
     /** Steps the speed probe timed, their median cost taken (absent in older records: the mean of 2). */
     probeSteps?: number;
     /** The head's pooling (absent in studies run before it was an option: 'last'). */
@@ -39,7 +41,7 @@ export interface ListOpsStudy {
   /** The root-operator baseline (src/data/listops.ts) fitted on the training split, scored on the test split (absent in older records). */
   rootOperator?: { accuracy: number; answers: Record<Operator, number> };
   /** A study run in parts (one process each, --archs) and combined by --merge: each part's command and conditions. */
-  parts?: Array<{ command: string; launch?: string; load: number; loadEnd?: number; finished: string }>;
+  parts?: Array<{ command: string; launch?: string; cpu?: string; load: number; loadEnd?: number; finished: string }>;
   /** The merges before `command` when a part was itself a merged record (models added later), in order. */
   earlierMerges?: string[];
   runs: Array<{ arch: ArchName; params: number; seconds: number; tokens: number; steps?: number; stepSeconds?: number; evalEvery?: number; eval: ClassifierEvalInfo[]; val: { loss: number; accuracy: number }; test: { loss: number; accuracy: number }; modelDir: string }>;
@@ -86,7 +88,7 @@ export async function runListOpsStudy(o: ExperimentOptions): Promise<ListOpsStud
   const s: ListOpsStudy['settings'] = {
     steps, batch, lr: 2e-3, minLr: 2e-4, warmup: quick ? 0 : 15, evalEvery: quick ? 1 : 50, evalSize: quick ? 4 : 200, width: quick ? 8 : 64, layers: 2, heads: quick ? 2 : 4,
     // One pass over fresh examples: the training split is as large as the budget reads (at most the LRA's 96k).
-    trainSize: Math.min(96_000, steps * batch), dataSeed: 0, seed: o.seeds?.[0] ?? 0, load: loadNow(),
+    trainSize: Math.min(96_000, steps * batch), dataSeed: 0, seed: o.seeds?.[0] ?? 0, load: loadNow(), cpu: machine().cpu,
     ...(budgetMinutes !== undefined ? { minutes: budgetMinutes, probeSteps: PROBE_STEPS } : {}), launch: launchPrefix(), pooling: (o.pooling as ClassifierPooling | undefined) ?? 'mean',
     ...(bidirectional ? { bidirectional: true } : {}),
   };
@@ -156,8 +158,8 @@ export async function mergeListOpsParts(o: ExperimentOptions): Promise<ListOpsSt
     if (!d.finished) throw new Error(`--merge: ${join(dir, `${FILES.name}.json`)} is unfinished (still running, or stopped); merge finished parts only`);
     return { dir, d };
   });
-  // Load and launch describe the conditions, which the page gives per part; every other setting must agree.
-  const shaping = ({ load, loadEnd, launch, ...rest }: ListOpsStudy['settings']) => rest as Record<string, unknown>;
+  // Load, launch and processor describe the conditions, which the page gives per part; every other setting must agree.
+  const shaping = ({ load, loadEnd, launch, cpu, ...rest }: ListOpsStudy['settings']) => rest as Record<string, unknown>;
   const [first] = parts;
   for (const { dir, d } of parts.slice(1)) {
     const [a, b] = [shaping(first.d.settings), shaping(d.settings)];
@@ -178,19 +180,23 @@ export async function mergeListOpsParts(o: ExperimentOptions): Promise<ListOpsSt
   }
   const order = (arch: ArchName) => STUDY_MODELS.findIndex((m) => m.arch === arch);
   const latest = (xs: string[]) => [...xs].sort().at(-1)!;
-  const { launch: _, ...settings } = first.d.settings;
+  const { launch: _, cpu: __, ...settings } = first.d.settings;
   const study: ListOpsStudy = {
     name: 'listops', date: latest(parts.map((p) => p.d.date)), command: `mamba-ts experiment listops --merge ${dirs.join(',')}`,
     settings: { ...settings, load: Math.max(...parts.map((p) => p.d.settings.load)), loadEnd: Math.max(...parts.map((p) => p.d.settings.loadEnd ?? 0)) },
     testClasses: first.d.testClasses, rootOperator: first.d.rootOperator,
-    parts: parts.flatMap(({ d }) => d.parts ?? [{ command: d.command, launch: d.settings.launch, load: d.settings.load, loadEnd: d.settings.loadEnd, finished: d.finished! }]),
+    parts: parts.flatMap(({ d }) => d.parts ?? [{ command: d.command, launch: d.settings.launch, cpu: d.settings.cpu, load: d.settings.load, loadEnd: d.settings.loadEnd, finished: d.finished! }]),
     ...(parts.some((p) => p.d.parts) ? { earlierMerges: parts.flatMap(({ d }) => (d.parts ? [...(d.earlierMerges ?? []), d.command] : [])) } : {}),
     runs: parts.flatMap((p) => p.d.runs).sort((x, y) => order(x.arch) - order(y.arch)),
     finished: latest(parts.map((p) => p.d.finished!)),
   };
+  if (study.settings.minutes !== undefined && processorsOf(study.parts!).length > 1) console.error(`note: the parts ran on different processors (${processorsOf(study.parts!).join('; ')}), so their equal minutes are not equal work; the page says so`);
   console.log(`wrote ${(await writeStudyFiles(o.out, FILES, study)).join(', ')}`);
   return study;
 }
+
+/** The distinct processors a merged study's parts name (parts from older records name none). */
+const processorsOf = (parts: NonNullable<ListOpsStudy['parts']>) => [...new Set(parts.flatMap((p) => (p.cpu ? [p.cpu] : [])))];
 
 function validationChart(d: ListOpsStudy) {
   return lineChart(d.runs.map((r) => ({ label: labelOf(r.arch), points: r.eval.map((e) => [e.step, 100 * e.accuracy] as [number, number]) })), {
@@ -243,9 +249,10 @@ ${d.finished ? '![validation accuracy](listops-validation.png)\n\n(SVG: listops-
 
 /** The page's command: the one that ran, or each part's and the merge that combined them. */
 function commandLine(d: ListOpsStudy): string {
-  const loads = (x: { load: number; loadEnd?: number }) => `load average ${x.load} at the start${x.loadEnd !== undefined ? `, ${x.loadEnd} at the end` : ''}`;
-  if (!d.parts) return `\`${launchedCommand(d.settings.launch, d.command)}\` (shared 2-core machine, ${loads(d.settings)})`;
-  return `in ${d.parts.length} parts, one process each on a shared 2-core machine: ${d.parts.map((p) => `\`${launchedCommand(p.launch, p.command)}\` (${loads(p)})`).join('; ')}; combined by ${[...(d.earlierMerges ?? []), d.command].map((c) => `\`${c}\``).join(', then ')}`;
+  const conditions = (x: { cpu?: string; load: number; loadEnd?: number }) => `${x.cpu ? `${x.cpu}, ` : ''}load average ${x.load} at the start${x.loadEnd !== undefined ? `, ${x.loadEnd} at the end` : ''}`;
+  if (!d.parts) return `\`${launchedCommand(d.settings.launch, d.command)}\` (shared 2-core machine, ${conditions(d.settings)})`;
+  const unequal = d.settings.minutes !== undefined && processorsOf(d.parts).length > 1 ? ' (**the parts ran on different processors, so equal minutes were not equal work**: compare the steps too)' : '';
+  return `in ${d.parts.length} parts, one process each on a shared 2-core machine: ${d.parts.map((p) => `\`${launchedCommand(p.launch, p.command)}\` (${conditions(p)})`).join('; ')}; combined by ${[...(d.earlierMerges ?? []), d.command].map((c) => `\`${c}\``).join(', then ')}${unequal}`;
 }
 
 /** --merge's folders: comma-separated, none empty, none twice. */

@@ -4,8 +4,8 @@
 
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { getPriority, tmpdir } from 'node:os';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, getPriority, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { listOpsSplits, rootOperatorBaseline } from '../../src/data/listops.js';
 import { findExperiment } from '../../src/experiments/registry.js';
@@ -242,7 +242,7 @@ test('listops --merge combines parts run apart (--archs) into one record in tabl
   assert.ok(d.finished);
   for (const f of ['listops.md', 'listops-validation.svg', 'listops-validation.png']) assert.ok(existsSync(join(out, f)), f);
   const page = readFileSync(join(out, 'listops.md'), 'utf8');
-  assert.match(page, /\*\*Command\*\*: in 2 parts, one process each on a shared 2-core machine: `[^`]*experiment listops --quick --archs transformer --steps 2` \(load average [\d.]+ at the start, [\d.]+ at the end\); `[^`]*--archs mamba,lru --steps 2` \(load average/);
+  assert.match(page, /\*\*Command\*\*: in 2 parts, one process each on a shared 2-core machine: `[^`]*experiment listops --quick --archs transformer --steps 2` \(.*?, load average [\d.]+ at the start, [\d.]+ at the end\); `[^`]*--archs mamba,lru --steps 2` \(.*?, load average/);
   assert.match(page, /combined by `mamba-ts experiment listops --merge /);
   assert.match(page, /\| Mamba \(S6\) \|[^\n]*\n\| LRU \|[^\n]*\n\| Transformer\+\+ \(RoPE\) \|/);
 
@@ -258,6 +258,18 @@ test('listops --merge combines parts run apart (--archs) into one record in tabl
   assert.equal(all.reading, undefined);
   assert.match(readFileSync(join(later, 'listops.md'), 'utf8'), new RegExp(`in 3 parts, .*; combined by \`mamba-ts experiment listops --merge ${a},${b}\`, then \`mamba-ts experiment listops --merge ${out},${e}\``));
   await assert.rejects(findExperiment('listops').run({ quick: false, out: join(work, 'merged-twice'), merge: [out, b] }), /--merge: Mamba \(S6\) was run in both \S+merged and \S+merge-b/);
+
+  // Each part names its processor; equal minutes on different processors are flagged as unequal work.
+  assert.equal(all.parts[2].cpu, cpus()[0].model.trim());
+  const timed = (dir: string, cpu?: string) => {
+    const r = JSON.parse(readFileSync(join(dir, 'listops.json'), 'utf8'));
+    mkdirSync(`${dir}-timed`, { recursive: true });
+    writeFileSync(join(`${dir}-timed`, 'listops.json'), JSON.stringify({ ...r, settings: { ...r.settings, minutes: 1, ...(cpu ? { cpu } : {}) } }));
+    return `${dir}-timed`;
+  };
+  await findExperiment('listops').run({ quick: false, out: join(work, 'merged-cpus'), merge: [timed(a), timed(e, 'Another CPU')] });
+  assert.match(readFileSync(join(work, 'merged-cpus', 'listops.md'), 'utf8'), /\(Another CPU, load average [^)]*\); combined by `[^`]*` \(\*\*the parts ran on different processors, so equal minutes were not equal work\*\*/);
+  assert.doesNotMatch(readFileSync(join(later, 'listops.md'), 'utf8'), /different processors/, 'parts without --minutes ran for equal steps');
 
   await assert.rejects(run([a, b, await part('merge-c', ['lru'])]), /--merge: LRU was run in both \S+merge-b and \S+merge-c; give one of them/);
   await assert.rejects(run([a, await part('merge-d', ['s4d'], { steps: 3 })]), /--merge: the parts ran with different settings: steps is 2 in \S+merge-a, 3 in \S+merge-d/);
