@@ -6,6 +6,9 @@
 import { InvalidArgumentError } from 'commander';
 
 const DECIMAL_INT = /^\+?\d+$/;
+
+/** An option's flag from its camelCase name, as commander names it: dModel → --d-model. */
+export const flagOf = (key: string) => `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
 const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
 
 /** An integer ≥ min. */

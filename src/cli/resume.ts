@@ -10,12 +10,10 @@ import { loadCorpus, loadMobyDick, loadTextFile, sha256, MOBY_DICK, type CorpusR
 import { tokenizerFromJSON, type Tokenizer } from '../data/tokenizer.js';
 import type { TrainerState } from '../train/trainer.js';
 import type { TrainCliOptions } from './train.js';
+import { flagOf } from './parse.js';
 
 /** The settings a run keeps, by option (`--d-model` is dModel). */
 type Kept = Pick<TrainCliOptions, 'tokenizer' | 'arch' | 'layers' | 'dModel' | 'steps' | 'batch' | 'context' | 'lr' | 'minLr' | 'warmup' | 'weightDecay' | 'gradClip' | 'evalEvery' | 'evalBatches' | 'saveEvery' | 'seed'>;
-
-/** `dModel` → `--d-model`. */
-export const flagOf = (key: string) => '--' + key.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase());
 
 export interface ResumedRun {
   settings: TrainCliOptions;

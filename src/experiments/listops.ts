@@ -13,9 +13,9 @@ import { saveClassifier } from '../io/classifier_folder.js';
 import { trainClassifier, evaluateClassifier, probeStepSeconds, type ClassifierEvalInfo } from '../train/listops_trainer.js';
 import { lineChart } from './plot.js';
 import type { Experiment, ExperimentOptions } from './registry.js';
-import { integer, decimal } from '../cli/parse.js';
+import { integer, decimal, flagOf } from '../cli/parse.js';
 import type { ArchName } from './param_match.js';
-import { ARCHS_OPTION, STUDY_MODELS, studyArchs, labelOf, studyConfig, writeStudy, writeStudyFiles, pct, minutes, today, loadNow, round, modelsDir, modelsRootOf, MODELS_OPTION, commandOf, flagOf, launchPrefix, launchedCommand, readingOf, type StudyFiles, replotStudy, finishStudy } from './task_study.js';
+import { ARCHS_OPTION, STUDY_MODELS, studyArchs, labelOf, studyConfig, writeStudy, writeStudyFiles, pct, minutes, today, loadNow, round, modelsDir, modelsRootOf, MODELS_OPTION, commandOf, launchPrefix, launchedCommand, readingOf, type StudyFiles, replotStudy, finishStudy } from './task_study.js';
 import { machine, readRecord } from './report.js';
 
 export interface ListOpsStudy {

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { writeFileAtomic, writeJsonAtomic } from '../io/atomic.js';
 import { describeBackend } from '../kernels/index.js';
 import type { ExperimentOptions } from './registry.js';
+import { flagOf } from '../cli/parse.js';
 
 /** The machine a figure was measured on; loadavg is uptime's 1, 5 and 15 minute averages. */
 export function machine(): { cpu: string; cores: number; memoryGiB: number; node: string; kernels: string; loadavg: number[] } {
@@ -64,7 +65,7 @@ export function commandLine(name: string, o: ExperimentOptions): string {
   if (o.seeds) parts.push(`--seeds ${o.seeds.join(',')}`);
   for (const [key, v] of Object.entries(o)) {
     if (['quick', 'data', 'seeds', 'out'].includes(key) || v === undefined) continue;
-    parts.push(`--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} ${Array.isArray(v) ? v.join(',') : String(v)}`);
+    parts.push(`${flagOf(key)} ${Array.isArray(v) ? v.join(',') : String(v)}`);
   }
   return parts.join(' ');
 }

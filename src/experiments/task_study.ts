@@ -14,6 +14,7 @@ import type { CausalLM } from '../models/causal_lm.js';
 import { createModel } from '../models/create.js';
 import type { ModelConfig } from '../models/config.js';
 import type { Task } from '../data/tasks.js';
+import { flagOf } from '../cli/parse.js';
 import { trainTask, evaluateTask, heldOutSet, type TaskEvalInfo, type TaskTrainOptions } from '../train/task_trainer.js';
 import { archConfig, type ArchName } from './param_match.js';
 import type { TopLevelSpec } from 'vega-lite';
@@ -114,9 +115,6 @@ export const MODELS_OPTION = { flags: '--models <dir>', description: 'folder for
 export function freshModel(arch: ArchName, seed: number, o: Parameters<typeof studyConfig>[1]): CausalLM {
   return createModel(studyConfig(arch, o), { seed });
 }
-
-/** An option's flag from its camelCase name, as commander names it: maxSteps → --max-steps. */
-export const flagOf = (k: string) => `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
 
 /** The command line that ran a study: its name, --quick and the study's own options that were given (camelCase → --kebab-case; a switch alone). */
 export function commandOf(name: string, o: Record<string, unknown>, own: string[]): string {
